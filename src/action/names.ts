@@ -1,0 +1,25 @@
+// Every name the Action shares with action.yml and with its post step, in one place.
+
+export const Inputs = {
+  config: 'config',
+  push: 'push',
+  registries: 'registries',
+  username: 'username',
+  password: 'password',
+  registryAuth: 'registry-auth',
+  docker: 'docker',
+  builder: 'builder',
+} as const;
+
+export const Outputs = {
+  tags: 'tags',
+  digest: 'digest',
+  metadata: 'metadata',
+} as const;
+
+export const State = {
+  isPost: 'isPost',
+  runId: 'run-id',
+  dockerConfig: 'docker-config',
+  docker: 'docker',
+} as const;

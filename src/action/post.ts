@@ -1,0 +1,30 @@
+// The Action's post step: removes whatever the main step left behind — smoke-test containers (found by
+// the run label) and the private docker config holding registry logins — even when main was cancelled.
+import * as core from '@actions/core';
+import { rm } from 'node:fs/promises';
+import { detectDocker } from '../docker/detect.js';
+import { Docker, RUN_LABEL } from '../docker/docker.js';
+import { run } from '../process/run.js';
+import { ActionLogger } from './logger.js';
+import { Inputs, State } from './names.js';
+
+export async function runPost(env: Record<string, string | undefined> = process.env): Promise<void> {
+  const log = new ActionLogger();
+  try {
+    const configDir = core.getState(State.dockerConfig);
+    if (configDir) {
+      await rm(configDir, { recursive: true, force: true });
+      log.info('removed the temporary registry credentials');
+    }
+    const runId = core.getState(State.runId);
+    if (!runId) return;
+    const choice = await detectDocker(run, { docker: core.getInput(Inputs.docker) || undefined, pathVar: env.PATH });
+    const docker = new Docker(choice.docker, choice.builder, run, log);
+    const leftovers = await docker.containersWithLabel(`${RUN_LABEL}=${runId}`);
+    await docker.removeContainers(leftovers);
+    log.info(leftovers.length > 0 ? `removed ${leftovers.length} leftover container(s)` : 'no containers left behind');
+  } catch (err: unknown) {
+    // Cleanup must never fail the job; say what was left instead.
+    log.warn(`post cleanup incomplete: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}

@@ -1,0 +1,87 @@
+// The `ml-image` command: plain typed command functions over the shared pipeline. Errors become exit
+// codes in exactly one place (`main`).
+import { readFileSync, writeFileSync } from 'node:fs';
+import { loadConfig } from '../config/load.js';
+import { ConfigError, exitCodeFor, formatIssue, oneLineReason } from '../errors.js';
+import { buildTestPush } from '../pipeline/pipeline.js';
+import { parseRegistryAuth } from '../registry/auth.js';
+import { ConsoleLogger, type Logger } from '../report/log.js';
+import { toOutputs } from '../report/result.js';
+import { parseCli, USAGE, type CliCommand } from './args.js';
+
+export interface CliIo {
+  cwd: string;
+  env: Record<string, string | undefined>;
+  stdout: (text: string) => void;
+  readStdin: () => string;
+  signal?: AbortSignal;
+  log?: Logger;
+}
+
+type BuildArgs = Extract<CliCommand, { command: 'build' }>;
+
+export async function buildCommandMain(args: BuildArgs, io: CliIo, log: Logger): Promise<void> {
+  const env = io.env;
+  const password = args.passwordStdin ? io.readStdin().replace(/\r?\n$/, '') : env.ML_IMAGE_PASSWORD;
+  const username = args.username ?? env.ML_IMAGE_USERNAME;
+  if (password) log.addSecret(password);
+  const result = await buildTestPush({
+    config: args.config,
+    cwd: io.cwd,
+    env,
+    push: args.push,
+    registries: args.registries,
+    credentials: parseRegistryAuth(env.ML_IMAGE_REGISTRY_AUTH ?? '', 'ML_IMAGE_REGISTRY_AUTH'),
+    sharedCredential: username && password ? { username, password } : undefined,
+    docker: args.docker ?? env.ML_IMAGE_DOCKER,
+    builder: args.builder,
+    log,
+    signal: io.signal,
+  });
+  const outputs = toOutputs(result);
+  if (args.metadataFile) writeFileSync(args.metadataFile, outputs.metadata + '\n');
+  const refs = result.images.flatMap((i) => (i.pushed.length > 0 ? i.pushed.map((p) => `${p.ref}@${p.digest}`) : i.localRefs));
+  log.info(`done: ${result.pushRequested ? 'pushed' : 'built and tested (not pushed)'}`);
+  io.stdout(refs.join('\n') + '\n');
+}
+
+export function validateCommandMain(config: string, io: CliIo, log: Logger): void {
+  const c = loadConfig(config, io.cwd);
+  log.info(`${config}: valid (${c.images.length} image${c.images.length === 1 ? '' : 's'})`);
+}
+
+/** Runs one command line; returns the exit code. Never throws. */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  let verbose = false;
+  let log: Logger = io.log ?? new ConsoleLogger();
+  try {
+    const cmd = parseCli(argv);
+    if (cmd.command === 'build') verbose = cmd.verbose;
+    log = io.log ?? new ConsoleLogger({ verbose });
+    switch (cmd.command) {
+      case 'help':
+        io.stdout(USAGE);
+        return 0;
+      case 'validate':
+        validateCommandMain(cmd.config, io, log);
+        return 0;
+      case 'build':
+        await buildCommandMain(cmd, io, log);
+        return 0;
+    }
+  } catch (err: unknown) {
+    if (err instanceof ConfigError) {
+      for (const issue of err.issues) log.error(formatIssue(issue));
+      log.error(`${err.issues.length} problem${err.issues.length === 1 ? '' : 's'} in the config`);
+    } else {
+      log.error(oneLineReason(err));
+      if (verbose && err instanceof Error && !(err.name === 'MlImageError' || err.name === 'PipelineFailure')) log.debug(err.stack ?? '');
+      if (exitCodeFor(err) === 2) io.stdout(USAGE);
+    }
+    return exitCodeFor(err);
+  }
+}
+
+export function readStdinSync(): string {
+  return readFileSync(0, 'utf8');
+}

@@ -1,0 +1,154 @@
+// Interprets the JSON Schema subset of schema.ts against plain data and returns every problem at once,
+// each with the key path it belongs to. Locations in the YAML file are added by the caller (load.ts).
+import type { JsonType, Schema } from './schema.js';
+
+export type PathSegment = string | number;
+
+export interface SchemaIssue {
+  path: PathSegment[];
+  message: string;
+  /** The issue is about the key itself (unknown key) rather than its value. */
+  atKey?: boolean;
+}
+
+export function validate(value: unknown, schema: Schema, path: PathSegment[] = []): SchemaIssue[] {
+  if (schema.oneOf) return validateOneOf(value, schema.oneOf, path);
+  if (schema.const !== undefined && value !== schema.const) {
+    return [{ path, message: `expected ${JSON.stringify(schema.const)}, got ${describe(value)}` }];
+  }
+  if (schema.type && !hasType(value, schema.type)) {
+    return [{ path, message: `expected ${article(schema.type)}, got ${describe(value)}${quoteHint(value, schema.type)}` }];
+  }
+  if (schema.enum && !schema.enum.includes(value as string)) {
+    return [{ path, message: `expected one of ${schema.enum.join(', ')}, got ${describe(value)}${suggest(String(value), schema.enum.map(String))}` }];
+  }
+  if (typeof value === 'string') return validateString(value, schema, path);
+  if (typeof value === 'number') return validateNumber(value, schema, path);
+  if (Array.isArray(value)) return validateArray(value, schema, path);
+  if (isObject(value)) return validateObject(value, schema, path);
+  return [];
+}
+
+function validateOneOf(value: unknown, options: readonly Schema[], path: PathSegment[]): SchemaIssue[] {
+  const sameType = options.filter((o) => !o.type || hasType(value, o.type));
+  if (sameType.length === 0) {
+    const names = options.map((o) => (o.type ? article(o.type) : 'a value'));
+    return [{ path, message: `expected ${names.join(' or ')}, got ${describe(value)}` }];
+  }
+  let first: SchemaIssue[] = [];
+  for (const [i, option] of sameType.entries()) {
+    const issues = validate(value, option, path);
+    if (issues.length === 0) return [];
+    if (i === 0) first = issues;
+  }
+  return first;
+}
+
+function validateString(value: string, schema: Schema, path: PathSegment[]): SchemaIssue[] {
+  if (schema.minLength !== undefined && value.length < schema.minLength) {
+    return [{ path, message: schema.minLength === 1 ? 'must not be empty' : `must be at least ${schema.minLength} characters` }];
+  }
+  if (schema.maxLength !== undefined && value.length > schema.maxLength) {
+    return [{ path, message: `must be at most ${schema.maxLength} characters` }];
+  }
+  if (schema.pattern && !new RegExp(schema.pattern).test(value)) {
+    return [{ path, message: `expected ${schema.patternMessage ?? `a string matching ${schema.pattern}`}, got ${describe(value)}` }];
+  }
+  return [];
+}
+
+function validateNumber(value: number, schema: Schema, path: PathSegment[]): SchemaIssue[] {
+  if (schema.minimum !== undefined && value < schema.minimum) return [{ path, message: `must be at least ${schema.minimum}, got ${value}` }];
+  if (schema.maximum !== undefined && value > schema.maximum) return [{ path, message: `must be at most ${schema.maximum}, got ${value}` }];
+  return [];
+}
+
+function validateArray(value: unknown[], schema: Schema, path: PathSegment[]): SchemaIssue[] {
+  const issues: SchemaIssue[] = [];
+  if (schema.minItems !== undefined && value.length < schema.minItems) {
+    issues.push({ path, message: schema.minItems === 1 ? 'must list at least one item' : `must list at least ${schema.minItems} items` });
+  }
+  if (schema.items) value.forEach((item, i) => issues.push(...validate(item, schema.items!, [...path, i])));
+  return issues;
+}
+
+function validateObject(value: Record<string, unknown>, schema: Schema, path: PathSegment[]): SchemaIssue[] {
+  const issues: SchemaIssue[] = [];
+  const known = Object.keys(schema.properties ?? {});
+  for (const key of schema.required ?? []) {
+    if (!(key in value)) issues.push({ path, message: `missing required key "${key}"` });
+  }
+  for (const [key, child] of Object.entries(value)) {
+    const prop = schema.properties?.[key];
+    if (prop) issues.push(...validate(child, prop, [...path, key]));
+    else if (schema.additionalProperties === false) {
+      issues.push({ path: [...path, key], atKey: true, message: `unknown key "${key}"${suggest(key, known)}` });
+    } else if (typeof schema.additionalProperties === 'object') {
+      issues.push(...validate(child, schema.additionalProperties, [...path, key]));
+    }
+  }
+  return issues;
+}
+
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function hasType(value: unknown, type: JsonType): boolean {
+  switch (type) {
+    case 'object':
+      return isObject(value);
+    case 'array':
+      return Array.isArray(value);
+    case 'integer':
+      return Number.isInteger(value);
+    case 'null':
+      return value === null;
+    default:
+      return typeof value === type;
+  }
+}
+
+function article(type: JsonType): string {
+  return type === 'array' || type === 'object' || type === 'integer' ? `an ${type === 'array' ? 'list' : type === 'object' ? 'mapping' : 'integer'}` : `a ${type}`;
+}
+
+function describe(value: unknown): string {
+  if (value === null || value === undefined) return 'nothing (null)';
+  if (Array.isArray(value)) return 'a list';
+  if (isObject(value)) return 'a mapping';
+  if (typeof value === 'string') return `"${value.length > 60 ? value.slice(0, 57) + '...' : value}"`;
+  if (typeof value === 'number' && !Number.isInteger(value)) return `the number ${value}`;
+  return `${typeof value === 'number' ? 'the number' : typeof value} ${String(value)}`;
+}
+
+function quoteHint(value: unknown, expected: JsonType): string {
+  return expected === 'string' && (typeof value === 'number' || typeof value === 'boolean') ? ' (quote it to make it a string)' : '';
+}
+
+/** ` (did you mean "x"?)` for a near miss, using edit distance relative to the word's length. */
+export function suggest(word: string, candidates: readonly string[]): string {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const c of candidates) {
+    const d = editDistance(word.toLowerCase(), c.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [c, d];
+  }
+  return best !== undefined && bestDistance <= Math.max(1, Math.floor(best.length / 3)) ? ` (did you mean "${best}"?)` : '';
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+export function formatPath(path: readonly PathSegment[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+}

@@ -1,0 +1,65 @@
+// The one place that runs the docker CLI. It knows which client binary to use, which builder it drives,
+// and how to stream a command's output to the log; callers pass argument arrays built by pure functions.
+import { MlImageError } from '../errors.js';
+import { tailOf, type RunOptions, type RunResult, type Runner } from '../process/run.js';
+import type { Logger } from '../report/log.js';
+import type { BuilderKind } from './detect.js';
+
+/** Label put on every container ml-image starts, so the post step can find and remove leftovers. */
+export const RUN_LABEL = 'io.github.ml-image.run';
+
+export interface DockerCallOptions extends Omit<RunOptions, 'onLine'> {
+  /** Stream every output line to the log at info level (builds, pushes). */
+  stream?: boolean;
+  /** A client config dir (--config) holding isolated registry credentials. */
+  configDir?: string;
+}
+
+export class Docker {
+  constructor(
+    readonly binary: string,
+    readonly builder: BuilderKind,
+    private readonly runner: Runner,
+    private readonly log: Logger,
+  ) {}
+
+  /** Runs docker; returns the result whatever the exit code. */
+  async call(args: readonly string[], options: DockerCallOptions = {}): Promise<RunResult> {
+    const { stream, configDir, ...rest } = options;
+    const full = configDir ? ['--config', configDir, ...args] : [...args];
+    this.log.debug(`$ ${this.binary} ${full.join(' ')}`);
+    return this.runner(this.binary, full, {
+      ...rest,
+      onLine: (line) => (stream ? this.log.info(line) : this.log.debug(line)),
+    });
+  }
+
+  /** Runs docker and throws a one-line reason (plus the output's tail) when it fails. */
+  async ok(args: readonly string[], what: string, options: DockerCallOptions = {}): Promise<RunResult> {
+    const result = await this.call(args, options);
+    if (result.exitCode !== 0) {
+      const why = result.spawnError ?? (result.timedOut ? `timed out after ${(options.timeoutMs ?? 0) / 1000}s` : tailOf(result, 8));
+      throw new MlImageError(`${what} failed: ${why}`);
+    }
+    return result;
+  }
+
+  async assertEngine(): Promise<string> {
+    const r = await this.call(['version', '--format', '{{.Server.Version}}'], { timeoutMs: 30_000 });
+    if (r.exitCode !== 0) {
+      throw new MlImageError(`cannot reach the Docker engine with ${this.binary}: ${r.spawnError ?? tailOf(r, 3)}`);
+    }
+    return r.stdout.trim();
+  }
+
+  /** Removes containers by name or id; missing ones are fine (cleanup must be idempotent). */
+  async removeContainers(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.call(['rm', '--force', '--volumes', ...ids], { timeoutMs: 60_000 });
+  }
+
+  async containersWithLabel(label: string): Promise<string[]> {
+    const r = await this.call(['ps', '--all', '--quiet', '--filter', `label=${label}`], { timeoutMs: 30_000 });
+    return r.exitCode === 0 ? r.stdout.split('\n').filter(Boolean) : [];
+  }
+}

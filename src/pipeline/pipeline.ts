@@ -1,0 +1,129 @@
+// The job both front ends run: load the config, plan, build every image, smoke-test every image, and only
+// when all passed, push every reference. Cleanup of containers and credentials happens here on every path.
+import { randomBytes } from 'node:crypto';
+import { buildImage } from '../build/build.js';
+import { loadConfig } from '../config/load.js';
+import { detectDocker, type BuilderKind } from '../docker/detect.js';
+import { Docker } from '../docker/docker.js';
+import { MlImageError } from '../errors.js';
+import { createdAt } from '../meta/labels.js';
+import { detectContext, type Env } from '../meta/context.js';
+import { makePlan } from '../plan/plan.js';
+import { run as defaultRunner, type Runner } from '../process/run.js';
+import { credentialsFor, login, type RegistryCredential } from '../registry/auth.js';
+import { pushImage } from '../registry/push.js';
+import type { Logger } from '../report/log.js';
+import type { ImageResult, PipelineResult } from '../report/result.js';
+import { detectGpu } from '../smoke/gpu.js';
+import { smokeTest } from '../smoke/run.js';
+import { Cleanup } from './cleanup.js';
+
+export interface PipelineOptions {
+  config: string;
+  cwd: string;
+  env: Env;
+  push: boolean;
+  /** Replaces push.registries of the config. */
+  registries?: string[];
+  credentials?: RegistryCredential[];
+  sharedCredential?: { username: string; password: string };
+  docker?: string;
+  builder?: BuilderKind;
+  log: Logger;
+  runId?: string;
+  runner?: Runner;
+  signal?: AbortSignal;
+  /** Told about resources the post step must remove if this process dies (Action state). */
+  onResource?: (resource: { kind: 'docker-config'; path: string } | { kind: 'run-id'; id: string }) => void;
+}
+
+/** A failure after building started; carries what was done so far for the report. */
+export class PipelineFailure extends MlImageError {
+  constructor(
+    message: string,
+    readonly result: PipelineResult,
+  ) {
+    super(message);
+    this.name = 'PipelineFailure';
+  }
+}
+
+export function newRunId(): string {
+  return randomBytes(4).toString('hex');
+}
+
+export async function buildTestPush(options: PipelineOptions): Promise<PipelineResult> {
+  const { log } = options;
+  const runner = options.runner ?? defaultRunner;
+  const runId = options.runId ?? newRunId();
+  options.onResource?.({ kind: 'run-id', id: runId });
+
+  const config = loadConfig(options.config, options.cwd);
+  const ctx = await detectContext(options.env, runner, options.cwd);
+  const plan = makePlan(config, ctx, { push: options.push, registries: options.registries, created: createdAt(options.env) });
+  if (plan.push && plan.registries.length === 0) {
+    throw new MlImageError(`push requested but no registry is configured (push.registries in ${config.file}, or --registry)`);
+  }
+
+  const choice = await detectDocker(runner, { docker: options.docker, builder: options.builder, pathVar: options.env.PATH });
+  const docker = new Docker(choice.docker, choice.builder, runner, log);
+  const engine = await docker.assertEngine();
+  log.info(`docker ${choice.version ?? '?'} (${choice.docker}), engine ${engine}, builder ${choice.builder}; run ${runId}`);
+
+  const result: PipelineResult = { configFile: config.file, runId, builder: choice.builder, pushRequested: plan.push, images: [] };
+  const cleanup = new Cleanup();
+  const fail = (message: string) => new PipelineFailure(message, result);
+  try {
+    const auth = plan.push
+      ? await log.group('Log in to registries', async () => {
+          const l = await login(docker, credentialsFor(plan.registries, options.credentials ?? [], options.sharedCredential), log);
+          if (l.configDir) {
+            cleanup.add('registry logins', l.logout);
+            options.onResource?.({ kind: 'docker-config', path: l.configDir });
+          }
+          return l;
+        })
+      : undefined;
+
+    const gpuPresent = config.images.some((i) => i.smokeTest) ? await detectGpu(runner) : false;
+    for (const job of plan.jobs) {
+      const image: ImageResult = { name: job.image.name, jobId: job.id, platform: job.platform, localRefs: job.localRefs, pushRefs: job.pushRefs, pushed: [] };
+      result.images.push(image);
+      const built = await log.group(`Build ${job.image.name}${job.platform ? ` (${job.platform})` : ''}`, () =>
+        buildImage(docker, job, options.signal).catch((err: unknown) => {
+          throw err instanceof MlImageError ? fail(err.message) : err;
+        }),
+      );
+      Object.assign(image, { imageId: built.imageId, buildMs: built.durationMs });
+      log.info(`built ${built.imageId} in ${(built.durationMs / 1000).toFixed(1)}s as ${job.localRefs.join(', ')}`);
+      if (job.image.smokeTest) {
+        image.smoke = await log.group(`Smoke test ${job.image.name}`, () =>
+          smokeTest({ docker, log, cleanup, runId, gpuPresent, signal: options.signal }, job, built.imageId),
+        );
+      }
+    }
+
+    const failed = result.images.filter((i) => i.smoke && !i.smoke.passed);
+    if (failed.length > 0) {
+      const first = failed[0]!.smoke!.checks.find((c) => !c.passed)!;
+      const more = failed.flatMap((i) => i.smoke!.checks.filter((c) => !c.passed)).length - 1;
+      throw fail(
+        `smoke test failed for ${failed.map((i) => i.name).join(', ')}: ${first.kind} "${first.name}": ${(first.message ?? '').split('\n')[0]}` +
+          `${more > 0 ? ` (and ${more} more)` : ''}; nothing was pushed`,
+      );
+    }
+    if (!auth) return result;
+
+    await log.group('Push', async () => {
+      for (const [i, job] of plan.jobs.entries()) {
+        const image = result.images[i]!;
+        image.pushed = await pushImage(docker, image.imageId!, job.pushRefs, auth, log, { signal: options.signal }).catch((err: unknown) => {
+          throw err instanceof MlImageError ? fail(err.message) : err;
+        });
+      }
+    });
+    return result;
+  } finally {
+    await cleanup.releaseAll(log);
+  }
+}

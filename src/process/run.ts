@@ -1,0 +1,65 @@
+// The one seam through which ml-image starts processes (docker, git, nvidia-smi).
+// Commands are argument arrays, never shell strings, so nothing from a config, a branch name or a tag can be
+// interpreted by a shell. Output is streamed line by line to the caller (for live logs) and also buffered.
+import { execa } from 'execa';
+
+export interface RunOptions {
+  cwd?: string;
+  /** Added to the inherited environment; a value of undefined removes the variable. */
+  env?: Record<string, string | undefined>;
+  /** Written to stdin (e.g. a password for --password-stdin): never placed in argv. */
+  input?: string;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
+}
+
+export interface RunResult {
+  file: string;
+  args: readonly string[];
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+  /** Set when the process could not be started at all (e.g. ENOENT). */
+  spawnError?: string;
+}
+
+export type Runner = (file: string, args: readonly string[], options?: RunOptions) => Promise<RunResult>;
+
+export const run: Runner = async (file, args, options = {}) => {
+  const tap = (stream: 'stdout' | 'stderr') =>
+    function* (line: unknown): Generator<unknown> {
+      options.onLine?.(String(line), stream);
+      yield line;
+    };
+  const result = await execa(file, [...args], {
+    reject: false,
+    cwd: options.cwd,
+    env: options.env,
+    extendEnv: true,
+    input: options.input,
+    stdin: options.input === undefined ? 'ignore' : undefined,
+    timeout: options.timeoutMs,
+    cancelSignal: options.signal,
+    forceKillAfterDelay: 5_000,
+    stdout: [tap('stdout')],
+    stderr: [tap('stderr')],
+  });
+  const spawned = typeof result.exitCode === 'number' || result.signal !== undefined;
+  return {
+    file,
+    args,
+    exitCode: result.exitCode ?? (result.signal ? 128 : 127),
+    stdout: String(result.stdout ?? ''),
+    stderr: String(result.stderr ?? ''),
+    timedOut: result.timedOut,
+    spawnError: spawned ? undefined : result.shortMessage,
+  };
+};
+
+/** The last lines of a failed command's output, for a one-line-plus-context error message. */
+export function tailOf(result: RunResult, lines = 15): string {
+  const text = (result.stderr.trim() || result.stdout.trim()).split('\n');
+  return text.slice(-lines).join('\n');
+}

@@ -1,0 +1,114 @@
+// Registry credentials: where they come from (a registry-auth YAML list, or one username/password for
+// every push registry), and an isolated login. Logins go to a private temporary docker config dir, never
+// to the user's ~/.docker; passwords travel on stdin, never in argv, and are masked in every log line.
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parse } from 'yaml';
+import type { Docker } from '../docker/docker.js';
+import { MlImageError } from '../errors.js';
+import { isObject } from '../config/validate.js';
+import type { Logger } from '../report/log.js';
+
+export interface RegistryCredential {
+  registry: string;
+  username: string;
+  password: string;
+}
+
+const DOCKER_HUB_ALIASES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io', 'registry.hub.docker.com']);
+
+/** The host part of a push registry ("ghcr.io/acme" → "ghcr.io"), with Docker Hub's aliases folded. */
+export function registryHost(registry: string): string {
+  const host = registry.split('/')[0]!.toLowerCase();
+  return DOCKER_HUB_ALIASES.has(host) ? 'docker.io' : host;
+}
+
+/**
+ * Parses a registry-auth list: YAML `- registry: ghcr.io\n  username: u\n  password: p`. Errors say which
+ * item is wrong and never echo a value, since the text holds passwords.
+ */
+export function parseRegistryAuth(text: string, source: string): RegistryCredential[] {
+  if (!text.trim()) return [];
+  let data: unknown;
+  try {
+    data = parse(text);
+  } catch {
+    throw new MlImageError(`${source}: not valid YAML (expected a list of registry, username, password)`);
+  }
+  if (!Array.isArray(data)) throw new MlImageError(`${source}: expected a list of registry, username, password`);
+  return data.map((item: unknown, i) => {
+    if (!isObject(item)) throw new MlImageError(`${source}[${i}]: expected a mapping with registry, username, password`);
+    for (const key of Object.keys(item)) {
+      if (!['registry', 'username', 'password'].includes(key)) throw new MlImageError(`${source}[${i}]: unknown key "${key}"`);
+    }
+    const field = (key: string) => {
+      const v = item[key];
+      if (typeof v !== 'string' && typeof v !== 'number') throw new MlImageError(`${source}[${i}]: missing "${key}"`);
+      return String(v);
+    };
+    return { registry: field('registry'), username: field('username'), password: field('password') };
+  });
+}
+
+/**
+ * The credential for each push registry host: an explicit registry-auth entry wins, then the shared
+ * username/password. Hosts with neither push with the caller's own docker config.
+ */
+export function credentialsFor(
+  registries: readonly string[],
+  list: readonly RegistryCredential[],
+  shared?: { username: string; password: string },
+): RegistryCredential[] {
+  const hosts = [...new Set(registries.map(registryHost))];
+  return hosts.flatMap((host) => {
+    const own = list.find((c) => registryHost(c.registry) === host);
+    if (own) return [{ ...own, registry: host }];
+    return shared ? [{ registry: host, ...shared }] : [];
+  });
+}
+
+export interface Login {
+  /** The private docker config dir holding the logins; undefined when nothing needed a login. */
+  configDir?: string;
+  hosts: Set<string>;
+  /** The docker config dir to push a given registry with (undefined: the ambient one). */
+  configFor(registry: string): string | undefined;
+  logout(): Promise<void>;
+}
+
+export async function login(docker: Docker, creds: readonly RegistryCredential[], log: Logger): Promise<Login> {
+  const hosts = new Set<string>();
+  if (creds.length === 0) return { hosts, configFor: () => undefined, logout: async () => {} };
+  for (const c of creds) log.addSecret(c.password);
+  const configDir = await mkdtemp(path.join(os.tmpdir(), 'ml-image-auth-'));
+  const logout = async () => {
+    for (const host of hosts) await docker.call(['logout', loginHost(host)], { configDir, timeoutMs: 30_000 });
+    await rm(configDir, { recursive: true, force: true });
+  };
+  try {
+    for (const c of creds) {
+      const host = registryHost(c.registry);
+      const r = await docker.call(['login', loginHost(host), '--username', c.username, '--password-stdin'], {
+        configDir,
+        input: c.password,
+        timeoutMs: 60_000,
+      });
+      if (r.exitCode !== 0) {
+        const why = (r.stderr.trim().split('\n').pop() ?? '').split(c.password).join('***');
+        throw new MlImageError(`login to ${host} as ${c.username} failed: ${why || `exit ${r.exitCode}`}`);
+      }
+      hosts.add(host);
+      log.info(`logged in to ${host} as ${c.username}`);
+    }
+  } catch (err: unknown) {
+    await logout();
+    throw err;
+  }
+  return { configDir, hosts, configFor: (registry) => (hosts.has(registryHost(registry)) ? configDir : undefined), logout };
+}
+
+/** Docker Hub logins go to the client's default server name. */
+function loginHost(host: string): string {
+  return host === 'docker.io' ? 'https://index.docker.io/v1/' : host;
+}

@@ -1,0 +1,46 @@
+// Pure construction of the `docker run` commands the smoke test uses. Containers are always named and
+// labelled with the run id, so cleanup (in this process or in the Action's post step) can find them.
+import { RUN_LABEL } from '../docker/docker.js';
+
+export interface ContainerSpec {
+  name: string;
+  runId: string;
+  image: string;
+  platform?: string;
+  gpus: boolean;
+  env: Record<string, string>;
+}
+
+function common(spec: ContainerSpec): string[] {
+  return [
+    '--name',
+    spec.name,
+    '--label',
+    `${RUN_LABEL}=${spec.runId}`,
+    ...(spec.platform ? ['--platform', spec.platform] : []),
+    ...(spec.gpus ? ['--gpus', 'all'] : []),
+    ...Object.keys(spec.env)
+      .sort()
+      .flatMap((k) => ['--env', `${k}=${spec.env[k]}`]),
+  ];
+}
+
+/** A one-off command: run[0] replaces the entrypoint so the check runs exactly what the config says. */
+export function commandRunArgs(spec: ContainerSpec, run: readonly string[]): string[] {
+  const [entrypoint, ...args] = run;
+  return ['run', '--rm', ...common(spec), '--entrypoint', entrypoint!, spec.image, ...args];
+}
+
+/** The image's own command as a service, its port published on loopback at a free host port. */
+export function serviceRunArgs(spec: ContainerSpec, port: number): string[] {
+  return ['run', '--detach', ...common(spec), '--publish', `127.0.0.1::${port}`, spec.image];
+}
+
+/** Parses `docker port NAME PORT/tcp` output ("127.0.0.1:49153", possibly several lines). */
+export function parsePublishedPort(output: string): number | undefined {
+  for (const line of output.split('\n')) {
+    const m = /^(?:127\.0\.0\.1|0\.0\.0\.0):(\d+)$/.exec(line.trim());
+    if (m) return Number(m[1]);
+  }
+  return undefined;
+}

@@ -1,0 +1,138 @@
+// Runs one image's smoke test in real containers: command checks first, then the HTTP service checks.
+// Every check runs (a report lists all failures), every container is removed afterwards, and the
+// container log is printed when the service misbehaves.
+import type { SmokeTestConfig } from '../config/types.js';
+import type { Docker } from '../docker/docker.js';
+import type { Cleanup } from '../pipeline/cleanup.js';
+import type { BuildJob } from '../plan/plan.js';
+import type { Logger } from '../report/log.js';
+import { commandRunArgs, parsePublishedPort, serviceRunArgs, type ContainerSpec } from './argv.js';
+import { decideGpu } from './gpu.js';
+import { httpRequest, waitReady } from './http.js';
+import { commandFailure, httpFailure } from './verdict.js';
+
+export interface CheckResult {
+  name: string;
+  kind: 'command' | 'ready' | 'http';
+  passed: boolean;
+  durationMs: number;
+  message?: string;
+}
+
+export interface SmokeResult {
+  passed: boolean;
+  gpus: boolean;
+  checks: CheckResult[];
+}
+
+export interface SmokeContext {
+  docker: Docker;
+  log: Logger;
+  cleanup: Cleanup;
+  runId: string;
+  gpuPresent: boolean;
+  signal?: AbortSignal;
+}
+
+export async function smokeTest(ctx: SmokeContext, job: BuildJob, image: string): Promise<SmokeResult> {
+  const config: SmokeTestConfig = job.image.smokeTest ?? { timeoutMs: 0, gpu: 'none', env: {}, commands: [] };
+  const gpu = decideGpu(config.gpu, job.image.gpu, ctx.gpuPresent, job.image.name);
+  if (gpu.warning) ctx.log.warn(gpu.warning);
+  const deadline = Date.now() + config.timeoutMs;
+  const remaining = () => Math.max(1_000, deadline - Date.now());
+  let serial = 0;
+  const spec = (): ContainerSpec => ({
+    name: `ml-image-${ctx.runId}-${job.id}-${++serial}`,
+    runId: ctx.runId,
+    image,
+    platform: job.platform,
+    gpus: gpu.gpus,
+    env: config.env,
+  });
+
+  const checks: CheckResult[] = [];
+  const record = (result: CheckResult) => {
+    checks.push(result);
+    const secs = (result.durationMs / 1000).toFixed(1);
+    if (result.passed) ctx.log.info(`✓ ${result.kind} "${result.name}" (${secs}s)`);
+    else ctx.log.error(`✗ ${result.kind} "${result.name}" (${secs}s): ${result.message ?? 'failed'}`);
+  };
+
+  for (const check of config.commands) {
+    const started = Date.now();
+    const s = spec();
+    ctx.cleanup.add(`container ${s.name}`, () => ctx.docker.removeContainers([s.name]));
+    const r = await ctx.docker.call(commandRunArgs(s, check.run), { timeoutMs: Math.min(check.timeoutMs, remaining()), signal: ctx.signal });
+    await ctx.cleanup.release(`container ${s.name}`, ctx.log);
+    const message = r.spawnError ?? commandFailure(check, { exitCode: r.exitCode, output: `${r.stdout}\n${r.stderr}`, timedOut: r.timedOut });
+    record({ name: check.name, kind: 'command', passed: !message, durationMs: Date.now() - started, message });
+  }
+
+  if (config.http) await httpChecks(ctx, config, spec(), remaining, record);
+  return { passed: checks.every((c) => c.passed), gpus: gpu.gpus, checks };
+}
+
+async function httpChecks(
+  ctx: SmokeContext,
+  config: SmokeTestConfig,
+  s: ContainerSpec,
+  remaining: () => number,
+  record: (r: CheckResult) => void,
+): Promise<void> {
+  const http = config.http!;
+  const key = `container ${s.name}`;
+  ctx.cleanup.add(key, () => ctx.docker.removeContainers([s.name]));
+  let started = Date.now();
+  try {
+    const run = await ctx.docker.call(serviceRunArgs(s, http.port), { timeoutMs: 60_000, signal: ctx.signal });
+    const port = run.exitCode === 0 ? await publishedPort(ctx, s.name, http.port) : undefined;
+    if (port === undefined) {
+      const why = run.exitCode !== 0 ? run.stderr.trim() || `docker run exited ${run.exitCode}` : `port ${http.port} was not published`;
+      record({ name: `start service`, kind: 'ready', passed: false, durationMs: Date.now() - started, message: why });
+      return;
+    }
+    const base = `http://127.0.0.1:${port}`;
+    const notReady = await waitReady({
+      url: base + http.ready.path,
+      status: http.ready.status,
+      timeoutMs: Math.min(http.ready.timeoutMs, remaining()),
+      stillRunning: () => isRunning(ctx, s.name),
+    });
+    record({ name: `${http.ready.path} answers ${http.ready.status}`, kind: 'ready', passed: !notReady, durationMs: Date.now() - started, message: notReady });
+    if (notReady) {
+      await printLogs(ctx, s.name);
+      return;
+    }
+    let failed = false;
+    for (const check of http.checks) {
+      started = Date.now();
+      let message: string | undefined;
+      try {
+        message = httpFailure(check, await httpRequest(base, check, Math.min(30_000, remaining())));
+      } catch (err: unknown) {
+        message = `request failed: ${err instanceof Error ? err.message : String(err)}`;
+      }
+      failed ||= message !== undefined;
+      record({ name: check.name, kind: 'http', passed: !message, durationMs: Date.now() - started, message });
+    }
+    if (failed) await printLogs(ctx, s.name);
+  } finally {
+    await ctx.cleanup.release(key, ctx.log);
+  }
+}
+
+async function publishedPort(ctx: SmokeContext, name: string, port: number): Promise<number | undefined> {
+  const r = await ctx.docker.call(['port', name, `${port}/tcp`], { timeoutMs: 30_000 });
+  return r.exitCode === 0 ? parsePublishedPort(r.stdout) : undefined;
+}
+
+async function isRunning(ctx: SmokeContext, name: string): Promise<boolean> {
+  const r = await ctx.docker.call(['inspect', '--format', '{{.State.Running}}', name], { timeoutMs: 30_000 });
+  return r.exitCode === 0 && r.stdout.trim() === 'true';
+}
+
+async function printLogs(ctx: SmokeContext, name: string): Promise<void> {
+  const r = await ctx.docker.call(['logs', '--tail', '40', name], { timeoutMs: 30_000 });
+  const text = `${r.stdout}\n${r.stderr}`.trim();
+  if (text) ctx.log.info(`container log (last 40 lines):\n${text}`);
+}
