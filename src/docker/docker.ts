@@ -30,7 +30,11 @@ export class Docker {
     this.log.debug(`$ ${this.binary} ${full.join(' ')}`);
     return this.runner(this.binary, full, {
       ...rest,
-      onLine: (line) => (stream ? this.log.info(line) : this.log.debug(line)),
+      onLine: (line) => {
+        if (!line.trim()) return;
+        if (stream) this.log.info(line);
+        else this.log.debug(line);
+      },
     });
   }
 

@@ -9,13 +9,23 @@ export async function httpRequest(baseUrl: string, check: HttpCheckConfig, timeo
     body = JSON.stringify(check.json);
     headers['content-type'] ??= 'application/json';
   }
-  const res = await fetch(baseUrl + check.path, {
-    method: check.method,
-    headers,
-    body,
-    signal: AbortSignal.timeout(timeoutMs),
-  });
-  return { status: res.status, body: await res.text() };
+  return fetchWithTimeout(baseUrl + check.path, { method: check.method, headers, body }, timeoutMs);
+}
+
+/**
+ * fetch with a time limit. The limit is an ordinary (ref'd) timer on purpose: a pending fetch to a port
+ * that accepted but never answers does not keep Node's event loop alive, and AbortSignal.timeout's
+ * timer is unref'd, so without this the process would simply exit mid-check.
+ */
+export async function fetchWithTimeout(url: string, init: RequestInit, timeoutMs: number): Promise<HttpOutcome> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new Error(`no answer within ${timeoutMs / 1000}s`)), timeoutMs);
+  try {
+    const res = await fetch(url, { ...init, signal: controller.signal });
+    return { status: res.status, body: await res.text() };
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export interface ReadyOptions {
@@ -33,15 +43,19 @@ export async function waitReady(options: ReadyOptions): Promise<string | undefin
   let last = 'no answer';
   while (Date.now() < deadline) {
     try {
-      const res = await fetch(options.url, { signal: AbortSignal.timeout(Math.max(1, Math.min(5_000, deadline - Date.now()))) });
-      await res.arrayBuffer();
+      const res = await fetchWithTimeout(options.url, {}, Math.max(1, Math.min(5_000, deadline - Date.now())));
       if (res.status === options.status) return undefined;
       last = `status ${res.status}`;
     } catch (err: unknown) {
-      last = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+      last = errorText(err);
     }
     if (!(await options.stillRunning())) return `the container exited before it was ready (last probe: ${last})`;
     await new Promise((r) => setTimeout(r, options.intervalMs ?? 500));
   }
   return `not ready after ${options.timeoutMs / 1000}s (last probe: ${last})`;
+}
+
+function errorText(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  return err.cause instanceof Error ? err.cause.message : err.message;
 }

@@ -110,7 +110,7 @@ async function httpChecks(
       try {
         message = httpFailure(check, await httpRequest(base, check, Math.min(30_000, remaining())));
       } catch (err: unknown) {
-        message = `request failed: ${err instanceof Error ? err.message : String(err)}`;
+        message = `request failed: ${err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err)}`;
       }
       failed ||= message !== undefined;
       record({ name: check.name, kind: 'http', passed: !message, durationMs: Date.now() - started, message });
