@@ -1,0 +1,138 @@
+// Shared helpers for integration tests: the real test environment (scripts/test-env.sh), scratch dirs
+// inside the repository, registry inspection from the registry side (skopeo), and engine leftovers.
+import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface TestEnv {
+  docker: string;
+  registry: string;
+  authRegistry: string;
+  authUser: string;
+  authPassword: string;
+  authCertDir: string;
+  baseImage: string;
+}
+
+let cached: TestEnv | undefined;
+
+/** Reads the environment `npm test` brought up; fails loudly when it is not up. */
+export function testEnv(): TestEnv {
+  if (cached) return cached;
+  const out = execFileSync('bash', [path.join(ROOT, 'scripts/test-env.sh'), 'env'], { encoding: 'utf8' });
+  const vars = Object.fromEntries([...out.matchAll(/^export (\w+)=(.*)$/gm)].map((m) => [m[1]!, m[2]!.replace(/^'(.*)'$/, '$1')]));
+  const get = (k: string) => {
+    if (!vars[k]) throw new Error(`scripts/test-env.sh env did not print ${k}; run: bash scripts/test-env.sh up`);
+    return vars[k]!;
+  };
+  cached = {
+    docker: get('ML_IMAGE_TEST_DOCKER'),
+    registry: get('ML_IMAGE_TEST_REGISTRY'),
+    authRegistry: get('ML_IMAGE_TEST_AUTH_REGISTRY'),
+    authUser: get('ML_IMAGE_TEST_AUTH_USER'),
+    authPassword: get('ML_IMAGE_TEST_AUTH_PASSWORD'),
+    authCertDir: get('ML_IMAGE_TEST_AUTH_CERT_DIR'),
+    baseImage: get('ML_IMAGE_TEST_BASE_IMAGE'),
+  };
+  return cached;
+}
+
+export const uid = (): string => randomBytes(3).toString('hex');
+
+/** A scratch dir inside the repository (configs must live in the repo, like users' configs do). */
+export function scratchDir(): string {
+  const dir = path.join(ROOT, '.tmp', `it-${uid()}`);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+export function removeScratch(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+export function writeFile(dir: string, name: string, text: string): string {
+  const file = path.join(dir, name);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, text);
+  return file;
+}
+
+export const TINY = path.join(ROOT, 'test/fixtures/tiny-service');
+
+/** What the registry itself says about a reference. */
+export interface RegistryView {
+  digest: string;
+  tags: string[];
+  labels: Record<string, string>;
+}
+
+function skopeo(args: string[], env: TestEnv, registry: string): SpawnSyncReturns<string> {
+  const extra: string[] = [];
+  let authFile: string | undefined;
+  if (registry === env.authRegistry) {
+    // An auth file rather than --creds: even test credentials stay out of process listings.
+    authFile = path.join(os.tmpdir(), `skopeo-auth-${uid()}.json`);
+    const auth = Buffer.from(`${env.authUser}:${env.authPassword}`).toString('base64');
+    writeFileSync(authFile, JSON.stringify({ auths: { [registry]: { auth } } }), { mode: 0o600 });
+    extra.push('--authfile', authFile, '--cert-dir', env.authCertDir);
+  } else {
+    extra.push('--tls-verify=false');
+  }
+  try {
+    const [verb, ...rest] = args;
+    return spawnSync('skopeo', [verb!, ...extra, ...rest], { encoding: 'utf8' });
+  } finally {
+    if (authFile) rmSync(authFile, { force: true });
+  }
+}
+
+export function inspectRemote(ref: string): RegistryView {
+  const env = testEnv();
+  const registry = ref.slice(0, ref.indexOf('/'));
+  const r = skopeo(['inspect', `docker://${ref}`], env, registry);
+  if (r.status !== 0) throw new Error(`skopeo inspect ${ref}: ${r.stderr}`);
+  const data = JSON.parse(r.stdout) as { Digest: string; RepoTags: string[]; Labels: Record<string, string> | null };
+  return { digest: data.Digest, tags: [...data.RepoTags].sort(), labels: data.Labels ?? {} };
+}
+
+/** Tags of a repository in the registry; [] when the repository does not exist. */
+export function remoteTags(repo: string): string[] {
+  const env = testEnv();
+  const registry = repo.slice(0, repo.indexOf('/'));
+  const r = skopeo(['list-tags', `docker://${repo}`], env, registry);
+  if (r.status !== 0) {
+    if (/name unknown|repository name not known|not found|404/i.test(r.stderr)) return [];
+    throw new Error(`skopeo list-tags ${repo}: ${r.stderr}`);
+  }
+  return [...(JSON.parse(r.stdout) as { Tags: string[] }).Tags].sort();
+}
+
+/** Containers (any state) carrying ml-image's run label for this run id. */
+export function containersOfRun(runId: string): string[] {
+  const out = execFileSync(testEnv().docker, ['ps', '-a', '-q', '--filter', `label=io.github.ml-image.run=${runId}`], { encoding: 'utf8' });
+  return out.split('\n').filter(Boolean);
+}
+
+/** Leftover private docker config dirs from logins. */
+export function authDirsLeft(): string[] {
+  return readdirSync(os.tmpdir()).filter((n) => n.startsWith('ml-image-auth-'));
+}
+
+/** Whether the user's own docker config holds a login for this registry (it must not, after a run). */
+export function userConfigHasLogin(registry: string): boolean {
+  const file = path.join(process.env.DOCKER_CONFIG ?? path.join(os.homedir(), '.docker'), 'config.json');
+  return existsSync(file) && execFileSync('cat', [file], { encoding: 'utf8' }).includes(registry);
+}
+
+/** Parses a GITHUB_OUTPUT / GITHUB_STATE file written by @actions/core (name<<delimiter blocks). */
+export function parseCommandFile(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const re = /^([^\n<]+)<<(ghadelimiter_[^\n]+)\n([\s\S]*?)\n\2$/gm;
+  for (const m of text.matchAll(re)) out[m[1]!] = m[3]!;
+  return out;
+}
