@@ -10656,7 +10656,14 @@ class Docker {
         this.log.debug(`$ ${this.binary} ${full.join(' ')}`);
         return this.runner(this.binary, full, {
             ...rest,
-            onLine: (line) => (stream ? this.log.info(line) : this.log.debug(line)),
+            onLine: (line) => {
+                if (!line.trim())
+                    return;
+                if (stream)
+                    this.log.info(line);
+                else
+                    this.log.debug(line);
+            },
         });
     }
     /** Runs docker and throws a one-line reason (plus the output's tail) when it fails. */
@@ -11002,13 +11009,23 @@ async function httpRequest(baseUrl, check, timeoutMs) {
         body = JSON.stringify(check.json);
         headers['content-type'] ??= 'application/json';
     }
-    const res = await fetch(baseUrl + check.path, {
-        method: check.method,
-        headers,
-        body,
-        signal: AbortSignal.timeout(timeoutMs),
-    });
-    return { status: res.status, body: await res.text() };
+    return fetchWithTimeout(baseUrl + check.path, { method: check.method, headers, body }, timeoutMs);
+}
+/**
+ * fetch with a time limit. The limit is an ordinary (ref'd) timer on purpose: a pending fetch to a port
+ * that accepted but never answers does not keep Node's event loop alive, and AbortSignal.timeout's
+ * timer is unref'd, so without this the process would simply exit mid-check.
+ */
+async function fetchWithTimeout(url, init, timeoutMs) {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new Error(`no answer within ${timeoutMs / 1000}s`)), timeoutMs);
+    try {
+        const res = await fetch(url, { ...init, signal: controller.signal });
+        return { status: res.status, body: await res.text() };
+    }
+    finally {
+        clearTimeout(timer);
+    }
 }
 /** Resolves with undefined when ready, or with the reason it never got there. */
 async function waitReady(options) {
@@ -11016,20 +11033,24 @@ async function waitReady(options) {
     let last = 'no answer';
     while (Date.now() < deadline) {
         try {
-            const res = await fetch(options.url, { signal: AbortSignal.timeout(Math.max(1, Math.min(5_000, deadline - Date.now()))) });
-            await res.arrayBuffer();
+            const res = await fetchWithTimeout(options.url, {}, Math.max(1, Math.min(5_000, deadline - Date.now())));
             if (res.status === options.status)
                 return undefined;
             last = `status ${res.status}`;
         }
         catch (err) {
-            last = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+            last = errorText(err);
         }
         if (!(await options.stillRunning()))
             return `the container exited before it was ready (last probe: ${last})`;
         await new Promise((r) => setTimeout(r, options.intervalMs ?? 500));
     }
     return `not ready after ${options.timeoutMs / 1000}s (last probe: ${last})`;
+}
+function errorText(err) {
+    if (!(err instanceof Error))
+        return String(err);
+    return err.cause instanceof Error ? err.cause.message : err.message;
 }
 
 ;// CONCATENATED MODULE: ./src/smoke/verdict.ts
@@ -11141,7 +11162,7 @@ async function httpChecks(ctx, config, s, remaining, record) {
                 message = httpFailure(check, await httpRequest(base, check, Math.min(30_000, remaining())));
             }
             catch (err) {
-                message = `request failed: ${err instanceof Error ? err.message : String(err)}`;
+                message = `request failed: ${err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err)}`;
             }
             failed ||= message !== undefined;
             record({ name: check.name, kind: 'http', passed: !message, durationMs: Date.now() - started, message });
