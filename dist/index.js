@@ -29231,7 +29231,8 @@ const duration = (description, dflt) => ({
     description: `${description} A number of seconds or a string like 90s, 2m, 500ms.`,
     default: dflt,
     oneOf: [
-        { type: 'string', pattern: '^[0-9]+(\\.[0-9]+)?(ms|s|m|h)$', patternMessage: 'a duration like 30s, 2m or 500ms' },
+        // The lookahead rejects zero ("0s", "0.0ms"): a limit of 0 would mean no limit at all.
+        { type: 'string', pattern: '^(?![0.]+(ms|s|m|h)$)[0-9]+(\\.[0-9]+)?(ms|s|m|h)$', patternMessage: 'a positive duration like 30s, 2m or 500ms' },
         { type: 'integer', minimum: 1 },
     ],
 });
@@ -29366,9 +29367,10 @@ const configSchema = {
 };
 
 ;// CONCATENATED MODULE: ./src/config/validate.ts
-function validate(value, schema, path = []) {
+function validate(value, schema, path = [], source) {
+    const describe = (v) => describeValue(v, typeof v === 'number' || typeof v === 'boolean' ? source?.(path) : undefined);
     if (schema.oneOf)
-        return validateOneOf(value, schema.oneOf, path);
+        return validateOneOf(value, schema.oneOf, path, source);
     if (schema.const !== undefined && value !== schema.const) {
         return [{ path, message: `expected ${JSON.stringify(schema.const)}, got ${describe(value)}` }];
     }
@@ -29383,20 +29385,21 @@ function validate(value, schema, path = []) {
     if (typeof value === 'number')
         return validateNumber(value, schema, path);
     if (Array.isArray(value))
-        return validateArray(value, schema, path);
+        return validateArray(value, schema, path, source);
     if (isObject(value))
-        return validateObject(value, schema, path);
+        return validateObject(value, schema, path, source);
     return [];
 }
-function validateOneOf(value, options, path) {
+function validateOneOf(value, options, path, source) {
     const sameType = options.filter((o) => !o.type || hasType(value, o.type));
     if (sameType.length === 0) {
         const names = options.map((o) => (o.type ? article(o.type) : 'a value'));
-        return [{ path, message: `expected ${names.join(' or ')}, got ${describe(value)}` }];
+        const written = typeof value === 'number' || typeof value === 'boolean' ? source?.(path) : undefined;
+        return [{ path, message: `expected ${names.join(' or ')}, got ${describeValue(value, written)}` }];
     }
     let first = [];
     for (const [i, option] of sameType.entries()) {
-        const issues = validate(value, option, path);
+        const issues = validate(value, option, path, source);
         if (issues.length === 0)
             return [];
         if (i === 0)
@@ -29412,7 +29415,7 @@ function validateString(value, schema, path) {
         return [{ path, message: `must be at most ${schema.maxLength} characters` }];
     }
     if (schema.pattern && !new RegExp(schema.pattern).test(value)) {
-        return [{ path, message: `expected ${schema.patternMessage ?? `a string matching ${schema.pattern}`}, got ${describe(value)}` }];
+        return [{ path, message: `expected ${schema.patternMessage ?? `a string matching ${schema.pattern}`}, got ${describeValue(value)}` }];
     }
     return [];
 }
@@ -29423,16 +29426,16 @@ function validateNumber(value, schema, path) {
         return [{ path, message: `must be at most ${schema.maximum}, got ${value}` }];
     return [];
 }
-function validateArray(value, schema, path) {
+function validateArray(value, schema, path, source) {
     const issues = [];
     if (schema.minItems !== undefined && value.length < schema.minItems) {
         issues.push({ path, message: schema.minItems === 1 ? 'must list at least one item' : `must list at least ${schema.minItems} items` });
     }
     if (schema.items)
-        value.forEach((item, i) => issues.push(...validate(item, schema.items, [...path, i])));
+        value.forEach((item, i) => issues.push(...validate(item, schema.items, [...path, i], source)));
     return issues;
 }
-function validateObject(value, schema, path) {
+function validateObject(value, schema, path, source) {
     const issues = [];
     const known = Object.keys(schema.properties ?? {});
     for (const key of schema.required ?? []) {
@@ -29442,12 +29445,12 @@ function validateObject(value, schema, path) {
     for (const [key, child] of Object.entries(value)) {
         const prop = schema.properties?.[key];
         if (prop)
-            issues.push(...validate(child, prop, [...path, key]));
+            issues.push(...validate(child, prop, [...path, key], source));
         else if (schema.additionalProperties === false) {
             issues.push({ path: [...path, key], atKey: true, message: `unknown key "${key}"${suggest(key, known)}` });
         }
         else if (typeof schema.additionalProperties === 'object') {
-            issues.push(...validate(child, schema.additionalProperties, [...path, key]));
+            issues.push(...validate(child, schema.additionalProperties, [...path, key], source));
         }
     }
     return issues;
@@ -29469,10 +29472,20 @@ function hasType(value, type) {
             return typeof value === type;
     }
 }
+const TYPE_NAMES = {
+    object: 'a mapping',
+    array: 'a list',
+    string: 'a string',
+    integer: 'an integer',
+    number: 'a number',
+    boolean: 'a boolean',
+    null: 'nothing',
+};
 function article(type) {
-    return type === 'array' || type === 'object' || type === 'integer' ? `an ${type === 'array' ? 'list' : type === 'object' ? 'mapping' : 'integer'}` : `a ${type}`;
+    return TYPE_NAMES[type];
 }
-function describe(value) {
+/** How a value is named in messages; `written` is the scalar's source text when known. */
+function describeValue(value, written) {
     if (value === null || value === undefined)
         return 'nothing (null)';
     if (Array.isArray(value))
@@ -29481,9 +29494,7 @@ function describe(value) {
         return 'a mapping';
     if (typeof value === 'string')
         return `"${value.length > 60 ? value.slice(0, 57) + '...' : value}"`;
-    if (typeof value === 'number' && !Number.isInteger(value))
-        return `the number ${value}`;
-    return `${typeof value === 'number' ? 'the number' : typeof value} ${String(value)}`;
+    return `${typeof value === 'number' ? 'the number' : typeof value} ${written ?? String(value)}`;
 }
 function quoteHint(value, expected) {
     return expected === 'string' && (typeof value === 'number' || typeof value === 'boolean') ? ' (quote it to make it a string)' : '';
@@ -29560,6 +29571,11 @@ class SourceMap {
         const { line, col } = this.lines.linePos(offset);
         return { file: this.file, line, column: col };
     }
+    /** A scalar exactly as written (YAML reads `3.10` as the number 3.1; a build arg wants "3.10"). */
+    sourceText(keyPath) {
+        const node = this.doc.getIn(keyPath, true);
+        return (0,dist/* isScalar */.jn)(node) && typeof node.source === 'string' ? node.source : undefined;
+    }
 }
 function rangeStart(node) {
     return node?.range?.[0];
@@ -29567,12 +29583,15 @@ function rangeStart(node) {
 /** How a file path is shown in messages: relative to the working directory when inside it. */
 function displayPath(file, cwd = process.cwd()) {
     const rel = external_node_path_default().relative(cwd, file);
-    return rel && !rel.startsWith('..') && !external_node_path_default().isAbsolute(rel) ? rel : file;
+    const outside = rel === '..' || rel.startsWith('..' + (external_node_path_default()).sep) || external_node_path_default().isAbsolute(rel);
+    return rel && !outside ? rel : file;
 }
 function loadConfig(file, cwd = process.cwd()) {
     const abs = external_node_path_default().resolve(cwd, file);
     if (!(0,external_node_fs_.existsSync)(abs))
         throw new errors/* MlImageError */.zn(`config file not found: ${displayPath(abs, cwd)}`);
+    if (!isFile(abs))
+        throw new errors/* MlImageError */.zn(`config file is not a regular file: ${displayPath(abs, cwd)}`);
     return parseConfig((0,external_node_fs_.readFileSync)(abs, 'utf8'), abs, cwd);
 }
 function parseConfig(text, file, cwd = process.cwd()) {
@@ -29590,67 +29609,124 @@ function parseConfig(text, file, cwd = process.cwd()) {
     if (!isObject(data)) {
         throw new errors/* ConfigError */.xL([{ location: map.locate([]), path: '', message: 'expected a mapping with "version" and "images"' }]);
     }
-    const issues = validate(data, configSchema).map((i) => ({
+    const issues = [...validate(data, configSchema, [], (p) => map.sourceText(p)), ...semanticIssues(data, external_node_path_default().dirname(file))].map((i) => ({
         location: map.locate(i.path, i.atKey),
         path: formatPath(i.path),
         message: i.message,
     }));
     if (issues.length > 0)
-        throw new errors/* ConfigError */.xL(issues);
-    const resolved = resolve(data, external_node_path_default().dirname(file), map, issues);
-    if (issues.length > 0)
-        throw new errors/* ConfigError */.xL(issues);
-    return { ...resolved, file };
+        throw new errors/* ConfigError */.xL(sortByLocation(issues));
+    return { ...resolve(data, external_node_path_default().dirname(file), map), file };
+}
+/** Registries given outside the file (--registry, the registries input) obey the file's rule for them. */
+function checkRegistryOverride(registries, source) {
+    const item = configSchema.properties?.push?.properties?.registries?.items;
+    for (const r of registries) {
+        const issue = item ? validate(r, item)[0] : undefined;
+        if (issue)
+            throw new errors/* MlImageError */.zn(`${source}: ${issue.message}`);
+    }
+}
+function sortByLocation(issues) {
+    return issues
+        .map((issue, order) => ({ issue, order }))
+        .sort((a, b) => a.issue.location.line - b.issue.location.line || a.issue.location.column - b.issue.location.column || a.order - b.order)
+        .map((x) => x.issue);
 }
 function firstLine(message) {
     return message.split('\n')[0].trim();
 }
-function resolve(data, dir, map, issues) {
-    const problem = (keyPath, message, atKey = false) => issues.push({ location: map.locate(keyPath, atKey), path: formatPath(keyPath), message });
+/**
+ * Checks the schema cannot express: files that must exist, regular expressions that must compile,
+ * unique names. It runs beside the schema check (so one run reports both kinds of problem) and therefore
+ * looks only at values that have the right type.
+ */
+function semanticIssues(data, dir) {
+    const issues = [];
+    const problem = (keyPath, message) => issues.push({ path: keyPath, message });
+    const images = Array.isArray(data.images) ? data.images : [];
     const seen = new Map();
-    const images = data.images.map((raw, index) => {
+    images.forEach((raw, index) => {
+        if (!isObject(raw))
+            return;
         const at = (...rest) => ['images', index, ...rest];
-        const name = raw.name;
-        if (seen.has(name))
-            problem(at('name'), `duplicate image name "${name}" (also images[${seen.get(name)}])`);
-        seen.set(name, index);
-        const context = external_node_path_default().resolve(dir, raw.context ?? '.');
-        if (!isDirectory(context))
-            problem(at('context'), `build context not found: ${context}`);
-        const dockerfile = external_node_path_default().resolve(context, raw.dockerfile ?? 'Dockerfile');
-        if (isDirectory(context) && !isFile(dockerfile))
-            problem(at(raw.dockerfile ? 'dockerfile' : 'context'), `Dockerfile not found: ${dockerfile}`);
-        const platforms = raw.platforms ?? [];
-        if (platforms.length > 1) {
+        if (typeof raw.name === 'string') {
+            if (seen.has(raw.name))
+                problem(at('name'), `duplicate image name "${raw.name}" (also images[${seen.get(raw.name)}])`);
+            seen.set(raw.name, index);
+        }
+        const contextText = raw.context ?? '.';
+        if (typeof contextText === 'string') {
+            const context = external_node_path_default().resolve(dir, contextText);
+            if (!isDirectory(context))
+                problem(at('context'), `build context not found: ${context}`);
+            else if (typeof (raw.dockerfile ?? '') === 'string') {
+                const dockerfile = external_node_path_default().resolve(context, raw.dockerfile ?? 'Dockerfile');
+                if (!isFile(dockerfile))
+                    problem(at(raw.dockerfile ? 'dockerfile' : 'context'), `Dockerfile not found: ${dockerfile}`);
+            }
+        }
+        if (Array.isArray(raw.platforms) && raw.platforms.length > 1) {
             problem(at('platforms'), 'one platform per image for now: each platform is built, loaded and smoke-tested on its own runner');
         }
         const smoke = raw['smoke-test'];
+        if (!isObject(smoke))
+            return;
+        const commands = Array.isArray(smoke.commands) ? smoke.commands : [];
+        commands.forEach((c, i) => {
+            const patterns = isObject(c) && Array.isArray(c['expect-output']) ? c['expect-output'] : [];
+            patterns.forEach((re, j) => checkRegex(re, at('smoke-test', 'commands', i, 'expect-output', j), problem));
+        });
+        const checks = isObject(smoke.http) && Array.isArray(smoke.http.checks) ? smoke.http.checks : [];
+        checks.forEach((c, i) => {
+            if (!isObject(c))
+                return;
+            checkRegex(c['expect-body'], at('smoke-test', 'http', 'checks', i, 'expect-body'), problem);
+            if (c.json !== undefined && c.body !== undefined)
+                problem(at('smoke-test', 'http', 'checks', i, 'body'), 'set either "json" or "body", not both');
+        });
+    });
+    return issues;
+}
+function checkRegex(source, keyPath, problem) {
+    if (typeof source !== 'string')
+        return;
+    try {
+        new RegExp(source, 'm');
+    }
+    catch (err) {
+        problem(keyPath, `invalid regular expression: ${err instanceof Error ? err.message : String(err)}`);
+    }
+}
+function resolve(data, dir, map) {
+    const images = data.images.map((raw, index) => {
+        const at = (...rest) => ['images', index, ...rest];
+        const context = external_node_path_default().resolve(dir, raw.context ?? '.');
+        const smoke = raw['smoke-test'];
         return {
             index,
-            name,
+            name: raw.name,
             context,
-            dockerfile,
+            dockerfile: external_node_path_default().resolve(context, raw.dockerfile ?? 'Dockerfile'),
             target: raw.target,
-            buildArgs: load_stringMap(raw['build-args']),
-            labels: load_stringMap(raw.labels),
-            platforms,
+            buildArgs: load_stringMap(raw['build-args'], at('build-args'), map),
+            labels: load_stringMap(raw.labels, at('labels'), map),
+            platforms: raw.platforms ?? [],
             tags: [...new Set(raw.tags ?? ['latest'])],
             gpu: raw.gpu ?? false,
-            smokeTest: smoke ? resolveSmoke(smoke, at('smoke-test'), problem) : undefined,
+            smokeTest: smoke ? resolveSmoke(smoke, at('smoke-test'), map) : undefined,
         };
     });
     const push = data.push ?? {};
     return { version: 1, images, push: { registries: [...new Set(push.registries ?? [])] } };
 }
-function resolveSmoke(raw, at, problem) {
-    const commands = (raw.commands ?? []).map((c, i) => {
-        const expectOutput = c['expect-output'] ?? [];
-        expectOutput.forEach((re, j) => checkRegex(re, [...at, 'commands', i, 'expect-output', j], problem));
+function resolveSmoke(raw, at, map) {
+    const commands = (raw.commands ?? []).map((c) => {
         const run = c.run;
         return {
             name: c.name ?? run.join(' '),
             run,
-            expectOutput,
+            expectOutput: c['expect-output'] ?? [],
             expectExitCode: c['expect-exit-code'] ?? 0,
             timeoutMs: durationMs(c.timeout, 60_000),
         };
@@ -29660,7 +29736,7 @@ function resolveSmoke(raw, at, problem) {
     return {
         timeoutMs: durationMs(raw.timeout, 300_000),
         gpu: raw.gpu ?? 'auto',
-        env: load_stringMap(raw.env),
+        env: load_stringMap(raw.env, [...at, 'env'], map),
         commands,
         http: http && {
             port: http.port,
@@ -29671,15 +29747,11 @@ function resolveSmoke(raw, at, problem) {
             },
             checks: (http.checks ?? []).map((c, i) => {
                 const method = c.method ?? 'GET';
-                if (c['expect-body'] !== undefined)
-                    checkRegex(c['expect-body'], [...at, 'http', 'checks', i, 'expect-body'], problem);
-                if (c.json !== undefined && c.body !== undefined)
-                    problem([...at, 'http', 'checks', i, 'body'], 'set either "json" or "body", not both');
                 return {
                     name: c.name ?? `${method} ${c.path}`,
                     method,
                     path: c.path,
-                    headers: load_stringMap(c.headers),
+                    headers: load_stringMap(c.headers, [...at, 'http', 'checks', i, 'headers'], map),
                     json: c.json,
                     body: c.body,
                     expectStatus: c['expect-status'] ?? 200,
@@ -29689,16 +29761,9 @@ function resolveSmoke(raw, at, problem) {
         },
     };
 }
-function checkRegex(source, keyPath, problem) {
-    try {
-        new RegExp(source, 'm');
-    }
-    catch (err) {
-        problem(keyPath, `invalid regular expression: ${err instanceof Error ? err.message : String(err)}`);
-    }
-}
-function load_stringMap(value) {
-    return Object.fromEntries(Object.entries(isObject(value) ? value : {}).map(([k, v]) => [k, String(v)]));
+/** A map of strings; numbers and booleans keep the text the user wrote (`3.10` stays "3.10"). */
+function load_stringMap(value, keyPath, map) {
+    return Object.fromEntries(Object.entries(isObject(value) ? value : {}).map(([k, v]) => [k, typeof v === 'string' ? v : (map.sourceText([...keyPath, k]) ?? String(v))]));
 }
 /** "90s" | "2m" | "500ms" | "1h" | 30 (seconds) → milliseconds; the schema has checked the form. */
 function durationMs(value, fallback) {
@@ -29710,7 +29775,8 @@ function durationMs(value, fallback) {
     if (!m)
         return fallback;
     const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2]];
-    return Math.round(Number(m[1]) * unit);
+    // Up, not to nearest: "0.4ms" must not become 0, which means no limit to execa.
+    return Math.ceil(Number(m[1]) * unit);
 }
 function isDirectory(p) {
     try {
@@ -29738,9 +29804,9 @@ const LABEL_PREFIX = 'io.github.ml-image';
 /** The build time: SOURCE_DATE_EPOCH when set, so that rebuilding one commit gives the same labels. */
 function createdAt(env, now = () => new Date()) {
     const epoch = env.SOURCE_DATE_EPOCH;
-    if (epoch && /^[0-9]+$/.test(epoch))
-        return new Date(Number(epoch) * 1000).toISOString();
-    return now().toISOString();
+    const date = epoch && /^[0-9]+$/.test(epoch) ? new Date(Number(epoch) * 1000) : undefined;
+    // An out-of-range epoch is ignored rather than failing the build over a label.
+    return date && !Number.isNaN(date.getTime()) ? date.toISOString() : now().toISOString();
 }
 function imageLabels(image, ctx, created) {
     const labels = {
@@ -29808,7 +29874,7 @@ async function localGitContext(run, cwd) {
 }
 /** owner/name from an https or ssh GitHub remote URL. */
 function repositoryFromRemote(url) {
-    const m = /github\.com[:/]([^/]+\/[^/]+?)(?:\.git)?\/?$/.exec(url);
+    const m = /^(?:https?:\/\/(?:[^@/]+@)?|ssh:\/\/(?:[^@/]+@)?|[^@/:]+@)github\.com[:/]([^/]+\/[^/]+?)(?:\.git)?\/?$/.exec(url);
     return m?.[1];
 }
 async function detectContext(env, run, cwd) {
@@ -29851,10 +29917,11 @@ function registryOf(ref) {
 
 
 
+const AUTH_KEYS = ['registry', 'username', 'password'];
 const DOCKER_HUB_ALIASES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io', 'registry.hub.docker.com']);
 /** The host part of a push registry ("ghcr.io/acme" → "ghcr.io"), with Docker Hub's aliases folded. */
 function registryHost(registry) {
-    const host = registry.split('/')[0].toLowerCase();
+    const host = registry.replace(/^[a-z]+:\/\//i, '').split('/')[0].toLowerCase();
     return DOCKER_HUB_ALIASES.has(host) ? 'docker.io' : host;
 }
 /**
@@ -29876,15 +29943,19 @@ function parseRegistryAuth(text, source) {
     return data.map((item, i) => {
         if (!isObject(item))
             throw new errors/* MlImageError */.zn(`${source}[${i}]: expected a mapping with registry, username, password`);
-        for (const key of Object.keys(item)) {
-            if (!['registry', 'username', 'password'].includes(key))
-                throw new errors/* MlImageError */.zn(`${source}[${i}]: unknown key "${key}"`);
+        for (const key of Object.keys(item).filter((k) => !AUTH_KEYS.includes(k))) {
+            // Echo a key only when it is a near-miss of a real one: a token pasted without "password:" becomes a key.
+            const hint = suggest(key, AUTH_KEYS);
+            throw new errors/* MlImageError */.zn(`${source}[${i}]: ${hint ? `unknown key "${key}"${hint}` : 'unexpected key (only registry, username and password are allowed)'}`);
         }
         const field = (key) => {
             const v = item[key];
-            if (typeof v !== 'string' && typeof v !== 'number')
+            if (v === undefined || v === null)
                 throw new errors/* MlImageError */.zn(`${source}[${i}]: missing "${key}"`);
-            return String(v);
+            // YAML would read 0123 as 123: a credential that is not a string is refused, not altered.
+            if (typeof v !== 'string')
+                throw new errors/* MlImageError */.zn(`${source}[${i}]: "${key}" must be a string (quote it)`);
+            return v;
         };
         return { registry: field('registry'), username: field('username'), password: field('password') };
     });
@@ -30296,6 +30367,8 @@ async function buildTestPush(options) {
     const runId = options.runId ?? newRunId();
     options.onResource?.({ kind: 'run-id', id: runId });
     const config = loadConfig(options.config, options.cwd);
+    if (options.registries)
+        checkRegistryOverride(options.registries, 'registries');
     const ctx = await detectContext(options.env, runner, options.cwd);
     const plan = makePlan(config, ctx, { push: options.push, registries: options.registries, created: createdAt(options.env) });
     if (plan.push && plan.registries.length === 0) {
@@ -30595,10 +30668,13 @@ async function runPost(env = process.env) {
 
 
 
-/** Clients before 23.0 build with the engine's BuildKit when DOCKER_BUILDKIT=1, without buildx. */
+/** Clients from 18.09 (BuildKit's arrival) to before 23.0 build with the engine's BuildKit, without buildx. */
 function drivesBuiltinBuildkit(version) {
-    const major = Number(/^(\d+)\./.exec(version ?? '')?.[1]);
-    return Number.isFinite(major) && major > 0 && major < 23;
+    const m = /^(\d+)\.(\d+)/.exec(version ?? '');
+    if (!m)
+        return false;
+    const [major, minor] = [Number(m[1]), Number(m[2])];
+    return (major > 18 || (major === 18 && minor >= 9)) && major < 23;
 }
 function chooseDocker(probes, prefer) {
     const usable = probes.filter((p) => p.version !== undefined);
@@ -30622,6 +30698,8 @@ function dockerCandidates(pathVar) {
         const file = node_path__WEBPACK_IMPORTED_MODULE_1___default().join(dir, 'docker');
         try {
             (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.accessSync)(file, node_fs__WEBPACK_IMPORTED_MODULE_0__.constants.X_OK);
+            if (!(0,node_fs__WEBPACK_IMPORTED_MODULE_0__.statSync)(file).isFile())
+                continue;
             const real = (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.realpathSync)(file);
             if (!seen.has(real)) {
                 seen.add(real);
@@ -30639,7 +30717,8 @@ async function probeDocker(run, file) {
     const buildx = await run(file, ['buildx', 'version'], { timeoutMs: 15_000 });
     return {
         path: file,
-        version: version.exitCode === 0 ? /version ([0-9][^\s,]*)/.exec(version.stdout)?.[1] : undefined,
+        // Only Docker's own client counts: podman's docker shim also says "version 4.x", but drives no BuildKit.
+        version: version.exitCode === 0 ? /^Docker version ([0-9][^\s,]*)/.exec(version.stdout.trim())?.[1] : undefined,
         buildx: buildx.exitCode === 0,
     };
 }

@@ -7,7 +7,7 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type
 import { ConfigError, MlImageError, type ConfigIssue, type SourceLocation } from '../errors.js';
 import { configSchema } from './schema.js';
 import type { CommandCheckConfig, Config, HttpCheckConfig, ImageConfig, SmokeTestConfig } from './types.js';
-import { formatPath, isObject, validate, type PathSegment } from './validate.js';
+import { formatPath, isObject, validate, type PathSegment, type SchemaIssue } from './validate.js';
 
 /** Finds the line and column of a key path in the parsed document. */
 export class SourceMap {
@@ -40,6 +40,17 @@ export class SourceMap {
     const { line, col } = this.lines.linePos(offset);
     return { file: this.file, line, column: col };
   }
+
+  /** A scalar exactly as written (YAML reads `3.10` as the number 3.1; a build arg wants "3.10"). */
+  sourceText(keyPath: readonly PathSegment[]): string | undefined {
+    const node: unknown = this.doc.getIn(keyPath, true);
+    return isScalar(node) && typeof node.source === 'string' ? node.source : undefined;
+  }
+}
+
+export interface SourceMapLike {
+  locate(keyPath: readonly PathSegment[], atKey?: boolean): SourceLocation;
+  sourceText(keyPath: readonly PathSegment[]): string | undefined;
 }
 
 function rangeStart(node: unknown): number | undefined {
@@ -49,12 +60,14 @@ function rangeStart(node: unknown): number | undefined {
 /** How a file path is shown in messages: relative to the working directory when inside it. */
 export function displayPath(file: string, cwd = process.cwd()): string {
   const rel = path.relative(cwd, file);
-  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
+  const outside = rel === '..' || rel.startsWith('..' + path.sep) || path.isAbsolute(rel);
+  return rel && !outside ? rel : file;
 }
 
 export function loadConfig(file: string, cwd = process.cwd()): Config {
   const abs = path.resolve(cwd, file);
   if (!existsSync(abs)) throw new MlImageError(`config file not found: ${displayPath(abs, cwd)}`);
+  if (!isFile(abs)) throw new MlImageError(`config file is not a regular file: ${displayPath(abs, cwd)}`);
   return parseConfig(readFileSync(abs, 'utf8'), abs, cwd);
 }
 
@@ -75,75 +88,123 @@ export function parseConfig(text: string, file: string, cwd = process.cwd()): Co
   if (!isObject(data)) {
     throw new ConfigError([{ location: map.locate([]), path: '', message: 'expected a mapping with "version" and "images"' }]);
   }
-  const issues: ConfigIssue[] = validate(data, configSchema).map((i) => ({
+  const issues: ConfigIssue[] = [...validate(data, configSchema, [], (p) => map.sourceText(p)), ...semanticIssues(data, path.dirname(file))].map((i) => ({
     location: map.locate(i.path, i.atKey),
     path: formatPath(i.path),
     message: i.message,
   }));
-  if (issues.length > 0) throw new ConfigError(issues);
+  if (issues.length > 0) throw new ConfigError(sortByLocation(issues));
+  return { ...resolve(data, path.dirname(file), map), file };
+}
 
-  const resolved = resolve(data, path.dirname(file), map, issues);
-  if (issues.length > 0) throw new ConfigError(issues);
-  return { ...resolved, file };
+/** Registries given outside the file (--registry, the registries input) obey the file's rule for them. */
+export function checkRegistryOverride(registries: readonly string[], source: string): void {
+  const item = configSchema.properties?.push?.properties?.registries?.items;
+  for (const r of registries) {
+    const issue = item ? validate(r, item)[0] : undefined;
+    if (issue) throw new MlImageError(`${source}: ${issue.message}`);
+  }
+}
+
+function sortByLocation(issues: ConfigIssue[]): ConfigIssue[] {
+  return issues
+    .map((issue, order) => ({ issue, order }))
+    .sort((a, b) => a.issue.location.line - b.issue.location.line || a.issue.location.column - b.issue.location.column || a.order - b.order)
+    .map((x) => x.issue);
 }
 
 function firstLine(message: string): string {
   return message.split('\n')[0]!.trim();
 }
 
-// The data below is schema-valid, so the casts only narrow what validate() already checked.
-type Raw = Record<string, unknown>;
-
-function resolve(data: Raw, dir: string, map: SourceMap, issues: ConfigIssue[]): Omit<Config, 'file'> {
-  const problem = (keyPath: PathSegment[], message: string, atKey = false) =>
-    issues.push({ location: map.locate(keyPath, atKey), path: formatPath(keyPath), message });
-
+/**
+ * Checks the schema cannot express: files that must exist, regular expressions that must compile,
+ * unique names. It runs beside the schema check (so one run reports both kinds of problem) and therefore
+ * looks only at values that have the right type.
+ */
+function semanticIssues(data: Record<string, unknown>, dir: string): SchemaIssue[] {
+  const issues: SchemaIssue[] = [];
+  const problem = (keyPath: PathSegment[], message: string) => issues.push({ path: keyPath, message });
+  const images = Array.isArray(data.images) ? data.images : [];
   const seen = new Map<string, number>();
-  const images = (data.images as Raw[]).map((raw, index): ImageConfig => {
+  images.forEach((raw: unknown, index) => {
+    if (!isObject(raw)) return;
     const at = (...rest: PathSegment[]): PathSegment[] => ['images', index, ...rest];
-    const name = raw.name as string;
-    if (seen.has(name)) problem(at('name'), `duplicate image name "${name}" (also images[${seen.get(name)}])`);
-    seen.set(name, index);
-
-    const context = path.resolve(dir, (raw.context as string | undefined) ?? '.');
-    if (!isDirectory(context)) problem(at('context'), `build context not found: ${context}`);
-    const dockerfile = path.resolve(context, (raw.dockerfile as string | undefined) ?? 'Dockerfile');
-    if (isDirectory(context) && !isFile(dockerfile)) problem(at(raw.dockerfile ? 'dockerfile' : 'context'), `Dockerfile not found: ${dockerfile}`);
-
-    const platforms = (raw.platforms as string[] | undefined) ?? [];
-    if (platforms.length > 1) {
+    if (typeof raw.name === 'string') {
+      if (seen.has(raw.name)) problem(at('name'), `duplicate image name "${raw.name}" (also images[${seen.get(raw.name)}])`);
+      seen.set(raw.name, index);
+    }
+    const contextText = raw.context ?? '.';
+    if (typeof contextText === 'string') {
+      const context = path.resolve(dir, contextText);
+      if (!isDirectory(context)) problem(at('context'), `build context not found: ${context}`);
+      else if (typeof (raw.dockerfile ?? '') === 'string') {
+        const dockerfile = path.resolve(context, (raw.dockerfile as string | undefined) ?? 'Dockerfile');
+        if (!isFile(dockerfile)) problem(at(raw.dockerfile ? 'dockerfile' : 'context'), `Dockerfile not found: ${dockerfile}`);
+      }
+    }
+    if (Array.isArray(raw.platforms) && raw.platforms.length > 1) {
       problem(at('platforms'), 'one platform per image for now: each platform is built, loaded and smoke-tested on its own runner');
     }
+    const smoke = raw['smoke-test'];
+    if (!isObject(smoke)) return;
+    const commands = Array.isArray(smoke.commands) ? smoke.commands : [];
+    commands.forEach((c: unknown, i) => {
+      const patterns = isObject(c) && Array.isArray(c['expect-output']) ? c['expect-output'] : [];
+      patterns.forEach((re: unknown, j) => checkRegex(re, at('smoke-test', 'commands', i, 'expect-output', j), problem));
+    });
+    const checks = isObject(smoke.http) && Array.isArray(smoke.http.checks) ? smoke.http.checks : [];
+    checks.forEach((c: unknown, i) => {
+      if (!isObject(c)) return;
+      checkRegex(c['expect-body'], at('smoke-test', 'http', 'checks', i, 'expect-body'), problem);
+      if (c.json !== undefined && c.body !== undefined) problem(at('smoke-test', 'http', 'checks', i, 'body'), 'set either "json" or "body", not both');
+    });
+  });
+  return issues;
+}
+
+function checkRegex(source: unknown, keyPath: PathSegment[], problem: (p: PathSegment[], m: string) => void): void {
+  if (typeof source !== 'string') return;
+  try {
+    new RegExp(source, 'm');
+  } catch (err: unknown) {
+    problem(keyPath, `invalid regular expression: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+// From here on the data is valid (schema and semantic checks passed): the casts only narrow what was checked.
+type Raw = Record<string, unknown>;
+
+function resolve(data: Raw, dir: string, map: SourceMapLike): Omit<Config, 'file'> {
+  const images = (data.images as Raw[]).map((raw, index): ImageConfig => {
+    const at = (...rest: PathSegment[]): PathSegment[] => ['images', index, ...rest];
+    const context = path.resolve(dir, (raw.context as string | undefined) ?? '.');
     const smoke = raw['smoke-test'] as Raw | undefined;
     return {
       index,
-      name,
+      name: raw.name as string,
       context,
-      dockerfile,
+      dockerfile: path.resolve(context, (raw.dockerfile as string | undefined) ?? 'Dockerfile'),
       target: raw.target as string | undefined,
-      buildArgs: stringMap(raw['build-args']),
-      labels: stringMap(raw.labels),
-      platforms,
+      buildArgs: stringMap(raw['build-args'], at('build-args'), map),
+      labels: stringMap(raw.labels, at('labels'), map),
+      platforms: (raw.platforms as string[] | undefined) ?? [],
       tags: [...new Set((raw.tags as string[] | undefined) ?? ['latest'])],
       gpu: (raw.gpu as boolean | undefined) ?? false,
-      smokeTest: smoke ? resolveSmoke(smoke, at('smoke-test'), problem) : undefined,
+      smokeTest: smoke ? resolveSmoke(smoke, at('smoke-test'), map) : undefined,
     };
   });
   const push = (data.push as Raw | undefined) ?? {};
   return { version: 1, images, push: { registries: [...new Set((push.registries as string[] | undefined) ?? [])] } };
 }
 
-type Problem = (keyPath: PathSegment[], message: string) => void;
-
-function resolveSmoke(raw: Raw, at: PathSegment[], problem: Problem): SmokeTestConfig {
-  const commands = ((raw.commands as Raw[] | undefined) ?? []).map((c, i): CommandCheckConfig => {
-    const expectOutput = (c['expect-output'] as string[] | undefined) ?? [];
-    expectOutput.forEach((re, j) => checkRegex(re, [...at, 'commands', i, 'expect-output', j], problem));
+function resolveSmoke(raw: Raw, at: PathSegment[], map: SourceMapLike): SmokeTestConfig {
+  const commands = ((raw.commands as Raw[] | undefined) ?? []).map((c): CommandCheckConfig => {
     const run = c.run as string[];
     return {
       name: (c.name as string | undefined) ?? run.join(' '),
       run,
-      expectOutput,
+      expectOutput: (c['expect-output'] as string[] | undefined) ?? [],
       expectExitCode: (c['expect-exit-code'] as number | undefined) ?? 0,
       timeoutMs: durationMs(c.timeout, 60_000),
     };
@@ -153,7 +214,7 @@ function resolveSmoke(raw: Raw, at: PathSegment[], problem: Problem): SmokeTestC
   return {
     timeoutMs: durationMs(raw.timeout, 300_000),
     gpu: (raw.gpu as SmokeTestConfig['gpu'] | undefined) ?? 'auto',
-    env: stringMap(raw.env),
+    env: stringMap(raw.env, [...at, 'env'], map),
     commands,
     http: http && {
       port: http.port as number,
@@ -164,13 +225,11 @@ function resolveSmoke(raw: Raw, at: PathSegment[], problem: Problem): SmokeTestC
       },
       checks: ((http.checks as Raw[] | undefined) ?? []).map((c, i): HttpCheckConfig => {
         const method = (c.method as string | undefined) ?? 'GET';
-        if (c['expect-body'] !== undefined) checkRegex(c['expect-body'] as string, [...at, 'http', 'checks', i, 'expect-body'], problem);
-        if (c.json !== undefined && c.body !== undefined) problem([...at, 'http', 'checks', i, 'body'], 'set either "json" or "body", not both');
         return {
           name: (c.name as string | undefined) ?? `${method} ${c.path as string}`,
           method,
           path: c.path as string,
-          headers: stringMap(c.headers),
+          headers: stringMap(c.headers, [...at, 'http', 'checks', i, 'headers'], map),
           json: c.json,
           body: c.body as string | undefined,
           expectStatus: (c['expect-status'] as number | undefined) ?? 200,
@@ -181,16 +240,11 @@ function resolveSmoke(raw: Raw, at: PathSegment[], problem: Problem): SmokeTestC
   };
 }
 
-function checkRegex(source: string, keyPath: PathSegment[], problem: Problem): void {
-  try {
-    new RegExp(source, 'm');
-  } catch (err: unknown) {
-    problem(keyPath, `invalid regular expression: ${err instanceof Error ? err.message : String(err)}`);
-  }
-}
-
-function stringMap(value: unknown): Record<string, string> {
-  return Object.fromEntries(Object.entries(isObject(value) ? value : {}).map(([k, v]) => [k, String(v)]));
+/** A map of strings; numbers and booleans keep the text the user wrote (`3.10` stays "3.10"). */
+function stringMap(value: unknown, keyPath: PathSegment[], map: SourceMapLike): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(isObject(value) ? value : {}).map(([k, v]) => [k, typeof v === 'string' ? v : (map.sourceText([...keyPath, k]) ?? String(v))]),
+  );
 }
 
 /** "90s" | "2m" | "500ms" | "1h" | 30 (seconds) → milliseconds; the schema has checked the form. */
@@ -200,7 +254,8 @@ export function durationMs(value: unknown, fallback: number): number {
   const m = /^([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)$/.exec(value);
   if (!m) return fallback;
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
-  return Math.round(Number(m[1]) * unit);
+  // Up, not to nearest: "0.4ms" must not become 0, which means no limit to execa.
+  return Math.ceil(Number(m[1]) * unit);
 }
 
 function isDirectory(p: string): boolean {

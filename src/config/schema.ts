@@ -32,7 +32,8 @@ const duration = (description: string, dflt: string): Schema => ({
   description: `${description} A number of seconds or a string like 90s, 2m, 500ms.`,
   default: dflt,
   oneOf: [
-    { type: 'string', pattern: '^[0-9]+(\\.[0-9]+)?(ms|s|m|h)$', patternMessage: 'a duration like 30s, 2m or 500ms' },
+    // The lookahead rejects zero ("0s", "0.0ms"): a limit of 0 would mean no limit at all.
+    { type: 'string', pattern: '^(?![0.]+(ms|s|m|h)$)[0-9]+(\\.[0-9]+)?(ms|s|m|h)$', patternMessage: 'a positive duration like 30s, 2m or 500ms' },
     { type: 'integer', minimum: 1 },
   ],
 });

@@ -11,8 +11,12 @@ export interface SchemaIssue {
   atKey?: boolean;
 }
 
-export function validate(value: unknown, schema: Schema, path: PathSegment[] = []): SchemaIssue[] {
-  if (schema.oneOf) return validateOneOf(value, schema.oneOf, path);
+/** The scalar at a path as the user wrote it, for messages ("1.10", not the number 1.1). */
+export type SourceText = (path: readonly PathSegment[]) => string | undefined;
+
+export function validate(value: unknown, schema: Schema, path: PathSegment[] = [], source?: SourceText): SchemaIssue[] {
+  const describe = (v: unknown) => describeValue(v, typeof v === 'number' || typeof v === 'boolean' ? source?.(path) : undefined);
+  if (schema.oneOf) return validateOneOf(value, schema.oneOf, path, source);
   if (schema.const !== undefined && value !== schema.const) {
     return [{ path, message: `expected ${JSON.stringify(schema.const)}, got ${describe(value)}` }];
   }
@@ -24,20 +28,21 @@ export function validate(value: unknown, schema: Schema, path: PathSegment[] = [
   }
   if (typeof value === 'string') return validateString(value, schema, path);
   if (typeof value === 'number') return validateNumber(value, schema, path);
-  if (Array.isArray(value)) return validateArray(value, schema, path);
-  if (isObject(value)) return validateObject(value, schema, path);
+  if (Array.isArray(value)) return validateArray(value, schema, path, source);
+  if (isObject(value)) return validateObject(value, schema, path, source);
   return [];
 }
 
-function validateOneOf(value: unknown, options: readonly Schema[], path: PathSegment[]): SchemaIssue[] {
+function validateOneOf(value: unknown, options: readonly Schema[], path: PathSegment[], source?: SourceText): SchemaIssue[] {
   const sameType = options.filter((o) => !o.type || hasType(value, o.type));
   if (sameType.length === 0) {
     const names = options.map((o) => (o.type ? article(o.type) : 'a value'));
-    return [{ path, message: `expected ${names.join(' or ')}, got ${describe(value)}` }];
+    const written = typeof value === 'number' || typeof value === 'boolean' ? source?.(path) : undefined;
+    return [{ path, message: `expected ${names.join(' or ')}, got ${describeValue(value, written)}` }];
   }
   let first: SchemaIssue[] = [];
   for (const [i, option] of sameType.entries()) {
-    const issues = validate(value, option, path);
+    const issues = validate(value, option, path, source);
     if (issues.length === 0) return [];
     if (i === 0) first = issues;
   }
@@ -52,7 +57,7 @@ function validateString(value: string, schema: Schema, path: PathSegment[]): Sch
     return [{ path, message: `must be at most ${schema.maxLength} characters` }];
   }
   if (schema.pattern && !new RegExp(schema.pattern).test(value)) {
-    return [{ path, message: `expected ${schema.patternMessage ?? `a string matching ${schema.pattern}`}, got ${describe(value)}` }];
+    return [{ path, message: `expected ${schema.patternMessage ?? `a string matching ${schema.pattern}`}, got ${describeValue(value)}` }];
   }
   return [];
 }
@@ -63,16 +68,16 @@ function validateNumber(value: number, schema: Schema, path: PathSegment[]): Sch
   return [];
 }
 
-function validateArray(value: unknown[], schema: Schema, path: PathSegment[]): SchemaIssue[] {
+function validateArray(value: unknown[], schema: Schema, path: PathSegment[], source?: SourceText): SchemaIssue[] {
   const issues: SchemaIssue[] = [];
   if (schema.minItems !== undefined && value.length < schema.minItems) {
     issues.push({ path, message: schema.minItems === 1 ? 'must list at least one item' : `must list at least ${schema.minItems} items` });
   }
-  if (schema.items) value.forEach((item, i) => issues.push(...validate(item, schema.items!, [...path, i])));
+  if (schema.items) value.forEach((item, i) => issues.push(...validate(item, schema.items!, [...path, i], source)));
   return issues;
 }
 
-function validateObject(value: Record<string, unknown>, schema: Schema, path: PathSegment[]): SchemaIssue[] {
+function validateObject(value: Record<string, unknown>, schema: Schema, path: PathSegment[], source?: SourceText): SchemaIssue[] {
   const issues: SchemaIssue[] = [];
   const known = Object.keys(schema.properties ?? {});
   for (const key of schema.required ?? []) {
@@ -80,11 +85,11 @@ function validateObject(value: Record<string, unknown>, schema: Schema, path: Pa
   }
   for (const [key, child] of Object.entries(value)) {
     const prop = schema.properties?.[key];
-    if (prop) issues.push(...validate(child, prop, [...path, key]));
+    if (prop) issues.push(...validate(child, prop, [...path, key], source));
     else if (schema.additionalProperties === false) {
       issues.push({ path: [...path, key], atKey: true, message: `unknown key "${key}"${suggest(key, known)}` });
     } else if (typeof schema.additionalProperties === 'object') {
-      issues.push(...validate(child, schema.additionalProperties, [...path, key]));
+      issues.push(...validate(child, schema.additionalProperties, [...path, key], source));
     }
   }
   return issues;
@@ -109,17 +114,27 @@ function hasType(value: unknown, type: JsonType): boolean {
   }
 }
 
+const TYPE_NAMES: Record<JsonType, string> = {
+  object: 'a mapping',
+  array: 'a list',
+  string: 'a string',
+  integer: 'an integer',
+  number: 'a number',
+  boolean: 'a boolean',
+  null: 'nothing',
+};
+
 function article(type: JsonType): string {
-  return type === 'array' || type === 'object' || type === 'integer' ? `an ${type === 'array' ? 'list' : type === 'object' ? 'mapping' : 'integer'}` : `a ${type}`;
+  return TYPE_NAMES[type];
 }
 
-function describe(value: unknown): string {
+/** How a value is named in messages; `written` is the scalar's source text when known. */
+function describeValue(value: unknown, written?: string): string {
   if (value === null || value === undefined) return 'nothing (null)';
   if (Array.isArray(value)) return 'a list';
   if (isObject(value)) return 'a mapping';
   if (typeof value === 'string') return `"${value.length > 60 ? value.slice(0, 57) + '...' : value}"`;
-  if (typeof value === 'number' && !Number.isInteger(value)) return `the number ${value}`;
-  return `${typeof value === 'number' ? 'the number' : typeof value} ${String(value)}`;
+  return `${typeof value === 'number' ? 'the number' : typeof value} ${written ?? String(value)}`;
 }
 
 function quoteHint(value: unknown, expected: JsonType): string {

@@ -2,7 +2,7 @@
 // docker.io) has only the built-in BuildKit, which a docker client ≥ 23 without buildx refuses. So every
 // `docker` on PATH is probed and the best one wins: buildx first, then a client that still drives the
 // built-in BuildKit. The choice itself is a pure function, tested without probing.
-import { accessSync, constants, realpathSync } from 'node:fs';
+import { accessSync, constants, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { MlImageError } from '../errors.js';
 import type { Runner } from '../process/run.js';
@@ -22,10 +22,12 @@ export interface DockerChoice {
   version?: string;
 }
 
-/** Clients before 23.0 build with the engine's BuildKit when DOCKER_BUILDKIT=1, without buildx. */
+/** Clients from 18.09 (BuildKit's arrival) to before 23.0 build with the engine's BuildKit, without buildx. */
 export function drivesBuiltinBuildkit(version: string | undefined): boolean {
-  const major = Number(/^(\d+)\./.exec(version ?? '')?.[1]);
-  return Number.isFinite(major) && major > 0 && major < 23;
+  const m = /^(\d+)\.(\d+)/.exec(version ?? '');
+  if (!m) return false;
+  const [major, minor] = [Number(m[1]), Number(m[2])];
+  return (major > 18 || (major === 18 && minor >= 9)) && major < 23;
 }
 
 export function chooseDocker(probes: readonly DockerProbe[], prefer?: BuilderKind): DockerChoice {
@@ -52,6 +54,7 @@ export function dockerCandidates(pathVar: string | undefined): string[] {
     const file = path.join(dir, 'docker');
     try {
       accessSync(file, constants.X_OK);
+      if (!statSync(file).isFile()) continue;
       const real = realpathSync(file);
       if (!seen.has(real)) {
         seen.add(real);
@@ -69,7 +72,8 @@ export async function probeDocker(run: Runner, file: string): Promise<DockerProb
   const buildx = await run(file, ['buildx', 'version'], { timeoutMs: 15_000 });
   return {
     path: file,
-    version: version.exitCode === 0 ? /version ([0-9][^\s,]*)/.exec(version.stdout)?.[1] : undefined,
+    // Only Docker's own client counts: podman's docker shim also says "version 4.x", but drives no BuildKit.
+    version: version.exitCode === 0 ? /^Docker version ([0-9][^\s,]*)/.exec(version.stdout.trim())?.[1] : undefined,
     buildx: buildx.exitCode === 0,
   };
 }

@@ -65,7 +65,7 @@ export async function localGitContext(run: Runner, cwd: string): Promise<GitCont
 
 /** owner/name from an https or ssh GitHub remote URL. */
 export function repositoryFromRemote(url: string): string | undefined {
-  const m = /github\.com[:/]([^/]+\/[^/]+?)(?:\.git)?\/?$/.exec(url);
+  const m = /^(?:https?:\/\/(?:[^@/]+@)?|ssh:\/\/(?:[^@/]+@)?|[^@/:]+@)github\.com[:/]([^/]+\/[^/]+?)(?:\.git)?\/?$/.exec(url);
   return m?.[1];
 }
 

@@ -8,8 +8,9 @@ export const LABEL_PREFIX = 'io.github.ml-image';
 /** The build time: SOURCE_DATE_EPOCH when set, so that rebuilding one commit gives the same labels. */
 export function createdAt(env: Env, now: () => Date = () => new Date()): string {
   const epoch = env.SOURCE_DATE_EPOCH;
-  if (epoch && /^[0-9]+$/.test(epoch)) return new Date(Number(epoch) * 1000).toISOString();
-  return now().toISOString();
+  const date = epoch && /^[0-9]+$/.test(epoch) ? new Date(Number(epoch) * 1000) : undefined;
+  // An out-of-range epoch is ignored rather than failing the build over a label.
+  return date && !Number.isNaN(date.getTime()) ? date.toISOString() : now().toISOString();
 }
 
 export function imageLabels(image: ImageConfig, ctx: GitContext, created: string): Record<string, string> {

@@ -2,7 +2,7 @@
 // when all passed, push every reference. Cleanup of containers and credentials happens here on every path.
 import { randomBytes } from 'node:crypto';
 import { buildImage } from '../build/build.js';
-import { loadConfig } from '../config/load.js';
+import { checkRegistryOverride, loadConfig } from '../config/load.js';
 import { detectDocker, type BuilderKind } from '../docker/detect.js';
 import { Docker } from '../docker/docker.js';
 import { MlImageError } from '../errors.js';
@@ -59,6 +59,7 @@ export async function buildTestPush(options: PipelineOptions): Promise<PipelineR
   options.onResource?.({ kind: 'run-id', id: runId });
 
   const config = loadConfig(options.config, options.cwd);
+  if (options.registries) checkRegistryOverride(options.registries, 'registries');
   const ctx = await detectContext(options.env, runner, options.cwd);
   const plan = makePlan(config, ctx, { push: options.push, registries: options.registries, created: createdAt(options.env) });
   if (plan.push && plan.registries.length === 0) {

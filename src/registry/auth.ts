@@ -7,7 +7,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import type { Docker } from '../docker/docker.js';
 import { MlImageError } from '../errors.js';
-import { isObject } from '../config/validate.js';
+import { isObject, suggest } from '../config/validate.js';
 import type { Logger } from '../report/log.js';
 
 export interface RegistryCredential {
@@ -16,11 +16,12 @@ export interface RegistryCredential {
   password: string;
 }
 
+const AUTH_KEYS = ['registry', 'username', 'password'];
 const DOCKER_HUB_ALIASES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io', 'registry.hub.docker.com']);
 
 /** The host part of a push registry ("ghcr.io/acme" → "ghcr.io"), with Docker Hub's aliases folded. */
 export function registryHost(registry: string): string {
-  const host = registry.split('/')[0]!.toLowerCase();
+  const host = registry.replace(/^[a-z]+:\/\//i, '').split('/')[0]!.toLowerCase();
   return DOCKER_HUB_ALIASES.has(host) ? 'docker.io' : host;
 }
 
@@ -39,13 +40,17 @@ export function parseRegistryAuth(text: string, source: string): RegistryCredent
   if (!Array.isArray(data)) throw new MlImageError(`${source}: expected a list of registry, username, password`);
   return data.map((item: unknown, i) => {
     if (!isObject(item)) throw new MlImageError(`${source}[${i}]: expected a mapping with registry, username, password`);
-    for (const key of Object.keys(item)) {
-      if (!['registry', 'username', 'password'].includes(key)) throw new MlImageError(`${source}[${i}]: unknown key "${key}"`);
+    for (const key of Object.keys(item).filter((k) => !AUTH_KEYS.includes(k))) {
+      // Echo a key only when it is a near-miss of a real one: a token pasted without "password:" becomes a key.
+      const hint = suggest(key, AUTH_KEYS);
+      throw new MlImageError(`${source}[${i}]: ${hint ? `unknown key "${key}"${hint}` : 'unexpected key (only registry, username and password are allowed)'}`);
     }
     const field = (key: string) => {
       const v = item[key];
-      if (typeof v !== 'string' && typeof v !== 'number') throw new MlImageError(`${source}[${i}]: missing "${key}"`);
-      return String(v);
+      if (v === undefined || v === null) throw new MlImageError(`${source}[${i}]: missing "${key}"`);
+      // YAML would read 0123 as 123: a credential that is not a string is refused, not altered.
+      if (typeof v !== 'string') throw new MlImageError(`${source}[${i}]: "${key}" must be a string (quote it)`);
+      return v;
     };
     return { registry: field('registry'), username: field('username'), password: field('password') };
   });
