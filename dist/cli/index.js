@@ -11108,9 +11108,13 @@ async function fetchWithTimeout(url, init, timeoutMs) {
 async function waitReady(options) {
     const deadline = Date.now() + options.timeoutMs;
     let last = 'no answer';
+    // Short first attempts: before the service listens, docker's port proxy accepts the connection and then
+    // holds it, so a long per-attempt limit would be spent waiting on a dead socket. Growing limits still
+    // let a slow health endpoint answer.
+    let attemptMs = 1_000;
     while (Date.now() < deadline) {
         try {
-            const res = await fetchWithTimeout(options.url, {}, Math.max(1, Math.min(5_000, deadline - Date.now())));
+            const res = await fetchWithTimeout(options.url, {}, Math.max(1, Math.min(attemptMs, deadline - Date.now())));
             if (res.status === options.status)
                 return undefined;
             last = `status ${res.status}`;
@@ -11118,9 +11122,10 @@ async function waitReady(options) {
         catch (err) {
             last = errorText(err);
         }
+        attemptMs = Math.min(attemptMs * 2, 8_000);
         if (!(await options.stillRunning()))
             return `the container exited before it was ready (last probe: ${last})`;
-        await new Promise((r) => setTimeout(r, options.intervalMs ?? 500));
+        await new Promise((r) => setTimeout(r, options.intervalMs ?? 250));
     }
     return `not ready after ${options.timeoutMs / 1000}s (last probe: ${last})`;
 }
@@ -11215,8 +11220,15 @@ async function httpChecks(ctx, config, s, remaining, record) {
         const run = await ctx.docker.call(serviceRunArgs(s, http.port), { timeoutMs: 60_000, signal: ctx.signal });
         const port = run.exitCode === 0 ? await publishedPort(ctx, s.name, http.port) : undefined;
         if (port === undefined) {
-            const why = run.exitCode !== 0 ? run.stderr.trim() || `docker run exited ${run.exitCode}` : `port ${http.port} was not published`;
-            record({ name: `start service`, kind: 'ready', passed: false, durationMs: Date.now() - started, message: why });
+            const exited = run.exitCode === 0 ? await exitCode(ctx, s.name) : undefined;
+            const why = run.exitCode !== 0
+                ? run.stderr.trim() || `docker run exited ${run.exitCode}`
+                : exited !== undefined
+                    ? `the container exited at start (exit code ${exited})`
+                    : `port ${http.port} was not published`;
+            record({ name: 'start service', kind: 'ready', passed: false, durationMs: Date.now() - started, message: why });
+            if (run.exitCode === 0)
+                await printLogs(ctx, s.name);
             return;
         }
         const base = `http://127.0.0.1:${port}`;
@@ -11254,6 +11266,12 @@ async function httpChecks(ctx, config, s, remaining, record) {
 async function publishedPort(ctx, name, port) {
     const r = await ctx.docker.call(['port', name, `${port}/tcp`], { timeoutMs: 30_000 });
     return r.exitCode === 0 ? parsePublishedPort(r.stdout) : undefined;
+}
+/** The exit code of a container that has stopped; undefined while it runs. */
+async function exitCode(ctx, name) {
+    const r = await ctx.docker.call(['inspect', '--format', '{{.State.Running}} {{.State.ExitCode}}', name], { timeoutMs: 30_000 });
+    const [running, code] = r.stdout.trim().split(' ');
+    return r.exitCode === 0 && running === 'false' ? Number(code) : undefined;
 }
 async function isRunning(ctx, name) {
     const r = await ctx.docker.call(['inspect', '--format', '{{.State.Running}}', name], { timeoutMs: 30_000 });

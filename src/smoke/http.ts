@@ -41,16 +41,21 @@ export interface ReadyOptions {
 export async function waitReady(options: ReadyOptions): Promise<string | undefined> {
   const deadline = Date.now() + options.timeoutMs;
   let last = 'no answer';
+  // Short first attempts: before the service listens, docker's port proxy accepts the connection and then
+  // holds it, so a long per-attempt limit would be spent waiting on a dead socket. Growing limits still
+  // let a slow health endpoint answer.
+  let attemptMs = 1_000;
   while (Date.now() < deadline) {
     try {
-      const res = await fetchWithTimeout(options.url, {}, Math.max(1, Math.min(5_000, deadline - Date.now())));
+      const res = await fetchWithTimeout(options.url, {}, Math.max(1, Math.min(attemptMs, deadline - Date.now())));
       if (res.status === options.status) return undefined;
       last = `status ${res.status}`;
     } catch (err: unknown) {
       last = errorText(err);
     }
+    attemptMs = Math.min(attemptMs * 2, 8_000);
     if (!(await options.stillRunning())) return `the container exited before it was ready (last probe: ${last})`;
-    await new Promise((r) => setTimeout(r, options.intervalMs ?? 500));
+    await new Promise((r) => setTimeout(r, options.intervalMs ?? 250));
   }
   return `not ready after ${options.timeoutMs / 1000}s (last probe: ${last})`;
 }

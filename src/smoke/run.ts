@@ -87,8 +87,15 @@ async function httpChecks(
     const run = await ctx.docker.call(serviceRunArgs(s, http.port), { timeoutMs: 60_000, signal: ctx.signal });
     const port = run.exitCode === 0 ? await publishedPort(ctx, s.name, http.port) : undefined;
     if (port === undefined) {
-      const why = run.exitCode !== 0 ? run.stderr.trim() || `docker run exited ${run.exitCode}` : `port ${http.port} was not published`;
-      record({ name: `start service`, kind: 'ready', passed: false, durationMs: Date.now() - started, message: why });
+      const exited = run.exitCode === 0 ? await exitCode(ctx, s.name) : undefined;
+      const why =
+        run.exitCode !== 0
+          ? run.stderr.trim() || `docker run exited ${run.exitCode}`
+          : exited !== undefined
+            ? `the container exited at start (exit code ${exited})`
+            : `port ${http.port} was not published`;
+      record({ name: 'start service', kind: 'ready', passed: false, durationMs: Date.now() - started, message: why });
+      if (run.exitCode === 0) await printLogs(ctx, s.name);
       return;
     }
     const base = `http://127.0.0.1:${port}`;
@@ -124,6 +131,13 @@ async function httpChecks(
 async function publishedPort(ctx: SmokeContext, name: string, port: number): Promise<number | undefined> {
   const r = await ctx.docker.call(['port', name, `${port}/tcp`], { timeoutMs: 30_000 });
   return r.exitCode === 0 ? parsePublishedPort(r.stdout) : undefined;
+}
+
+/** The exit code of a container that has stopped; undefined while it runs. */
+async function exitCode(ctx: SmokeContext, name: string): Promise<number | undefined> {
+  const r = await ctx.docker.call(['inspect', '--format', '{{.State.Running}} {{.State.ExitCode}}', name], { timeoutMs: 30_000 });
+  const [running, code] = r.stdout.trim().split(' ');
+  return r.exitCode === 0 && running === 'false' ? Number(code) : undefined;
 }
 
 async function isRunning(ctx: SmokeContext, name: string): Promise<boolean> {

@@ -128,6 +128,21 @@ describe('build → smoke test → push (real engine, TLS + basic-auth registry)
     expect(containersOfRun(runId)).toEqual([]);
   });
 
+  it('a service that crashes on start is reported as such, without waiting out the ready timeout', async () => {
+    const name = `it/tiny-crash-${uid()}`;
+    // The fixture parses PORT as an integer: this makes it exit at once.
+    const smoke = `env: { PORT: not-a-port }\n${PASSING.replace(/^commands:[\s\S]*?(?=^http:)/m, '')}`;
+    const { log, runId, run } = await runPipeline(tinyConfig({ name, smoke }), true);
+    const started = Date.now();
+    // Depending on timing the crash is seen at start or during the readiness probe; both must say so.
+    await expect(run).rejects.toThrow(
+      /^smoke test failed for it\/tiny-crash-\w+: ready "(start service": the container exited at start \(exit code 1\)|\/health answers 200": the container exited before it was ready \(last probe: .+\)); nothing was pushed$/,
+    );
+    expect(log.lines.join('\n')).toMatch(/container log \(last 40 lines\):\n[\s\S]*ValueError: invalid literal for int/);
+    expect(Date.now() - started).toBeLessThan(25_000);
+    expect(containersOfRun(runId)).toEqual([]);
+  });
+
   it('a command over its time limit is stopped, reported, and its container removed', async () => {
     const name = `it/tiny-slow-${uid()}`;
     const smoke = 'commands:\n  - name: slow\n    run: [sleep, "60"]\n    timeout: 2s';
