@@ -7,6 +7,7 @@ import { configSchema, TAG_PATTERN } from '../../src/config/schema.js';
 import type { Config } from '../../src/config/types.js';
 import { suggest, validate } from '../../src/config/validate.js';
 import { ConfigError, MlImageError, type ConfigIssue } from '../../src/errors.js';
+import { caught } from './helpers.js';
 
 // A real project on disk: ml-image.yml sits in `dir`, next to a Dockerfile and a `model/` context that has
 // Dockerfile and Dockerfile.gpu. Created at module load so the case tables below can name absolute paths.
@@ -34,15 +35,6 @@ function issuesOf(text: string): readonly ConfigIssue[] {
   throw new Error('expected a ConfigError, but the config was accepted');
 }
 
-function caught(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (err: unknown) {
-    if (err instanceof Error) return err;
-    throw new Error(`threw a non-Error: ${String(err)}`);
-  }
-  throw new Error('expected an error, but none was thrown');
-}
 
 const issue = (line: number, column: number, keyPath: string, message: string): ConfigIssue => ({
   location: { file: SHOWN, line, column },

@@ -14,16 +14,8 @@ import {
 } from '../../src/docker/detect.js';
 import { MlImageError } from '../../src/errors.js';
 import type { RunResult, Runner } from '../../src/process/run.js';
+import { caught } from './helpers.js';
 
-function caught(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (err: unknown) {
-    if (err instanceof Error) return err;
-    throw new Error(`threw a non-Error: ${String(err)}`);
-  }
-  throw new Error('expected an error, but none was thrown');
-}
 
 const probe = (p: string, version: string | undefined, buildx = false): DockerProbe => ({ path: p, version, buildx });
 

@@ -2,16 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import { MlImageError } from '../../src/errors.js';
 import { credentialsFor, parseRegistryAuth, registryHost, type RegistryCredential } from '../../src/registry/auth.js';
 import { isPermanentPushError, parsePushDigest } from '../../src/registry/push.js';
+import { caught } from './helpers.js';
 
-function caught(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (err: unknown) {
-    if (err instanceof Error) return err;
-    throw new Error(`threw a non-Error: ${String(err)}`);
-  }
-  throw new Error('expected an error, but none was thrown');
-}
 
 describe('registryHost', () => {
   it.each([

@@ -11,16 +11,8 @@ import { createdAt, imageLabels } from '../../src/meta/labels.js';
 import { jobId, makePlan, registryOf, type Plan } from '../../src/plan/plan.js';
 import { MemoryLogger, SecretMasker, type Logger } from '../../src/report/log.js';
 import { summaryMarkdown, toOutputs, type ImageResult, type PipelineResult } from '../../src/report/result.js';
+import { caught } from './helpers.js';
 
-function caught(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (err: unknown) {
-    if (err instanceof Error) return err;
-    throw new Error(`threw a non-Error: ${String(err)}`);
-  }
-  throw new Error('expected an error, but none was thrown');
-}
 
 const D1 = 'sha256:' + '1'.repeat(64);
 const D2 = 'sha256:' + '2'.repeat(64);
