@@ -30232,6 +30232,8 @@ async function run_smokeTest(ctx, job, image) {
             ctx.log.error(`✗ ${result.kind} "${result.name}" (${secs}s): ${result.message ?? 'failed'}`);
     };
     for (const check of config.commands) {
+        if (ctx.signal?.aborted)
+            break;
         const started = Date.now();
         const s = spec();
         ctx.cleanup.add(`container ${s.name}`, () => ctx.docker.removeContainers([s.name]));
@@ -30240,7 +30242,7 @@ async function run_smokeTest(ctx, job, image) {
         const message = r.spawnError ?? commandFailure(check, { exitCode: r.exitCode, output: `${r.stdout}\n${r.stderr}`, timedOut: r.timedOut });
         record({ name: check.name, kind: 'command', passed: !message, durationMs: Date.now() - started, message });
     }
-    if (config.http)
+    if (config.http && !ctx.signal?.aborted)
         await httpChecks(ctx, config, spec(), remaining, record);
     return { passed: checks.every((c) => c.passed), gpus: gpu.gpus, checks };
 }
@@ -30370,8 +30372,8 @@ async function runTask(key, task, log) {
 /** A failure after building started; carries what was done so far for the report. */
 class PipelineFailure extends errors/* MlImageError */.zn {
     result;
-    constructor(message, result) {
-        super(message);
+    constructor(message, result, exitCode = 1) {
+        super(message, exitCode);
         this.result = result;
         this.name = 'PipelineFailure';
     }
@@ -30398,7 +30400,10 @@ async function buildTestPush(options) {
     log.info(`docker ${choice.version ?? '?'} (${choice.docker}), engine ${engine}, builder ${choice.builder}; run ${runId}`);
     const result = { configFile: config.file, runId, builder: choice.builder, pushRequested: plan.push, images: [] };
     const cleanup = new Cleanup();
-    const fail = (message) => new PipelineFailure(message, result);
+    const stopIfCancelled = () => {
+        if (options.signal?.aborted)
+            throw new errors/* MlImageError */.zn('cancelled; nothing more was built, tested or pushed', 130);
+    };
     try {
         const auth = plan.push
             ? await log.group('Log in to registries', async () => {
@@ -30414,20 +30419,21 @@ async function buildTestPush(options) {
         for (const job of plan.jobs) {
             const image = { name: job.image.name, jobId: job.id, platform: job.platform, localRefs: job.localRefs, pushRefs: job.pushRefs, pushed: [] };
             result.images.push(image);
-            const built = await log.group(`Build ${job.image.name}${job.platform ? ` (${job.platform})` : ''}`, () => buildImage(docker, job, options.signal).catch((err) => {
-                throw err instanceof errors/* MlImageError */.zn ? fail(err.message) : err;
-            }));
+            stopIfCancelled();
+            const built = await log.group(`Build ${job.image.name}${job.platform ? ` (${job.platform})` : ''}`, () => buildImage(docker, job, options.signal));
+            stopIfCancelled();
             Object.assign(image, { imageId: built.imageId, buildMs: built.durationMs });
             log.info(`built ${built.imageId} in ${(built.durationMs / 1000).toFixed(1)}s as ${job.localRefs.join(', ')}`);
             if (job.image.smokeTest) {
                 image.smoke = await log.group(`Smoke test ${job.image.name}`, () => run_smokeTest({ docker, log, cleanup, runId, gpuPresent, signal: options.signal }, job, built.imageId));
             }
         }
+        stopIfCancelled();
         const failed = result.images.filter((i) => i.smoke && !i.smoke.passed);
         if (failed.length > 0) {
             const first = failed[0].smoke.checks.find((c) => !c.passed);
             const more = failed.flatMap((i) => i.smoke.checks.filter((c) => !c.passed)).length - 1;
-            throw fail(`smoke test failed for ${failed.map((i) => i.name).join(', ')}: ${first.kind} "${first.name}": ${(first.message ?? '').split('\n')[0]}` +
+            throw new errors/* MlImageError */.zn(`smoke test failed for ${failed.map((i) => i.name).join(', ')}: ${first.kind} "${first.name}": ${(first.message ?? '').split('\n')[0]}` +
                 `${more > 0 ? ` (and ${more} more)` : ''}; nothing was pushed`);
         }
         if (!auth)
@@ -30435,12 +30441,14 @@ async function buildTestPush(options) {
         await log.group('Push', async () => {
             for (const [i, job] of plan.jobs.entries()) {
                 const image = result.images[i];
-                image.pushed = await pushImage(docker, image.imageId, job.pushRefs, auth, log, { signal: options.signal }).catch((err) => {
-                    throw err instanceof errors/* MlImageError */.zn ? fail(err.message) : err;
-                });
+                image.pushed = await pushImage(docker, image.imageId, job.pushRefs, auth, log, { signal: options.signal });
             }
         });
         return result;
+    }
+    catch (err) {
+        // From here on a failure carries what was done so far, for outputs and the job summary.
+        throw err instanceof errors/* MlImageError */.zn && !(err instanceof PipelineFailure) ? new PipelineFailure(err.message, result, err.exitCode) : err;
     }
     finally {
         await cleanup.releaseAll(log);

@@ -42,8 +42,9 @@ export class PipelineFailure extends MlImageError {
   constructor(
     message: string,
     readonly result: PipelineResult,
+    exitCode = 1,
   ) {
-    super(message);
+    super(message, exitCode);
     this.name = 'PipelineFailure';
   }
 }
@@ -73,7 +74,9 @@ export async function buildTestPush(options: PipelineOptions): Promise<PipelineR
 
   const result: PipelineResult = { configFile: config.file, runId, builder: choice.builder, pushRequested: plan.push, images: [] };
   const cleanup = new Cleanup();
-  const fail = (message: string) => new PipelineFailure(message, result);
+  const stopIfCancelled = () => {
+    if (options.signal?.aborted) throw new MlImageError('cancelled; nothing more was built, tested or pushed', 130);
+  };
   try {
     const auth = plan.push
       ? await log.group('Log in to registries', async () => {
@@ -90,11 +93,9 @@ export async function buildTestPush(options: PipelineOptions): Promise<PipelineR
     for (const job of plan.jobs) {
       const image: ImageResult = { name: job.image.name, jobId: job.id, platform: job.platform, localRefs: job.localRefs, pushRefs: job.pushRefs, pushed: [] };
       result.images.push(image);
-      const built = await log.group(`Build ${job.image.name}${job.platform ? ` (${job.platform})` : ''}`, () =>
-        buildImage(docker, job, options.signal).catch((err: unknown) => {
-          throw err instanceof MlImageError ? fail(err.message) : err;
-        }),
-      );
+      stopIfCancelled();
+      const built = await log.group(`Build ${job.image.name}${job.platform ? ` (${job.platform})` : ''}`, () => buildImage(docker, job, options.signal));
+      stopIfCancelled();
       Object.assign(image, { imageId: built.imageId, buildMs: built.durationMs });
       log.info(`built ${built.imageId} in ${(built.durationMs / 1000).toFixed(1)}s as ${job.localRefs.join(', ')}`);
       if (job.image.smokeTest) {
@@ -103,12 +104,13 @@ export async function buildTestPush(options: PipelineOptions): Promise<PipelineR
         );
       }
     }
+    stopIfCancelled();
 
     const failed = result.images.filter((i) => i.smoke && !i.smoke.passed);
     if (failed.length > 0) {
       const first = failed[0]!.smoke!.checks.find((c) => !c.passed)!;
       const more = failed.flatMap((i) => i.smoke!.checks.filter((c) => !c.passed)).length - 1;
-      throw fail(
+      throw new MlImageError(
         `smoke test failed for ${failed.map((i) => i.name).join(', ')}: ${first.kind} "${first.name}": ${(first.message ?? '').split('\n')[0]}` +
           `${more > 0 ? ` (and ${more} more)` : ''}; nothing was pushed`,
       );
@@ -118,12 +120,13 @@ export async function buildTestPush(options: PipelineOptions): Promise<PipelineR
     await log.group('Push', async () => {
       for (const [i, job] of plan.jobs.entries()) {
         const image = result.images[i]!;
-        image.pushed = await pushImage(docker, image.imageId!, job.pushRefs, auth, log, { signal: options.signal }).catch((err: unknown) => {
-          throw err instanceof MlImageError ? fail(err.message) : err;
-        });
+        image.pushed = await pushImage(docker, image.imageId!, job.pushRefs, auth, log, { signal: options.signal });
       }
     });
     return result;
+  } catch (err: unknown) {
+    // From here on a failure carries what was done so far, for outputs and the job summary.
+    throw err instanceof MlImageError && !(err instanceof PipelineFailure) ? new PipelineFailure(err.message, result, err.exitCode) : err;
   } finally {
     await cleanup.releaseAll(log);
   }

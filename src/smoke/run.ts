@@ -59,6 +59,7 @@ export async function smokeTest(ctx: SmokeContext, job: BuildJob, image: string)
   };
 
   for (const check of config.commands) {
+    if (ctx.signal?.aborted) break;
     const started = Date.now();
     const s = spec();
     ctx.cleanup.add(`container ${s.name}`, () => ctx.docker.removeContainers([s.name]));
@@ -68,7 +69,7 @@ export async function smokeTest(ctx: SmokeContext, job: BuildJob, image: string)
     record({ name: check.name, kind: 'command', passed: !message, durationMs: Date.now() - started, message });
   }
 
-  if (config.http) await httpChecks(ctx, config, spec(), remaining, record);
+  if (config.http && !ctx.signal?.aborted) await httpChecks(ctx, config, spec(), remaining, record);
   return { passed: checks.every((c) => c.passed), gpus: gpu.gpus, checks };
 }
 

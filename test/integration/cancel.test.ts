@@ -1,10 +1,9 @@
 // Ctrl-C in the middle of a smoke test: the CLI stops the running check, removes its containers and
 // exits 130, and nothing is pushed.
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import path from 'node:path';
 import { containersOfRun, remoteTags, removeScratch, ROOT, scratchDir, testEnv, TINY, uid, writeFile } from './harness.js';
-import { execFileSync } from 'node:child_process';
 
 jest.setTimeout(180_000);
 
@@ -56,6 +55,7 @@ push:
 
     expect(code).toBe(130);
     expect(stderr).toContain('SIGINT: stopping and cleaning up');
+    expect(stderr.trim().split('\n').pop()).toBe('error: cancelled; nothing more was built, tested or pushed');
     expect(containersOfRun(runIds[0]!)).toEqual([]);
     expect(remoteTags(`${env.registry}/${name}`)).toEqual([]);
   });
