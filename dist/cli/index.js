@@ -710,7 +710,7 @@ which.sync = whichSync
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6294);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(989);
 // Entry point of the `ml-image` command (bundled to dist/cli/index.js).
 
 const controller = new AbortController();
@@ -738,7 +738,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6294:
+/***/ 989:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -748,61 +748,10 @@ __nccwpck_require__.d(__webpack_exports__, {
   Cp: () => (/* binding */ readStdinSync)
 });
 
-// UNUSED EXPORTS: buildCommandMain, validateCommandMain
+// UNUSED EXPORTS: buildCommandMain, planCommandMain, validateCommandMain
 
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
-var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_namespaceObject);
-// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
-var dist = __nccwpck_require__(8815);
-;// CONCATENATED MODULE: ./src/errors.ts
-// Error types shared by every layer, and the single mapping from an error to a process exit code.
-// Front ends (cli/, action/) call `exitCodeFor` and `oneLineReason`; nothing else decides exit codes.
-/** A failure the user can act on; its message is the one-line reason printed on exit. */
-class MlImageError extends Error {
-    exitCode;
-    constructor(message, exitCode = 1) {
-        super(message);
-        this.exitCode = exitCode;
-        this.name = 'MlImageError';
-    }
-}
-/** Every problem in a config file, collected in one pass so a user fixes them all at once. */
-class ConfigError extends MlImageError {
-    issues;
-    constructor(issues) {
-        super(issues.length === 1
-            ? formatIssue(issues[0])
-            : `${issues.length} problems in ${issues[0]?.location.file ?? 'config'}:\n` + issues.map((i) => '  ' + formatIssue(i)).join('\n'));
-        this.issues = issues;
-        this.name = 'ConfigError';
-    }
-}
-/** Bad command-line usage. */
-class UsageError extends MlImageError {
-    constructor(message) {
-        super(message, 2);
-        this.name = 'UsageError';
-    }
-}
-function formatIssue(issue) {
-    const { file, line, column } = issue.location;
-    return `${file}:${line}:${column}: ${issue.path ? issue.path + ': ' : ''}${issue.message}`;
-}
-function exitCodeFor(err) {
-    return err instanceof MlImageError ? err.exitCode : 1;
-}
-/** The reason printed last on failure: the error's own message for expected failures, more for bugs. */
-function oneLineReason(err) {
-    if (err instanceof MlImageError)
-        return err.message;
-    if (err instanceof Error)
-        return `unexpected error: ${err.message}`;
-    return `unexpected error: ${String(err)}`;
-}
-
 ;// CONCATENATED MODULE: ./src/config/schema.ts
 // The ONE definition of the config file's shape. It is plain JSON Schema (a subset, interpreted by
 // validate.ts), so the same object validates configs at run time and can be published for editors.
@@ -872,7 +821,7 @@ const smokeTest = {
             description: 'auto: use GPUs when the runner has them; required: fail without one; none: never.',
         },
         env: stringMap('Environment variables for every container the smoke test starts.'),
-        commands: { type: 'array', items: commandCheck },
+        commands: { type: 'array', items: commandCheck, description: 'Commands run in fresh containers of the image.' },
         http: {
             type: 'object',
             required: ['port'],
@@ -883,19 +832,62 @@ const smokeTest = {
                 ready: {
                     type: 'object',
                     additionalProperties: false,
+                    description: 'When the service counts as started.',
                     properties: {
                         path: str('Polled until it answers the expected status.', { pattern: '^/', patternMessage: 'a path starting with /', default: '/' }),
                         status: { type: 'integer', minimum: 100, maximum: 599, default: 200 },
                         timeout: duration('How long the service may take to become ready.', '60s'),
                     },
                 },
-                checks: { type: 'array', items: httpCheck },
+                checks: { type: 'array', items: httpCheck, description: 'Requests sent once the service is ready.' },
             },
         },
     },
 };
-const REPOSITORY = '^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$';
+// Upper case is accepted and lowercased (as metadata-action does with its images input).
+const REPOSITORY = '^[A-Za-z0-9]+(?:(?:[._]|__|-+)[A-Za-z0-9]+)*(?:/[A-Za-z0-9]+(?:(?:[._]|__|-+)[A-Za-z0-9]+)*)*$';
 const TAG_PATTERN = '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$';
+const VARIANT_PATTERN = '^[a-z0-9][a-z0-9_.-]{0,40}$';
+const platforms = {
+    type: 'array',
+    items: str('os/arch[/variant]', { pattern: '^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$', patternMessage: 'a platform like linux/amd64' }),
+};
+const runsOn = {
+    description: 'Runner labels for this build in the fan-out matrix (ml-image plan --format matrix).',
+    oneOf: [{ type: 'string', minLength: 1 }, { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } }],
+};
+/** Keys a variant may set; they override (build-args and labels: extend) the image's own. */
+const variantKeys = {
+    dockerfile: str('Dockerfile, relative to the context.'),
+    target: str('Dockerfile stage to build.'),
+    'build-args': stringMap('Build arguments (never put secrets here: they are stored in the image history).'),
+    labels: stringMap('Image labels; override the generated ones.'),
+    platforms,
+    gpu: { type: 'boolean', description: 'The image needs a GPU at run time (e.g. a CUDA image).' },
+    'runs-on': runsOn,
+    'smoke-test': smokeTest,
+};
+const variant = {
+    type: 'object',
+    additionalProperties: false,
+    description: 'A variant is built, smoke-tested and tagged on its own (e.g. cpu and cuda12).',
+    properties: {
+        ...variantKeys,
+        'tag-suffix': str('Appended to every tag of a non-default variant (default: -<variant>).', {
+            pattern: '^[A-Za-z0-9_.-]{0,40}$',
+            patternMessage: 'a suffix of letters, digits, _ . -',
+        }),
+        'latest-tag': str('The tag a non-default variant gets where the default one gets latest (default: latest-<variant>).', {
+            pattern: TAG_PATTERN,
+            patternMessage: 'a tag of letters, digits, _ . - (at most 128, not starting with . or -)',
+        }),
+    },
+};
+/** metadata-action inputs are multi-line strings in workflows; a YAML list is accepted as well. */
+const ruleLines = (description, line) => ({
+    description,
+    oneOf: [{ type: 'array', items: str(line, { minLength: 1 }) }, { type: 'string' }],
+});
 const schema_image = {
     type: 'object',
     required: ['name'],
@@ -903,25 +895,44 @@ const schema_image = {
     properties: {
         name: str('Repository name without registry, e.g. acme/iris-classifier.', {
             pattern: REPOSITORY,
-            patternMessage: 'a lowercase repository name like acme/iris-classifier',
+            patternMessage: 'a repository name like acme/iris-classifier (letters, digits, . _ - and /)',
         }),
         context: str('Build context, relative to the config file.', { default: '.' }),
+        ...variantKeys,
         dockerfile: str('Dockerfile, relative to the context.', { default: 'Dockerfile' }),
-        target: str('Dockerfile stage to build.'),
-        'build-args': stringMap('Build arguments (never put secrets here: they are stored in the image history).'),
-        labels: stringMap('Image labels; override the generated OCI labels.'),
-        platforms: {
+        secrets: {
             type: 'array',
-            items: str('os/arch[/variant]', { pattern: '^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$', patternMessage: 'a platform like linux/amd64' }),
+            items: str('Name of an environment variable passed to the build as a BuildKit secret of the same id.', {
+                pattern: '^[A-Za-z_][A-Za-z0-9_]*$',
+                patternMessage: 'an environment variable name like HF_TOKEN',
+            }),
+            description: 'Mounted in RUN --mount=type=secret,id=NAME steps; never stored in the image or printed.',
         },
-        tags: {
-            type: 'array',
-            minItems: 1,
-            items: str('Tag', { pattern: TAG_PATTERN, patternMessage: 'a tag of letters, digits, _ . - (at most 128, not starting with . or -)' }),
-            default: ['latest'],
+        variants: {
+            type: 'object',
+            // `cpu:` with nothing after it is a variant without overrides.
+            additionalProperties: { oneOf: [variant, { type: 'null' }] },
+            description: 'Variants by name; each is built, tested and tagged separately.',
         },
-        gpu: { type: 'boolean', default: false, description: 'The image needs a GPU at run time (e.g. a CUDA image).' },
-        'smoke-test': smokeTest,
+        'default-variant': str('The variant whose tags carry no suffix (default: the first).', {
+            pattern: VARIANT_PATTERN,
+            patternMessage: 'a variant name (lowercase letters, digits, _ . -)',
+        }),
+        tags: ruleLines("docker/metadata-action's tags input (default: its default rules): a list, or a block string of lines as in a workflow (tags: |).", 'A tag rule, e.g. type=semver,pattern={{version}}, or a plain tag.'),
+        flavor: ruleLines("docker/metadata-action's flavor input: a list, or a block string of lines.", 'A flavor line, e.g. latest=auto or suffix=-py312,onlatest=true.'),
+        cache: {
+            type: 'object',
+            additionalProperties: false,
+            description: 'BuildKit layer cache across runs.',
+            properties: {
+                backend: {
+                    type: 'string',
+                    enum: ['auto', 'inline', 'none'],
+                    default: 'auto',
+                    description: 'inline: the pushed image carries its cache and later builds import it from the registry; none: only the builder\'s own cache; auto: inline when pushing.',
+                },
+            },
+        },
     },
 };
 const configSchema = {
@@ -929,16 +940,23 @@ const configSchema = {
     required: ['version', 'images'],
     additionalProperties: false,
     properties: {
+        $schema: str('JSON Schema of this file, for editors.'),
         version: { const: 1, description: 'Config format version.' },
-        images: { type: 'array', minItems: 1, items: schema_image },
+        images: { type: 'array', minItems: 1, items: schema_image, description: 'The images this repository builds.' },
         push: {
             type: 'object',
             additionalProperties: false,
+            description: 'Where and when tested images are pushed.',
             properties: {
+                when: {
+                    type: 'array',
+                    items: { type: 'string', enum: ['always', 'default-branch', 'branch', 'tag', 'pull-request', 'schedule', 'workflow-dispatch', 'release'] },
+                    description: 'Events that push when the Action has push: auto (default: every event but pull requests).',
+                },
                 registries: {
                     type: 'array',
                     items: str('Registry host[:port], optionally with a namespace path, e.g. ghcr.io or 127.0.0.1:5000.', {
-                        pattern: '^[A-Za-z0-9.-]+(:[0-9]+)?(/[a-z0-9._-]+)*$',
+                        pattern: '^[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._-]+)*$',
                         patternMessage: 'a registry host like ghcr.io or 127.0.0.1:5000',
                     }),
                 },
@@ -946,6 +964,91 @@ const configSchema = {
         },
     },
 };
+
+;// CONCATENATED MODULE: ./src/config/json-schema.ts
+// The config schema as a standard JSON Schema document (draft 2020-12), published as
+// schema/ml-image.schema.json for editors (`# yaml-language-server: $schema=...`). It is derived from the
+// same object that validates configs at run time, so the two cannot drift apart.
+
+const SCHEMA_ID = 'https://raw.githubusercontent.com/ml-image-action/ml-image-action/main/schema/ml-image.schema.json';
+/** Our schema minus the keys only ml-image's own validator reads. */
+function standard(schema) {
+    const out = {};
+    for (const [key, value] of Object.entries(schema)) {
+        if (key === 'patternMessage')
+            continue;
+        if (key === 'properties')
+            out[key] = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, standard(v)]));
+        else if (key === 'items' || (key === 'additionalProperties' && typeof value === 'object'))
+            out[key] = standard(value);
+        else if (key === 'oneOf')
+            out[key] = value.map(standard);
+        else
+            out[key] = value;
+    }
+    return out;
+}
+function jsonSchemaDocument() {
+    const doc = {
+        $schema: 'https://json-schema.org/draft/2020-12/schema',
+        $id: SCHEMA_ID,
+        title: 'ml-image config',
+        description: 'Build, smoke-test and push ML model images: the ml-image.yml file of ml-image-action.',
+        ...standard(configSchema),
+    };
+    return JSON.stringify(doc, null, 2) + '\n';
+}
+
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_namespaceObject);
+// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(8815);
+;// CONCATENATED MODULE: ./src/errors.ts
+// Error types shared by every layer, and the single mapping from an error to a process exit code.
+// Front ends (cli/, action/) call `exitCodeFor` and `oneLineReason`; nothing else decides exit codes.
+/** A failure the user can act on; its message is the one-line reason printed on exit. */
+class MlImageError extends Error {
+    exitCode;
+    constructor(message, exitCode = 1) {
+        super(message);
+        this.exitCode = exitCode;
+        this.name = 'MlImageError';
+    }
+}
+/** Every problem in a config file, collected in one pass so a user fixes them all at once. */
+class ConfigError extends MlImageError {
+    issues;
+    constructor(issues) {
+        super(issues.length === 1
+            ? formatIssue(issues[0])
+            : `${issues.length} problems in ${issues[0]?.location.file ?? 'config'}:\n` + issues.map((i) => '  ' + formatIssue(i)).join('\n'));
+        this.issues = issues;
+        this.name = 'ConfigError';
+    }
+}
+/** Bad command-line usage. */
+class UsageError extends MlImageError {
+    constructor(message) {
+        super(message, 2);
+        this.name = 'UsageError';
+    }
+}
+function formatIssue(issue) {
+    const { file, line, column } = issue.location;
+    return `${file}:${line}:${column}: ${issue.path ? issue.path + ': ' : ''}${issue.message}`;
+}
+function exitCodeFor(err) {
+    return err instanceof MlImageError ? err.exitCode : 1;
+}
+/** The reason printed last on failure: the error's own message for expected failures, more for bugs. */
+function oneLineReason(err) {
+    if (err instanceof MlImageError)
+        return err.message;
+    if (err instanceof Error)
+        return `unexpected error: ${err.message}`;
+    return `unexpected error: ${String(err)}`;
+}
 
 ;// CONCATENATED MODULE: ./src/config/validate.ts
 function validate(value, schema, path = [], source) {
@@ -1106,17 +1209,1197 @@ function formatPath(path) {
     return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
 }
 
-;// CONCATENATED MODULE: ./src/config/load.ts
-// Reads a config file: YAML with source positions → schema validation → the resolved Config of types.ts.
-// Every problem (syntax, shape, missing paths, bad regular expressions) is collected and thrown as one
-// ConfigError whose issues carry file:line:column and the key path.
+;// CONCATENATED MODULE: ./src/meta/datefmt.ts
+// moment-timezone's `moment(date).tz(zone).format(format)` for the default "en" locale, which is what
+// metadata-action's {{date 'format' tz='Zone'}} and {{commit_date ...}} run. Time zones come from Intl.
+// moment's own tokenizer, unchanged, so that the same format string splits into the same tokens (including its
+// quirks: a single character that happens to be a token, e.g. "a", is formatted even via the "." branch).
+const FORMATTING_TOKENS = /(\[[^[]*\])|(\\)?([Hh]mm(ss)?|Mo|MM?M?M?|Do|DDDo|DD?D?D?|ddd?d?|do?|w[o|w]?|W[o|W]?|Qo?|N{1,5}|YYYYYY|YYYYY|YYYY|YY|y{2,4}|yo?|gg(ggg?)?|GG(GGG?)?|e|E|a|A|hh?|HH?|kk?|mm?|ss?|S{1,9}|x|X|zz?|ZZ?|.)/g;
+const LOCAL_FORMATTING_TOKENS = /(\[[^[]*\])|(\\)?(LTS|LT|LL?L?L?|l{1,4})/g;
+const LONG_DATE_FORMATS = {
+    LTS: 'h:mm:ss A', LT: 'h:mm A', L: 'MM/DD/YYYY', LL: 'MMMM D, YYYY', LLL: 'MMMM D, YYYY h:mm A', LLLL: 'dddd, MMMM D, YYYY h:mm A',
+    l: 'M/D/YYYY', ll: 'MMM D, YYYY', lll: 'MMM D, YYYY h:mm A', llll: 'ddd, MMM D, YYYY h:mm A',
+};
+// Zone abbreviations come from the tz database in moment-timezone; Intl does not give the same strings.
+const UNSUPPORTED = new Set(['z', 'zz']);
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+const TOKENS = {};
+function zeroFill(n, width, forceSign = false) {
+    const abs = String(Math.abs(n));
+    return (n >= 0 ? (forceSign ? '+' : '') : '-') + '0'.repeat(Math.max(0, width - abs.length)) + abs;
+}
+function ordinal(n) {
+    const b = n % 10;
+    const suffix = Math.trunc((n % 100) / 10) === 1 ? 'th' : b === 1 ? 'st' : b === 2 ? 'nd' : b === 3 ? 'rd' : 'th';
+    return `${n}${suffix}`;
+}
+// Mirrors moment's addFormatToken(token, [padded, width, sign], ordinal, fn).
+function add(token, padded, ord, fn) {
+    if (token)
+        TOKENS[token] = fn;
+    if (padded)
+        TOKENS[padded[0]] = (f) => zeroFill(fn(f), padded[1], padded[2]);
+    if (ord)
+        TOKENS[ord] = (f) => ordinal(fn(f));
+}
+const isLeap = (y) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+const dayOfYear = (f) => Math.round((Date.UTC(f.year, f.month, f.date) - Date.UTC(f.year, 0, 1)) / 864e5) + 1;
+// moment's weekOfYear(): dow is the first day of the week, doy decides which January day is always in week 1.
+function firstWeekOffset(year, dow, doy) {
+    const fwd = 7 + dow - doy;
+    const fwdlw = (7 + new Date(Date.UTC(year, 0, fwd)).getUTCDay() - dow) % 7;
+    return -fwdlw + fwd - 1;
+}
+function weeksInYear(year, dow, doy) {
+    return ((isLeap(year) ? 366 : 365) - firstWeekOffset(year, dow, doy) + firstWeekOffset(year + 1, dow, doy)) / 7;
+}
+function weekOfYear(f, dow, doy) {
+    const week = Math.floor((dayOfYear(f) - firstWeekOffset(f.year, dow, doy) - 1) / 7) + 1;
+    if (week < 1)
+        return { year: f.year - 1, week: week + weeksInYear(f.year - 1, dow, doy) };
+    const inYear = weeksInYear(f.year, dow, doy);
+    return week > inYear ? { year: f.year + 1, week: week - inYear } : { year: f.year, week };
+}
+// The "en" locale: weeks start on Sunday and the week with January 1st is week 1; ISO: Monday and January 4th.
+const localeWeek = (f) => weekOfYear(f, 0, 6);
+const isoWeek = (f) => weekOfYear(f, 1, 4);
+add('M', ['MM', 2], 'Mo', (f) => f.month + 1);
+TOKENS.MMM = (f) => MONTHS[f.month].slice(0, 3);
+TOKENS.MMMM = (f) => MONTHS[f.month];
+add('D', ['DD', 2], 'Do', (f) => f.date);
+add('DDD', ['DDDD', 3], 'DDDo', dayOfYear);
+add('d', 0, 'do', (f) => f.day);
+TOKENS.dd = (f) => DAYS[f.day].slice(0, 2);
+TOKENS.ddd = (f) => DAYS[f.day].slice(0, 3);
+TOKENS.dddd = (f) => DAYS[f.day];
+add('e', 0, 0, (f) => f.day);
+add('E', 0, 0, (f) => f.day || 7);
+add('w', ['ww', 2], 'wo', (f) => localeWeek(f).week);
+add('W', ['WW', 2], 'Wo', (f) => isoWeek(f).week);
+add(0, ['gg', 2], 0, (f) => localeWeek(f).year % 100);
+add(0, ['gggg', 4], 0, (f) => localeWeek(f).year);
+add(0, ['ggggg', 5], 0, (f) => localeWeek(f).year);
+add(0, ['GG', 2], 0, (f) => isoWeek(f).year % 100);
+add(0, ['GGGG', 4], 0, (f) => isoWeek(f).year);
+add(0, ['GGGGG', 5], 0, (f) => isoWeek(f).year);
+add('Q', 0, 'Qo', (f) => Math.ceil((f.month + 1) / 3));
+TOKENS.Y = (f) => (f.year <= 9999 ? zeroFill(f.year, 4) : `+${f.year}`);
+add(0, ['YY', 2], 0, (f) => f.year % 100);
+add(0, ['YYYY', 4], 0, (f) => f.year);
+add(0, ['YYYYY', 5], 0, (f) => f.year);
+add(0, ['YYYYYY', 6, true], 0, (f) => f.year);
+// Eras of the "en" locale, for years after 1 BC (the only ones a build date can have).
+for (const t of ['N', 'NN', 'NNN', 'NNNNN'])
+    TOKENS[t] = () => 'AD';
+TOKENS.NNNN = () => 'Anno Domini';
+add('y', ['y', 1], 'yo', (f) => f.year);
+for (const width of [2, 3, 4])
+    add(0, ['y'.repeat(width), width], 0, (f) => f.year);
+add('H', ['HH', 2], 0, (f) => f.hour);
+add('h', ['hh', 2], 0, (f) => f.hour % 12 || 12);
+add('k', ['kk', 2], 0, (f) => f.hour || 24);
+TOKENS.hmm = (f) => `${f.hour % 12 || 12}${zeroFill(f.minute, 2)}`;
+TOKENS.hmmss = (f) => `${f.hour % 12 || 12}${zeroFill(f.minute, 2)}${zeroFill(f.second, 2)}`;
+TOKENS.Hmm = (f) => `${f.hour}${zeroFill(f.minute, 2)}`;
+TOKENS.Hmmss = (f) => `${f.hour}${zeroFill(f.minute, 2)}${zeroFill(f.second, 2)}`;
+TOKENS.a = (f) => (f.hour > 11 ? 'pm' : 'am');
+TOKENS.A = (f) => (f.hour > 11 ? 'PM' : 'AM');
+add('m', ['mm', 2], 0, (f) => f.minute);
+add('s', ['ss', 2], 0, (f) => f.second);
+add('S', 0, 0, (f) => Math.trunc(f.ms / 100));
+add(0, ['SS', 2], 0, (f) => Math.trunc(f.ms / 10));
+for (let width = 3; width <= 9; width++)
+    add(0, ['S'.repeat(width), width], 0, (f) => f.ms * 10 ** (width - 3));
+const offsetToken = (sep) => (f) => {
+    const sign = f.offset < 0 ? '-' : '+';
+    const abs = Math.abs(f.offset);
+    return sign + zeroFill(Math.trunc(abs / 60), 2) + sep + zeroFill(Math.trunc(abs) % 60, 2);
+};
+TOKENS.Z = offsetToken(':');
+TOKENS.ZZ = offsetToken('');
+TOKENS.X = (f) => Math.floor(f.epochMs / 1000);
+TOKENS.x = (f) => f.epochMs;
+const formatters = new Map();
+function formatter(tz) {
+    let f = formatters.get(tz);
+    if (!f) {
+        f = new Intl.DateTimeFormat('en-US', {
+            timeZone: tz, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+        });
+        formatters.set(tz, f);
+    }
+    return f;
+}
+/** Whether `tz` names a time zone (IANA names, case-insensitive, as moment-timezone accepts them). */
+function isTimeZone(tz) {
+    try {
+        formatter(tz);
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+function fields(date, tz) {
+    const epochMs = date.getTime();
+    let offsetMs = 0;
+    if (tz.toUpperCase() !== 'UTC') {
+        const parts = {};
+        for (const p of formatter(tz).formatToParts(date))
+            parts[p.type] = Number(p.value);
+        const wall = Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second);
+        offsetMs = wall - (epochMs - (((epochMs % 1000) + 1000) % 1000));
+    }
+    const local = new Date(epochMs + offsetMs);
+    return {
+        year: local.getUTCFullYear(), month: local.getUTCMonth(), date: local.getUTCDate(), day: local.getUTCDay(),
+        hour: local.getUTCHours(), minute: local.getUTCMinutes(), second: local.getUTCSeconds(), ms: local.getUTCMilliseconds(),
+        offset: offsetMs / 60000, epochMs,
+    };
+}
+function expand(format) {
+    // moment expands locale formats (LT, LL, ...) up to six times, since one may contain another.
+    let out = format;
+    for (let i = 0; i < 6 && new RegExp(LOCAL_FORMATTING_TOKENS.source).test(out); i++) {
+        out = out.replace(LOCAL_FORMATTING_TOKENS, (m) => LONG_DATE_FORMATS[m] ?? m);
+    }
+    return out;
+}
+function tokens(format) {
+    return expand(format).match(FORMATTING_TOKENS) ?? [];
+}
+// A bracketed literal loses its brackets; elsewhere backslashes only escape.
+function literal(token) {
+    return /\[[\s\S]/.test(token) ? token.replace(/^\[|\]$/g, '') : token.replace(/\\/g, '');
+}
+/** The first format token that cannot be rendered exactly like moment-timezone would, if any. */
+function unsupportedDateToken(format) {
+    return tokens(format).find((t) => UNSUPPORTED.has(t));
+}
+/**
+ * Formats like moment-timezone; an undefined or empty format gives moment's default, which ends in "Z" at UTC
+ * offset 0 and in "+hh:mm" elsewhere.
+ */
+function formatDate(date, format, tz) {
+    const f = fields(date, tz);
+    const fmt = format || (f.offset === 0 ? 'YYYY-MM-DDTHH:mm:ss[Z]' : 'YYYY-MM-DDTHH:mm:ssZ');
+    return tokens(fmt)
+        .map((t) => {
+        const fn = TOKENS[t];
+        return fn ? String(fn(f)) : literal(t);
+    })
+        .join('');
+}
+
+;// CONCATENATED MODULE: ./src/meta/template.ts
+// The part of Handlebars that metadata-action's tag, flavor and label expressions use: {{name}}, {{{name}}} and
+// {{&name}} (unescaped), {{name 'arg' key='value'}}, comments, \{{ escapes and ~ whitespace control. Parsing is
+// strict so that a typo is reported when the config is read instead of silently rendering as "".
+class TemplateError extends Error {
+}
+// Handlebars' ID token: anything but whitespace and its punctuation; "-" and ":" are allowed, so a bare
+// YYYY-MM-DD is one (unresolvable) path.
+const ID = /^[^\s!"#%-,./;->@[-^`{-~]+/;
+const STRING = /^(?:"((?:\\"|[^"])*)"|'((?:\\'|[^'])*)')/;
+const OTHER = /^(?:-?[0-9]+(?:\.[0-9]+)?|true|false|null|undefined)(?=[~}\s)]|$)/;
+/** Parses a template; throws TemplateError with a short message. */
+function parseTemplate(src) {
+    const nodes = [];
+    let text = '';
+    let stripNext = false;
+    const pushText = () => {
+        if (text)
+            nodes.push({ kind: 'text', text });
+        text = '';
+    };
+    let i = 0;
+    while (i < src.length) {
+        const open = src.indexOf('{{', i);
+        let chunk = open < 0 ? src.slice(i) : src.slice(i, open);
+        if (stripNext) {
+            chunk = chunk.replace(/^\s+/, '');
+            stripNext = false;
+        }
+        if (open < 0) {
+            text += chunk;
+            break;
+        }
+        if (chunk.endsWith('\\') && !chunk.endsWith('\\\\')) {
+            // \{{ is literal text up to the next {{ (Handlebars' "emu" state).
+            text += chunk.slice(0, -1);
+            let end = open + 2;
+            while (end < src.length && !src.startsWith('{{', end) && !src.startsWith('\\{{', end) && !src.startsWith('\\\\{{', end))
+                end++;
+            text += src.slice(open, end);
+            i = end;
+            continue;
+        }
+        text += chunk.endsWith('\\\\') ? chunk.slice(0, -1) : chunk;
+        const parsed = parseMustache(src, open);
+        if (parsed.stripBefore)
+            text = text.replace(/\s+$/, '');
+        pushText();
+        nodes.push(parsed.node);
+        stripNext = parsed.stripAfter;
+        i = parsed.end;
+    }
+    pushText();
+    return nodes;
+}
+function parseMustache(src, at) {
+    const triple = src.startsWith('{{{', at);
+    let i = at + (triple ? 3 : 2);
+    const stripBefore = src[i] === '~';
+    if (stripBefore)
+        i++;
+    if (!triple && src.startsWith('!', i)) {
+        const long = src.startsWith('!--', i);
+        const m = (long ? /--~?\}\}/ : /\}\}/).exec(src.slice(i + (long ? 3 : 1)));
+        if (!m)
+            throw new TemplateError('unterminated {{! comment');
+        const end = i + (long ? 3 : 1) + m.index + m[0].length;
+        return { node: { kind: 'comment' }, end, stripBefore, stripAfter: src[end - 3] === '~' };
+    }
+    let escaped = !triple;
+    if (!triple && src[i] === '&') {
+        escaped = false;
+        i++;
+    }
+    if (!triple && /^[#/^>*]|^else\b/.test(src.slice(i))) {
+        throw new TemplateError('block helpers, partials and {{else}} are not supported');
+    }
+    const close = triple ? '}}}' : '}}';
+    if (src.indexOf(close, i) < 0)
+        throw new TemplateError(`unterminated ${triple ? '{{{' : '{{'}`);
+    const params = [];
+    const hash = new Map();
+    let name;
+    for (;;) {
+        const ws = /^\s*/.exec(src.slice(i))[0];
+        i += ws.length;
+        if (i >= src.length)
+            throw new TemplateError(`unterminated ${triple ? '{{{' : '{{'}`);
+        const stripAfter = src.startsWith(`~${close}`, i);
+        if (stripAfter || src.startsWith(close, i)) {
+            const end = i + (stripAfter ? 1 : 0) + close.length;
+            const source = src.slice(at, end);
+            if (name === undefined)
+                throw new TemplateError(`empty expression ${source}`);
+            return { node: { kind: 'mustache', name, params, hash, escaped, source }, end, stripBefore, stripAfter };
+        }
+        const rest = src.slice(i);
+        const key = /^([^\s!"#%-,./;->@[-^`{-~]+)\s*=\s*/.exec(rest);
+        const valueAt = key ? i + key[0].length : i;
+        const [param, length] = readParam(src.slice(valueAt), src.slice(at));
+        if (key) {
+            hash.set(key[1], param);
+        }
+        else if (name === undefined) {
+            if (param.kind !== 'path')
+                throw new TemplateError(`unsupported expression ${snippet(src.slice(at))}`);
+            name = param.value;
+        }
+        else {
+            if (hash.size)
+                throw new TemplateError(`positional argument after key=value in ${snippet(src.slice(at))}`);
+            params.push(param);
+        }
+        i = valueAt + length;
+    }
+}
+function readParam(rest, whole) {
+    const str = STRING.exec(rest);
+    if (str)
+        return [{ kind: 'string', value: (str[1] ?? str[2]).replace(/\\(["'])/g, '$1') }, str[0].length];
+    if (/^["']/.test(rest))
+        throw new TemplateError(`unterminated string in ${snippet(whole)}`);
+    const other = OTHER.exec(rest);
+    if (other)
+        return [{ kind: 'other', value: other[0] }, other[0].length];
+    const id = ID.exec(rest);
+    // A path must end where Handlebars' lookahead allows: otherwise it is a dotted path, subexpression, etc.
+    if (id && /^(?:[~}\s]|$)/.test(rest.slice(id[0].length)))
+        return [{ kind: 'path', value: id[0] }, id[0].length];
+    throw new TemplateError(`unsupported expression ${snippet(whole)}`);
+}
+function snippet(s) {
+    const end = s.indexOf('}}');
+    return end >= 0 ? s.slice(0, end + 2) : s;
+}
+const ESCAPES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#x27;', '`': '&#x60;', '=': '&#x3D;' };
+/** Handlebars' escapeExpression. */
+function escapeHtml(s) {
+    return s.replace(/[&<>"'`=]/g, (c) => ESCAPES[c]);
+}
+function renderTemplate(nodes, value) {
+    let out = '';
+    for (const node of nodes) {
+        if (node.kind === 'text')
+            out += node.text;
+        else if (node.kind === 'mustache')
+            out += node.escaped ? escapeHtml(value(node)) : value(node);
+    }
+    return out;
+}
+/** metadata-action's isRawStatement: the pattern is exactly one {{raw}} expression. */
+function isRawStatement(pattern) {
+    try {
+        const nodes = parseTemplate(pattern);
+        return nodes.length === 1 && nodes[0].kind === 'mustache' && nodes[0].name === 'raw';
+    }
+    catch {
+        return false;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/meta/expressions.ts
+// metadata-action's global expressions ({{branch}}, {{tag}}, {{sha}}, {{base_ref}}, {{is_default_branch}},
+// {{is_not_default_branch}}, {{date ...}}, {{commit_date ...}}) and the narrower scopes of type=schedule,
+// type=semver and type=pep440 patterns: checking a template against a scope, and evaluating it.
+
+
+
+const DATE_HELPERS = ['date', 'commit_date'];
+const expressions_GLOBAL_SCOPE = {
+    names: ['branch', 'tag', 'sha', 'base_ref', 'is_default_branch', 'is_not_default_branch', ...DATE_HELPERS],
+};
+// metadata-action compiles these patterns against their own data only, so e.g. {{branch}} in a schedule
+// pattern would silently render "" there; here it is an error.
+const SCHEDULE_SCOPE = { names: DATE_HELPERS, hint: 'a type=schedule pattern knows only date and commit_date' };
+const SEMVER_SCOPE = {
+    names: ['raw', 'version', 'major', 'minor', 'patch', 'prerelease', 'build'],
+    hint: 'a type=semver pattern knows raw, version, major, minor, patch',
+};
+const PEP440_SCOPE = {
+    names: ['raw', 'version', 'major', 'minor', 'patch'],
+    hint: 'a type=pep440 pattern knows raw, version, major, minor, patch',
+};
+/**
+ * The config validator's did-you-mean, plus a shared-prefix fallback for misspellings it finds too far off
+ * (e.g. "sematic" for "semver").
+ */
+function didYouMean(word, candidates) {
+    const near = suggest(word, candidates);
+    if (near || word.length < 3)
+        return near;
+    const lower = word.toLowerCase();
+    const byPrefix = candidates.filter((c) => c.length >= 3 && lower.startsWith(c.slice(0, 3).toLowerCase()));
+    return byPrefix.length === 1 ? ` (did you mean "${byPrefix[0]}"?)` : '';
+}
+/** The first problem with `text` as a template in `scope`, phrased for attribute `where` (e.g. "value="). */
+function expressions_checkExpressions(text, scope, where) {
+    if (text.includes('${{'))
+        return `\${{ … }} in ${where} is a GitHub Actions expression, which is not evaluated here`;
+    let nodes;
+    try {
+        nodes = parseTemplate(text);
+    }
+    catch (err) {
+        return `${err instanceof TemplateError ? err.message : String(err)} in ${where}`;
+    }
+    for (const node of nodes) {
+        if (node.kind !== 'mustache')
+            continue;
+        const problem = checkMustache(node, scope);
+        if (problem)
+            return problem.replace('%s', where);
+    }
+    return undefined;
+}
+function checkMustache(m, scope) {
+    if (!scope.names.includes(m.name)) {
+        const hint = didYouMean(m.name, scope.names) || (scope.hint ? ` (${scope.hint})` : '');
+        return `unknown expression {{${m.name}}} in %s${hint}`;
+    }
+    if (!DATE_HELPERS.includes(m.name)) {
+        return m.params.length || m.hash.size ? `{{${m.name}}} in %s takes no arguments` : undefined;
+    }
+    const example = `e.g. {{${m.name} 'YYYYMMDD'}}`;
+    if (m.params.length !== 1)
+        return `{{${m.name}}} in %s needs one format string, ${example}`;
+    const format = m.params[0];
+    // A bare word is what metadata-action's own tests use ({{commit_date YYYY-MM-DD}}): Handlebars resolves it
+    // to nothing and moment falls back to its default format, which is reproduced rather than rejected.
+    if (format.kind === 'other')
+        return `{{${m.name}}} in %s needs a quoted format, ${example}`;
+    const unsupported = format.kind === 'string' ? unsupportedDateToken(format.value) : undefined;
+    if (unsupported)
+        return `date format token "${unsupported}" in %s is not supported (time zone names differ between moment and Intl)`;
+    for (const [key, value] of m.hash) {
+        if (key !== 'tz')
+            return `{{${m.name}}} in %s takes only tz=, not ${key}=`;
+        if (value.kind !== 'string')
+            return `tz= in %s needs a quoted time zone, e.g. tz='Asia/Tokyo'`;
+        if (!isTimeZone(value.value))
+            return `unknown time zone "${value.value}" in %s`;
+    }
+    return undefined;
+}
+/** The commit sha that sha tags and {{sha}} use (DOCKER_METADATA_PR_HEAD_SHA semantics). */
+function effectiveSha(ctx) {
+    return ctx.usePrHeadSha && /pull_request/.test(ctx.eventName) && ctx.prHeadSha ? ctx.prHeadSha : ctx.sha;
+}
+// metadata-action's Meta.shortSha with the default DOCKER_METADATA_SHORT_SHA_LENGTH of 7.
+function shortSha(sha) {
+    return sha.slice(0, 7);
+}
+function dateExpression(m, date) {
+    const format = m.params[0];
+    return formatDate(date, format?.kind === 'string' ? format.value : undefined, m.hash.get('tz')?.value ?? 'UTC');
+}
+function isDefaultBranch(ctx) {
+    // Only refs/heads/ is stripped, so a tag ref is compared whole and never equals the default branch.
+    const branch = ctx.ref.replace(/^refs\/heads\//, '');
+    if (!branch)
+        return false;
+    if (ctx.defaultBranch !== undefined && ctx.defaultBranch === branch)
+        return true;
+    // These events always run on the default branch's last commit (metadata-action's list).
+    return /create|discussion|issues|schedule/.test(ctx.eventName);
+}
+function globalValue(m, ctx) {
+    switch (m.name) {
+        case 'branch':
+            return /^refs\/heads\//.test(ctx.ref) ? ctx.ref.replace(/^refs\/heads\//, '') : '';
+        case 'tag':
+            return /^refs\/tags\//.test(ctx.ref) ? ctx.ref.replace(/^refs\/tags\//, '') : '';
+        case 'sha':
+            return shortSha(effectiveSha(ctx));
+        case 'base_ref':
+            // A tag push carries the branch it was pushed from as refs/heads/x; a PR its base branch name.
+            if (/^refs\/tags\//.test(ctx.ref) && ctx.baseRef)
+                return ctx.baseRef.replace(/^refs\/heads\//, '');
+            return /^refs\/pull\//.test(ctx.ref) && ctx.baseRef ? ctx.baseRef : '';
+        case 'is_default_branch':
+            return String(isDefaultBranch(ctx));
+        case 'is_not_default_branch':
+            return String(!isDefaultBranch(ctx));
+        case 'date':
+            return dateExpression(m, ctx.date);
+        case 'commit_date':
+            // moment(undefined) is "now", which is the documented fallback when the commit date is unknown.
+            return dateExpression(m, ctx.commitDate ?? ctx.date);
+        default:
+            throw new TemplateError(`unknown expression {{${m.name}}}`);
+    }
+}
+/** Renders global expressions; throws an Error with a short message when `text` is not a valid template. */
+function expressions_renderGlobal(text, ctx) {
+    const problem = expressions_checkExpressions(text, expressions_GLOBAL_SCOPE, 'the text');
+    if (problem)
+        throw new Error(problem);
+    return renderTemplate(parseTemplate(text), (m) => globalValue(m, ctx));
+}
+/** Renders a pattern whose expressions are plain values (type=semver and type=pep440 patterns). */
+function renderValues(text, values) {
+    return renderTemplate(parseTemplate(text), (m) => values[m.name] ?? '');
+}
+/** Renders a type=schedule pattern, which knows only the date helpers. */
+function renderSchedule(text, ctx) {
+    return renderTemplate(parseTemplate(text), (m) => (m.name === 'commit_date' ? dateExpression(m, ctx.commitDate ?? ctx.date) : dateExpression(m, ctx.date)));
+}
+
+;// CONCATENATED MODULE: ./src/meta/pep440.ts
+// PEP 440 version parsing and normalization as @renovate/pep440 (the library docker/metadata-action uses)
+// does it: valid(), clean(), explain() and major/minor/patch, with the same regex and the same quirks.
+const VERSION_PATTERN = [
+    'v?',
+    '(?:',
+    '(?:(?<epoch>[0-9]+)!)?',
+    '(?<release>[0-9]+(?:\\.[0-9]+)*)',
+    '(?<pre>[-_\\.]?(?<pre_l>(a|b|c|rc|alpha|beta|pre|preview))[-_\\.]?(?<pre_n>[0-9]+)?)?',
+    '(?<post>(?:-(?<post_n1>[0-9]+))|(?:[-_\\.]?(?<post_l>post|rev|r)[-_\\.]?(?<post_n2>[0-9]+)?))?',
+    '(?<dev>[-_\\.]?(?<dev_l>dev)[-_\\.]?(?<dev_n>[0-9]+)?)?',
+    ')',
+    '(?:\\+(?<local>[a-z0-9]+(?:[-_\\.][a-z0-9]+)*))?',
+].join('');
+const VALID = new RegExp(`^${VERSION_PATTERN}$`, 'i');
+// clean() tolerates surrounding whitespace; valid() does not.
+const CLEAN = new RegExp(`^\\s*${VERSION_PATTERN}\\s*$`, 'i');
+function parse(version, re) {
+    const g = re.exec(version)?.groups;
+    if (!g)
+        return undefined;
+    return {
+        epoch: Number(g.epoch ?? 0),
+        release: g.release.split('.').map(Number),
+        pre: letter(g.pre_l, g.pre_n),
+        post: letter(g.post_l, g.post_n1 ?? g.post_n2),
+        dev: letter(g.dev_l, g.dev_n),
+        local: g.local?.split(/[._-]/).map((part) => (Number.isNaN(Number(part)) ? part.toLowerCase() : Number(part))),
+    };
+}
+// Spellings are normalized (alpha -> a, c/pre/preview -> rc, rev/r -> post) and a missing number means 0;
+// "1.0-1" is the implicit post-release form.
+function letter(l, n) {
+    if (l) {
+        const lower = l.toLowerCase();
+        const map = { alpha: 'a', beta: 'b', c: 'rc', pre: 'rc', preview: 'rc', rev: 'post', r: 'post' };
+        return [map[lower] ?? lower, Number(n ?? 0)];
+    }
+    return n ? ['post', Number(n)] : undefined;
+}
+function stringify(v) {
+    let out = v.epoch !== 0 ? `${v.epoch}!` : '';
+    out += v.release.join('.');
+    if (v.pre)
+        out += v.pre.join('');
+    if (v.post)
+        out += `.${v.post.join('')}`;
+    if (v.dev)
+        out += `.${v.dev.join('')}`;
+    if (v.local)
+        out += `+${v.local.join('.')}`;
+    return out;
+}
+function pep440Valid(version) {
+    return VALID.test(version);
+}
+/** The normalized form, e.g. "v1.2.3beta2" -> "1.2.3b2", "1.0dev4" -> "1.0.dev4"; undefined when not PEP 440. */
+function pep440Clean(version) {
+    const v = parse(version, CLEAN);
+    return v && stringify(v);
+}
+function pep440Explain(version) {
+    const v = parse(version, VALID);
+    if (!v)
+        return undefined;
+    // A dev release counts as a prerelease too, as in the library.
+    return { release: v.release, isPrerelease: Boolean(v.dev || v.pre), isPostrelease: Boolean(v.post), isDevrelease: Boolean(v.dev) };
+}
+/** major/minor/patch as the library returns them: missing minor/patch parts are 0. */
+function pep440Part(version, index) {
+    const v = pep440Explain(version);
+    return v && (v.release[index] ?? 0);
+}
+
+;// CONCATENATED MODULE: ./src/meta/semver.ts
+// Strict SemVer 2.0 parsing as node-semver's `valid`/`parse` do it (no `loose` mode): the exact set of tags
+// docker/metadata-action accepts for type=semver, and the fields its {{...}} patterns can use.
+// node-semver's FULL regex: an optional leading "v", numeric identifiers without leading zeros, prerelease
+// identifiers that are numeric (no leading zero) or contain a letter or dash, and dot-separated build metadata.
+const NUM = '0|[1-9]\\d*';
+const PRE_ID = `(?:\\d*[a-zA-Z-][a-zA-Z0-9-]*|${NUM})`;
+const BUILD_ID = '[a-zA-Z0-9-]+';
+const FULL = new RegExp(`^v?(${NUM})\\.(${NUM})\\.(${NUM})(?:-(${PRE_ID}(?:\\.${PRE_ID})*))?(?:\\+(${BUILD_ID}(?:\\.${BUILD_ID})*))?$`);
+// node-semver refuses longer input outright, before matching.
+const MAX_LENGTH = 256;
+function parseSemver(raw) {
+    if (raw.length > MAX_LENGTH)
+        return undefined;
+    const m = FULL.exec(raw.trim());
+    if (!m)
+        return undefined;
+    const [major, minor, patch] = [Number(m[1]), Number(m[2]), Number(m[3])];
+    // node-semver throws ("Invalid major version") past the safe integer range, so such a tag is not semver.
+    if (![major, minor, patch].every((n) => n <= Number.MAX_SAFE_INTEGER))
+        return undefined;
+    const prerelease = m[4] ? m[4].split('.') : [];
+    const build = m[5] ? m[5].split('.') : [];
+    const version = `${major}.${minor}.${patch}${prerelease.length ? `-${prerelease.join('.')}` : ''}`;
+    return { raw, major, minor, patch, prerelease, build, version };
+}
+
+;// CONCATENATED MODULE: ./src/meta/tagparse.ts
+// Parsing and checking of docker/metadata-action `tags:` and `flavor:` lines (its src/tag.ts and src/flavor.ts):
+// the same CSV reading, key handling and per-type defaults, but with every problem collected per line instead
+// of a thrown "Invalid ..." for the first one, and with typos caught that metadata-action silently ignores.
+
+const TAG_TYPES = ['schedule', 'semver', 'pep440', 'match', 'edge', 'ref', 'raw', 'sha'];
+const COMMON = ['enable', 'priority', 'prefix', 'suffix'];
+const TYPE_ATTRS = {
+    schedule: ['pattern'],
+    semver: ['pattern', 'value', 'match'],
+    pep440: ['pattern', 'value', 'match'],
+    match: ['pattern', 'group', 'value'],
+    edge: ['branch'],
+    ref: ['event'],
+    raw: ['value'],
+    sha: ['format'],
+};
+const ALL_ATTRS = ['type', ...COMMON, 'pattern', 'value', 'match', 'group', 'branch', 'event', 'format'];
+const DEFAULT_PRIORITY = { schedule: 1000, semver: 900, pep440: 900, match: 800, edge: 700, ref: 600, raw: 200, sha: 100 };
+/** metadata-action's entries when `tags` is empty. */
+const DEFAULT_TAG_RULES = ['type=schedule', 'type=ref,event=branch', 'type=ref,event=tag', 'type=ref,event=pr'];
+/**
+ * One CSV record as csv-parse reads it with metadata-action's options: "," separates, a field may be wholly
+ * quoted with "" as an escaped quote, and a quote anywhere else is an error.
+ */
+function splitFields(line) {
+    if (/[\r\n]/.test(line))
+        return { error: 'a line break inside an entry is not allowed' };
+    const fields = [];
+    let i = 0;
+    for (;;) {
+        let field = '';
+        if (line[i] === '"') {
+            i++;
+            for (;;) {
+                if (i >= line.length)
+                    return { error: 'unclosed quote' };
+                if (line[i] === '"') {
+                    if (line[i + 1] === '"') {
+                        field += '"';
+                        i += 2;
+                        continue;
+                    }
+                    i++;
+                    break;
+                }
+                field += line[i++];
+            }
+            if (i < line.length && line[i] !== ',')
+                return { error: `unexpected ${JSON.stringify(line[i])} after a closing quote` };
+        }
+        else {
+            while (i < line.length && line[i] !== ',') {
+                if (line[i] === '"')
+                    return { error: 'a quote inside a field; quote the whole field instead, e.g. "pattern=a,b"' };
+                field += line[i++];
+            }
+        }
+        fields.push(field);
+        if (i >= line.length)
+            return { fields };
+        i++;
+    }
+}
+// Only the first "=" separates key and value (a key needs at least one character); both sides are trimmed
+// and the key is case-insensitive.
+function splitField(field) {
+    const eq = field.indexOf('=');
+    return eq > 0 ? [field.slice(0, eq).trim().toLowerCase(), field.slice(eq + 1).trim()] : [undefined, field.trim()];
+}
+// Lines as metadata-action's getInputList leaves them: trimmed, without blanks and "#" comment lines.
+function entries(lines) {
+    return lines.map((line, index) => ({ index, line: line.trim() })).filter((e) => e.line !== '' && !e.line.startsWith('#'));
+}
+function checkRegex(source, flags, where) {
+    try {
+        new RegExp(source, flags);
+        return undefined;
+    }
+    catch (err) {
+        const detail = err instanceof Error ? err.message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '') : String(err);
+        return `${where} is not a valid regular expression: ${detail}`;
+    }
+}
+function checkAttrs(type, attrs) {
+    const errors = [];
+    const template = (attr, scope) => {
+        const v = attrs[attr];
+        const problem = v === undefined ? undefined : expressions_checkExpressions(v, scope, `${attr}=`);
+        if (problem)
+            errors.push(problem);
+    };
+    const enable = attrs.enable;
+    if (enable !== undefined && !enable.includes('{{') && enable !== 'true' && enable !== 'false') {
+        errors.push(`enable= must be true or false, got ${JSON.stringify(enable)}`);
+    }
+    template('enable', expressions_GLOBAL_SCOPE);
+    const priority = attrs.priority;
+    if (priority !== undefined && (priority === '' || !Number.isFinite(Number(priority)))) {
+        errors.push(`priority= must be a number, got ${JSON.stringify(priority)}`);
+    }
+    template('prefix', expressions_GLOBAL_SCOPE);
+    template('suffix', expressions_GLOBAL_SCOPE);
+    template('value', expressions_GLOBAL_SCOPE);
+    if (attrs.pattern === undefined && (type === 'semver' || type === 'pep440' || type === 'match'))
+        errors.push(`type=${type} needs pattern=`);
+    if (type === 'schedule')
+        template('pattern', SCHEDULE_SCOPE);
+    if (type === 'semver')
+        template('pattern', SEMVER_SCOPE);
+    if (type === 'pep440')
+        template('pattern', PEP440_SCOPE);
+    if (type === 'match' && attrs.pattern !== undefined) {
+        // "/re/flags" is a regex literal; anything else is a regex source (String.prototype.match semantics).
+        const literal = /^\/(.+)\/(.*)$/.exec(attrs.pattern);
+        const problem = literal ? checkRegex(literal[1], literal[2], 'pattern=') : checkRegex(attrs.pattern, '', 'pattern=');
+        if (problem)
+            errors.push(problem);
+    }
+    if (attrs.match) {
+        const problem = checkRegex(attrs.match, '', 'match=');
+        // metadata-action takes capture group 1 of match= and crashes without one.
+        if (problem)
+            errors.push(problem);
+        else if (new RegExp(`${attrs.match}|`).exec('').length < 2)
+            errors.push('match= needs a capturing group, e.g. match=v(\\d+\\.\\d+\\.\\d+)$');
+    }
+    if (attrs.group !== undefined && !/^\d+$/.test(attrs.group))
+        errors.push(`group= must be a capture group number, got ${JSON.stringify(attrs.group)}`);
+    if (type === 'ref') {
+        const event = attrs.event;
+        if (event === undefined)
+            errors.push('type=ref needs event= (branch, tag or pr)');
+        else if (!['branch', 'tag', 'pr'].includes(event))
+            errors.push(`event= must be branch, tag or pr, got ${JSON.stringify(event)}${didYouMean(event, ['branch', 'tag', 'pr'])}`);
+    }
+    if (type === 'raw' && attrs.value === undefined)
+        errors.push('type=raw needs value= (or a bare word)');
+    if (attrs.format !== undefined && attrs.format !== 'short' && attrs.format !== 'long') {
+        errors.push(`format= must be short or long, got ${JSON.stringify(attrs.format)}`);
+    }
+    return errors;
+}
+function parseRule(line, index) {
+    const split = splitFields(line);
+    if ('error' in split)
+        return { errors: [split.error] };
+    const errors = [];
+    let type;
+    let typeError = false;
+    const raw = {};
+    for (const field of split.fields) {
+        const [key, value] = splitField(field);
+        if (key === undefined) {
+            raw.value = value;
+        }
+        else if (key === 'type') {
+            if (TAG_TYPES.includes(value))
+                type = value;
+            else {
+                errors.push(`unknown type ${JSON.stringify(value)}${didYouMean(value, TAG_TYPES)}`);
+                typeError = true;
+            }
+        }
+        else if (ALL_ATTRS.includes(key)) {
+            raw[key] = value;
+        }
+        else {
+            errors.push(`unknown attribute ${JSON.stringify(key)}${didYouMean(key, ALL_ATTRS)}`);
+        }
+    }
+    if (typeError)
+        return { errors };
+    type ??= 'raw';
+    for (const key of Object.keys(raw)) {
+        // An empty bare field (a trailing comma) is harmless where no value is used.
+        if (key === 'value' && raw.value === '' && !line.includes('value='))
+            continue;
+        if (!COMMON.includes(key) && !TYPE_ATTRS[type].includes(key)) {
+            errors.push(key === 'value' && !line.includes('value=') ? `type=${type} does not take a bare value` : `type=${type} does not use ${key}=`);
+        }
+    }
+    errors.push(...checkAttrs(type, raw));
+    if (errors.length)
+        return { errors };
+    // metadata-action's per-type defaults; prefix set here means the flavor prefix is not applied to the tag.
+    const attrs = { ...raw };
+    if (type === 'schedule')
+        attrs.pattern ??= 'nightly';
+    if (type === 'semver' || type === 'pep440') {
+        attrs.value ??= '';
+        attrs.match ??= '';
+    }
+    if (type === 'match') {
+        attrs.group ??= '0';
+        attrs.value ??= '';
+    }
+    if (type === 'edge')
+        attrs.branch ??= '';
+    if (type === 'ref' && attrs.event === 'pr')
+        attrs.prefix ??= 'pr-';
+    if (type === 'sha') {
+        attrs.prefix ??= 'sha-';
+        attrs.format ??= 'short';
+    }
+    attrs.enable ??= 'true';
+    const priority = raw.priority !== undefined ? Number(raw.priority) : DEFAULT_PRIORITY[type];
+    return { rule: { index, source: line, type, attrs, priority }, errors };
+}
+/**
+ * Parses `tags:` lines. Blank and "#" lines are skipped; when nothing is left, metadata-action's defaults
+ * (DEFAULT_TAG_RULES, index -1) apply. Rules come back sorted by priority, highest first, stable.
+ */
+function parseTagRules(lines) {
+    const list = entries(lines);
+    const input = list.length ? list : DEFAULT_TAG_RULES.map((line) => ({ index: -1, line }));
+    const rules = [];
+    const errors = [];
+    for (const { index, line } of input) {
+        const parsed = parseRule(line, index);
+        if (parsed.rule)
+            rules.push(parsed.rule);
+        for (const message of parsed.errors)
+            errors.push({ index, message });
+    }
+    rules.sort((a, b) => b.priority - a.priority);
+    return { rules, errors };
+}
+const FLAVOR_KEYS = ['latest', 'prefix', 'suffix', 'onlatest'];
+function parseFlavor(lines) {
+    const flavor = { latest: 'auto', prefix: '', prefixLatest: false, suffix: '', suffixLatest: false };
+    const errors = [];
+    for (const { index, line } of entries(lines)) {
+        const split = splitFields(line);
+        if ('error' in split) {
+            errors.push({ index, message: split.error });
+            continue;
+        }
+        let onlatestFor;
+        for (const field of split.fields) {
+            // Flavor splits on every "=" and keeps the second part, so "prefix=a=b" means prefix "a".
+            const parts = field.split('=').map((p) => p.trim());
+            const key = parts[0].toLowerCase();
+            const value = parts[1] ?? '';
+            if (parts.length === 1)
+                errors.push({ index, message: `flavor entry ${JSON.stringify(field.trim())} needs key=value (latest=, prefix=, suffix=, onlatest=)` });
+            else if (key === 'latest') {
+                if (value === 'auto' || value === 'true' || value === 'false')
+                    flavor.latest = value;
+                else
+                    errors.push({ index, message: `latest= must be auto, true or false, got ${JSON.stringify(value)}` });
+            }
+            else if (key === 'prefix' || key === 'suffix') {
+                const problem = expressions_checkExpressions(value, expressions_GLOBAL_SCOPE, `${key}=`);
+                if (problem)
+                    errors.push({ index, message: problem });
+                flavor[key] = value;
+                onlatestFor = key;
+            }
+            else if (key === 'onlatest') {
+                if (value !== 'true' && value !== 'false')
+                    errors.push({ index, message: `onlatest= must be true or false, got ${JSON.stringify(value)}` });
+                else if (!onlatestFor)
+                    errors.push({ index, message: 'onlatest= applies to a prefix= or suffix= before it on the same line' });
+                else
+                    flavor[onlatestFor === 'prefix' ? 'prefixLatest' : 'suffixLatest'] = value === 'true';
+            }
+            else
+                errors.push({ index, message: `unknown flavor attribute ${JSON.stringify(key)}${didYouMean(key, FLAVOR_KEYS)}` });
+        }
+    }
+    return { flavor, errors };
+}
+
+;// CONCATENATED MODULE: ./src/meta/tags.ts
+// Image tags from docker/metadata-action `tags:` and `flavor:` lines, with metadata-action's semantics (its
+// src/meta.ts): which rule yields what for which event, priority order, the `version` output, `latest`,
+// prefixes and suffixes, de-duplication and tag sanitizing; plus the OCI tag grammar limits on top, so that
+// nothing from a ref (a branch name is user input) can produce an invalid or option-like tag.
 
 
 
 
 
+const MAX_TAG_LENGTH = 128;
+/**
+ * metadata-action's sanitizeTag (every run of characters outside [A-Za-z0-9_.-] becomes one "-"), then the
+ * OCI grammar: no leading "." or "-" (which also keeps a tag from reading as a command-line option) and at
+ * most 128 characters. Can return "" for input with nothing usable.
+ */
+function sanitizeTag(value) {
+    return value.replace(/[^a-zA-Z0-9._-]+/g, '-').replace(/^[.-]+/, '').slice(0, MAX_TAG_LENGTH);
+}
+/** Renders global expressions ({{branch}}, {{date ...}}, ...) in a string; used for labels and for tag-suffix templates by the caller. */
+function renderExpressions(text, ctx) {
+    return renderGlobal(text, ctx);
+}
+/**
+ * The problem renderExpressions would throw for, if any, phrased for `where` (e.g. 'labels["x"]'), so that a
+ * caller can report it when the config is read rather than at build time.
+ */
+function checkExpressionText(text, where = 'the text') {
+    return checkExpressions(text, GLOBAL_SCOPE, where);
+}
+const TAG_REF = /^refs\/tags\//;
+const BRANCH_REF = /^refs\/heads\//;
+const PR_REF = /^refs\/pull\//;
+function versionSource(rule, ctx, keepSlashes) {
+    const value = rule.attrs.value ?? '';
+    // semver, pep440 and match look at the pushed tag unless given value=.
+    if (!TAG_REF.test(ctx.ref) && value.length === 0)
+        return undefined;
+    let raw = value.length > 0 ? expressions_renderGlobal(value, ctx) : ctx.ref.replace(TAG_REF, '');
+    if (keepSlashes)
+        return raw;
+    if (rule.attrs.match) {
+        // A match= that does not match leaves the value whole (metadata-action only warns).
+        const m = raw.match(new RegExp(rule.attrs.match));
+        if (m) {
+            if (m[1] === undefined)
+                return undefined;
+            raw = m[1];
+        }
+    }
+    return raw.replace(/\//g, '-');
+}
+function semverTag(rule, ctx) {
+    const raw = versionSource(rule, ctx, false);
+    const v = raw === undefined ? undefined : parseSemver(raw);
+    if (!v)
+        return undefined;
+    const values = { raw: v.raw, version: v.version, major: String(v.major), minor: String(v.minor), patch: String(v.patch), prerelease: v.prerelease.join(','), build: v.build.join(',') };
+    const pattern = rule.attrs.pattern;
+    // A prerelease only ever gets its full version (or {{raw}} when that is the whole pattern), and never latest.
+    if (v.prerelease.length)
+        return { value: renderValues(isRawStatement(pattern) ? pattern : '{{version}}', values), autoLatest: false };
+    return { value: renderValues(pattern, values), autoLatest: true };
+}
+function pep440Tag(rule, ctx) {
+    const raw = versionSource(rule, ctx, false);
+    if (raw === undefined || !pep440Valid(raw))
+        return undefined;
+    const v = pep440Explain(raw);
+    const pattern = rule.attrs.pattern;
+    if (v.isPrerelease || v.isPostrelease || v.isDevrelease) {
+        // Not rendered through the template, so no HTML escaping here, unlike the stable branch below.
+        return { value: isRawStatement(pattern) ? raw : pep440Clean(raw), autoLatest: false };
+    }
+    const part = (i) => String(pep440Part(raw, i));
+    const values = { raw, version: pep440Clean(raw), major: part(0), minor: part(1), patch: part(2) };
+    return { value: renderValues(pattern, values), autoLatest: true };
+}
+function matchTag(rule, ctx) {
+    const raw = versionSource(rule, ctx, true);
+    if (raw === undefined)
+        return undefined;
+    const pattern = rule.attrs.pattern;
+    const literal = /^\/(.+)\/(.*)$/.exec(pattern);
+    const m = raw.match(literal ? new RegExp(literal[1], literal[2]) : new RegExp(pattern));
+    // The group is looked up by its text, as metadata-action does (so group=01 finds nothing).
+    const group = m ? m[rule.attrs.group] : undefined;
+    return group === undefined ? undefined : { value: group, autoLatest: true };
+}
+function produce(rule, ctx) {
+    const { attrs } = rule;
+    switch (rule.type) {
+        case 'schedule':
+            return /schedule/.test(ctx.eventName) ? { value: renderSchedule(attrs.pattern, ctx), autoLatest: false } : undefined;
+        case 'semver':
+            return semverTag(rule, ctx);
+        case 'pep440':
+            return pep440Tag(rule, ctx);
+        case 'match':
+            return matchTag(rule, ctx);
+        case 'edge': {
+            if (!BRANCH_REF.test(ctx.ref))
+                return undefined;
+            const branch = attrs.branch || ctx.defaultBranch;
+            return branch !== undefined && branch === ctx.ref.replace(BRANCH_REF, '') ? { value: 'edge', autoLatest: false } : undefined;
+        }
+        case 'ref':
+            if (attrs.event === 'branch')
+                return BRANCH_REF.test(ctx.ref) ? { value: ctx.ref.replace(BRANCH_REF, ''), autoLatest: false } : undefined;
+            if (attrs.event === 'tag')
+                return TAG_REF.test(ctx.ref) ? { value: ctx.ref.replace(TAG_REF, ''), autoLatest: true } : undefined;
+            return PR_REF.test(ctx.ref) ? { value: ctx.ref.replace(PR_REF, '').replace(/\/merge$/, ''), autoLatest: false } : undefined;
+        case 'raw':
+            return { value: expressions_renderGlobal(attrs.value ?? '', ctx), autoLatest: false };
+        case 'sha': {
+            const sha = effectiveSha(ctx);
+            if (!sha)
+                return undefined;
+            return { value: attrs.format === 'long' ? sha : shortSha(sha), autoLatest: false };
+        }
+    }
+}
+// A rule's own prefix=/suffix= (even empty) wins over the flavor's.
+function affix(value, rule, flavor, ctx) {
+    let out = value;
+    if (rule.attrs.prefix !== undefined)
+        out = expressions_renderGlobal(rule.attrs.prefix, ctx) + out;
+    else if (flavor.prefix.length > 0)
+        out = expressions_renderGlobal(flavor.prefix, ctx) + out;
+    if (rule.attrs.suffix !== undefined)
+        out += expressions_renderGlobal(rule.attrs.suffix, ctx);
+    else if (flavor.suffix.length > 0)
+        out += expressions_renderGlobal(flavor.suffix, ctx);
+    return out;
+}
+function enabled(rule, ctx) {
+    const value = expressions_renderGlobal(rule.attrs.enable ?? 'true', ctx);
+    if (value !== 'true' && value !== 'false') {
+        throw new Error(`enable= of tags entry ${JSON.stringify(rule.source)} gave ${JSON.stringify(value)}, expected true or false`);
+    }
+    return value === 'true';
+}
+/** The latest tag's name: the flavor prefix/suffix are added as written, without rendering expressions. */
+function latestName(flavor) {
+    return sanitizeTag(`${flavor.prefixLatest ? flavor.prefix : ''}latest${flavor.suffixLatest ? flavor.suffix : ''}`);
+}
+function computeTags(rules, flavor, ctx) {
+    // parseTagRules sorts already; sorting again (stable) keeps hand-built rule lists right too.
+    const sorted = [...rules].sort((a, b) => b.priority - a.priority);
+    const tags = [];
+    let latest;
+    for (const rule of sorted) {
+        if (!enabled(rule, ctx))
+            continue;
+        const produced = produce(rule, ctx);
+        if (!produced)
+            continue;
+        const value = affix(produced.value, rule, flavor, ctx);
+        if (value.length === 0)
+            continue;
+        const tag = sanitizeTag(value);
+        if (tag.length === 0)
+            continue;
+        if (!tags.includes(tag))
+            tags.push(tag);
+        latest ??= flavor.latest === 'auto' ? produced.autoLatest : flavor.latest === 'true';
+    }
+    if (tags.length === 0)
+        return { version: undefined, tags: [], latest: false };
+    const name = latestName(flavor);
+    if (latest && name && !tags.includes(name))
+        tags.push(name);
+    return { version: tags[0], tags, latest: tags.includes(name) };
+}
 
-/** Finds the line and column of a key path in the parsed document. */
+;// CONCATENATED MODULE: ./src/config/resolve.ts
+// Turns a config that passed every check into the resolved Config of types.ts: defaults applied, paths
+// absolute, durations in milliseconds, variants merged over their image, names lowercased.
+
+
+/** Pushes happen on these events unless push.when says otherwise: everything but pull requests. */
+const DEFAULT_PUSH_WHEN = ['branch', 'tag', 'schedule', 'workflow-dispatch', 'release'];
+const DEFAULT_RUNS_ON = 'ubuntu-latest';
+function resolveConfig(data, dir, root, map) {
+    const images = data.images.map((raw, index) => resolveImage(raw, index, dir, map));
+    const push = data.push ?? {};
+    return {
+        version: 1,
+        root,
+        images,
+        push: {
+            registries: [...new Set((push.registries ?? []).map(lowerRegistry))],
+            when: [...new Set(push.when ?? DEFAULT_PUSH_WHEN)],
+        },
+    };
+}
+/** Registry hosts are case-insensitive and repository paths must be lowercase. */
+function lowerRegistry(registry) {
+    return registry.toLowerCase();
+}
+function resolveImage(raw, index, dir, map) {
+    const at = (...rest) => ['images', index, ...rest];
+    const context = external_node_path_default().resolve(dir, raw.context ?? '.');
+    const base = {
+        dockerfile: external_node_path_default().resolve(context, raw.dockerfile ?? 'Dockerfile'),
+        target: raw.target,
+        buildArgs: resolve_stringMap(raw['build-args'], at('build-args'), map),
+        labels: resolve_stringMap(raw.labels, at('labels'), map),
+        platforms: raw.platforms ?? [],
+        gpu: raw.gpu ?? false,
+        runsOn: listOf(raw['runs-on']) ?? [DEFAULT_RUNS_ON],
+        smokeTest: isObject(raw['smoke-test']) ? resolveSmoke(raw['smoke-test'], at('smoke-test'), map) : undefined,
+    };
+    const declared = Object.entries(raw.variants ?? {}).map(([n, v]) => [n, v ?? {}]);
+    const defaultName = raw['default-variant'] ?? declared[0]?.[0];
+    const variants = declared.length === 0
+        ? [{ ...base, name: '', isDefault: true, tagSuffix: '' }]
+        : declared.map(([name, v]) => {
+            const vAt = (...rest) => at('variants', name, ...rest);
+            const isDefault = name === defaultName;
+            return {
+                name,
+                isDefault,
+                dockerfile: v.dockerfile ? external_node_path_default().resolve(context, v.dockerfile) : base.dockerfile,
+                target: v.target ?? base.target,
+                buildArgs: { ...base.buildArgs, ...resolve_stringMap(v['build-args'], vAt('build-args'), map) },
+                labels: { ...base.labels, ...resolve_stringMap(v.labels, vAt('labels'), map) },
+                platforms: v.platforms ?? base.platforms,
+                gpu: v.gpu ?? base.gpu,
+                runsOn: listOf(v['runs-on']) ?? base.runsOn,
+                smokeTest: isObject(v['smoke-test']) ? resolveSmoke(v['smoke-test'], vAt('smoke-test'), map) : base.smokeTest,
+                tagSuffix: isDefault ? '' : (v['tag-suffix'] ?? `-${name}`),
+                latestTag: isDefault ? undefined : v['latest-tag'],
+            };
+        });
+    return {
+        index,
+        name: raw.name.toLowerCase(),
+        context,
+        secrets: [...new Set(raw.secrets ?? [])],
+        tags: resolve_ruleLines(raw.tags),
+        flavor: resolve_ruleLines(raw.flavor),
+        cache: raw.cache?.backend ?? 'auto',
+        variants,
+    };
+}
+function resolveSmoke(raw, at, map) {
+    const commands = (raw.commands ?? []).map((c) => {
+        const run = c.run;
+        return {
+            name: c.name ?? run.join(' '),
+            run,
+            expectOutput: c['expect-output'] ?? [],
+            expectExitCode: c['expect-exit-code'] ?? 0,
+            timeoutMs: durationMs(c.timeout, 60_000),
+        };
+    });
+    const http = raw.http;
+    const ready = http?.ready ?? {};
+    return {
+        timeoutMs: durationMs(raw.timeout, 300_000),
+        gpu: raw.gpu ?? 'auto',
+        env: resolve_stringMap(raw.env, [...at, 'env'], map),
+        commands,
+        http: http && {
+            port: http.port,
+            ready: {
+                path: ready.path ?? '/',
+                status: ready.status ?? 200,
+                timeoutMs: durationMs(ready.timeout, 60_000),
+            },
+            checks: (http.checks ?? []).map((c, i) => {
+                const method = c.method ?? 'GET';
+                return {
+                    name: c.name ?? `${method} ${c.path}`,
+                    method,
+                    path: c.path,
+                    headers: resolve_stringMap(c.headers, [...at, 'http', 'checks', i, 'headers'], map),
+                    json: c.json,
+                    body: c.body,
+                    expectStatus: c['expect-status'] ?? 200,
+                    expectBody: c['expect-body'],
+                };
+            }),
+        },
+    };
+}
+/** A list, or a block string read as metadata-action reads its inputs: one item a line, # comments. */
+function resolve_ruleLines(value) {
+    if (Array.isArray(value))
+        return value;
+    if (typeof value !== 'string')
+        return [];
+    return value
+        .split(/\r?\n/)
+        .map((l) => l.trim())
+        .filter((l) => l !== '' && !l.startsWith('#'));
+}
+function listOf(value) {
+    if (typeof value === 'string')
+        return [value];
+    return Array.isArray(value) ? value : undefined;
+}
+/** A map of strings; numbers and booleans keep the text the user wrote (`3.10` stays "3.10"). */
+function resolve_stringMap(value, keyPath, map) {
+    return Object.fromEntries(Object.entries(isObject(value) ? value : {}).map(([k, v]) => [k, typeof v === 'string' ? v : (map.sourceText([...keyPath, k]) ?? String(v))]));
+}
+/** "90s" | "2m" | "500ms" | "1h" | 30 (seconds) → milliseconds; the schema has checked the form. */
+function durationMs(value, fallback) {
+    if (typeof value === 'number')
+        return value * 1000;
+    if (typeof value !== 'string')
+        return fallback;
+    const m = /^([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)$/.exec(value);
+    if (!m)
+        return fallback;
+    const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2]];
+    // Up, not to nearest: "0.4ms" must not become 0, which means no limit to execa.
+    return Math.ceil(Number(m[1]) * unit);
+}
+
+;// CONCATENATED MODULE: ./src/config/source-map.ts
+// Where things are in the config file: key paths → line and column, and scalars exactly as written.
+
+
 class SourceMap {
     file;
     doc;
@@ -1152,6 +2435,10 @@ class SourceMap {
         const { line, col } = this.lines.linePos(offset);
         return { file: this.file, line, column: col };
     }
+    isFlowList(keyPath) {
+        const node = this.doc.getIn(keyPath, true);
+        return (0,dist/* isSeq */.oP)(node) && node.flow === true;
+    }
     /** A scalar exactly as written (YAML reads `3.10` as the number 3.1; a build arg wants "3.10"). */
     sourceText(keyPath) {
         const node = this.doc.getIn(keyPath, true);
@@ -1167,37 +2454,255 @@ function displayPath(file, cwd = process.cwd()) {
     const outside = rel === '..' || rel.startsWith('..' + (external_node_path_default()).sep) || external_node_path_default().isAbsolute(rel);
     return rel && !outside ? rel : file;
 }
-function loadConfig(file, cwd = process.cwd()) {
+
+;// CONCATENATED MODULE: ./src/config/paths.ts
+// Filesystem facts the config depends on: the repository root (paths must stay inside it), and
+// whether a path is a file or directory inside it, with symbolic links resolved.
+
+
+/** The nearest directory at or above `dir` holding `.git` (a checkout or worktree); else `dir` itself. */
+function repositoryRoot(dir) {
+    for (let d = external_node_path_default().resolve(dir);; d = external_node_path_default().dirname(d)) {
+        if ((0,external_node_fs_namespaceObject.existsSync)(external_node_path_default().join(d, '.git')))
+            return d;
+        if (external_node_path_default().dirname(d) === d)
+            return external_node_path_default().resolve(dir);
+    }
+}
+/** Whether `p` (after resolving symbolic links) is `root` or below it. */
+function isInside(root, p) {
+    const real = (x) => {
+        try {
+            return (0,external_node_fs_namespaceObject.realpathSync)(x);
+        }
+        catch {
+            return external_node_path_default().resolve(x);
+        }
+    };
+    const rel = external_node_path_default().relative(real(root), real(p));
+    return rel === '' || (!rel.startsWith('..' + (external_node_path_default()).sep) && rel !== '..' && !external_node_path_default().isAbsolute(rel));
+}
+function isDirectory(p) {
+    try {
+        return (0,external_node_fs_namespaceObject.statSync)(p).isDirectory();
+    }
+    catch {
+        return false;
+    }
+}
+function isFile(p) {
+    try {
+        return (0,external_node_fs_namespaceObject.statSync)(p).isFile();
+    }
+    catch {
+        return false;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/config/checks.ts
+// Checks the schema cannot express: files that must exist inside the repository, variant names,
+// regular expressions that must compile, unique image names. They run beside the schema check, so one
+// run reports both kinds of problem; therefore they look only at values that have the right type.
+
+
+
+
+
+
+
+function semanticIssues(data, ctx) {
+    const issues = [];
+    const problem = (keyPath, message, atKey) => issues.push({ path: keyPath, message, atKey });
+    const images = Array.isArray(data.images) ? data.images : [];
+    const seen = new Map();
+    images.forEach((raw, index) => {
+        if (!isObject(raw))
+            return;
+        const at = (...rest) => ['images', index, ...rest];
+        if (typeof raw.name === 'string') {
+            const name = raw.name.toLowerCase();
+            if (seen.has(name))
+                problem(at('name'), `duplicate image name "${raw.name}" (also images[${seen.get(name)}])`);
+            seen.set(name, index);
+        }
+        const context = typeof (raw.context ?? '.') === 'string' ? external_node_path_default().resolve(ctx.dir, raw.context ?? '.') : undefined;
+        const contextOk = context !== undefined && checkContext(context, at('context'), ctx, problem);
+        const variants = isObject(raw.variants) ? raw.variants : {};
+        checkVariants(raw, variants, at, problem);
+        // Each build unit: the image itself, or each of its variants with the image's settings beneath.
+        const units = Object.keys(variants).length === 0
+            ? [{ raw, at }]
+            : Object.entries(variants).map(([name, v]) => ({ raw: isObject(v) ? v : {}, at: (...rest) => at('variants', name, ...rest) }));
+        const reported = new Set();
+        for (const unit of units) {
+            if (contextOk)
+                checkDockerfile(context, unit.raw, raw, unit.at, at, ctx, reported, problem);
+            const unitPlatforms = unit.raw.platforms ?? raw.platforms;
+            if (Array.isArray(unitPlatforms) && unitPlatforms.length > 1) {
+                const where = unit.raw.platforms ? unit.at('platforms') : at('platforms');
+                if (!reported.has(`platforms:${where.join('.')}`)) {
+                    reported.add(`platforms:${where.join('.')}`);
+                    problem(where, 'one platform per image (or variant) for now: each platform is built, loaded and smoke-tested on its own runner');
+                }
+            }
+            if (unit.raw !== raw)
+                checkSmokeTest(unit.raw['smoke-test'], unit.at('smoke-test'), problem);
+        }
+        checkSmokeTest(raw['smoke-test'], at('smoke-test'), problem);
+        checkRules(raw.tags, at('tags'), parseTagRules, problem, ctx.isFlowList?.(at('tags')) ?? false);
+        checkRules(raw.flavor, at('flavor'), parseFlavor, problem);
+    });
+    return issues;
+}
+/** metadata-action tag rules and flavor lines, each problem at its own list item. */
+function checkRules(value, at, parse, problem, flow = false) {
+    if (typeof value === 'string') {
+        // A block string: point at the string, and name the line within it.
+        const lines = resolve_ruleLines(value);
+        for (const e of parse(lines).errors)
+            problem(at, `${lines[e.index]}: ${e.message}`);
+        return;
+    }
+    if (!Array.isArray(value) || !value.every((l) => typeof l === 'string'))
+        return;
+    // In a flow list, `[type=raw,value=x]` is two items: the commas of a rule split it.
+    const split = flow && value.some((l) => /^(value|pattern|event|prefix|suffix|enable|priority|format|match|group|branch)=/.test(l));
+    const hint = split ? ' (commas split items inside [...]: quote each rule, or write a block list or a "|" string)' : '';
+    for (const e of parse(value).errors)
+        problem([...at, e.index], e.message + hint);
+}
+function checkContext(context, keyPath, ctx, problem) {
+    if (!isInside(ctx.root, context)) {
+        problem(keyPath, `build context ${displayPath(context, ctx.cwd)} is outside the repository (${displayPath(ctx.root, ctx.cwd)})`);
+        return false;
+    }
+    if (!isDirectory(context)) {
+        problem(keyPath, `build context not found: ${displayPath(context, ctx.cwd)}`);
+        return false;
+    }
+    return true;
+}
+function checkDockerfile(context, unit, image, unitAt, imageAt, ctx, reported, problem) {
+    const own = typeof unit.dockerfile === 'string' ? unit.dockerfile : undefined;
+    const inherited = typeof image.dockerfile === 'string' ? image.dockerfile : undefined;
+    const file = external_node_path_default().resolve(context, own ?? inherited ?? 'Dockerfile');
+    const where = own !== undefined ? unitAt('dockerfile') : inherited !== undefined ? imageAt('dockerfile') : imageAt('context');
+    const key = `${where.join('.')}:${file}`;
+    if (reported.has(key))
+        return;
+    reported.add(key);
+    if (!isInside(ctx.root, file))
+        problem(where, `Dockerfile ${displayPath(file, ctx.cwd)} is outside the repository (${displayPath(ctx.root, ctx.cwd)})`);
+    else if (!isFile(file))
+        problem(where, `Dockerfile not found: ${displayPath(file, ctx.cwd)}`);
+}
+function checkVariants(raw, variants, at, problem) {
+    const names = Object.keys(variants);
+    for (const name of names) {
+        if (!new RegExp(VARIANT_PATTERN).test(name)) {
+            problem(at('variants', name), `variant name "${name}" must be lowercase letters, digits, _ . - (it becomes part of tags)`, true);
+        }
+    }
+    checkSuffixes(variants, typeof raw['default-variant'] === 'string' && raw['default-variant'] in variants ? raw['default-variant'] : names[0], at, problem);
+    const wanted = raw['default-variant'];
+    // A malformed name is the schema's to report; "no variant named" would say it twice.
+    if (typeof wanted !== 'string' || !new RegExp(VARIANT_PATTERN).test(wanted))
+        return;
+    if (names.length === 0)
+        problem(at('default-variant'), 'default-variant is set but the image has no variants');
+    else if (!names.includes(wanted))
+        problem(at('default-variant'), `no variant named "${wanted}" (variants: ${names.join(', ')})`);
+}
+/** Variants whose tags would coincide push over each other: each needs its own suffix. */
+function checkSuffixes(variants, defaultName, at, problem) {
+    const seen = new Map();
+    for (const name of Object.keys(variants)) {
+        const v = isObject(variants[name]) ? variants[name] : {};
+        const own = typeof v['tag-suffix'] === 'string' ? v['tag-suffix'] : undefined;
+        // The default variant's tags carry no suffix whatever tag-suffix says (resolve.ts ignores it there).
+        const suffix = name === defaultName ? '' : (own ?? `-${name}`);
+        const other = seen.get(suffix);
+        if (other !== undefined && own !== undefined && name !== defaultName) {
+            problem(at('variants', name, 'tag-suffix'), `tag-suffix "${suffix}" gives this variant the same tags as variant "${other}"`);
+        }
+        seen.set(suffix, name);
+    }
+}
+function checkSmokeTest(smoke, at, problem) {
+    if (!isObject(smoke))
+        return;
+    const commands = Array.isArray(smoke.commands) ? smoke.commands : [];
+    commands.forEach((c, i) => {
+        const patterns = isObject(c) && Array.isArray(c['expect-output']) ? c['expect-output'] : [];
+        patterns.forEach((re, j) => checks_checkRegex(re, [...at, 'commands', i, 'expect-output', j], problem));
+    });
+    const checks = isObject(smoke.http) && Array.isArray(smoke.http.checks) ? smoke.http.checks : [];
+    checks.forEach((c, i) => {
+        if (!isObject(c))
+            return;
+        checks_checkRegex(c['expect-body'], [...at, 'http', 'checks', i, 'expect-body'], problem);
+        if (c.json !== undefined && c.body !== undefined)
+            problem([...at, 'http', 'checks', i, 'body'], 'set either "json" or "body", not both');
+    });
+}
+function checks_checkRegex(source, keyPath, problem) {
+    if (typeof source !== 'string')
+        return;
+    try {
+        new RegExp(source, 'm');
+    }
+    catch (err) {
+        problem(keyPath, `invalid regular expression: ${err instanceof Error ? err.message : String(err)}`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/config/load.ts
+// Reads a config file: YAML with source positions → schema validation and semantic checks (together,
+// so every problem is reported in one run, in file order) → the resolved Config of types.ts.
+
+
+
+
+
+
+
+
+
+
+
+
+function loadConfig(file, cwd = process.cwd(), options = {}) {
     const abs = external_node_path_default().resolve(cwd, file);
     if (!(0,external_node_fs_namespaceObject.existsSync)(abs))
         throw new MlImageError(`config file not found: ${displayPath(abs, cwd)}`);
     if (!isFile(abs))
         throw new MlImageError(`config file is not a regular file: ${displayPath(abs, cwd)}`);
-    return parseConfig((0,external_node_fs_namespaceObject.readFileSync)(abs, 'utf8'), abs, cwd);
+    return parseConfig((0,external_node_fs_namespaceObject.readFileSync)(abs, 'utf8'), abs, cwd, options);
 }
-function parseConfig(text, file, cwd = process.cwd()) {
+function parseConfig(text, file, cwd = process.cwd(), options = {}) {
     const shown = displayPath(file, cwd);
     const lines = new dist/* LineCounter */.HN();
     const doc = (0,dist/* parseDocument */.Tp)(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
     if (doc.errors.length > 0) {
-        throw new ConfigError(doc.errors.map((e) => {
-            const pos = lines.linePos(e.pos[0]);
-            return { location: { file: shown, line: pos.line, column: pos.col }, path: '', message: `YAML: ${firstLine(e.message)}` };
-        }));
+        // Only the first syntax error: the parser's later ones are mostly the same mistake seen again.
+        const e = doc.errors[0];
+        const pos = lines.linePos(e.pos[0]);
+        const lineText = text.split(/\r?\n/)[pos.line - 1] ?? '';
+        const hint = lineText.includes('{{') && /\[/.test(lineText) ? ' ({{ starts a mapping inside [...]: quote the item, or write the rules as a block list or a "|" string)' : '';
+        throw new ConfigError([{ location: { file: shown, line: pos.line, column: pos.col }, path: '', message: `YAML: ${firstLine(e.message)}${hint}` }]);
     }
     const map = new SourceMap(shown, doc, lines);
     const data = doc.toJS({ maxAliasCount: 50 });
     if (!isObject(data)) {
         throw new ConfigError([{ location: map.locate([]), path: '', message: 'expected a mapping with "version" and "images"' }]);
     }
-    const issues = [...validate(data, configSchema, [], (p) => map.sourceText(p)), ...semanticIssues(data, external_node_path_default().dirname(file))].map((i) => ({
-        location: map.locate(i.path, i.atKey),
-        path: formatPath(i.path),
-        message: i.message,
-    }));
+    const dir = external_node_path_default().dirname(file);
+    const root = options.root ?? repositoryRoot(dir);
+    const found = [...validate(data, configSchema, [], (p) => map.sourceText(p)), ...semanticIssues(data, { dir, root, cwd, isFlowList: (p) => map.isFlowList(p) })];
+    const issues = found.map((i) => ({ location: map.locate(i.path, i.atKey), path: formatPath(i.path), message: i.message }));
     if (issues.length > 0)
         throw new ConfigError(sortByLocation(issues));
-    return { ...resolve(data, external_node_path_default().dirname(file), map), file };
+    return { ...resolveConfig(data, dir, root, map), file };
 }
 /** Registries given outside the file (--registry, the registries input) obey the file's rule for them. */
 function checkRegistryOverride(registries, source) {
@@ -1216,164 +2721,6 @@ function sortByLocation(issues) {
 }
 function firstLine(message) {
     return message.split('\n')[0].trim();
-}
-/**
- * Checks the schema cannot express: files that must exist, regular expressions that must compile,
- * unique names. It runs beside the schema check (so one run reports both kinds of problem) and therefore
- * looks only at values that have the right type.
- */
-function semanticIssues(data, dir) {
-    const issues = [];
-    const problem = (keyPath, message) => issues.push({ path: keyPath, message });
-    const images = Array.isArray(data.images) ? data.images : [];
-    const seen = new Map();
-    images.forEach((raw, index) => {
-        if (!isObject(raw))
-            return;
-        const at = (...rest) => ['images', index, ...rest];
-        if (typeof raw.name === 'string') {
-            if (seen.has(raw.name))
-                problem(at('name'), `duplicate image name "${raw.name}" (also images[${seen.get(raw.name)}])`);
-            seen.set(raw.name, index);
-        }
-        const contextText = raw.context ?? '.';
-        if (typeof contextText === 'string') {
-            const context = external_node_path_default().resolve(dir, contextText);
-            if (!isDirectory(context))
-                problem(at('context'), `build context not found: ${context}`);
-            else if (typeof (raw.dockerfile ?? '') === 'string') {
-                const dockerfile = external_node_path_default().resolve(context, raw.dockerfile ?? 'Dockerfile');
-                if (!isFile(dockerfile))
-                    problem(at(raw.dockerfile ? 'dockerfile' : 'context'), `Dockerfile not found: ${dockerfile}`);
-            }
-        }
-        if (Array.isArray(raw.platforms) && raw.platforms.length > 1) {
-            problem(at('platforms'), 'one platform per image for now: each platform is built, loaded and smoke-tested on its own runner');
-        }
-        const smoke = raw['smoke-test'];
-        if (!isObject(smoke))
-            return;
-        const commands = Array.isArray(smoke.commands) ? smoke.commands : [];
-        commands.forEach((c, i) => {
-            const patterns = isObject(c) && Array.isArray(c['expect-output']) ? c['expect-output'] : [];
-            patterns.forEach((re, j) => checkRegex(re, at('smoke-test', 'commands', i, 'expect-output', j), problem));
-        });
-        const checks = isObject(smoke.http) && Array.isArray(smoke.http.checks) ? smoke.http.checks : [];
-        checks.forEach((c, i) => {
-            if (!isObject(c))
-                return;
-            checkRegex(c['expect-body'], at('smoke-test', 'http', 'checks', i, 'expect-body'), problem);
-            if (c.json !== undefined && c.body !== undefined)
-                problem(at('smoke-test', 'http', 'checks', i, 'body'), 'set either "json" or "body", not both');
-        });
-    });
-    return issues;
-}
-function checkRegex(source, keyPath, problem) {
-    if (typeof source !== 'string')
-        return;
-    try {
-        new RegExp(source, 'm');
-    }
-    catch (err) {
-        problem(keyPath, `invalid regular expression: ${err instanceof Error ? err.message : String(err)}`);
-    }
-}
-function resolve(data, dir, map) {
-    const images = data.images.map((raw, index) => {
-        const at = (...rest) => ['images', index, ...rest];
-        const context = external_node_path_default().resolve(dir, raw.context ?? '.');
-        const smoke = raw['smoke-test'];
-        return {
-            index,
-            name: raw.name,
-            context,
-            dockerfile: external_node_path_default().resolve(context, raw.dockerfile ?? 'Dockerfile'),
-            target: raw.target,
-            buildArgs: load_stringMap(raw['build-args'], at('build-args'), map),
-            labels: load_stringMap(raw.labels, at('labels'), map),
-            platforms: raw.platforms ?? [],
-            tags: [...new Set(raw.tags ?? ['latest'])],
-            gpu: raw.gpu ?? false,
-            smokeTest: smoke ? resolveSmoke(smoke, at('smoke-test'), map) : undefined,
-        };
-    });
-    const push = data.push ?? {};
-    return { version: 1, images, push: { registries: [...new Set(push.registries ?? [])] } };
-}
-function resolveSmoke(raw, at, map) {
-    const commands = (raw.commands ?? []).map((c) => {
-        const run = c.run;
-        return {
-            name: c.name ?? run.join(' '),
-            run,
-            expectOutput: c['expect-output'] ?? [],
-            expectExitCode: c['expect-exit-code'] ?? 0,
-            timeoutMs: durationMs(c.timeout, 60_000),
-        };
-    });
-    const http = raw.http;
-    const ready = http?.ready ?? {};
-    return {
-        timeoutMs: durationMs(raw.timeout, 300_000),
-        gpu: raw.gpu ?? 'auto',
-        env: load_stringMap(raw.env, [...at, 'env'], map),
-        commands,
-        http: http && {
-            port: http.port,
-            ready: {
-                path: ready.path ?? '/',
-                status: ready.status ?? 200,
-                timeoutMs: durationMs(ready.timeout, 60_000),
-            },
-            checks: (http.checks ?? []).map((c, i) => {
-                const method = c.method ?? 'GET';
-                return {
-                    name: c.name ?? `${method} ${c.path}`,
-                    method,
-                    path: c.path,
-                    headers: load_stringMap(c.headers, [...at, 'http', 'checks', i, 'headers'], map),
-                    json: c.json,
-                    body: c.body,
-                    expectStatus: c['expect-status'] ?? 200,
-                    expectBody: c['expect-body'],
-                };
-            }),
-        },
-    };
-}
-/** A map of strings; numbers and booleans keep the text the user wrote (`3.10` stays "3.10"). */
-function load_stringMap(value, keyPath, map) {
-    return Object.fromEntries(Object.entries(isObject(value) ? value : {}).map(([k, v]) => [k, typeof v === 'string' ? v : (map.sourceText([...keyPath, k]) ?? String(v))]));
-}
-/** "90s" | "2m" | "500ms" | "1h" | 30 (seconds) → milliseconds; the schema has checked the form. */
-function durationMs(value, fallback) {
-    if (typeof value === 'number')
-        return value * 1000;
-    if (typeof value !== 'string')
-        return fallback;
-    const m = /^([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)$/.exec(value);
-    if (!m)
-        return fallback;
-    const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2]];
-    // Up, not to nearest: "0.4ms" must not become 0, which means no limit to execa.
-    return Math.ceil(Number(m[1]) * unit);
-}
-function isDirectory(p) {
-    try {
-        return (0,external_node_fs_namespaceObject.statSync)(p).isDirectory();
-    }
-    catch {
-        return false;
-    }
-}
-function isFile(p) {
-    try {
-        return (0,external_node_fs_namespaceObject.statSync)(p).isFile();
-    }
-    catch {
-        return false;
-    }
 }
 
 ;// CONCATENATED MODULE: external "node:crypto"
@@ -1543,7 +2890,7 @@ const parseTemplates = (templates, expressions) => {
 	let tokens = [];
 
 	for (const [index, template] of templates.entries()) {
-		tokens = parseTemplate({
+		tokens = template_parseTemplate({
 			templates,
 			expressions,
 			tokens,
@@ -1560,7 +2907,7 @@ const parseTemplates = (templates, expressions) => {
 	return [file, commandArguments, {}];
 };
 
-const parseTemplate = ({templates, expressions, tokens, index, template}) => {
+const template_parseTemplate = ({templates, expressions, tokens, index, template}) => {
 	if (template === undefined) {
 		throw new TypeError(`Invalid backslash sequence: ${templates.raw[index]}`);
 	}
@@ -10578,29 +11925,52 @@ function tailOf(result, lines = 15) {
     return text.slice(-lines).join('\n');
 }
 
+;// CONCATENATED MODULE: ./src/cache/cache.ts
+function effectiveBackend(backend, push) {
+    return backend === 'auto' ? (push ? 'inline' : 'none') : backend;
+}
+function cacheArgs(input) {
+    const backend = effectiveBackend(input.backend, input.push);
+    if (backend === 'none')
+        return { args: [], buildArgs: {} };
+    const from = input.pushRefs[0];
+    if (input.builder === 'buildx') {
+        return { args: [...(from ? ['--cache-from', `type=registry,ref=${from}`] : []), '--cache-to', 'type=inline'], buildArgs: {} };
+    }
+    // The engine's BuildKit writes inline cache when asked by this build argument.
+    return { args: from ? ['--cache-from', from] : [], buildArgs: { BUILDKIT_INLINE_CACHE: '1' } };
+}
+
 ;// CONCATENATED MODULE: ./src/build/argv.ts
+// Pure construction of the build command for each builder. Table-driven tests pin these argv arrays;
+// nothing here touches the engine.
+
 const sortedPairs = (flag, map) => Object.keys(map)
     .sort()
     .flatMap((k) => [flag, `${k}=${map[k]}`]);
 function buildCommand(job, builder, options) {
-    const { image } = job;
+    const { build } = job;
+    const cache = cacheArgs({ backend: build.cache, builder, push: options.push, pushRefs: job.pushRefs });
     const common = [
         '--progress=plain',
         '--file',
-        image.dockerfile,
-        ...(image.target ? ['--target', image.target] : []),
+        build.dockerfile,
+        ...(build.target ? ['--target', build.target] : []),
         ...(job.platform ? ['--platform', job.platform] : []),
-        ...sortedPairs('--build-arg', image.buildArgs),
+        ...sortedPairs('--build-arg', { ...build.buildArgs, ...cache.buildArgs }),
+        // Secrets are named, never valued: BuildKit reads each from the environment of the build command.
+        ...build.secrets.flatMap((name) => ['--secret', `id=${name},env=${name}`]),
         ...sortedPairs('--label', job.labels),
+        ...cache.args,
         '--iidfile',
         options.iidFile,
         ...job.localRefs.flatMap((r) => ['--tag', r]),
     ];
     if (builder === 'buildx') {
         // --load: the smoke test runs the image from the local engine before anything is pushed.
-        return { args: ['buildx', 'build', ...common, '--load', image.context], env: {} };
+        return { args: ['buildx', 'build', ...common, '--load', build.context], env: {} };
     }
-    return { args: ['build', ...common, image.context], env: { DOCKER_BUILDKIT: '1' } };
+    return { args: ['build', ...common, build.context], env: { DOCKER_BUILDKIT: '1' } };
 }
 
 ;// CONCATENATED MODULE: ./src/build/build.ts
@@ -10611,23 +11981,28 @@ function buildCommand(job, builder, options) {
 
 
 
-async function buildImage(docker, job, signal) {
+async function buildImage(docker, job, options) {
     const dir = await (0,promises_namespaceObject.mkdtemp)(external_node_path_default().join(external_node_os_default().tmpdir(), 'ml-image-build-'));
     try {
         const iidFile = external_node_path_default().join(dir, 'iid');
-        const cmd = buildCommand(job, docker.builder, { iidFile });
+        const cmd = buildCommand(job, docker.builder, { iidFile, push: options.push });
         const started = Date.now();
-        const result = await docker.call(cmd.args, { env: cmd.env, stream: true, signal });
+        const result = await docker.call(cmd.args, {
+            env: { ...cmd.env, ...options.secretEnv },
+            stream: true,
+            signal: options.signal,
+            configDir: options.configDir,
+        });
         if (result.exitCode !== 0) {
             const last = tailOf(result, 40)
                 .split('\n')
                 .filter((l) => /error|failed/i.test(l))
                 .pop();
-            throw new MlImageError(`build of ${job.image.name} failed${last ? `: ${last.trim()}` : ` (exit ${result.exitCode})`}`);
+            throw new MlImageError(`build of ${job.image} failed${last ? `: ${last.trim()}` : ` (exit ${result.exitCode})`}`);
         }
         const imageId = (await (0,promises_namespaceObject.readFile)(iidFile, 'utf8')).trim();
         if (!/^sha256:[a-f0-9]{64}$/.test(imageId))
-            throw new MlImageError(`build of ${job.image.name} wrote no image id`);
+            throw new MlImageError(`build of ${job.image} wrote no image id`);
         return { imageId, durationMs: Date.now() - started };
     }
     finally {
@@ -10766,112 +12141,341 @@ class Docker {
     }
 }
 
-;// CONCATENATED MODULE: ./src/meta/labels.ts
-const LABEL_PREFIX = 'io.github.ml-image';
-/** The build time: SOURCE_DATE_EPOCH when set, so that rebuilding one commit gives the same labels. */
-function createdAt(env, now = () => new Date()) {
-    const epoch = env.SOURCE_DATE_EPOCH;
-    const date = epoch && /^[0-9]+$/.test(epoch) ? new Date(Number(epoch) * 1000) : undefined;
-    // An out-of-range epoch is ignored rather than failing the build over a label.
-    return date && !Number.isNaN(date.getTime()) ? date.toISOString() : now().toISOString();
-}
-function imageLabels(image, ctx, created) {
-    const labels = {
-        'org.opencontainers.image.title': image.name.split('/').pop(),
-        'org.opencontainers.image.created': created,
-        'org.opencontainers.image.version': image.tags[0],
+;// CONCATENATED MODULE: ./src/plan/format.ts
+// The Plan as text: a table for people, JSON for tools and diffs, and a GitHub Actions strategy.matrix
+// for fanning builds out across runners. Output depends only on the plan: paths are shown relative to
+// the repository root and keys are ordered, so the same inputs give byte-identical output anywhere.
+
+const sorted = (map) => Object.fromEntries(Object.keys(map).sort().map((k) => [k, map[k]]));
+function planToJson(plan) {
+    const rel = (p) => external_node_path_default().relative(plan.root, p).split((external_node_path_default()).sep).join('/') || '.';
+    const data = {
+        config: rel(plan.configFile),
+        push: plan.push,
+        registries: plan.registries,
+        jobs: plan.jobs.map((j) => ({
+            id: j.id,
+            image: j.image,
+            variant: j.variant,
+            platform: j.platform ?? null,
+            gpu: j.gpu,
+            'runs-on': j.runsOn,
+            tags: j.tags,
+            refs: plan.push ? j.pushRefs : j.localRefs,
+            build: {
+                context: rel(j.build.context),
+                dockerfile: rel(j.build.dockerfile),
+                target: j.build.target ?? null,
+                'build-args': sorted(j.build.buildArgs),
+                secrets: j.build.secrets,
+                cache: j.build.cache,
+            },
+            labels: sorted(j.labels),
+            'smoke-test': j.smokeTest ?? null,
+        })),
     };
-    if (ctx.sha)
-        labels['org.opencontainers.image.revision'] = ctx.prHeadSha ?? ctx.sha;
-    if (ctx.repository) {
-        labels['org.opencontainers.image.source'] = `${ctx.serverUrl}/${ctx.repository}`;
-        labels['org.opencontainers.image.url'] = `${ctx.serverUrl}/${ctx.repository}`;
-    }
-    labels[`${LABEL_PREFIX}.gpu`] = String(image.gpu);
-    return { ...labels, ...image.labels };
+    return JSON.stringify(data, null, 2) + '\n';
 }
-
-;// CONCATENATED MODULE: ./src/meta/context.ts
-// The git context a run is about: commit, ref, event, repository. In GitHub Actions it comes from GITHUB_*
-// variables and the event file (what the runner sets); elsewhere from the local checkout via git.
-
-
-function githubContext(env) {
-    const event = readEvent(env.GITHUB_EVENT_PATH);
-    const repo = isObject(event.repository) ? event.repository : {};
-    const pr = isObject(event.pull_request) ? event.pull_request : undefined;
-    const head = pr && isObject(pr.head) ? pr.head : undefined;
+/** `strategy: { matrix: ${{ fromJSON(outputs.matrix) }} }`: one entry per job, GPU jobs on their runners. */
+function planToMatrix(plan) {
     return {
-        sha: env.GITHUB_SHA ?? '',
-        ref: env.GITHUB_REF ?? '',
-        eventName: env.GITHUB_EVENT_NAME ?? '',
-        repository: env.GITHUB_REPOSITORY,
-        serverUrl: env.GITHUB_SERVER_URL ?? 'https://github.com',
-        defaultBranch: typeof repo.default_branch === 'string' ? repo.default_branch : undefined,
-        prHeadSha: head && typeof head.sha === 'string' ? head.sha : undefined,
-    };
-}
-function readEvent(file) {
-    if (!file)
-        return {};
-    try {
-        const parsed = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(file, 'utf8'));
-        return isObject(parsed) ? parsed : {};
-    }
-    catch {
-        return {};
-    }
-}
-async function localGitContext(run, cwd) {
-    const git = async (...args) => {
-        const r = await run('git', args, { cwd });
-        return r.exitCode === 0 ? r.stdout.trim() : '';
-    };
-    const sha = await git('rev-parse', 'HEAD');
-    const branch = await git('symbolic-ref', '-q', 'HEAD');
-    const tag = branch ? '' : await git('describe', '--exact-match', '--tags', 'HEAD');
-    const remote = await git('config', '--get', 'remote.origin.url');
-    return {
-        sha,
-        ref: branch || (tag ? `refs/tags/${tag}` : ''),
-        eventName: 'local',
-        repository: repositoryFromRemote(remote),
-        serverUrl: 'https://github.com',
-    };
-}
-/** owner/name from an https or ssh GitHub remote URL. */
-function repositoryFromRemote(url) {
-    const m = /^(?:https?:\/\/(?:[^@/]+@)?|ssh:\/\/(?:[^@/]+@)?|[^@/:]+@)github\.com[:/]([^/]+\/[^/]+?)(?:\.git)?\/?$/.exec(url);
-    return m?.[1];
-}
-async function detectContext(env, run, cwd) {
-    return env.GITHUB_ACTIONS === 'true' ? githubContext(env) : localGitContext(run, cwd);
-}
-
-;// CONCATENATED MODULE: ./src/plan/plan.ts
-
-function makePlan(config, ctx, options) {
-    const registries = options.registries ?? config.push.registries;
-    return {
-        configFile: config.file,
-        registries,
-        push: options.push,
-        jobs: config.images.map((image) => ({
-            id: jobId(image.name),
-            image,
-            platform: image.platforms[0],
-            localRefs: image.tags.map((t) => `${image.name}:${t}`),
-            pushRefs: registries.flatMap((r) => image.tags.map((t) => `${r}/${image.name}:${t}`)),
-            labels: imageLabels(image, ctx, options.created),
+        include: plan.jobs.map((j) => ({
+            id: j.id,
+            image: j.image,
+            variant: j.variant,
+            platform: j.platform ?? '',
+            gpu: j.gpu,
+            'runs-on': j.runsOn.length === 1 ? j.runsOn[0] : j.runsOn,
         })),
     };
 }
-function jobId(name) {
-    return name.replace(/[^a-z0-9]+/g, '-');
+function planToTable(plan) {
+    const rows = [['IMAGE', 'VARIANT', 'PLATFORM', 'GPU', 'RUNS-ON', 'TAGS']].concat(plan.jobs.map((j) => [j.image, j.variant || '-', j.platform ?? '-', j.gpu ? 'yes' : 'no', j.runsOn.join(','), j.tags.join(' ') || '(none)']));
+    const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+    const lines = rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]))).join('  '));
+    const push = plan.push ? `push to ${plan.registries.join(', ') || '(no registry)'}` : 'no push';
+    return `${lines.join('\n')}\n\n${plan.jobs.length} job${plan.jobs.length === 1 ? '' : 's'}; ${push}\n`;
+}
+function formatPlan(plan, format) {
+    switch (format) {
+        case 'json':
+            return planToJson(plan);
+        case 'matrix':
+            return JSON.stringify(planToMatrix(plan)) + '\n';
+        case 'table':
+            return planToTable(plan);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/meta/base-image.ts
+// What an image is built FROM, read from its Dockerfile the way BuildKit resolves it: global ARG defaults
+// and build args substituted, stage names followed to the external image of the target stage. Used for
+// the org.opencontainers.image.base.name label and to recognise CUDA bases.
+/** The external base image of `target` (default: the last stage), or undefined when it cannot be known. */
+function baseImageOf(dockerfile, buildArgs, target) {
+    const globals = {};
+    const stages = [];
+    for (const line of logicalLines(dockerfile)) {
+        const [instruction = '', ...rest] = line.trim().split(/\s+/);
+        const word = instruction.toUpperCase();
+        if (word === 'ARG' && stages.length === 0) {
+            for (const decl of rest) {
+                const eq = decl.indexOf('=');
+                const name = eq < 0 ? decl : decl.slice(0, eq);
+                globals[name] = buildArgs[name] ?? (eq < 0 ? '' : unquote(decl.slice(eq + 1)));
+            }
+        }
+        else if (word === 'FROM') {
+            const args = rest.filter((a) => !a.startsWith('--'));
+            const as = args.findIndex((a) => a.toUpperCase() === 'AS');
+            stages.push({ from: substitute(args[0] ?? '', { ...globals, ...buildArgs }), name: as >= 0 ? args[as + 1]?.toLowerCase() : undefined });
+        }
+    }
+    let index = target ? stages.findIndex((s) => s.name === target.toLowerCase()) : stages.length - 1;
+    while (index >= 0) {
+        const from = stages[index].from;
+        // A FROM names a stage only when that stage comes earlier (so `FROM ubuntu AS ubuntu` is the image).
+        const parent = stages.slice(0, index).findLastIndex((s) => s.name === from.toLowerCase());
+        if (parent < 0)
+            return from === 'scratch' || from.includes('$') || !from ? undefined : from;
+        index = parent;
+    }
+    return undefined;
+}
+/** The CUDA version a base image name announces (nvidia/cuda:12.4.1-…, pytorch:…-cuda12.1-…), if any. */
+function cudaVersionOf(image) {
+    if (!image)
+        return undefined;
+    const nvidia = /(?:^|\/)nvidia\/cuda:(\d+\.\d+(?:\.\d+)?)/.exec(image);
+    return nvidia?.[1] ?? /[:-]cuda[-_]?(\d+\.\d+(?:\.\d+)?)/i.exec(image)?.[1];
+}
+function logicalLines(text) {
+    const out = [];
+    let current = '';
+    for (const raw of text.split(/\r?\n/)) {
+        // Comment lines are dropped even inside a continuation, as the Dockerfile parser does.
+        if (/^\s*#/.test(raw))
+            continue;
+        if (raw.endsWith('\\'))
+            current += raw.slice(0, -1) + ' ';
+        else {
+            out.push(current + raw);
+            current = '';
+        }
+    }
+    if (current)
+        out.push(current);
+    return out;
+}
+function substitute(text, vars) {
+    return text.replace(/\$\{(\w+)(?::?-([^}]*))?\}|\$(\w+)/g, (whole, braced, dflt, bare) => {
+        const name = braced ?? bare;
+        const value = vars[name];
+        if (value !== undefined && value !== '')
+            return value;
+        return dflt ?? (value === '' ? '' : whole);
+    });
+}
+function unquote(v) {
+    return /^(["']).*\1$/.test(v) ? v.slice(1, -1) : v;
+}
+
+;// CONCATENATED MODULE: ./src/meta/labels.ts
+
+const LABEL_PREFIX = 'io.github.ml-image';
+/** The build time: SOURCE_DATE_EPOCH when set, so that rebuilding one commit gives the same labels. */
+function buildDate(env, now = () => new Date()) {
+    const epoch = env.SOURCE_DATE_EPOCH;
+    const date = epoch && /^[0-9]+$/.test(epoch) ? new Date(Number(epoch) * 1000) : undefined;
+    // An out-of-range epoch is ignored rather than failing the build over a label.
+    return date && !Number.isNaN(date.getTime()) ? date : now();
+}
+function createdAt(env, now = () => new Date()) {
+    return buildDate(env, now).toISOString();
+}
+function imageLabels(input) {
+    const { ctx, variant } = input;
+    const source = ctx.repo.htmlUrl ?? (ctx.repository ? `${ctx.serverUrl}/${ctx.repository}` : undefined);
+    const revision = ctx.usePrHeadSha && ctx.prHeadSha ? ctx.prHeadSha : ctx.sha;
+    const cuda = cudaVersionOf(input.baseImage);
+    const generated = {
+        'org.opencontainers.image.title': input.image.split('/').pop(),
+        'org.opencontainers.image.description': ctx.repo.description,
+        'org.opencontainers.image.url': source,
+        'org.opencontainers.image.source': source,
+        'org.opencontainers.image.version': input.version,
+        'org.opencontainers.image.created': input.created,
+        'org.opencontainers.image.revision': revision || undefined,
+        'org.opencontainers.image.licenses': ctx.repo.license,
+        'org.opencontainers.image.base.name': input.baseImage,
+        [`${LABEL_PREFIX}.variant`]: variant.name || undefined,
+        [`${LABEL_PREFIX}.gpu`]: String(variant.gpu || cuda !== undefined),
+        [`${LABEL_PREFIX}.cuda`]: cuda,
+    };
+    const labels = Object.fromEntries(Object.entries(generated).filter((e) => e[1] !== undefined && e[1] !== ''));
+    return { ...labels, ...variant.labels };
+}
+
+;// CONCATENATED MODULE: ./src/plan/plan.ts
+// The Plan: pure data saying what a run will do — which image variants are built, with which tags,
+// labels, secrets and smoke tests, on which runners, and where they are pushed. Computed from the resolved
+// config and the git context only, so it can be printed, diffed and tested without an engine.
+
+
+
+
+
+function metaContext(git, date) {
+    return {
+        eventName: git.eventName,
+        ref: git.ref,
+        sha: git.sha,
+        prHeadSha: git.prHeadSha,
+        baseRef: git.baseRef,
+        defaultBranch: git.defaultBranch,
+        date,
+        commitDate: git.commitDate,
+        usePrHeadSha: git.usePrHeadSha,
+    };
+}
+function makePlan(config, git, options) {
+    const registries = options.registries ?? config.push.registries;
+    const meta = metaContext(git, options.date);
+    const read = options.readFile ?? readText;
+    const images = selectImages(config.images, options.filters);
+    checkVariantFilter(images, options.filters);
+    const jobs = images.flatMap((image) => {
+        const rules = parseTagRules(image.tags.length > 0 ? image.tags : DEFAULT_TAG_RULES).rules;
+        const flavor = parseFlavor(image.flavor).flavor;
+        const computed = computeTags(rules, flavor, meta);
+        return selectVariants(image, options.filters).map((variant) => {
+            const tags = variantTags(computed.tags, variant, flavor);
+            const dockerfileText = read(variant.dockerfile);
+            const baseImage = dockerfileText === undefined ? undefined : baseImageOf(dockerfileText, variant.buildArgs, variant.target);
+            return {
+                id: jobId(image.name, variant.name),
+                image: image.name,
+                variant: variant.name,
+                platform: variant.platforms[0],
+                build: {
+                    context: image.context,
+                    dockerfile: variant.dockerfile,
+                    target: variant.target,
+                    buildArgs: variant.buildArgs,
+                    secrets: image.secrets,
+                    cache: image.cache,
+                },
+                smokeTest: variant.smokeTest,
+                gpu: variant.gpu,
+                runsOn: variant.runsOn,
+                tags,
+                version: computed.version,
+                localRefs: tags.map((t) => `${image.name}:${t}`),
+                pushRefs: registries.flatMap((r) => tags.map((t) => `${r}/${image.name}:${t}`)),
+                labels: imageLabels({ image: image.name, variant, version: computed.version ?? tags[0], ctx: git, created: options.date.toISOString(), baseImage }),
+            };
+        });
+    });
+    assertDistinct(jobs);
+    return { configFile: config.file, root: config.root, registries, push: options.push, jobs };
+}
+/** Two jobs pushing one reference would silently replace each other's image; ids name containers. */
+function assertDistinct(jobs) {
+    const owner = new Map();
+    for (const job of jobs) {
+        for (const key of [`id ${job.id}`, ...job.localRefs.map((r) => `tag ${r}`)]) {
+            const other = owner.get(key);
+            if (other)
+                throw new MlImageError(`${jobName(other)} and ${jobName(job)} would both be ${key.startsWith('id') ? 'job' : 'tagged'} ${key.slice(key.indexOf(' ') + 1)}`);
+            owner.set(key, job);
+        }
+    }
+}
+function checkVariantFilter(images, filters) {
+    const known = [...new Set(images.flatMap((i) => i.variants.map((v) => v.name)).filter(Boolean))];
+    for (const w of filters?.variants ?? []) {
+        if (!known.includes(w))
+            throw new MlImageError(`no variant named "${w}" in the selected images (variants: ${known.join(', ') || 'none'})`);
+    }
+}
+/**
+ * Tags of a variant: the default variant takes metadata-action's tags as they are; every other variant
+ * appends its suffix to each (1.2.3 → 1.2.3-cuda12, latest → latest-cuda12), or replaces the latest tag
+ * with its own latest-tag when it sets one (latest → cuda12).
+ */
+function variantTags(tags, variant, flavor) {
+    if (variant.isDefault)
+        return [...tags];
+    // Compared after sanitizing, as the computed tags were: suffix=+cu121 yields latest-cu121.
+    const latest = sanitizeTag(`${flavor.prefixLatest ? flavor.prefix : ''}latest${flavor.suffixLatest ? flavor.suffix : ''}`);
+    const out = tags.map((t) => (t === latest && variant.latestTag ? variant.latestTag : withSuffix(t, variant.tagSuffix)));
+    return [...new Set(out)];
+}
+/** Appends a suffix, shortening the tag itself if needed so the result keeps to 128 characters. */
+function withSuffix(tag, suffix) {
+    return tag.slice(0, Math.max(1, 128 - suffix.length)) + suffix;
+}
+function selectImages(images, filters) {
+    const wanted = filters?.images;
+    if (!wanted || wanted.length === 0)
+        return [...images];
+    const known = images.map((i) => i.name);
+    for (const w of wanted) {
+        if (!known.includes(w.toLowerCase()))
+            throw new MlImageError(`no image named "${w}" in the config (images: ${known.join(', ')})`);
+    }
+    return images.filter((i) => wanted.some((w) => w.toLowerCase() === i.name));
+}
+function selectVariants(image, filters) {
+    const wanted = filters?.variants;
+    if (!wanted || wanted.length === 0)
+        return image.variants;
+    return image.variants.filter((v) => wanted.includes(v.name));
+}
+/** How a job is named in logs and messages: image, or image (variant). */
+function jobName(job) {
+    return job.variant ? `${job.image} (${job.variant})` : job.image;
+}
+function jobId(name, variant = '') {
+    return [name, variant].filter(Boolean).join('-').replace(/[^a-z0-9]+/g, '-');
 }
 /** The registry host of a push reference (everything before the first slash). */
 function registryOf(ref) {
     return ref.slice(0, ref.indexOf('/'));
+}
+/** Whether push.when lets this event push (the Action's push: auto). */
+function pushAllowed(when, git) {
+    const e = git.eventName;
+    const isTag = git.ref.startsWith('refs/tags/');
+    const branch = git.ref.startsWith('refs/heads/') ? git.ref.slice('refs/heads/'.length) : undefined;
+    return when.some((w) => {
+        switch (w) {
+            case 'always':
+                return true;
+            case 'pull-request':
+                return e === 'pull_request' || e === 'pull_request_target';
+            case 'tag':
+                return isTag && e !== 'pull_request' && e !== 'pull_request_target';
+            case 'branch':
+                return branch !== undefined && (e === 'push' || e === 'local');
+            case 'default-branch':
+                return branch !== undefined && branch === git.defaultBranch && e !== 'pull_request' && e !== 'pull_request_target';
+            case 'schedule':
+                return e === 'schedule';
+            case 'workflow-dispatch':
+                return e === 'workflow_dispatch';
+            case 'release':
+                return e === 'release';
+        }
+    });
+}
+function readText(file) {
+    try {
+        return (0,external_node_fs_namespaceObject.readFileSync)(file, 'utf8');
+    }
+    catch {
+        return undefined;
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/registry/auth.ts
@@ -11173,9 +12777,10 @@ function truncate(text, max) {
 
 
 
+
 async function run_smokeTest(ctx, job, image) {
-    const config = job.image.smokeTest ?? { timeoutMs: 0, gpu: 'none', env: {}, commands: [] };
-    const gpu = decideGpu(config.gpu, job.image.gpu, ctx.gpuPresent, job.image.name);
+    const config = job.smokeTest ?? { timeoutMs: 0, gpu: 'none', env: {}, commands: [] };
+    const gpu = decideGpu(config.gpu, job.gpu, ctx.gpuPresent, jobName(job));
     if (gpu.warning)
         ctx.log.warn(gpu.warning);
     const deadline = Date.now() + config.timeoutMs;
@@ -11318,10 +12923,130 @@ async function runTask(key, task, log) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/meta/context.ts
+// The git context a run is about: commit, ref, event, repository. In GitHub Actions it comes from GITHUB_*
+// variables and the event file (what the runner sets); elsewhere from the local checkout via git.
+
+
+const context_str = (v) => (typeof v === 'string' && v !== '' ? v : undefined);
+function githubContext(env, commitDate) {
+    const event = readEvent(env.GITHUB_EVENT_PATH);
+    const repo = isObject(event.repository) ? event.repository : {};
+    const pr = isObject(event.pull_request) ? event.pull_request : undefined;
+    const head = pr && isObject(pr.head) ? pr.head : undefined;
+    const headCommit = isObject(event.head_commit) ? event.head_commit : {};
+    const license = isObject(repo.license) ? context_str(repo.license.spdx_id) : undefined;
+    const pushedText = context_str(headCommit.timestamp);
+    const pushed = pushedText && !Number.isNaN(new Date(pushedText).getTime()) ? new Date(pushedText) : undefined;
+    // As metadata-action: pull_request_target runs on the base branch's ref, but is about the PR.
+    const prNumber = typeof event.number === 'number' ? event.number : undefined;
+    const ref = env.GITHUB_EVENT_NAME === 'pull_request_target' && prNumber !== undefined ? `refs/pull/${prNumber}/merge` : (env.GITHUB_REF ?? '');
+    return {
+        sha: env.GITHUB_SHA ?? '',
+        ref,
+        eventName: env.GITHUB_EVENT_NAME ?? '',
+        repository: env.GITHUB_REPOSITORY,
+        serverUrl: env.GITHUB_SERVER_URL ?? 'https://github.com',
+        defaultBranch: context_str(repo.default_branch),
+        prHeadSha: head ? context_str(head.sha) : undefined,
+        // GITHUB_BASE_REF is set for pull requests; a tag push carries its branch in the payload's base_ref.
+        baseRef: context_str(env.GITHUB_BASE_REF) ?? context_str(event.base_ref),
+        commitDate: commitDate ?? pushed,
+        repo: { description: context_str(repo.description), htmlUrl: context_str(repo.html_url), license: license === 'NOASSERTION' ? undefined : license },
+        usePrHeadSha: /^(true|1)$/i.test(env.DOCKER_METADATA_PR_HEAD_SHA ?? ''),
+    };
+}
+function readEvent(file) {
+    if (!file)
+        return {};
+    try {
+        const parsed = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(file, 'utf8'));
+        return isObject(parsed) ? parsed : {};
+    }
+    catch {
+        return {};
+    }
+}
+async function gitOutput(run, cwd, ...args) {
+    const r = await run('git', args, { cwd, timeoutMs: 15_000 });
+    return r.exitCode === 0 ? r.stdout.trim() : '';
+}
+async function commitDateOf(run, cwd) {
+    const seconds = await gitOutput(run, cwd, 'log', '-1', '--format=%ct', 'HEAD');
+    return /^\d+$/.test(seconds) ? new Date(Number(seconds) * 1000) : undefined;
+}
+async function localGitContext(run, cwd, env = {}) {
+    const git = (...args) => gitOutput(run, cwd, ...args);
+    const sha = await git('rev-parse', 'HEAD');
+    const branch = await git('symbolic-ref', '-q', 'HEAD');
+    const tag = branch ? '' : await git('describe', '--exact-match', '--tags', 'HEAD');
+    const remote = await git('config', '--get', 'remote.origin.url');
+    const originHead = await git('symbolic-ref', '-q', '--short', 'refs/remotes/origin/HEAD');
+    const repository = repositoryFromRemote(remote);
+    return {
+        sha,
+        ref: branch || (tag ? `refs/tags/${tag}` : ''),
+        eventName: 'local',
+        repository,
+        serverUrl: 'https://github.com',
+        defaultBranch: originHead.startsWith('origin/') ? originHead.slice('origin/'.length) : undefined,
+        commitDate: await commitDateOf(run, cwd),
+        repo: { htmlUrl: repository ? `https://github.com/${repository}` : undefined },
+        usePrHeadSha: /^(true|1)$/i.test(env.DOCKER_METADATA_PR_HEAD_SHA ?? ''),
+    };
+}
+/** owner/name from an https or ssh GitHub remote URL. */
+function repositoryFromRemote(url) {
+    const m = /^(?:https?:\/\/(?:[^@/]+@)?|ssh:\/\/(?:[^@/]+@)?|[^@/:]+@)github\.com[:/]([^/]+\/[^/]+?)(?:\.git)?\/?$/.exec(url);
+    return m?.[1];
+}
+async function detectContext(env, run, cwd) {
+    return env.GITHUB_ACTIONS === 'true' ? githubContext(env, await commitDateOf(run, cwd)) : localGitContext(run, cwd, env);
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/prepare.ts
+// From a config path and the environment to a Plan: load and check the config, read the git context,
+// decide whether this run pushes, compute tags and labels. Shared by `build` (which then runs the plan)
+// and `plan` (which prints it); needs git but no docker.
+
+
+
+
+
+
+async function preparePlan(options) {
+    const config = loadConfig(options.config, options.cwd);
+    if (options.registries)
+        checkRegistryOverride(options.registries, 'registries');
+    const git = await detectContext(options.env, options.runner, options.cwd);
+    const registries = options.registries?.map(lowerRegistry) ?? config.push.registries;
+    let push = options.push === true;
+    let pushSkipped;
+    if (options.push === 'auto') {
+        push = registries.length > 0 && pushAllowed(config.push.when, git);
+        if (!push) {
+            pushSkipped =
+                registries.length === 0
+                    ? 'no registry is configured'
+                    : `push.when (${config.push.when.join(', ')}) does not include this ${git.eventName || 'unknown'} event${git.ref ? ` on ${git.ref}` : ''}`;
+        }
+    }
+    else if (push && registries.length === 0) {
+        throw new MlImageError(`push requested but no registry is configured (push.registries in ${config.file}, or --registry)`);
+    }
+    const plan = makePlan(config, git, { push, registries, date: buildDate(options.env), filters: options.filters });
+    if (plan.jobs.length === 0)
+        throw new MlImageError('the image and variant filters select nothing to build');
+    const untagged = plan.jobs.find((j) => j.tags.length === 0);
+    if (push && untagged) {
+        throw new MlImageError(`no tag rule of ${untagged.image} applies to this ${git.eventName} event${git.ref ? ` on ${git.ref}` : ''}: nothing to push it as`);
+    }
+    return { config, git, plan, pushSkipped };
+}
+
 ;// CONCATENATED MODULE: ./src/pipeline/pipeline.ts
 // The job both front ends run: load the config, plan, build every image, smoke-test every image, and only
 // when all passed, push every reference. Cleanup of containers and credentials happens here on every path.
-
 
 
 
@@ -11345,6 +13070,15 @@ class PipelineFailure extends MlImageError {
         this.name = 'PipelineFailure';
     }
 }
+/** The values of the build's secrets by name; a secret whose variable is unset is an error, not a silent skip. */
+function secretValues(plan, env) {
+    const names = [...new Set(plan.jobs.flatMap((j) => j.build.secrets))];
+    const missing = names.filter((n) => !env[n]);
+    if (missing.length > 0) {
+        throw new MlImageError(`build secret${missing.length > 1 ? 's' : ''} ${missing.join(', ')}: environment variable not set (secrets are read from the environment)`);
+    }
+    return Object.fromEntries(names.map((n) => [n, env[n]]));
+}
 function newRunId() {
     return (0,external_node_crypto_namespaceObject.randomBytes)(4).toString('hex');
 }
@@ -11353,19 +13087,25 @@ async function buildTestPush(options) {
     const runner = options.runner ?? run;
     const runId = options.runId ?? newRunId();
     options.onResource?.({ kind: 'run-id', id: runId });
-    const config = loadConfig(options.config, options.cwd);
-    if (options.registries)
-        checkRegistryOverride(options.registries, 'registries');
-    const ctx = await detectContext(options.env, runner, options.cwd);
-    const plan = makePlan(config, ctx, { push: options.push, registries: options.registries, created: createdAt(options.env) });
-    if (plan.push && plan.registries.length === 0) {
-        throw new MlImageError(`push requested but no registry is configured (push.registries in ${config.file}, or --registry)`);
-    }
+    const { config, plan, pushSkipped } = await preparePlan({ ...options, runner });
+    if (pushSkipped)
+        log.info(`not pushing: ${pushSkipped}`);
+    const secrets = secretValues(plan, options.env);
+    for (const value of Object.values(secrets))
+        log.addSecret(value);
     const choice = await detectDocker(runner, { docker: options.docker, builder: options.builder, pathVar: options.env.PATH });
     const docker = new Docker(choice.docker, choice.builder, runner, log);
     const engine = await docker.assertEngine();
     log.info(`docker ${choice.version ?? '?'} (${choice.docker}), engine ${engine}, builder ${choice.builder}; run ${runId}`);
-    const result = { configFile: config.file, runId, builder: choice.builder, pushRequested: plan.push, images: [] };
+    const result = {
+        configFile: config.file,
+        runId,
+        builder: choice.builder,
+        pushRequested: plan.push,
+        matrix: JSON.stringify(planToMatrix(plan)),
+        version: plan.jobs[0]?.version ?? '',
+        images: [],
+    };
     const cleanup = new Cleanup();
     const stopIfCancelled = () => {
         if (options.signal?.aborted)
@@ -11382,17 +13122,31 @@ async function buildTestPush(options) {
                 return l;
             })
             : undefined;
-        const gpuPresent = config.images.some((i) => i.smokeTest) ? await detectGpu(runner) : false;
+        const gpuPresent = plan.jobs.some((j) => j.smokeTest) ? await detectGpu(runner) : false;
         for (const job of plan.jobs) {
-            const image = { name: job.image.name, jobId: job.id, platform: job.platform, localRefs: job.localRefs, pushRefs: job.pushRefs, pushed: [] };
+            const image = {
+                name: job.image,
+                variant: job.variant,
+                jobId: job.id,
+                platform: job.platform,
+                tags: job.tags,
+                localRefs: job.localRefs,
+                pushRefs: job.pushRefs,
+                pushed: [],
+            };
             result.images.push(image);
             stopIfCancelled();
-            const built = await log.group(`Build ${job.image.name}${job.platform ? ` (${job.platform})` : ''}`, () => buildImage(docker, job, options.signal));
+            const built = await log.group(`Build ${jobName(job)}${job.platform ? ` (${job.platform})` : ''}`, () => buildImage(docker, job, {
+                push: plan.push,
+                configDir: auth?.configDir,
+                secretEnv: Object.fromEntries(job.build.secrets.map((n) => [n, secrets[n]])),
+                signal: options.signal,
+            }));
             stopIfCancelled();
             Object.assign(image, { imageId: built.imageId, buildMs: built.durationMs });
             log.info(`built ${built.imageId} in ${(built.durationMs / 1000).toFixed(1)}s as ${job.localRefs.join(', ')}`);
-            if (job.image.smokeTest) {
-                image.smoke = await log.group(`Smoke test ${job.image.name}`, () => run_smokeTest({ docker, log, cleanup, runId, gpuPresent, signal: options.signal }, job, built.imageId));
+            if (job.smokeTest) {
+                image.smoke = await log.group(`Smoke test ${jobName(job)}`, () => run_smokeTest({ docker, log, cleanup, runId, gpuPresent, signal: options.signal }, job, built.imageId));
             }
         }
         stopIfCancelled();
@@ -11400,7 +13154,7 @@ async function buildTestPush(options) {
         if (failed.length > 0) {
             const first = failed[0].smoke.checks.find((c) => !c.passed);
             const more = failed.flatMap((i) => i.smoke.checks.filter((c) => !c.passed)).length - 1;
-            throw new MlImageError(`smoke test failed for ${failed.map((i) => i.name).join(', ')}: ${first.kind} "${first.name}": ${(first.message ?? '').split('\n')[0]}` +
+            throw new MlImageError(`smoke test failed for ${failed.map((i) => jobName({ image: i.name, variant: i.variant })).join(', ')}: ${first.kind} "${first.name}": ${(first.message ?? '').split('\n')[0]}` +
                 `${more > 0 ? ` (and ${more} more)` : ''}; nothing was pushed`);
         }
         if (!auth)
@@ -11506,15 +13260,16 @@ function toOutputs(result) {
         pushed: result.images.some((i) => i.pushed.length > 0),
         images: result.images.map((i) => ({
             name: i.name,
+            variant: i.variant,
             platform: i.platform ?? null,
             imageId: i.imageId ?? null,
-            tags: i.localRefs.map((r) => r.slice(r.lastIndexOf(':') + 1)),
+            tags: i.tags,
             refs: i.pushRefs,
             digest: i.pushed[0]?.digest ?? null,
             smokeTest: i.smoke ? { passed: i.smoke.passed, gpus: i.smoke.gpus, checks: i.smoke.checks } : null,
         })),
     };
-    return { tags: tags.join('\n'), digest, metadata: JSON.stringify(metadata) };
+    return { tags: tags.join('\n'), digest, metadata: JSON.stringify(metadata), matrix: result.matrix, version: result.version };
 }
 function summaryMarkdown(result, failure) {
     const lines = [`## ml-image ${failure ? '❌ failed' : '✅ passed'}`, ''];
@@ -11524,13 +13279,13 @@ function summaryMarkdown(result, failure) {
     for (const i of result.images) {
         const smoke = !i.smoke ? 'not run' : `${i.smoke.checks.filter((c) => c.passed).length}/${i.smoke.checks.length} passed`;
         const pushed = i.pushed.length > 0 ? i.pushed.map((p) => `\`${p.ref}\``).join('<br>') : result.pushRequested ? 'nothing' : 'not requested';
-        lines.push(`| \`${i.name}\` | ${smoke} | ${pushed} |`);
+        lines.push(`| \`${i.name}\`${i.variant ? ` (${i.variant})` : ''} | ${smoke} | ${pushed} |`);
     }
-    const failed = result.images.flatMap((i) => (i.smoke?.checks ?? []).filter((c) => !c.passed).map((c) => ({ image: i.name, c })));
+    const failed = result.images.flatMap((i) => (i.smoke?.checks ?? []).filter((c) => !c.passed).map((c) => ({ image: `\`${i.name}\`${i.variant ? ` (${i.variant})` : ''}`, c })));
     if (failed.length > 0) {
         lines.push('', '### Failed checks', '');
         for (const { image, c } of failed)
-            lines.push(`- \`${image}\` ${c.kind} **${c.name}**: ${(c.message ?? '').split('\n')[0]}`);
+            lines.push(`- ${image} ${c.kind} **${c.name}**: ${(c.message ?? '').split('\n')[0]}`);
     }
     return lines.join('\n') + '\n';
 }
@@ -11543,11 +13298,16 @@ const USAGE = `usage: ml-image <command> [options]
 
 commands:
   build      build every image, smoke-test it in a container, and with --push push it
+  plan       print what build would do: images, variants, tags, labels, runners
   validate   check the config file and report every problem
+  schema     print the config file's JSON Schema
   help       show this text
 
 options:
   -c, --config FILE       config file (default: ml-image.yml)
+      --image NAME        only this image (repeatable)
+      --variant NAME      only this variant (repeatable)
+      --format F          plan output: table (default), json, or matrix (GitHub strategy.matrix)
       --push              push to the registries after all smoke tests passed
       --registry HOST     push to HOST instead of push.registries (repeatable)
       --username USER     registry username (with --password-stdin), for every push registry
@@ -11570,6 +13330,9 @@ function parseCli(argv) {
             strict: true,
             options: {
                 config: { type: 'string', short: 'c', default: 'ml-image.yml' },
+                image: { type: 'string', multiple: true },
+                variant: { type: 'string', multiple: true },
+                format: { type: 'string' },
                 push: { type: 'boolean', default: false },
                 registry: { type: 'string', multiple: true },
                 username: { type: 'string' },
@@ -11591,10 +13354,21 @@ function parseCli(argv) {
         return { command: 'help' };
     if (rest.length > 0)
         throw new UsageError(`unexpected argument "${rest[0]}"`);
+    const filters = { images: values.image, variants: values.variant };
+    if (command !== 'plan' && values.format !== undefined)
+        throw new UsageError('--format goes with plan');
     if (command === 'validate')
         return { command, config: values.config };
+    if (command === 'schema')
+        return { command };
+    if (command === 'plan') {
+        const format = values.format ?? 'table';
+        if (format !== 'table' && format !== 'json' && format !== 'matrix')
+            throw new UsageError(`--format must be table, json or matrix, got "${format}"`);
+        return { command, config: values.config, format, push: values.push, registries: values.registry, filters };
+    }
     if (command !== 'build')
-        throw new UsageError(`unknown command "${command}" (expected build, validate or help)`);
+        throw new UsageError(`unknown command "${command}" (expected build, plan, validate, schema or help)`);
     const builder = values.builder;
     if (builder !== undefined && builder !== 'buildx' && builder !== 'buildkit') {
         throw new UsageError(`--builder must be buildx or buildkit, got "${builder}"`);
@@ -11604,6 +13378,7 @@ function parseCli(argv) {
     return {
         command,
         config: values.config,
+        filters,
         push: values.push,
         registries: values.registry,
         username: values.username,
@@ -11626,6 +13401,10 @@ function parseCli(argv) {
 
 
 
+
+
+
+
 async function buildCommandMain(args, io, log) {
     const env = io.env;
     const password = args.passwordStdin ? io.readStdin().replace(/\r?\n$/, '') : env.ML_IMAGE_PASSWORD;
@@ -11638,6 +13417,7 @@ async function buildCommandMain(args, io, log) {
         env,
         push: args.push,
         registries: args.registries,
+        filters: args.filters,
         credentials: parseRegistryAuth(env.ML_IMAGE_REGISTRY_AUTH ?? '', 'ML_IMAGE_REGISTRY_AUTH'),
         sharedCredential: username && password ? { username, password } : undefined,
         docker: args.docker ?? env.ML_IMAGE_DOCKER,
@@ -11651,6 +13431,10 @@ async function buildCommandMain(args, io, log) {
     const refs = result.images.flatMap((i) => (i.pushed.length > 0 ? i.pushed.map((p) => `${p.ref}@${p.digest}`) : i.localRefs));
     log.info(`done: ${result.pushRequested ? 'pushed' : 'built and tested (not pushed)'}`);
     io.stdout(refs.join('\n') + '\n');
+}
+async function planCommandMain(args, io) {
+    const { plan } = await preparePlan({ ...args, cwd: io.cwd, env: io.env, runner: run });
+    io.stdout(formatPlan(plan, args.format));
 }
 function validateCommandMain(config, io, log) {
     const c = loadConfig(config, io.cwd);
@@ -11671,6 +13455,12 @@ async function main(argv, io) {
                 return 0;
             case 'validate':
                 validateCommandMain(cmd.config, io, log);
+                return 0;
+            case 'schema':
+                io.stdout(jsonSchemaDocument());
+                return 0;
+            case 'plan':
+                await planCommandMain(cmd, io);
                 return 0;
             case 'build':
                 await buildCommandMain(cmd, io, log);

@@ -4,12 +4,16 @@ import type { BuilderKind } from '../docker/detect.js';
 import { MlImageError } from '../errors.js';
 import { parseRegistryAuth, type RegistryCredential } from '../registry/auth.js';
 import { Inputs } from './names.js';
+import type { PushMode } from '../pipeline/prepare.js';
+import type { PlanFilters } from '../plan/plan.js';
 
 export type PushInput = 'auto' | 'true' | 'false';
 
 export interface ActionInputs {
   config: string;
   push: PushInput;
+  planOnly: boolean;
+  filters: PlanFilters;
   registries?: string[];
   credentials: RegistryCredential[];
   sharedCredential?: { username: string; password: string };
@@ -30,11 +34,14 @@ export function getInputs(): ActionInputs {
   for (const c of credentials) core.setSecret(c.password);
   const username = core.getInput(Inputs.username);
   if (Boolean(username) !== Boolean(password)) throw new MlImageError('inputs username and password go together: set both or neither');
-  const registries = core.getMultilineInput(Inputs.registries).flatMap((l) => l.split(',')).map((r) => r.trim()).filter(Boolean);
+  const registries = listInput(Inputs.registries);
   const builder = core.getInput(Inputs.builder);
   return {
     config: core.getInput(Inputs.config) || 'ml-image.yml',
     push: oneOf(Inputs.push, core.getInput(Inputs.push) || 'auto', ['auto', 'true', 'false'] as const),
+    // The runner passes action.yml's default; an absent input (a direct run) means false.
+    planOnly: core.getInput(Inputs.planOnly) !== '' && core.getBooleanInput(Inputs.planOnly),
+    filters: { images: listInput(Inputs.images), variants: listInput(Inputs.variants) },
     registries: registries.length > 0 ? registries : undefined,
     credentials,
     sharedCredential: username && password ? { username, password } : undefined,
@@ -43,8 +50,16 @@ export function getInputs(): ActionInputs {
   };
 }
 
-/** push: auto pushes except for pull requests, which build and test only unless push: true. */
-export function shouldPush(push: PushInput, eventName: string | undefined): boolean {
-  if (push !== 'auto') return push === 'true';
-  return eventName !== 'pull_request' && eventName !== 'pull_request_target';
+/** A comma- or newline-separated input as a list. */
+function listInput(name: string): string[] {
+  return core
+    .getMultilineInput(name)
+    .flatMap((l) => l.split(','))
+    .map((r) => r.trim())
+    .filter(Boolean);
+}
+
+/** The pipeline's push mode for the push input; auto is decided against the config's push.when. */
+export function pushMode(push: PushInput): PushMode {
+  return push === 'auto' ? 'auto' : push === 'true';
 }

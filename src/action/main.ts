@@ -4,7 +4,10 @@ import * as core from '@actions/core';
 import { ConfigError, oneLineReason } from '../errors.js';
 import { buildTestPush, PipelineFailure } from '../pipeline/pipeline.js';
 import { summaryMarkdown, toOutputs, type PipelineResult } from '../report/result.js';
-import { getInputs, shouldPush } from './inputs.js';
+import { preparePlan } from '../pipeline/prepare.js';
+import { formatPlan, planToMatrix } from '../plan/format.js';
+import { run } from '../process/run.js';
+import { getInputs, pushMode, type ActionInputs } from './inputs.js';
 import { ActionLogger } from './logger.js';
 import { Outputs, State } from './names.js';
 
@@ -13,11 +16,13 @@ export async function runMain(env: Record<string, string | undefined> = process.
   let result: PipelineResult | undefined;
   try {
     const inputs = getInputs();
-    const push = shouldPush(inputs.push, env.GITHUB_EVENT_NAME);
-    if (inputs.push === 'auto' && !push) log.info(`push: auto does not push for ${env.GITHUB_EVENT_NAME} events (set push: true to force)`);
+    if (inputs.planOnly) {
+      await planOnly(inputs, env);
+      return;
+    }
     result = await buildTestPush({
       ...inputs,
-      push,
+      push: pushMode(inputs.push),
       cwd: process.cwd(),
       env,
       log,
@@ -35,11 +40,22 @@ export async function runMain(env: Record<string, string | undefined> = process.
   }
 }
 
+/** The plan's outputs without building: the matrix for a fan-out job, the tags and version. */
+async function planOnly(inputs: ActionInputs, env: Record<string, string | undefined>): Promise<void> {
+  const { plan } = await preparePlan({ ...inputs, push: pushMode(inputs.push), cwd: process.cwd(), env, runner: run });
+  core.setOutput(Outputs.matrix, JSON.stringify(planToMatrix(plan)));
+  core.setOutput(Outputs.tags, plan.jobs.flatMap((j) => (plan.push ? j.pushRefs : j.localRefs)).join('\n'));
+  core.setOutput(Outputs.version, plan.jobs[0]?.version ?? '');
+  core.info(formatPlan(plan, 'table'));
+}
+
 async function finish(result: PipelineResult, failure?: string): Promise<void> {
   const outputs = toOutputs(result);
   core.setOutput(Outputs.tags, outputs.tags);
   core.setOutput(Outputs.digest, outputs.digest);
   core.setOutput(Outputs.metadata, outputs.metadata);
+  core.setOutput(Outputs.matrix, outputs.matrix);
+  core.setOutput(Outputs.version, outputs.version);
   if (process.env.GITHUB_STEP_SUMMARY) {
     await core.summary.addRaw(summaryMarkdown(result, failure)).write();
   }

@@ -3,6 +3,9 @@
 export const Inputs = {
   config: 'config',
   push: 'push',
+  images: 'images',
+  variants: 'variants',
+  planOnly: 'plan-only',
   registries: 'registries',
   username: 'username',
   password: 'password',
@@ -15,6 +18,8 @@ export const Outputs = {
   tags: 'tags',
   digest: 'digest',
   metadata: 'metadata',
+  matrix: 'matrix',
+  version: 'version',
 } as const;
 
 export const State = {

@@ -2,16 +2,23 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
 import type { BuilderKind } from '../docker/detect.js';
+import type { PlanFormat } from '../plan/format.js';
+import type { PlanFilters } from '../plan/plan.js';
 
 export const USAGE = `usage: ml-image <command> [options]
 
 commands:
   build      build every image, smoke-test it in a container, and with --push push it
+  plan       print what build would do: images, variants, tags, labels, runners
   validate   check the config file and report every problem
+  schema     print the config file's JSON Schema
   help       show this text
 
 options:
   -c, --config FILE       config file (default: ml-image.yml)
+      --image NAME        only this image (repeatable)
+      --variant NAME      only this variant (repeatable)
+      --format F          plan output: table (default), json, or matrix (GitHub strategy.matrix)
       --push              push to the registries after all smoke tests passed
       --registry HOST     push to HOST instead of push.registries (repeatable)
       --username USER     registry username (with --password-stdin), for every push registry
@@ -29,9 +36,12 @@ environment:
 export type CliCommand =
   | { command: 'help' }
   | { command: 'validate'; config: string }
+  | { command: 'schema' }
+  | { command: 'plan'; config: string; format: PlanFormat; push: boolean; registries?: string[]; filters: PlanFilters }
   | {
       command: 'build';
       config: string;
+      filters: PlanFilters;
       push: boolean;
       registries?: string[];
       username?: string;
@@ -51,6 +61,9 @@ export function parseCli(argv: readonly string[]): CliCommand {
       strict: true,
       options: {
         config: { type: 'string', short: 'c', default: 'ml-image.yml' },
+        image: { type: 'string', multiple: true },
+        variant: { type: 'string', multiple: true },
+        format: { type: 'string' },
         push: { type: 'boolean', default: false },
         registry: { type: 'string', multiple: true },
         username: { type: 'string' },
@@ -69,8 +82,16 @@ export function parseCli(argv: readonly string[]): CliCommand {
   const [command = 'help', ...rest] = positionals;
   if (values.help || command === 'help') return { command: 'help' };
   if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
+  const filters: PlanFilters = { images: values.image, variants: values.variant };
+  if (command !== 'plan' && values.format !== undefined) throw new UsageError('--format goes with plan');
   if (command === 'validate') return { command, config: values.config };
-  if (command !== 'build') throw new UsageError(`unknown command "${command}" (expected build, validate or help)`);
+  if (command === 'schema') return { command };
+  if (command === 'plan') {
+    const format = values.format ?? 'table';
+    if (format !== 'table' && format !== 'json' && format !== 'matrix') throw new UsageError(`--format must be table, json or matrix, got "${format}"`);
+    return { command, config: values.config, format, push: values.push, registries: values.registry, filters };
+  }
+  if (command !== 'build') throw new UsageError(`unknown command "${command}" (expected build, plan, validate, schema or help)`);
   const builder = values.builder;
   if (builder !== undefined && builder !== 'buildx' && builder !== 'buildkit') {
     throw new UsageError(`--builder must be buildx or buildkit, got "${builder}"`);
@@ -79,6 +100,7 @@ export function parseCli(argv: readonly string[]): CliCommand {
   return {
     command,
     config: values.config,
+    filters,
     push: values.push,
     registries: values.registry,
     username: values.username,

@@ -1,9 +1,13 @@
 // The `ml-image` command: plain typed command functions over the shared pipeline. Errors become exit
 // codes in exactly one place (`main`).
 import { readFileSync, writeFileSync } from 'node:fs';
+import { jsonSchemaDocument } from '../config/json-schema.js';
 import { loadConfig } from '../config/load.js';
 import { ConfigError, exitCodeFor, formatIssue, oneLineReason } from '../errors.js';
 import { buildTestPush } from '../pipeline/pipeline.js';
+import { preparePlan } from '../pipeline/prepare.js';
+import { formatPlan } from '../plan/format.js';
+import { run } from '../process/run.js';
 import { parseRegistryAuth } from '../registry/auth.js';
 import { ConsoleLogger, type Logger } from '../report/log.js';
 import { toOutputs } from '../report/result.js';
@@ -31,6 +35,7 @@ export async function buildCommandMain(args: BuildArgs, io: CliIo, log: Logger):
     env,
     push: args.push,
     registries: args.registries,
+    filters: args.filters,
     credentials: parseRegistryAuth(env.ML_IMAGE_REGISTRY_AUTH ?? '', 'ML_IMAGE_REGISTRY_AUTH'),
     sharedCredential: username && password ? { username, password } : undefined,
     docker: args.docker ?? env.ML_IMAGE_DOCKER,
@@ -43,6 +48,13 @@ export async function buildCommandMain(args: BuildArgs, io: CliIo, log: Logger):
   const refs = result.images.flatMap((i) => (i.pushed.length > 0 ? i.pushed.map((p) => `${p.ref}@${p.digest}`) : i.localRefs));
   log.info(`done: ${result.pushRequested ? 'pushed' : 'built and tested (not pushed)'}`);
   io.stdout(refs.join('\n') + '\n');
+}
+
+type PlanArgs = Extract<CliCommand, { command: 'plan' }>;
+
+export async function planCommandMain(args: PlanArgs, io: CliIo): Promise<void> {
+  const { plan } = await preparePlan({ ...args, cwd: io.cwd, env: io.env, runner: run });
+  io.stdout(formatPlan(plan, args.format));
 }
 
 export function validateCommandMain(config: string, io: CliIo, log: Logger): void {
@@ -64,6 +76,12 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         return 0;
       case 'validate':
         validateCommandMain(cmd.config, io, log);
+        return 0;
+      case 'schema':
+        io.stdout(jsonSchemaDocument());
+        return 0;
+      case 'plan':
+        await planCommandMain(cmd, io);
         return 0;
       case 'build':
         await buildCommandMain(cmd, io, log);

@@ -96,7 +96,7 @@ const smokeTest: Schema = {
       description: 'auto: use GPUs when the runner has them; required: fail without one; none: never.',
     },
     env: stringMap('Environment variables for every container the smoke test starts.'),
-    commands: { type: 'array', items: commandCheck },
+    commands: { type: 'array', items: commandCheck, description: 'Commands run in fresh containers of the image.' },
     http: {
       type: 'object',
       required: ['port'],
@@ -107,20 +107,68 @@ const smokeTest: Schema = {
         ready: {
           type: 'object',
           additionalProperties: false,
+          description: 'When the service counts as started.',
           properties: {
             path: str('Polled until it answers the expected status.', { pattern: '^/', patternMessage: 'a path starting with /', default: '/' }),
             status: { type: 'integer', minimum: 100, maximum: 599, default: 200 },
             timeout: duration('How long the service may take to become ready.', '60s'),
           },
         },
-        checks: { type: 'array', items: httpCheck },
+        checks: { type: 'array', items: httpCheck, description: 'Requests sent once the service is ready.' },
       },
     },
   },
 };
 
-const REPOSITORY = '^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$';
+// Upper case is accepted and lowercased (as metadata-action does with its images input).
+const REPOSITORY = '^[A-Za-z0-9]+(?:(?:[._]|__|-+)[A-Za-z0-9]+)*(?:/[A-Za-z0-9]+(?:(?:[._]|__|-+)[A-Za-z0-9]+)*)*$';
 export const TAG_PATTERN = '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$';
+export const VARIANT_PATTERN = '^[a-z0-9][a-z0-9_.-]{0,40}$';
+
+const platforms: Schema = {
+  type: 'array',
+  items: str('os/arch[/variant]', { pattern: '^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$', patternMessage: 'a platform like linux/amd64' }),
+};
+
+const runsOn: Schema = {
+  description: 'Runner labels for this build in the fan-out matrix (ml-image plan --format matrix).',
+  oneOf: [{ type: 'string', minLength: 1 }, { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } }],
+};
+
+/** Keys a variant may set; they override (build-args and labels: extend) the image's own. */
+const variantKeys: Record<string, Schema> = {
+  dockerfile: str('Dockerfile, relative to the context.'),
+  target: str('Dockerfile stage to build.'),
+  'build-args': stringMap('Build arguments (never put secrets here: they are stored in the image history).'),
+  labels: stringMap('Image labels; override the generated ones.'),
+  platforms,
+  gpu: { type: 'boolean', description: 'The image needs a GPU at run time (e.g. a CUDA image).' },
+  'runs-on': runsOn,
+  'smoke-test': smokeTest,
+};
+
+const variant: Schema = {
+  type: 'object',
+  additionalProperties: false,
+  description: 'A variant is built, smoke-tested and tagged on its own (e.g. cpu and cuda12).',
+  properties: {
+    ...variantKeys,
+    'tag-suffix': str('Appended to every tag of a non-default variant (default: -<variant>).', {
+      pattern: '^[A-Za-z0-9_.-]{0,40}$',
+      patternMessage: 'a suffix of letters, digits, _ . -',
+    }),
+    'latest-tag': str('The tag a non-default variant gets where the default one gets latest (default: latest-<variant>).', {
+      pattern: TAG_PATTERN,
+      patternMessage: 'a tag of letters, digits, _ . - (at most 128, not starting with . or -)',
+    }),
+  },
+};
+
+/** metadata-action inputs are multi-line strings in workflows; a YAML list is accepted as well. */
+const ruleLines = (description: string, line: string): Schema => ({
+  description,
+  oneOf: [{ type: 'array', items: str(line, { minLength: 1 }) }, { type: 'string' }],
+});
 
 const image: Schema = {
   type: 'object',
@@ -129,25 +177,48 @@ const image: Schema = {
   properties: {
     name: str('Repository name without registry, e.g. acme/iris-classifier.', {
       pattern: REPOSITORY,
-      patternMessage: 'a lowercase repository name like acme/iris-classifier',
+      patternMessage: 'a repository name like acme/iris-classifier (letters, digits, . _ - and /)',
     }),
     context: str('Build context, relative to the config file.', { default: '.' }),
+    ...variantKeys,
     dockerfile: str('Dockerfile, relative to the context.', { default: 'Dockerfile' }),
-    target: str('Dockerfile stage to build.'),
-    'build-args': stringMap('Build arguments (never put secrets here: they are stored in the image history).'),
-    labels: stringMap('Image labels; override the generated OCI labels.'),
-    platforms: {
+    secrets: {
       type: 'array',
-      items: str('os/arch[/variant]', { pattern: '^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$', patternMessage: 'a platform like linux/amd64' }),
+      items: str('Name of an environment variable passed to the build as a BuildKit secret of the same id.', {
+        pattern: '^[A-Za-z_][A-Za-z0-9_]*$',
+        patternMessage: 'an environment variable name like HF_TOKEN',
+      }),
+      description: 'Mounted in RUN --mount=type=secret,id=NAME steps; never stored in the image or printed.',
     },
-    tags: {
-      type: 'array',
-      minItems: 1,
-      items: str('Tag', { pattern: TAG_PATTERN, patternMessage: 'a tag of letters, digits, _ . - (at most 128, not starting with . or -)' }),
-      default: ['latest'],
+    variants: {
+      type: 'object',
+      // `cpu:` with nothing after it is a variant without overrides.
+      additionalProperties: { oneOf: [variant, { type: 'null' }] },
+      description: 'Variants by name; each is built, tested and tagged separately.',
     },
-    gpu: { type: 'boolean', default: false, description: 'The image needs a GPU at run time (e.g. a CUDA image).' },
-    'smoke-test': smokeTest,
+    'default-variant': str('The variant whose tags carry no suffix (default: the first).', {
+      pattern: VARIANT_PATTERN,
+      patternMessage: 'a variant name (lowercase letters, digits, _ . -)',
+    }),
+    tags: ruleLines(
+      "docker/metadata-action's tags input (default: its default rules): a list, or a block string of lines as in a workflow (tags: |).",
+      'A tag rule, e.g. type=semver,pattern={{version}}, or a plain tag.',
+    ),
+    flavor: ruleLines("docker/metadata-action's flavor input: a list, or a block string of lines.", 'A flavor line, e.g. latest=auto or suffix=-py312,onlatest=true.'),
+    cache: {
+      type: 'object',
+      additionalProperties: false,
+      description: 'BuildKit layer cache across runs.',
+      properties: {
+        backend: {
+          type: 'string',
+          enum: ['auto', 'inline', 'none'],
+          default: 'auto',
+          description:
+            'inline: the pushed image carries its cache and later builds import it from the registry; none: only the builder\'s own cache; auto: inline when pushing.',
+        },
+      },
+    },
   },
 };
 
@@ -156,16 +227,23 @@ export const configSchema: Schema = {
   required: ['version', 'images'],
   additionalProperties: false,
   properties: {
+    $schema: str('JSON Schema of this file, for editors.'),
     version: { const: 1, description: 'Config format version.' },
-    images: { type: 'array', minItems: 1, items: image },
+    images: { type: 'array', minItems: 1, items: image, description: 'The images this repository builds.' },
     push: {
       type: 'object',
       additionalProperties: false,
+      description: 'Where and when tested images are pushed.',
       properties: {
+        when: {
+          type: 'array',
+          items: { type: 'string', enum: ['always', 'default-branch', 'branch', 'tag', 'pull-request', 'schedule', 'workflow-dispatch', 'release'] },
+          description: 'Events that push when the Action has push: auto (default: every event but pull requests).',
+        },
         registries: {
           type: 'array',
           items: str('Registry host[:port], optionally with a namespace path, e.g. ghcr.io or 127.0.0.1:5000.', {
-            pattern: '^[A-Za-z0-9.-]+(:[0-9]+)?(/[a-z0-9._-]+)*$',
+            pattern: '^[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._-]+)*$',
             patternMessage: 'a registry host like ghcr.io or 127.0.0.1:5000',
           }),
         },

@@ -36,28 +36,52 @@ export interface SmokeTestConfig {
   http?: HttpConfig;
 }
 
-export interface ImageConfig {
-  /** Index in the file's images list, for error locations. */
-  index: number;
+export type CacheBackend = 'auto' | 'inline' | 'none';
+
+export type PushEvent = 'always' | 'default-branch' | 'branch' | 'tag' | 'pull-request' | 'schedule' | 'workflow-dispatch' | 'release';
+
+/** One buildable variant of an image, with the image's settings merged in. */
+export interface VariantConfig {
+  /** '' for an image without variants. */
   name: string;
-  context: string;
+  isDefault: boolean;
   dockerfile: string;
   target?: string;
   buildArgs: Record<string, string>;
   labels: Record<string, string>;
   platforms: string[];
-  tags: string[];
   gpu: boolean;
+  runsOn: string[];
   smokeTest?: SmokeTestConfig;
+  /** Appended to every tag; '' for the default variant. */
+  tagSuffix: string;
+  /** Replaces the flavor's latest tag; undefined for the default variant. */
+  latestTag?: string;
+}
+
+export interface ImageConfig {
+  /** Index in the file's images list, for error locations. */
+  index: number;
+  name: string;
+  context: string;
+  secrets: string[];
+  /** metadata-action tag rules and flavor lines, as written. */
+  tags: string[];
+  flavor: string[];
+  cache: CacheBackend;
+  variants: VariantConfig[];
 }
 
 export interface PushConfig {
   registries: string[];
+  when: PushEvent[];
 }
 
 export interface Config {
   /** Absolute path of the config file. */
   file: string;
+  /** The repository root every path must stay inside. */
+  root: string;
   version: 1;
   images: ImageConfig[];
   push: PushConfig;

@@ -1,29 +1,53 @@
-// OCI image labels (org.opencontainers.image.*) and ml-image's own labels, derived from the config and the
-// git context. User labels from the config win over generated ones.
-import type { ImageConfig } from '../config/types.js';
+// OCI image labels (org.opencontainers.image.*, as docker/metadata-action sets them) and ml-image's own
+// labels for ML images (variant, GPU, CUDA), derived from the config and the git context. Labels from
+// the config win over generated ones.
+import type { VariantConfig } from '../config/types.js';
 import type { Env, GitContext } from './context.js';
+import { cudaVersionOf } from './base-image.js';
 
 export const LABEL_PREFIX = 'io.github.ml-image';
 
 /** The build time: SOURCE_DATE_EPOCH when set, so that rebuilding one commit gives the same labels. */
-export function createdAt(env: Env, now: () => Date = () => new Date()): string {
+export function buildDate(env: Env, now: () => Date = () => new Date()): Date {
   const epoch = env.SOURCE_DATE_EPOCH;
   const date = epoch && /^[0-9]+$/.test(epoch) ? new Date(Number(epoch) * 1000) : undefined;
   // An out-of-range epoch is ignored rather than failing the build over a label.
-  return date && !Number.isNaN(date.getTime()) ? date.toISOString() : now().toISOString();
+  return date && !Number.isNaN(date.getTime()) ? date : now();
 }
 
-export function imageLabels(image: ImageConfig, ctx: GitContext, created: string): Record<string, string> {
-  const labels: Record<string, string> = {
-    'org.opencontainers.image.title': image.name.split('/').pop()!,
-    'org.opencontainers.image.created': created,
-    'org.opencontainers.image.version': image.tags[0]!,
+export function createdAt(env: Env, now: () => Date = () => new Date()): string {
+  return buildDate(env, now).toISOString();
+}
+
+export interface LabelInput {
+  image: string;
+  variant: VariantConfig;
+  /** metadata-action's main version; falls back to the first tag. */
+  version?: string;
+  ctx: GitContext;
+  created: string;
+  baseImage?: string;
+}
+
+export function imageLabels(input: LabelInput): Record<string, string> {
+  const { ctx, variant } = input;
+  const source = ctx.repo.htmlUrl ?? (ctx.repository ? `${ctx.serverUrl}/${ctx.repository}` : undefined);
+  const revision = ctx.usePrHeadSha && ctx.prHeadSha ? ctx.prHeadSha : ctx.sha;
+  const cuda = cudaVersionOf(input.baseImage);
+  const generated: Record<string, string | undefined> = {
+    'org.opencontainers.image.title': input.image.split('/').pop(),
+    'org.opencontainers.image.description': ctx.repo.description,
+    'org.opencontainers.image.url': source,
+    'org.opencontainers.image.source': source,
+    'org.opencontainers.image.version': input.version,
+    'org.opencontainers.image.created': input.created,
+    'org.opencontainers.image.revision': revision || undefined,
+    'org.opencontainers.image.licenses': ctx.repo.license,
+    'org.opencontainers.image.base.name': input.baseImage,
+    [`${LABEL_PREFIX}.variant`]: variant.name || undefined,
+    [`${LABEL_PREFIX}.gpu`]: String(variant.gpu || cuda !== undefined),
+    [`${LABEL_PREFIX}.cuda`]: cuda,
   };
-  if (ctx.sha) labels['org.opencontainers.image.revision'] = ctx.prHeadSha ?? ctx.sha;
-  if (ctx.repository) {
-    labels['org.opencontainers.image.source'] = `${ctx.serverUrl}/${ctx.repository}`;
-    labels['org.opencontainers.image.url'] = `${ctx.serverUrl}/${ctx.repository}`;
-  }
-  labels[`${LABEL_PREFIX}.gpu`] = String(image.gpu);
-  return { ...labels, ...image.labels };
+  const labels = Object.fromEntries(Object.entries(generated).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''));
+  return { ...labels, ...variant.labels };
 }

@@ -2,13 +2,12 @@
 // when all passed, push every reference. Cleanup of containers and credentials happens here on every path.
 import { randomBytes } from 'node:crypto';
 import { buildImage } from '../build/build.js';
-import { checkRegistryOverride, loadConfig } from '../config/load.js';
 import { detectDocker, type BuilderKind } from '../docker/detect.js';
 import { Docker } from '../docker/docker.js';
 import { MlImageError } from '../errors.js';
-import { createdAt } from '../meta/labels.js';
-import { detectContext, type Env } from '../meta/context.js';
-import { makePlan } from '../plan/plan.js';
+import type { Env } from '../meta/context.js';
+import { planToMatrix } from '../plan/format.js';
+import { jobName, type Plan, type PlanFilters } from '../plan/plan.js';
 import { run as defaultRunner, type Runner } from '../process/run.js';
 import { credentialsFor, login, type RegistryCredential } from '../registry/auth.js';
 import { pushImage } from '../registry/push.js';
@@ -17,14 +16,16 @@ import type { ImageResult, PipelineResult } from '../report/result.js';
 import { detectGpu } from '../smoke/gpu.js';
 import { smokeTest } from '../smoke/run.js';
 import { Cleanup } from './cleanup.js';
+import { preparePlan, type PushMode } from './prepare.js';
 
 export interface PipelineOptions {
   config: string;
   cwd: string;
   env: Env;
-  push: boolean;
+  push: PushMode;
   /** Replaces push.registries of the config. */
   registries?: string[];
+  filters?: PlanFilters;
   credentials?: RegistryCredential[];
   sharedCredential?: { username: string; password: string };
   docker?: string;
@@ -49,6 +50,16 @@ export class PipelineFailure extends MlImageError {
   }
 }
 
+/** The values of the build's secrets by name; a secret whose variable is unset is an error, not a silent skip. */
+function secretValues(plan: Plan, env: Env): Record<string, string> {
+  const names = [...new Set(plan.jobs.flatMap((j) => j.build.secrets))];
+  const missing = names.filter((n) => !env[n]);
+  if (missing.length > 0) {
+    throw new MlImageError(`build secret${missing.length > 1 ? 's' : ''} ${missing.join(', ')}: environment variable not set (secrets are read from the environment)`);
+  }
+  return Object.fromEntries(names.map((n) => [n, env[n]!]));
+}
+
 export function newRunId(): string {
   return randomBytes(4).toString('hex');
 }
@@ -59,20 +70,25 @@ export async function buildTestPush(options: PipelineOptions): Promise<PipelineR
   const runId = options.runId ?? newRunId();
   options.onResource?.({ kind: 'run-id', id: runId });
 
-  const config = loadConfig(options.config, options.cwd);
-  if (options.registries) checkRegistryOverride(options.registries, 'registries');
-  const ctx = await detectContext(options.env, runner, options.cwd);
-  const plan = makePlan(config, ctx, { push: options.push, registries: options.registries, created: createdAt(options.env) });
-  if (plan.push && plan.registries.length === 0) {
-    throw new MlImageError(`push requested but no registry is configured (push.registries in ${config.file}, or --registry)`);
-  }
+  const { config, plan, pushSkipped } = await preparePlan({ ...options, runner });
+  if (pushSkipped) log.info(`not pushing: ${pushSkipped}`);
+  const secrets = secretValues(plan, options.env);
+  for (const value of Object.values(secrets)) log.addSecret(value);
 
   const choice = await detectDocker(runner, { docker: options.docker, builder: options.builder, pathVar: options.env.PATH });
   const docker = new Docker(choice.docker, choice.builder, runner, log);
   const engine = await docker.assertEngine();
   log.info(`docker ${choice.version ?? '?'} (${choice.docker}), engine ${engine}, builder ${choice.builder}; run ${runId}`);
 
-  const result: PipelineResult = { configFile: config.file, runId, builder: choice.builder, pushRequested: plan.push, images: [] };
+  const result: PipelineResult = {
+    configFile: config.file,
+    runId,
+    builder: choice.builder,
+    pushRequested: plan.push,
+    matrix: JSON.stringify(planToMatrix(plan)),
+    version: plan.jobs[0]?.version ?? '',
+    images: [],
+  };
   const cleanup = new Cleanup();
   const stopIfCancelled = () => {
     if (options.signal?.aborted) throw new MlImageError('cancelled; nothing more was built, tested or pushed', 130);
@@ -89,17 +105,33 @@ export async function buildTestPush(options: PipelineOptions): Promise<PipelineR
         })
       : undefined;
 
-    const gpuPresent = config.images.some((i) => i.smokeTest) ? await detectGpu(runner) : false;
+    const gpuPresent = plan.jobs.some((j) => j.smokeTest) ? await detectGpu(runner) : false;
     for (const job of plan.jobs) {
-      const image: ImageResult = { name: job.image.name, jobId: job.id, platform: job.platform, localRefs: job.localRefs, pushRefs: job.pushRefs, pushed: [] };
+      const image: ImageResult = {
+        name: job.image,
+        variant: job.variant,
+        jobId: job.id,
+        platform: job.platform,
+        tags: job.tags,
+        localRefs: job.localRefs,
+        pushRefs: job.pushRefs,
+        pushed: [],
+      };
       result.images.push(image);
       stopIfCancelled();
-      const built = await log.group(`Build ${job.image.name}${job.platform ? ` (${job.platform})` : ''}`, () => buildImage(docker, job, options.signal));
+      const built = await log.group(`Build ${jobName(job)}${job.platform ? ` (${job.platform})` : ''}`, () =>
+        buildImage(docker, job, {
+          push: plan.push,
+          configDir: auth?.configDir,
+          secretEnv: Object.fromEntries(job.build.secrets.map((n) => [n, secrets[n]!])),
+          signal: options.signal,
+        }),
+      );
       stopIfCancelled();
       Object.assign(image, { imageId: built.imageId, buildMs: built.durationMs });
       log.info(`built ${built.imageId} in ${(built.durationMs / 1000).toFixed(1)}s as ${job.localRefs.join(', ')}`);
-      if (job.image.smokeTest) {
-        image.smoke = await log.group(`Smoke test ${job.image.name}`, () =>
+      if (job.smokeTest) {
+        image.smoke = await log.group(`Smoke test ${jobName(job)}`, () =>
           smokeTest({ docker, log, cleanup, runId, gpuPresent, signal: options.signal }, job, built.imageId),
         );
       }
@@ -111,7 +143,7 @@ export async function buildTestPush(options: PipelineOptions): Promise<PipelineR
       const first = failed[0]!.smoke!.checks.find((c) => !c.passed)!;
       const more = failed.flatMap((i) => i.smoke!.checks.filter((c) => !c.passed)).length - 1;
       throw new MlImageError(
-        `smoke test failed for ${failed.map((i) => i.name).join(', ')}: ${first.kind} "${first.name}": ${(first.message ?? '').split('\n')[0]}` +
+        `smoke test failed for ${failed.map((i) => jobName({ image: i.name, variant: i.variant })).join(', ')}: ${first.kind} "${first.name}": ${(first.message ?? '').split('\n')[0]}` +
           `${more > 0 ? ` (and ${more} more)` : ''}; nothing was pushed`,
       );
     }

@@ -5,7 +5,10 @@ import type { SmokeResult } from '../smoke/run.js';
 
 export interface ImageResult {
   name: string;
+  /** '' when the image has no variants. */
+  variant: string;
   jobId: string;
+  tags: string[];
   platform?: string;
   imageId?: string;
   buildMs?: number;
@@ -17,6 +20,10 @@ export interface ImageResult {
 
 export interface PipelineResult {
   configFile: string;
+  /** The plan's strategy.matrix JSON. */
+  matrix: string;
+  /** The main version from the tag rules, '' when none. */
+  version: string;
   runId: string;
   builder: string;
   pushRequested: boolean;
@@ -27,6 +34,8 @@ export interface ActionOutputs {
   tags: string;
   digest: string;
   metadata: string;
+  matrix: string;
+  version: string;
 }
 
 /** tags: every reference (pushed ones when pushing, else the local ones), one a line, like metadata-action. */
@@ -39,15 +48,16 @@ export function toOutputs(result: PipelineResult): ActionOutputs {
     pushed: result.images.some((i) => i.pushed.length > 0),
     images: result.images.map((i) => ({
       name: i.name,
+      variant: i.variant,
       platform: i.platform ?? null,
       imageId: i.imageId ?? null,
-      tags: i.localRefs.map((r) => r.slice(r.lastIndexOf(':') + 1)),
+      tags: i.tags,
       refs: i.pushRefs,
       digest: i.pushed[0]?.digest ?? null,
       smokeTest: i.smoke ? { passed: i.smoke.passed, gpus: i.smoke.gpus, checks: i.smoke.checks } : null,
     })),
   };
-  return { tags: tags.join('\n'), digest, metadata: JSON.stringify(metadata) };
+  return { tags: tags.join('\n'), digest, metadata: JSON.stringify(metadata), matrix: result.matrix, version: result.version };
 }
 
 export function summaryMarkdown(result: PipelineResult, failure?: string): string {
@@ -57,12 +67,14 @@ export function summaryMarkdown(result: PipelineResult, failure?: string): strin
   for (const i of result.images) {
     const smoke = !i.smoke ? 'not run' : `${i.smoke.checks.filter((c) => c.passed).length}/${i.smoke.checks.length} passed`;
     const pushed = i.pushed.length > 0 ? i.pushed.map((p) => `\`${p.ref}\``).join('<br>') : result.pushRequested ? 'nothing' : 'not requested';
-    lines.push(`| \`${i.name}\` | ${smoke} | ${pushed} |`);
+    lines.push(`| \`${i.name}\`${i.variant ? ` (${i.variant})` : ''} | ${smoke} | ${pushed} |`);
   }
-  const failed = result.images.flatMap((i) => (i.smoke?.checks ?? []).filter((c) => !c.passed).map((c) => ({ image: i.name, c })));
+  const failed = result.images.flatMap((i) =>
+    (i.smoke?.checks ?? []).filter((c) => !c.passed).map((c) => ({ image: `\`${i.name}\`${i.variant ? ` (${i.variant})` : ''}`, c })),
+  );
   if (failed.length > 0) {
     lines.push('', '### Failed checks', '');
-    for (const { image, c } of failed) lines.push(`- \`${image}\` ${c.kind} **${c.name}**: ${(c.message ?? '').split('\n')[0]}`);
+    for (const { image, c } of failed) lines.push(`- ${image} ${c.kind} **${c.name}**: ${(c.message ?? '').split('\n')[0]}`);
   }
   return lines.join('\n') + '\n';
 }

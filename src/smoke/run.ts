@@ -4,7 +4,7 @@
 import type { SmokeTestConfig } from '../config/types.js';
 import type { Docker } from '../docker/docker.js';
 import type { Cleanup } from '../pipeline/cleanup.js';
-import type { BuildJob } from '../plan/plan.js';
+import { jobName, type BuildJob } from '../plan/plan.js';
 import type { Logger } from '../report/log.js';
 import { commandRunArgs, parsePublishedPort, serviceRunArgs, type ContainerSpec } from './argv.js';
 import { decideGpu } from './gpu.js';
@@ -35,8 +35,8 @@ export interface SmokeContext {
 }
 
 export async function smokeTest(ctx: SmokeContext, job: BuildJob, image: string): Promise<SmokeResult> {
-  const config: SmokeTestConfig = job.image.smokeTest ?? { timeoutMs: 0, gpu: 'none', env: {}, commands: [] };
-  const gpu = decideGpu(config.gpu, job.image.gpu, ctx.gpuPresent, job.image.name);
+  const config: SmokeTestConfig = job.smokeTest ?? { timeoutMs: 0, gpu: 'none', env: {}, commands: [] };
+  const gpu = decideGpu(config.gpu, job.gpu, ctx.gpuPresent, jobName(job));
   if (gpu.warning) ctx.log.warn(gpu.warning);
   const deadline = Date.now() + config.timeoutMs;
   const remaining = () => Math.max(1_000, deadline - Date.now());

@@ -149,7 +149,9 @@ describe('the Action (dist/index.js) as the runner runs it', () => {
       { pull_request: { head: { sha: 'feedfacefeedfacefeedfacefeedfacefeedface' } }, repository: { default_branch: 'main' } },
     );
     expect(pr.status).toBe(0);
-    expect(pr.stdout).toContain('push: auto does not push for pull_request events');
+    expect(pr.stdout).toContain(
+      'not pushing: push.when (branch, tag, schedule, workflow-dispatch, release) does not include this pull_request event on refs/pull/7/merge',
+    );
     expect(pr.outputs.tags).toBe(`${name}:latest\n${name}:sha-0123456`);
     expect(pr.outputs.digest).toBe('');
     expect(remoteTags(`${env.authRegistry}/${name}`)).toEqual([]);
@@ -165,6 +167,18 @@ describe('the Action (dist/index.js) as the runner runs it', () => {
     expect(JSON.parse(r.outputs.metadata!)).toEqual(expect.objectContaining({ pushed: false }));
     expect(remoteTags(`${env.authRegistry}/${name}`)).toEqual([]);
     expect(authDirsLeft()).toEqual([]);
+  });
+
+  it('plan-only sets the matrix, tags and version outputs and builds nothing', () => {
+    const name = `it/action-plan-${uid()}`;
+    const r = runStep({ config: tinyConfig(name), 'plan-only': 'true' });
+    expect(r.status).toBe(0);
+    expect(r.stdout).not.toContain('▶ Build');
+    expect(JSON.parse(r.outputs.matrix!)).toEqual({
+      include: [{ id: name.replace(/[^a-z0-9]+/g, '-'), image: name, variant: '', platform: '', gpu: false, 'runs-on': 'ubuntu-latest' }],
+    });
+    expect(r.outputs.tags).toBe(`${env.authRegistry}/${name}:latest\n${env.authRegistry}/${name}:sha-0123456`);
+    expect(execFileSync(env.docker, ['images', '-q', name], { encoding: 'utf8' })).toBe('');
   });
 
   it('config errors become annotations on the config file line', () => {

@@ -31,6 +31,7 @@ images:
   - name: ${name}
     context: ${path.relative(dir, TINY)}
     build-args: { BASE_IMAGE: "${env.baseImage}" }
+    tags: [latest]
     smoke-test:
       commands:
         - { name: long, run: [sleep, "120"], timeout: 100s }

@@ -1,0 +1,179 @@
+// Checks the schema cannot express: files that must exist inside the repository, variant names,
+// regular expressions that must compile, unique image names. They run beside the schema check, so one
+// run reports both kinds of problem; therefore they look only at values that have the right type.
+import path from 'node:path';
+import { parseFlavor, parseTagRules, type RuleError } from '../meta/tags.js';
+import { ruleLines } from './resolve.js';
+import { VARIANT_PATTERN } from './schema.js';
+import { displayPath } from './source-map.js';
+import { isDirectory, isFile, isInside } from './paths.js';
+import { isObject, type PathSegment, type SchemaIssue } from './validate.js';
+
+export interface CheckContext {
+  /** Directory of the config file: relative paths start here. */
+  dir: string;
+  /** Repository root: no path may leave it. */
+  root: string;
+  cwd: string;
+  /** Whether the list at a key path was written [in, flow, style]. */
+  isFlowList?: (keyPath: readonly PathSegment[]) => boolean;
+}
+
+type Problem = (keyPath: PathSegment[], message: string, atKey?: boolean) => void;
+
+export function semanticIssues(data: Record<string, unknown>, ctx: CheckContext): SchemaIssue[] {
+  const issues: SchemaIssue[] = [];
+  const problem: Problem = (keyPath, message, atKey) => issues.push({ path: keyPath, message, atKey });
+  const images = Array.isArray(data.images) ? data.images : [];
+  const seen = new Map<string, number>();
+  images.forEach((raw: unknown, index) => {
+    if (!isObject(raw)) return;
+    const at = (...rest: PathSegment[]): PathSegment[] => ['images', index, ...rest];
+    if (typeof raw.name === 'string') {
+      const name = raw.name.toLowerCase();
+      if (seen.has(name)) problem(at('name'), `duplicate image name "${raw.name}" (also images[${seen.get(name)}])`);
+      seen.set(name, index);
+    }
+    const context = typeof (raw.context ?? '.') === 'string' ? path.resolve(ctx.dir, (raw.context as string | undefined) ?? '.') : undefined;
+    const contextOk = context !== undefined && checkContext(context, at('context'), ctx, problem);
+    const variants = isObject(raw.variants) ? raw.variants : {};
+    checkVariants(raw, variants, at, problem);
+
+    // Each build unit: the image itself, or each of its variants with the image's settings beneath.
+    const units: { raw: Record<string, unknown>; at: (...rest: PathSegment[]) => PathSegment[] }[] =
+      Object.keys(variants).length === 0
+        ? [{ raw, at }]
+        : Object.entries(variants).map(([name, v]) => ({ raw: isObject(v) ? v : {}, at: (...rest: PathSegment[]) => at('variants', name, ...rest) }));
+    const reported = new Set<string>();
+    for (const unit of units) {
+      if (contextOk) checkDockerfile(context!, unit.raw, raw, unit.at, at, ctx, reported, problem);
+      const unitPlatforms = unit.raw.platforms ?? raw.platforms;
+      if (Array.isArray(unitPlatforms) && unitPlatforms.length > 1) {
+        const where = unit.raw.platforms ? unit.at('platforms') : at('platforms');
+        if (!reported.has(`platforms:${where.join('.')}`)) {
+          reported.add(`platforms:${where.join('.')}`);
+          problem(where, 'one platform per image (or variant) for now: each platform is built, loaded and smoke-tested on its own runner');
+        }
+      }
+      if (unit.raw !== raw) checkSmokeTest(unit.raw['smoke-test'], unit.at('smoke-test'), problem);
+    }
+    checkSmokeTest(raw['smoke-test'], at('smoke-test'), problem);
+    checkRules(raw.tags, at('tags'), parseTagRules, problem, ctx.isFlowList?.(at('tags')) ?? false);
+    checkRules(raw.flavor, at('flavor'), parseFlavor, problem);
+  });
+  return issues;
+}
+
+/** metadata-action tag rules and flavor lines, each problem at its own list item. */
+function checkRules(
+  value: unknown,
+  at: PathSegment[],
+  parse: (lines: readonly string[]) => { errors: RuleError[] },
+  problem: Problem,
+  flow = false,
+): void {
+  if (typeof value === 'string') {
+    // A block string: point at the string, and name the line within it.
+    const lines = ruleLines(value);
+    for (const e of parse(lines).errors) problem(at, `${lines[e.index]}: ${e.message}`);
+    return;
+  }
+  if (!Array.isArray(value) || !value.every((l): l is string => typeof l === 'string')) return;
+  // In a flow list, `[type=raw,value=x]` is two items: the commas of a rule split it.
+  const split = flow && value.some((l) => /^(value|pattern|event|prefix|suffix|enable|priority|format|match|group|branch)=/.test(l));
+  const hint = split ? ' (commas split items inside [...]: quote each rule, or write a block list or a "|" string)' : '';
+  for (const e of parse(value).errors) problem([...at, e.index], e.message + hint);
+}
+
+function checkContext(context: string, keyPath: PathSegment[], ctx: CheckContext, problem: Problem): boolean {
+  if (!isInside(ctx.root, context)) {
+    problem(keyPath, `build context ${displayPath(context, ctx.cwd)} is outside the repository (${displayPath(ctx.root, ctx.cwd)})`);
+    return false;
+  }
+  if (!isDirectory(context)) {
+    problem(keyPath, `build context not found: ${displayPath(context, ctx.cwd)}`);
+    return false;
+  }
+  return true;
+}
+
+function checkDockerfile(
+  context: string,
+  unit: Record<string, unknown>,
+  image: Record<string, unknown>,
+  unitAt: (...rest: PathSegment[]) => PathSegment[],
+  imageAt: (...rest: PathSegment[]) => PathSegment[],
+  ctx: CheckContext,
+  reported: Set<string>,
+  problem: Problem,
+): void {
+  const own = typeof unit.dockerfile === 'string' ? unit.dockerfile : undefined;
+  const inherited = typeof image.dockerfile === 'string' ? image.dockerfile : undefined;
+  const file = path.resolve(context, own ?? inherited ?? 'Dockerfile');
+  const where = own !== undefined ? unitAt('dockerfile') : inherited !== undefined ? imageAt('dockerfile') : imageAt('context');
+  const key = `${where.join('.')}:${file}`;
+  if (reported.has(key)) return;
+  reported.add(key);
+  if (!isInside(ctx.root, file)) problem(where, `Dockerfile ${displayPath(file, ctx.cwd)} is outside the repository (${displayPath(ctx.root, ctx.cwd)})`);
+  else if (!isFile(file)) problem(where, `Dockerfile not found: ${displayPath(file, ctx.cwd)}`);
+}
+
+function checkVariants(raw: Record<string, unknown>, variants: Record<string, unknown>, at: (...rest: PathSegment[]) => PathSegment[], problem: Problem): void {
+  const names = Object.keys(variants);
+  for (const name of names) {
+    if (!new RegExp(VARIANT_PATTERN).test(name)) {
+      problem(at('variants', name), `variant name "${name}" must be lowercase letters, digits, _ . - (it becomes part of tags)`, true);
+    }
+  }
+  checkSuffixes(variants, typeof raw['default-variant'] === 'string' && raw['default-variant'] in variants ? raw['default-variant'] : names[0], at, problem);
+  const wanted = raw['default-variant'];
+  // A malformed name is the schema's to report; "no variant named" would say it twice.
+  if (typeof wanted !== 'string' || !new RegExp(VARIANT_PATTERN).test(wanted)) return;
+  if (names.length === 0) problem(at('default-variant'), 'default-variant is set but the image has no variants');
+  else if (!names.includes(wanted)) problem(at('default-variant'), `no variant named "${wanted}" (variants: ${names.join(', ')})`);
+}
+
+/** Variants whose tags would coincide push over each other: each needs its own suffix. */
+function checkSuffixes(
+  variants: Record<string, unknown>,
+  defaultName: string | undefined,
+  at: (...rest: PathSegment[]) => PathSegment[],
+  problem: Problem,
+): void {
+  const seen = new Map<string, string>();
+  for (const name of Object.keys(variants)) {
+    const v = isObject(variants[name]) ? variants[name] : {};
+    const own = typeof v['tag-suffix'] === 'string' ? v['tag-suffix'] : undefined;
+    // The default variant's tags carry no suffix whatever tag-suffix says (resolve.ts ignores it there).
+    const suffix = name === defaultName ? '' : (own ?? `-${name}`);
+    const other = seen.get(suffix);
+    if (other !== undefined && own !== undefined && name !== defaultName) {
+      problem(at('variants', name, 'tag-suffix'), `tag-suffix "${suffix}" gives this variant the same tags as variant "${other}"`);
+    }
+    seen.set(suffix, name);
+  }
+}
+
+function checkSmokeTest(smoke: unknown, at: PathSegment[], problem: Problem): void {
+  if (!isObject(smoke)) return;
+  const commands = Array.isArray(smoke.commands) ? smoke.commands : [];
+  commands.forEach((c: unknown, i) => {
+    const patterns = isObject(c) && Array.isArray(c['expect-output']) ? c['expect-output'] : [];
+    patterns.forEach((re: unknown, j) => checkRegex(re, [...at, 'commands', i, 'expect-output', j], problem));
+  });
+  const checks = isObject(smoke.http) && Array.isArray(smoke.http.checks) ? smoke.http.checks : [];
+  checks.forEach((c: unknown, i) => {
+    if (!isObject(c)) return;
+    checkRegex(c['expect-body'], [...at, 'http', 'checks', i, 'expect-body'], problem);
+    if (c.json !== undefined && c.body !== undefined) problem([...at, 'http', 'checks', i, 'body'], 'set either "json" or "body", not both');
+  });
+}
+
+function checkRegex(source: unknown, keyPath: PathSegment[], problem: Problem): void {
+  if (typeof source !== 'string') return;
+  try {
+    new RegExp(source, 'm');
+  } catch (err: unknown) {
+    problem(keyPath, `invalid regular expression: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}

@@ -1,0 +1,158 @@
+// Turns a config that passed every check into the resolved Config of types.ts: defaults applied, paths
+// absolute, durations in milliseconds, variants merged over their image, names lowercased.
+import path from 'node:path';
+import type { CacheBackend, CommandCheckConfig, Config, HttpCheckConfig, ImageConfig, PushEvent, SmokeTestConfig, VariantConfig } from './types.js';
+import { isObject, type PathSegment } from './validate.js';
+
+export interface SourceText {
+  sourceText(keyPath: readonly PathSegment[]): string | undefined;
+}
+
+/** Pushes happen on these events unless push.when says otherwise: everything but pull requests. */
+export const DEFAULT_PUSH_WHEN: readonly PushEvent[] = ['branch', 'tag', 'schedule', 'workflow-dispatch', 'release'];
+export const DEFAULT_RUNS_ON = 'ubuntu-latest';
+
+// The data is valid (schema and semantic checks passed): the casts only narrow what was checked.
+type Raw = Record<string, unknown>;
+
+export function resolveConfig(data: Raw, dir: string, root: string, map: SourceText): Omit<Config, 'file'> {
+  const images = (data.images as Raw[]).map((raw, index) => resolveImage(raw, index, dir, map));
+  const push = (data.push as Raw | undefined) ?? {};
+  return {
+    version: 1,
+    root,
+    images,
+    push: {
+      registries: [...new Set(((push.registries as string[] | undefined) ?? []).map(lowerRegistry))],
+      when: [...new Set((push.when as PushEvent[] | undefined) ?? DEFAULT_PUSH_WHEN)],
+    },
+  };
+}
+
+/** Registry hosts are case-insensitive and repository paths must be lowercase. */
+export function lowerRegistry(registry: string): string {
+  return registry.toLowerCase();
+}
+
+function resolveImage(raw: Raw, index: number, dir: string, map: SourceText): ImageConfig {
+  const at = (...rest: PathSegment[]): PathSegment[] => ['images', index, ...rest];
+  const context = path.resolve(dir, (raw.context as string | undefined) ?? '.');
+  const base: Omit<VariantConfig, 'name' | 'isDefault' | 'tagSuffix'> = {
+    dockerfile: path.resolve(context, (raw.dockerfile as string | undefined) ?? 'Dockerfile'),
+    target: raw.target as string | undefined,
+    buildArgs: stringMap(raw['build-args'], at('build-args'), map),
+    labels: stringMap(raw.labels, at('labels'), map),
+    platforms: (raw.platforms as string[] | undefined) ?? [],
+    gpu: (raw.gpu as boolean | undefined) ?? false,
+    runsOn: listOf(raw['runs-on']) ?? [DEFAULT_RUNS_ON],
+    smokeTest: isObject(raw['smoke-test']) ? resolveSmoke(raw['smoke-test'], at('smoke-test'), map) : undefined,
+  };
+  const declared = Object.entries((raw.variants as Record<string, Raw | null> | undefined) ?? {}).map(([n, v]): [string, Raw] => [n, v ?? {}]);
+  const defaultName = (raw['default-variant'] as string | undefined) ?? declared[0]?.[0];
+  const variants: VariantConfig[] =
+    declared.length === 0
+      ? [{ ...base, name: '', isDefault: true, tagSuffix: '' }]
+      : declared.map(([name, v]) => {
+          const vAt = (...rest: PathSegment[]) => at('variants', name, ...rest);
+          const isDefault = name === defaultName;
+          return {
+            name,
+            isDefault,
+            dockerfile: v.dockerfile ? path.resolve(context, v.dockerfile as string) : base.dockerfile,
+            target: (v.target as string | undefined) ?? base.target,
+            buildArgs: { ...base.buildArgs, ...stringMap(v['build-args'], vAt('build-args'), map) },
+            labels: { ...base.labels, ...stringMap(v.labels, vAt('labels'), map) },
+            platforms: (v.platforms as string[] | undefined) ?? base.platforms,
+            gpu: (v.gpu as boolean | undefined) ?? base.gpu,
+            runsOn: listOf(v['runs-on']) ?? base.runsOn,
+            smokeTest: isObject(v['smoke-test']) ? resolveSmoke(v['smoke-test'], vAt('smoke-test'), map) : base.smokeTest,
+            tagSuffix: isDefault ? '' : ((v['tag-suffix'] as string | undefined) ?? `-${name}`),
+            latestTag: isDefault ? undefined : (v['latest-tag'] as string | undefined),
+          };
+        });
+  return {
+    index,
+    name: (raw.name as string).toLowerCase(),
+    context,
+    secrets: [...new Set((raw.secrets as string[] | undefined) ?? [])],
+    tags: ruleLines(raw.tags),
+    flavor: ruleLines(raw.flavor),
+    cache: ((raw.cache as Raw | undefined)?.backend as CacheBackend | undefined) ?? 'auto',
+    variants,
+  };
+}
+
+function resolveSmoke(raw: Raw, at: PathSegment[], map: SourceText): SmokeTestConfig {
+  const commands = ((raw.commands as Raw[] | undefined) ?? []).map((c): CommandCheckConfig => {
+    const run = c.run as string[];
+    return {
+      name: (c.name as string | undefined) ?? run.join(' '),
+      run,
+      expectOutput: (c['expect-output'] as string[] | undefined) ?? [],
+      expectExitCode: (c['expect-exit-code'] as number | undefined) ?? 0,
+      timeoutMs: durationMs(c.timeout, 60_000),
+    };
+  });
+  const http = raw.http as Raw | undefined;
+  const ready = (http?.ready as Raw | undefined) ?? {};
+  return {
+    timeoutMs: durationMs(raw.timeout, 300_000),
+    gpu: (raw.gpu as SmokeTestConfig['gpu'] | undefined) ?? 'auto',
+    env: stringMap(raw.env, [...at, 'env'], map),
+    commands,
+    http: http && {
+      port: http.port as number,
+      ready: {
+        path: (ready.path as string | undefined) ?? '/',
+        status: (ready.status as number | undefined) ?? 200,
+        timeoutMs: durationMs(ready.timeout, 60_000),
+      },
+      checks: ((http.checks as Raw[] | undefined) ?? []).map((c, i): HttpCheckConfig => {
+        const method = (c.method as string | undefined) ?? 'GET';
+        return {
+          name: (c.name as string | undefined) ?? `${method} ${c.path as string}`,
+          method,
+          path: c.path as string,
+          headers: stringMap(c.headers, [...at, 'http', 'checks', i, 'headers'], map),
+          json: c.json,
+          body: c.body as string | undefined,
+          expectStatus: (c['expect-status'] as number | undefined) ?? 200,
+          expectBody: c['expect-body'] as string | undefined,
+        };
+      }),
+    },
+  };
+}
+
+/** A list, or a block string read as metadata-action reads its inputs: one item a line, # comments. */
+export function ruleLines(value: unknown): string[] {
+  if (Array.isArray(value)) return value as string[];
+  if (typeof value !== 'string') return [];
+  return value
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
+}
+
+function listOf(value: unknown): string[] | undefined {
+  if (typeof value === 'string') return [value];
+  return Array.isArray(value) ? (value as string[]) : undefined;
+}
+
+/** A map of strings; numbers and booleans keep the text the user wrote (`3.10` stays "3.10"). */
+function stringMap(value: unknown, keyPath: PathSegment[], map: SourceText): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(isObject(value) ? value : {}).map(([k, v]) => [k, typeof v === 'string' ? v : (map.sourceText([...keyPath, k]) ?? String(v))]),
+  );
+}
+
+/** "90s" | "2m" | "500ms" | "1h" | 30 (seconds) → milliseconds; the schema has checked the form. */
+export function durationMs(value: unknown, fallback: number): number {
+  if (typeof value === 'number') return value * 1000;
+  if (typeof value !== 'string') return fallback;
+  const m = /^([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)$/.exec(value);
+  if (!m) return fallback;
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
+  // Up, not to nearest: "0.4ms" must not become 0, which means no limit to execa.
+  return Math.ceil(Number(m[1]) * unit);
+}

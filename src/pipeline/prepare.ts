@@ -1,0 +1,62 @@
+// From a config path and the environment to a Plan: load and check the config, read the git context,
+// decide whether this run pushes, compute tags and labels. Shared by `build` (which then runs the plan)
+// and `plan` (which prints it); needs git but no docker.
+import { checkRegistryOverride, loadConfig } from '../config/load.js';
+import { lowerRegistry } from '../config/resolve.js';
+import type { Config } from '../config/types.js';
+import { MlImageError } from '../errors.js';
+import { detectContext, type Env, type GitContext } from '../meta/context.js';
+import { buildDate } from '../meta/labels.js';
+import { makePlan, pushAllowed, type Plan, type PlanFilters } from '../plan/plan.js';
+import type { Runner } from '../process/run.js';
+
+/** true/false: as asked. auto: as push.when allows for this event, when there is a registry. */
+export type PushMode = boolean | 'auto';
+
+export interface PrepareOptions {
+  config: string;
+  cwd: string;
+  env: Env;
+  push: PushMode;
+  /** Replaces push.registries of the config. */
+  registries?: string[];
+  filters?: PlanFilters;
+  runner: Runner;
+}
+
+export interface Prepared {
+  config: Config;
+  git: GitContext;
+  plan: Plan;
+  /** Why push: auto decided not to push, for the log. */
+  pushSkipped?: string;
+}
+
+export async function preparePlan(options: PrepareOptions): Promise<Prepared> {
+  const config = loadConfig(options.config, options.cwd);
+  if (options.registries) checkRegistryOverride(options.registries, 'registries');
+  const git = await detectContext(options.env, options.runner, options.cwd);
+  const registries = options.registries?.map(lowerRegistry) ?? config.push.registries;
+
+  let push = options.push === true;
+  let pushSkipped: string | undefined;
+  if (options.push === 'auto') {
+    push = registries.length > 0 && pushAllowed(config.push.when, git);
+    if (!push) {
+      pushSkipped =
+        registries.length === 0
+          ? 'no registry is configured'
+          : `push.when (${config.push.when.join(', ')}) does not include this ${git.eventName || 'unknown'} event${git.ref ? ` on ${git.ref}` : ''}`;
+    }
+  } else if (push && registries.length === 0) {
+    throw new MlImageError(`push requested but no registry is configured (push.registries in ${config.file}, or --registry)`);
+  }
+
+  const plan = makePlan(config, git, { push, registries, date: buildDate(options.env), filters: options.filters });
+  if (plan.jobs.length === 0) throw new MlImageError('the image and variant filters select nothing to build');
+  const untagged = plan.jobs.find((j) => j.tags.length === 0);
+  if (push && untagged) {
+    throw new MlImageError(`no tag rule of ${untagged.image} applies to this ${git.eventName} event${git.ref ? ` on ${git.ref}` : ''}: nothing to push it as`);
+  }
+  return { config, git, plan, pushSkipped };
+}
