@@ -12347,7 +12347,14 @@ function makePlan(config, git, options) {
     const jobs = images.flatMap((image) => {
         const rules = parseTagRules(image.tags.length > 0 ? image.tags : DEFAULT_TAG_RULES).rules;
         const flavor = parseFlavor(image.flavor).flavor;
-        const computed = computeTags(rules, flavor, meta);
+        let computed;
+        try {
+            computed = computeTags(rules, flavor, meta);
+        }
+        catch (err) {
+            // e.g. an enable= expression that renders to neither true nor false for this event.
+            throw new MlImageError(`tags of ${image.name}: ${err instanceof Error ? err.message : String(err)}`);
+        }
         return selectVariants(image, options.filters).map((variant) => {
             const tags = variantTags(computed.tags, variant, flavor);
             const dockerfileText = read(variant.dockerfile);

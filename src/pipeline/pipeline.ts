@@ -7,7 +7,7 @@ import { Docker } from '../docker/docker.js';
 import { MlImageError } from '../errors.js';
 import type { Env } from '../meta/context.js';
 import { planToMatrix } from '../plan/format.js';
-import { jobName, type Plan, type PlanFilters } from '../plan/plan.js';
+import { jobName, type Plan } from '../plan/plan.js';
 import { run as defaultRunner, type Runner } from '../process/run.js';
 import { credentialsFor, login, type RegistryCredential } from '../registry/auth.js';
 import { pushImage } from '../registry/push.js';
@@ -16,16 +16,9 @@ import type { ImageResult, PipelineResult } from '../report/result.js';
 import { detectGpu } from '../smoke/gpu.js';
 import { smokeTest } from '../smoke/run.js';
 import { Cleanup } from './cleanup.js';
-import { preparePlan, type PushMode } from './prepare.js';
+import { preparePlan, type PrepareOptions } from './prepare.js';
 
-export interface PipelineOptions {
-  config: string;
-  cwd: string;
-  env: Env;
-  push: PushMode;
-  /** Replaces push.registries of the config. */
-  registries?: string[];
-  filters?: PlanFilters;
+export interface PipelineOptions extends Omit<PrepareOptions, 'runner'> {
   credentials?: RegistryCredential[];
   sharedCredential?: { username: string; password: string };
   docker?: string;

@@ -88,7 +88,13 @@ export function makePlan(config: Config, git: GitContext, options: PlanOptions):
   const jobs = images.flatMap((image) => {
     const rules = parseTagRules(image.tags.length > 0 ? image.tags : DEFAULT_TAG_RULES).rules;
     const flavor = parseFlavor(image.flavor).flavor;
-    const computed = computeTags(rules, flavor, meta);
+    let computed: ReturnType<typeof computeTags>;
+    try {
+      computed = computeTags(rules, flavor, meta);
+    } catch (err: unknown) {
+      // e.g. an enable= expression that renders to neither true nor false for this event.
+      throw new MlImageError(`tags of ${image.name}: ${err instanceof Error ? err.message : String(err)}`);
+    }
     return selectVariants(image, options.filters).map((variant): BuildJob => {
       const tags = variantTags(computed.tags, variant, flavor);
       const dockerfileText = read(variant.dockerfile);

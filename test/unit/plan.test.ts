@@ -505,3 +505,13 @@ describe('plan output', () => {
     expect(formatPlan(p, 'table')).toBe(want);
   });
 });
+
+describe('makePlan: tag rules that fail for this event', () => {
+  it('an enable= expression that is not true/false is a user error naming the image and the rule', () => {
+    const bad: ImageConfig = { ...iris, tags: ['type=raw,value=x,enable={{branch}}'] };
+    const onBranch = gitContext({ sha: SHA, ref: 'refs/heads/main', eventName: 'push' });
+    const err = caught(() => makePlan({ ...config, images: [bad] }, onBranch, options()));
+    expect(err).toBeInstanceOf(MlImageError);
+    expect(err.message).toBe('tags of acme/iris: enable= of tags entry "type=raw,value=x,enable={{branch}}" gave "main", expected true or false');
+  });
+});
