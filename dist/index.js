@@ -29401,9 +29401,6 @@ function buildDate(env, now = () => new Date()) {
     // An out-of-range epoch is ignored rather than failing the build over a label.
     return date && !Number.isNaN(date.getTime()) ? date : now();
 }
-function createdAt(env, now = () => new Date()) {
-    return buildDate(env, now).toISOString();
-}
 function imageLabels(input) {
     const { ctx, variant } = input;
     const source = ctx.repo.htmlUrl ?? (ctx.repository ? `${ctx.serverUrl}/${ctx.repository}` : undefined);
@@ -30756,10 +30753,6 @@ function jobName(job) {
 }
 function jobId(name, variant = '') {
     return [name, variant].filter(Boolean).join('-').replace(/[^a-z0-9]+/g, '-');
-}
-/** The registry host of a push reference (everything before the first slash). */
-function registryOf(ref) {
-    return ref.slice(0, ref.indexOf('/'));
 }
 /** Whether push.when lets this event push (the Action's push: auto). */
 function pushAllowed(when, git) {

@@ -15,10 +15,6 @@ export function buildDate(env: Env, now: () => Date = () => new Date()): Date {
   return date && !Number.isNaN(date.getTime()) ? date : now();
 }
 
-export function createdAt(env: Env, now: () => Date = () => new Date()): string {
-  return buildDate(env, now).toISOString();
-}
-
 export interface LabelInput {
   image: string;
   variant: VariantConfig;

@@ -189,11 +189,6 @@ export function jobId(name: string, variant = ''): string {
   return [name, variant].filter(Boolean).join('-').replace(/[^a-z0-9]+/g, '-');
 }
 
-/** The registry host of a push reference (everything before the first slash). */
-export function registryOf(ref: string): string {
-  return ref.slice(0, ref.indexOf('/'));
-}
-
 /** Whether push.when lets this event push (the Action's push: auto). */
 export function pushAllowed(when: readonly PushEvent[], git: GitContext): boolean {
   const e = git.eventName;

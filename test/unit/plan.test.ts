@@ -5,7 +5,7 @@ import { MlImageError } from '../../src/errors.js';
 import type { GitContext } from '../../src/meta/context.js';
 import { computeTags, parseFlavor, parseTagRules } from '../../src/meta/tags.js';
 import { formatPlan, planToJson, planToMatrix, planToTable } from '../../src/plan/format.js';
-import { jobId, jobName, makePlan, metaContext, pushAllowed, registryOf, variantTags, type BuildJob, type Plan, type PlanOptions } from '../../src/plan/plan.js';
+import { jobId, jobName, makePlan, metaContext, pushAllowed, variantTags, type BuildJob, type Plan, type PlanOptions } from '../../src/plan/plan.js';
 import { caught, gitContext, variantConfig } from './helpers.js';
 
 const DATE = new Date('2024-05-01T12:00:00.000Z');
@@ -389,13 +389,6 @@ describe('names', () => {
     { image: 'acme/llm', variant: 'cuda12', want: 'acme/llm (cuda12)' },
   ])('jobName → $want', ({ image, variant, want }) => {
     expect(jobName({ image, variant })).toBe(want);
-  });
-
-  it.each([
-    { ref: 'ghcr.io/acme/iris:latest', host: 'ghcr.io' },
-    { ref: '127.0.0.1:5000/acme/iris:1.0', host: '127.0.0.1:5000' },
-  ])('registryOf($ref) = $host', ({ ref, host }) => {
-    expect(registryOf(ref)).toBe(host);
   });
 
   it('metaContext carries the git context and the date', () => {
