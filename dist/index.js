@@ -31046,6 +31046,7 @@ async function waitReady(options) {
     }
     return `not ready after ${options.timeoutMs / 1000}s (last probe: ${last})`;
 }
+/** A failed fetch's reason: undici puts the useful part ("ECONNREFUSED", "other side closed") in `cause`. */
 function errorText(err) {
     if (!(err instanceof Error))
         return String(err);
@@ -31171,7 +31172,7 @@ async function httpChecks(ctx, config, s, remaining, record) {
                 message = httpFailure(check, await httpRequest(base, check, Math.min(30_000, remaining())));
             }
             catch (err) {
-                message = `request failed: ${err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err)}`;
+                message = `request failed: ${errorText(err)}`;
             }
             failed ||= message !== undefined;
             record({ name: check.name, kind: 'http', passed: !message, durationMs: Date.now() - started, message });
@@ -32126,7 +32127,6 @@ async function buildTestPush(options) {
             const image = {
                 name: job.image,
                 variant: job.variant,
-                jobId: job.id,
                 platform: job.platform,
                 tags: job.tags,
                 localRefs: job.localRefs,
@@ -32142,7 +32142,7 @@ async function buildTestPush(options) {
                 signal: options.signal,
             }));
             stopIfCancelled();
-            Object.assign(image, { imageId: built.imageId, buildMs: built.durationMs });
+            image.imageId = built.imageId;
             log.info(`built ${built.imageId} in ${(built.durationMs / 1000).toFixed(1)}s as ${job.localRefs.join(', ')}`);
             if (job.smokeTest) {
                 image.smoke = await log.group(`Smoke test ${jobName(job)}`, () => smokeTest({ docker, log, cleanup, runId, gpuPresent, signal: options.signal }, job, built.imageId));
@@ -32304,7 +32304,7 @@ async function runMain(env = process.env) {
     catch (err) {
         if (err instanceof errors/* ConfigError */.xL) {
             for (const i of err.issues) {
-                log.error(`${i.path ? i.path + ': ' : ''}${i.message}`, { file: i.location.file, line: i.location.line, column: i.location.column });
+                log.error((0,errors/* issueText */.v4)(i), { file: i.location.file, line: i.location.line, column: i.location.column });
             }
         }
         if (err instanceof PipelineFailure)
@@ -32584,6 +32584,7 @@ class Docker {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   XR: () => (/* binding */ oneLineReason),
+/* harmony export */   v4: () => (/* binding */ issueText),
 /* harmony export */   xL: () => (/* binding */ ConfigError),
 /* harmony export */   zn: () => (/* binding */ MlImageError)
 /* harmony export */ });
@@ -32617,9 +32618,13 @@ class UsageError extends MlImageError {
         this.name = 'UsageError';
     }
 }
+/** `key.path: message`, for places that show the location apart (annotations). */
+function issueText(issue) {
+    return `${issue.path ? issue.path + ': ' : ''}${issue.message}`;
+}
 function formatIssue(issue) {
     const { file, line, column } = issue.location;
-    return `${file}:${line}:${column}: ${issue.path ? issue.path + ': ' : ''}${issue.message}`;
+    return `${file}:${line}:${column}: ${issueText(issue)}`;
 }
 function exitCodeFor(err) {
     return err instanceof MlImageError ? err.exitCode : 1;

@@ -46,9 +46,14 @@ export class UsageError extends MlImageError {
   }
 }
 
+/** `key.path: message`, for places that show the location apart (annotations). */
+export function issueText(issue: ConfigIssue): string {
+  return `${issue.path ? issue.path + ': ' : ''}${issue.message}`;
+}
+
 export function formatIssue(issue: ConfigIssue): string {
   const { file, line, column } = issue.location;
-  return `${file}:${line}:${column}: ${issue.path ? issue.path + ': ' : ''}${issue.message}`;
+  return `${file}:${line}:${column}: ${issueText(issue)}`;
 }
 
 export function exitCodeFor(err: unknown): number {

@@ -1034,9 +1034,13 @@ class UsageError extends MlImageError {
         this.name = 'UsageError';
     }
 }
+/** `key.path: message`, for places that show the location apart (annotations). */
+function issueText(issue) {
+    return `${issue.path ? issue.path + ': ' : ''}${issue.message}`;
+}
 function formatIssue(issue) {
     const { file, line, column } = issue.location;
-    return `${file}:${line}:${column}: ${issue.path ? issue.path + ': ' : ''}${issue.message}`;
+    return `${file}:${line}:${column}: ${issueText(issue)}`;
 }
 function exitCodeFor(err) {
     return err instanceof MlImageError ? err.exitCode : 1;
@@ -12733,6 +12737,7 @@ async function waitReady(options) {
     }
     return `not ready after ${options.timeoutMs / 1000}s (last probe: ${last})`;
 }
+/** A failed fetch's reason: undici puts the useful part ("ECONNREFUSED", "other side closed") in `cause`. */
 function errorText(err) {
     if (!(err instanceof Error))
         return String(err);
@@ -12858,7 +12863,7 @@ async function httpChecks(ctx, config, s, remaining, record) {
                 message = httpFailure(check, await httpRequest(base, check, Math.min(30_000, remaining())));
             }
             catch (err) {
-                message = `request failed: ${err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err)}`;
+                message = `request failed: ${errorText(err)}`;
             }
             failed ||= message !== undefined;
             record({ name: check.name, kind: 'http', passed: !message, durationMs: Date.now() - started, message });
@@ -13127,7 +13132,6 @@ async function buildTestPush(options) {
             const image = {
                 name: job.image,
                 variant: job.variant,
-                jobId: job.id,
                 platform: job.platform,
                 tags: job.tags,
                 localRefs: job.localRefs,
@@ -13143,7 +13147,7 @@ async function buildTestPush(options) {
                 signal: options.signal,
             }));
             stopIfCancelled();
-            Object.assign(image, { imageId: built.imageId, buildMs: built.durationMs });
+            image.imageId = built.imageId;
             log.info(`built ${built.imageId} in ${(built.durationMs / 1000).toFixed(1)}s as ${job.localRefs.join(', ')}`);
             if (job.smokeTest) {
                 image.smoke = await log.group(`Smoke test ${jobName(job)}`, () => run_smokeTest({ docker, log, cleanup, runId, gpuPresent, signal: options.signal }, job, built.imageId));

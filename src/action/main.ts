@@ -1,7 +1,7 @@
 // The Action's main step: inputs → pipeline → outputs, job summary and annotations. Remembers in the
 // step state what the post step must remove if this process is killed.
 import * as core from '@actions/core';
-import { ConfigError, oneLineReason } from '../errors.js';
+import { ConfigError, issueText, oneLineReason } from '../errors.js';
 import { buildTestPush, PipelineFailure } from '../pipeline/pipeline.js';
 import { summaryMarkdown, toOutputs, type PipelineResult } from '../report/result.js';
 import { preparePlan } from '../pipeline/prepare.js';
@@ -32,7 +32,7 @@ export async function runMain(env: Record<string, string | undefined> = process.
   } catch (err: unknown) {
     if (err instanceof ConfigError) {
       for (const i of err.issues) {
-        log.error(`${i.path ? i.path + ': ' : ''}${i.message}`, { file: i.location.file, line: i.location.line, column: i.location.column });
+        log.error(issueText(i), { file: i.location.file, line: i.location.line, column: i.location.column });
       }
     }
     if (err instanceof PipelineFailure) await finish(err.result, oneLineReason(err));

@@ -103,7 +103,6 @@ export async function buildTestPush(options: PipelineOptions): Promise<PipelineR
       const image: ImageResult = {
         name: job.image,
         variant: job.variant,
-        jobId: job.id,
         platform: job.platform,
         tags: job.tags,
         localRefs: job.localRefs,
@@ -121,7 +120,7 @@ export async function buildTestPush(options: PipelineOptions): Promise<PipelineR
         }),
       );
       stopIfCancelled();
-      Object.assign(image, { imageId: built.imageId, buildMs: built.durationMs });
+      image.imageId = built.imageId;
       log.info(`built ${built.imageId} in ${(built.durationMs / 1000).toFixed(1)}s as ${job.localRefs.join(', ')}`);
       if (job.smokeTest) {
         image.smoke = await log.group(`Smoke test ${jobName(job)}`, () =>

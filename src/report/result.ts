@@ -7,11 +7,9 @@ export interface ImageResult {
   name: string;
   /** '' when the image has no variants. */
   variant: string;
-  jobId: string;
   tags: string[];
   platform?: string;
   imageId?: string;
-  buildMs?: number;
   localRefs: string[];
   pushRefs: string[];
   smoke?: SmokeResult;

@@ -60,7 +60,8 @@ export async function waitReady(options: ReadyOptions): Promise<string | undefin
   return `not ready after ${options.timeoutMs / 1000}s (last probe: ${last})`;
 }
 
-function errorText(err: unknown): string {
+/** A failed fetch's reason: undici puts the useful part ("ECONNREFUSED", "other side closed") in `cause`. */
+export function errorText(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   return err.cause instanceof Error ? err.cause.message : err.message;
 }

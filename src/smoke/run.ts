@@ -8,7 +8,7 @@ import { jobName, type BuildJob } from '../plan/plan.js';
 import type { Logger } from '../report/log.js';
 import { commandRunArgs, parsePublishedPort, serviceRunArgs, type ContainerSpec } from './argv.js';
 import { decideGpu } from './gpu.js';
-import { httpRequest, waitReady } from './http.js';
+import { errorText, httpRequest, waitReady } from './http.js';
 import { commandFailure, httpFailure } from './verdict.js';
 
 export interface CheckResult {
@@ -118,7 +118,7 @@ async function httpChecks(
       try {
         message = httpFailure(check, await httpRequest(base, check, Math.min(30_000, remaining())));
       } catch (err: unknown) {
-        message = `request failed: ${err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err)}`;
+        message = `request failed: ${errorText(err)}`;
       }
       failed ||= message !== undefined;
       record({ name: check.name, kind: 'http', passed: !message, durationMs: Date.now() - started, message });

@@ -19,7 +19,6 @@ const MATRIX = '{"include":[{"id":"acme-iris","image":"acme/iris","variant":"","
 const imageResult = (over: Partial<ImageResult> = {}): ImageResult => ({
   name: 'acme/iris',
   variant: '',
-  jobId: 'acme-iris',
   tags: ['latest', '1.0'],
   localRefs: ['acme/iris:latest', 'acme/iris:1.0'],
   pushRefs: ['ghcr.io/acme/iris:latest', 'ghcr.io/acme/iris:1.0'],
@@ -57,7 +56,6 @@ describe('toOutputs', () => {
         imageResult({
           platform: 'linux/amd64',
           imageId: 'sha256:iid1',
-          buildMs: 1200,
           smoke: passedSmoke,
           pushed: [
             { ref: 'ghcr.io/acme/iris:latest', digest: D1 },
@@ -67,7 +65,6 @@ describe('toOutputs', () => {
         imageResult({
           name: 'acme/bert',
           variant: 'cuda12',
-          jobId: 'acme-bert-cuda12',
           tags: ['latest-cuda12'],
           imageId: 'sha256:iid2',
           localRefs: ['acme/bert:latest-cuda12'],
@@ -182,7 +179,7 @@ describe('summaryMarkdown', () => {
   it('variants are named after the image', () => {
     const result = pipeline({
       pushRequested: false,
-      images: [imageResult({ variant: 'cpu', smoke: passedSmoke }), imageResult({ variant: 'cuda12', jobId: 'acme-iris-cuda12' })],
+      images: [imageResult({ variant: 'cpu', smoke: passedSmoke }), imageResult({ variant: 'cuda12' })],
     });
     expect(summaryMarkdown(result)).toBe(
       '## ml-image ✅ passed\n\n| image | smoke test | pushed |\n| --- | --- | --- |\n| `acme/iris` (cpu) | 1/1 passed | not requested |\n| `acme/iris` (cuda12) | not run | not requested |\n',
