@@ -29079,7 +29079,7 @@ which.sync = whichSync
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3966);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2139);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3719);
 /* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2814);
 /* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7718);
 // Entry point of the Action (bundled to dist/index.js). action.yml runs this file as both `main` and
@@ -29125,6 +29125,10 @@ class ActionLogger {
     debug(message) {
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz(message);
     }
+    /** Inside the step's ::group::, so the full output is one click away and out of the way. */
+    output(line) {
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(line);
+    }
     group(title, body) {
         return _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .group */ .Os(title, body);
     }
@@ -29136,7 +29140,7 @@ class ActionLogger {
 
 /***/ }),
 
-/***/ 2139:
+/***/ 3719:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -29159,8 +29163,67 @@ var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
-// EXTERNAL MODULE: ./src/process/run.ts + 139 modules
-var run = __nccwpck_require__(8855);
+// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(8815);
+;// CONCATENATED MODULE: ./src/config/source-map.ts
+// Where things are in the config file: key paths → line and column, and scalars exactly as written.
+
+
+class SourceMap {
+    file;
+    doc;
+    lines;
+    constructor(file, doc, lines) {
+        this.file = file;
+        this.doc = doc;
+        this.lines = lines;
+    }
+    locate(keyPath, atKey = false) {
+        let node = this.doc.contents;
+        let offset = rangeStart(node) ?? 0;
+        for (const [i, seg] of keyPath.entries()) {
+            let next;
+            if ((0,dist/* isMap */.jh)(node)) {
+                const pair = node.items.find((p) => ((0,dist/* isScalar */.jn)(p.key) ? String(p.key.value) : String(p.key)) === String(seg));
+                if (!pair)
+                    break;
+                if (atKey && i === keyPath.length - 1) {
+                    offset = rangeStart(pair.key) ?? offset;
+                    break;
+                }
+                next = pair.value;
+            }
+            else if ((0,dist/* isSeq */.oP)(node) && typeof seg === 'number') {
+                next = node.items[seg];
+            }
+            if (next === undefined || next === null)
+                break;
+            node = next;
+            offset = rangeStart(node) ?? offset;
+        }
+        const { line, col } = this.lines.linePos(offset);
+        return { file: this.file, line, column: col };
+    }
+    isFlowList(keyPath) {
+        const node = this.doc.getIn(keyPath, true);
+        return (0,dist/* isSeq */.oP)(node) && node.flow === true;
+    }
+    /** A scalar exactly as written (YAML reads `3.10` as the number 3.1; a build arg wants "3.10"). */
+    sourceText(keyPath) {
+        const node = this.doc.getIn(keyPath, true);
+        return (0,dist/* isScalar */.jn)(node) && typeof node.source === 'string' ? node.source : undefined;
+    }
+}
+function rangeStart(node) {
+    return node?.range?.[0];
+}
+/** How a file path is shown in messages: relative to the working directory when inside it. */
+function displayPath(file, cwd = process.cwd()) {
+    const rel = external_node_path_default().relative(cwd, file);
+    const outside = rel === '..' || rel.startsWith('..' + (external_node_path_default()).sep) || external_node_path_default().isAbsolute(rel);
+    return rel && !outside ? rel : file;
+}
+
 ;// CONCATENATED MODULE: ./src/cache/cache.ts
 function effectiveBackend(backend, push) {
     return backend === 'auto' ? (push ? 'inline' : 'none') : backend;
@@ -29209,8 +29272,101 @@ function buildCommand(job, builder, options) {
     return { args: ['build', ...common, build.context], env: { DOCKER_BUILDKIT: '1' } };
 }
 
+;// CONCATENATED MODULE: ./src/build/progress.ts
+// Reads BuildKit's plain progress output (`--progress=plain`, the same for buildx and the engine's built-in
+// BuildKit) for what the report shows: how many build steps ran and how many came from the cache, and which
+// Dockerfile line a failed step is. Pure; the image id and digests never come from here (see build.ts).
+// "#5 [2/3] RUN …" or "#6 [base 1/2] FROM …": a numbered Dockerfile step. BuildKit pads the step number to
+// the width of the total: "[ 2/12]", "[base  2/12]".
+const STEP_HEADER = /^#(\d+) \[(?:\S+ +)?\s*\d+\/\d+\] /;
+const STEP_NAME = /^\[(?:(\S+) +)?\s*\d+\/\d+\] (.*)$/;
+const CACHED = /^#(\d+) CACHED\s*$/;
+function countSteps(output) {
+    const steps = new Set();
+    const cached = new Set();
+    for (const line of output.split('\n')) {
+        const header = STEP_HEADER.exec(line);
+        if (header)
+            steps.add(header[1]);
+        const hit = CACHED.exec(line);
+        if (hit)
+            cached.add(hit[1]);
+    }
+    return { total: steps.size, cached: [...cached].filter((id) => steps.has(id)).length };
+}
+/**
+ * The step a failed build stopped at, and its Dockerfile line: newer BuildKit prints "Dockerfile:12" itself;
+ * older ones (the engine's built-in BuildKit of Docker 20.10) only name the instruction, which is then found
+ * in the Dockerfile text (continuation lines joined, whitespace collapsed; within the named stage).
+ */
+function failedStep(output, dockerfileText) {
+    const lines = output.split('\n');
+    const marker = lines.findLastIndex((l) => /^ > \[.*\] .*:$/.test(l));
+    const printed = lines.map((l) => /^(?:\S*\/)?Dockerfile[^:\s]*:(\d+)$/.exec(l.trim())).findLast((m) => m !== null);
+    if (marker < 0 && !printed)
+        return undefined;
+    const step = marker >= 0 ? lines[marker].trim().replace(/^> /, '').replace(/:$/, '') : '';
+    if (printed)
+        return { step, line: Number(printed[1]) };
+    return { step, line: dockerfileText === undefined ? undefined : lineOfStep(step, dockerfileText) };
+}
+/**
+ * "[stage n/m] INSTRUCTION args" → its line in the Dockerfile, or undefined when not found exactly once.
+ * BuildKit names a stage by its lowercased AS name, or "stage-N" (N counted from 0) when it has none, and
+ * prints the instruction's keyword in capitals.
+ */
+function lineOfStep(step, dockerfileText) {
+    const m = STEP_NAME.exec(step);
+    if (!m)
+        return undefined;
+    const [, stage, instruction] = m;
+    const wanted = collapse(instruction);
+    const found = [];
+    let names = [];
+    let index = -1;
+    for (const { line, text } of logicalLines(dockerfileText)) {
+        const from = /^FROM\s+(?:--\S+\s+)*\S+(?:\s+AS\s+(\S+))?\s*$/i.exec(text);
+        if (from) {
+            index++;
+            names = [`stage-${index}`, ...(from[1] ? [from[1].toLowerCase()] : [])];
+        }
+        const inStage = stage === undefined || names.includes(stage.toLowerCase());
+        if (inStage && normalized(text) === wanted)
+            found.push(line);
+    }
+    return found.length === 1 ? found[0] : undefined;
+}
+/**
+ * Dockerfile instructions with their first line, continuation lines joined as BuildKit joins them (comment
+ * and blank lines inside a continuation are dropped, as its parser drops them).
+ */
+function logicalLines(text) {
+    const out = [];
+    let pending;
+    for (const [i, raw] of text.split(/\r?\n/).entries()) {
+        if (raw.trim() === '' || raw.trimStart().startsWith('#'))
+            continue;
+        const continued = raw.endsWith('\\');
+        const part = continued ? raw.slice(0, -1) : raw;
+        pending = pending ? { line: pending.line, text: pending.text + part } : { line: i + 1, text: part };
+        if (!continued) {
+            out.push(pending);
+            pending = undefined;
+        }
+    }
+    if (pending)
+        out.push(pending);
+    return out;
+}
+const collapse = (s) => s.trim().replace(/\s+/g, ' ');
+/** An instruction as BuildKit prints it: keyword in capitals, whitespace collapsed. */
+const normalized = (s) => collapse(s).replace(/^\S+/, (k) => k.toUpperCase());
+
 ;// CONCATENATED MODULE: ./src/build/build.ts
-// Builds one job's image with BuildKit and loads it into the local engine, returning its image id.
+// Builds one job's image with BuildKit and loads it into the local engine. The image id comes from the
+// --iidfile BuildKit writes, its size from the engine; the progress output only gives the report its step
+// counts and, on failure, the Dockerfile line to point at.
+
 
 
 
@@ -29229,93 +29385,40 @@ async function buildImage(docker, job, options) {
             signal: options.signal,
             configDir: options.configDir,
         });
-        if (result.exitCode !== 0) {
-            const last = (0,run/* tailOf */.C)(result, 40)
-                .split('\n')
-                .filter((l) => /error|failed/i.test(l))
-                .pop();
-            throw new errors/* MlImageError */.zn(`build of ${job.image} failed${last ? `: ${last.trim()}` : ` (exit ${result.exitCode})`}`);
-        }
+        const output = `${result.stdout}\n${result.stderr}`;
+        if (result.exitCode !== 0)
+            throw await buildFailure(job, output, result.exitCode);
         const imageId = (await (0,promises_.readFile)(iidFile, 'utf8')).trim();
         if (!/^sha256:[a-f0-9]{64}$/.test(imageId))
             throw new errors/* MlImageError */.zn(`build of ${job.image} wrote no image id`);
-        return { imageId, durationMs: Date.now() - started };
+        const durationMs = Date.now() - started;
+        const size = await docker.call(['image', 'inspect', '--format', '{{.Size}}', imageId], { timeoutMs: 30_000 });
+        const sizeBytes = size.exitCode === 0 && /^\d+$/.test(size.stdout.trim()) ? Number(size.stdout.trim()) : undefined;
+        return { imageId, durationMs, steps: countSteps(output), sizeBytes };
     }
     finally {
         await (0,promises_.rm)(dir, { recursive: true, force: true });
     }
+}
+/** The error of a failed build: BuildKit's own last error line, located on the Dockerfile step when it can be. */
+async function buildFailure(job, output, exitCode) {
+    const last = output
+        .trim()
+        .split('\n')
+        .slice(-40)
+        .filter((l) => /error|failed/i.test(l))
+        .pop();
+    const dockerfile = await (0,promises_.readFile)(job.build.dockerfile, 'utf8').catch(() => undefined);
+    const step = failedStep(output, dockerfile);
+    const where = step?.line ? { file: displayPath(job.build.dockerfile), line: step.line, column: 1 } : undefined;
+    const what = step?.step ? ` at ${step.step}` : '';
+    return new errors/* MlImageError */.zn(`build of ${job.image} failed${what}${last ? `: ${last.replace(/^#\d+ /, '').trim()}` : ` (exit ${exitCode})`}`, 1, where);
 }
 
 // EXTERNAL MODULE: ./src/docker/detect.ts
 var detect = __nccwpck_require__(1613);
 // EXTERNAL MODULE: ./src/docker/docker.ts
 var docker_docker = __nccwpck_require__(3234);
-;// CONCATENATED MODULE: ./src/plan/format.ts
-// The Plan as text: a table for people, JSON for tools and diffs, and a GitHub Actions strategy.matrix
-// for fanning builds out across runners. Output depends only on the plan: paths are shown relative to
-// the repository root and keys are ordered, so the same inputs give byte-identical output anywhere.
-
-const sorted = (map) => Object.fromEntries(Object.keys(map).sort().map((k) => [k, map[k]]));
-function planToJson(plan) {
-    const rel = (p) => external_node_path_default().relative(plan.root, p).split((external_node_path_default()).sep).join('/') || '.';
-    const data = {
-        config: rel(plan.configFile),
-        push: plan.push,
-        registries: plan.registries,
-        jobs: plan.jobs.map((j) => ({
-            id: j.id,
-            image: j.image,
-            variant: j.variant,
-            platform: j.platform ?? null,
-            gpu: j.gpu,
-            'runs-on': j.runsOn,
-            tags: j.tags,
-            refs: plan.push ? j.pushRefs : j.localRefs,
-            build: {
-                context: rel(j.build.context),
-                dockerfile: rel(j.build.dockerfile),
-                target: j.build.target ?? null,
-                'build-args': sorted(j.build.buildArgs),
-                secrets: j.build.secrets,
-                cache: j.build.cache,
-            },
-            labels: sorted(j.labels),
-            'smoke-test': j.smokeTest ?? null,
-        })),
-    };
-    return JSON.stringify(data, null, 2) + '\n';
-}
-/** `strategy: { matrix: ${{ fromJSON(outputs.matrix) }} }`: one entry per job, GPU jobs on their runners. */
-function planToMatrix(plan) {
-    return {
-        include: plan.jobs.map((j) => ({
-            id: j.id,
-            image: j.image,
-            variant: j.variant,
-            platform: j.platform ?? '',
-            gpu: j.gpu,
-            'runs-on': j.runsOn.length === 1 ? j.runsOn[0] : j.runsOn,
-        })),
-    };
-}
-function planToTable(plan) {
-    const rows = [['IMAGE', 'VARIANT', 'PLATFORM', 'GPU', 'RUNS-ON', 'TAGS']].concat(plan.jobs.map((j) => [j.image, j.variant || '-', j.platform ?? '-', j.gpu ? 'yes' : 'no', j.runsOn.join(','), j.tags.join(' ') || '(none)']));
-    const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-    const lines = rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]))).join('  '));
-    const push = plan.push ? `push to ${plan.registries.join(', ') || '(no registry)'}` : 'no push';
-    return `${lines.join('\n')}\n\n${plan.jobs.length} job${plan.jobs.length === 1 ? '' : 's'}; ${push}\n`;
-}
-function formatPlan(plan, format) {
-    switch (format) {
-        case 'json':
-            return planToJson(plan);
-        case 'matrix':
-            return JSON.stringify(planToMatrix(plan)) + '\n';
-        case 'table':
-            return planToTable(plan);
-    }
-}
-
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
 ;// CONCATENATED MODULE: ./src/meta/base-image.ts
@@ -29326,7 +29429,7 @@ var external_node_fs_ = __nccwpck_require__(3024);
 function baseImageOf(dockerfile, buildArgs, target) {
     const globals = {};
     const stages = [];
-    for (const line of logicalLines(dockerfile)) {
+    for (const line of base_image_logicalLines(dockerfile)) {
         const [instruction = '', ...rest] = line.trim().split(/\s+/);
         const word = instruction.toUpperCase();
         if (word === 'ARG' && stages.length === 0) {
@@ -29360,7 +29463,7 @@ function cudaVersionOf(image) {
     const nvidia = /(?:^|\/)nvidia\/cuda:(\d+\.\d+(?:\.\d+)?)/.exec(image);
     return nvidia?.[1] ?? /[:-]cuda[-_]?(\d+\.\d+(?:\.\d+)?)/i.exec(image)?.[1];
 }
-function logicalLines(text) {
+function base_image_logicalLines(text) {
     const out = [];
     let current = '';
     for (const raw of text.split(/\r?\n/)) {
@@ -30789,8 +30892,8 @@ function readText(file) {
     }
 }
 
-// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
-var dist = __nccwpck_require__(8815);
+// EXTERNAL MODULE: ./src/process/run.ts + 139 modules
+var run = __nccwpck_require__(8855);
 ;// CONCATENATED MODULE: ./src/registry/auth.ts
 // Registry credentials: where they come from (a registry-auth YAML list, or one username/password for
 // every push registry), and an isolated login. Logins go to a private temporary docker config dir, never
@@ -30808,9 +30911,15 @@ function registryHost(registry) {
     const host = registry.replace(/^[a-z]+:\/\//i, '').split('/')[0].toLowerCase();
     return DOCKER_HUB_ALIASES.has(host) ? 'docker.io' : host;
 }
+/** docker/login-action keys ml-image cannot honour; refused by name rather than ignored. */
+const UNSUPPORTED_AUTH_KEYS = {
+    ecr: 'log in to ECR with aws-actions/amazon-ecr-login before this step (its login is used for registries without credentials here)',
+    scope: 'scoped buildx credentials are not supported; give the registry a username and password',
+};
 /**
- * Parses a registry-auth list: YAML `- registry: ghcr.io\n  username: u\n  password: p`. Errors say which
- * item is wrong and never echo a value, since the text holds passwords.
+ * Parses a registry-auth list in docker/login-action's shape: YAML `- registry: ghcr.io\n  username: u\n
+ * password: p`, registry omitted meaning Docker Hub. Errors say which item is wrong and never echo a value,
+ * since the text holds passwords.
  */
 function parseRegistryAuth(text, source) {
     if (!text.trim())
@@ -30828,20 +30937,22 @@ function parseRegistryAuth(text, source) {
         if (!isObject(item))
             throw new errors/* MlImageError */.zn(`${source}[${i}]: expected a mapping with registry, username, password`);
         for (const key of Object.keys(item).filter((k) => !AUTH_KEYS.includes(k))) {
+            if (UNSUPPORTED_AUTH_KEYS[key])
+                throw new errors/* MlImageError */.zn(`${source}[${i}]: "${key}" (docker/login-action) is not supported: ${UNSUPPORTED_AUTH_KEYS[key]}`);
             // Echo a key only when it is a near-miss of a real one: a token pasted without "password:" becomes a key.
             const hint = suggest(key, AUTH_KEYS);
             throw new errors/* MlImageError */.zn(`${source}[${i}]: ${hint ? `unknown key "${key}"${hint}` : 'unexpected key (only registry, username and password are allowed)'}`);
         }
-        const field = (key) => {
-            const v = item[key];
-            if (v === undefined || v === null)
-                throw new errors/* MlImageError */.zn(`${source}[${i}]: missing "${key}"`);
+        // An empty or missing username or password is not an error yet: in a pull request from a fork the
+        // secrets are empty, and a run that does not push needs no credentials (checkUsable says so when it does).
+        const field = (key, fallback = '') => {
+            const v = item[key] ?? fallback;
             // YAML would read 0123 as 123: a credential that is not a string is refused, not altered.
             if (typeof v !== 'string')
                 throw new errors/* MlImageError */.zn(`${source}[${i}]: "${key}" must be a string (quote it)`);
             return v;
         };
-        return { registry: field('registry'), username: field('username'), password: field('password') };
+        return { registry: field('registry') || 'docker.io', username: field('username'), password: field('password') };
     });
 }
 /**
@@ -30857,14 +30968,27 @@ function credentialsFor(registries, list, shared) {
         return shared ? [{ registry: host, ...shared }] : [];
     });
 }
-async function login(docker, creds, log) {
+/**
+ * Before anything is built, when the run pushes: every credential given for a push registry has both a
+ * username and a password. Empty ones are what a pull request from a fork gets (no secrets).
+ */
+function checkUsable(creds) {
+    const bad = creds.filter((c) => !c.username || !c.password);
+    if (bad.length === 0)
+        return;
+    const what = bad.map((c) => `${registryHost(c.registry)} (${!c.username && !c.password ? 'no username or password' : !c.password ? 'no password' : 'no username'})`);
+    throw new errors/* MlImageError */.zn(`cannot push: incomplete credentials for ${what.join(', ')}; empty secrets are what a pull request from a fork gets. Nothing was built.`);
+}
+async function login(docker, creds, log, options = {}) {
     const hosts = new Set();
     if (creds.length === 0)
         return { hosts, configFor: () => undefined, logout: async () => { } };
     for (const c of creds)
         log.addSecret(c.password);
-    const configDir = await (0,promises_.mkdtemp)(external_node_path_default().join(external_node_os_default().tmpdir(), 'ml-image-auth-'));
+    const configDir = options.keep ? undefined : await (0,promises_.mkdtemp)(external_node_path_default().join(external_node_os_default().tmpdir(), 'ml-image-auth-'));
     const logout = async () => {
+        if (!configDir)
+            return;
         for (const host of hosts)
             await docker.call(['logout', loginHost(host)], { configDir, timeoutMs: 30_000 });
         await (0,promises_.rm)(configDir, { recursive: true, force: true });
@@ -30882,21 +31006,141 @@ async function login(docker, creds, log) {
                 throw new errors/* MlImageError */.zn(`login to ${host} as ${c.username} failed: ${why || `exit ${r.exitCode}`}`);
             }
             hosts.add(host);
-            log.info(`logged in to ${host} as ${c.username}`);
+            log.info(`logged in to ${host} as ${c.username}${configDir ? '' : " in the job's docker config (logout: false; it stays logged in after this step)"}`);
         }
     }
     catch (err) {
         await logout();
         throw err;
     }
-    return { configDir, hosts, configFor: (registry) => (hosts.has(registryHost(registry)) ? configDir : undefined), logout };
+    return { configDir, hosts, configFor: (registry) => (configDir && hosts.has(registryHost(registry)) ? configDir : undefined), logout };
 }
 /** Docker Hub logins go to the client's default server name. */
 function loginHost(host) {
     return host === 'docker.io' ? 'https://index.docker.io/v1/' : host;
 }
 
+;// CONCATENATED MODULE: ./src/report/log.ts
+// How every layer reports progress. Two implementations: a plain console logger for the CLI and one over
+// @actions/core for the Action (see action/logger.ts). Secret values registered with `addSecret` never reach
+// the output of either: the console logger masks them itself, the Action one asks the runner to.
+//
+// Steps are groups. A step's own lines (each check, each push, "built … in 12.1s") say what happened and how
+// long it took; a command's full output (BuildKit progress, push progress) goes to `output`: folded inside
+// the step's group in the Action, shown in the CLI only with -v — or, when the step fails, its last lines.
+/** Replaces every registered secret in a string; shared by loggers and by error messages. */
+class SecretMasker {
+    secrets = new Set();
+    add(value) {
+        // Very short values would mask unrelated text and reveal nothing worth hiding.
+        if (value.length >= 3)
+            this.secrets.add(value);
+    }
+    mask(text) {
+        let out = text;
+        for (const s of [...this.secrets].sort((a, b) => b.length - a.length))
+            out = out.split(s).join('***');
+        return out;
+    }
+}
+/** How many output lines of a failed step the CLI shows without -v. */
+const FAILURE_TAIL_LINES = 50;
+/**
+ * The CLI's logger. Without -v, a step is the lines it reports itself (one per build, check and push, each
+ * with its time); the commands' full output is kept, and only a failed step's last 50 lines are printed.
+ * With -v, every step has a ▶ header, its output, and its duration.
+ */
+class ConsoleLogger {
+    masker;
+    write;
+    verbose;
+    depth = 0;
+    /** The output lines of the innermost running step, for its failure tail. */
+    tail = [];
+    constructor(options = {}) {
+        this.masker = options.masker ?? new SecretMasker();
+        this.write = options.write ?? ((line) => process.stderr.write(line + '\n'));
+        this.verbose = options.verbose ?? false;
+    }
+    emit(prefix, message) {
+        const indent = '  '.repeat(this.depth);
+        for (const line of this.masker.mask(message).split('\n'))
+            this.write(`${indent}${prefix}${line}`);
+    }
+    info(message) {
+        this.emit('', message);
+    }
+    warn(message, where) {
+        this.emit('warning: ', where?.file ? `${where.file}${where.line ? ':' + where.line : ''}: ${message}` : message);
+    }
+    error(message, where) {
+        this.emit('error: ', where?.file ? `${where.file}${where.line ? ':' + where.line : ''}: ${message}` : message);
+    }
+    debug(message) {
+        if (this.verbose)
+            this.emit('debug: ', message);
+    }
+    output(line) {
+        if (this.verbose) {
+            this.emit('', line);
+            return;
+        }
+        this.tail.push(line);
+        if (this.tail.length > FAILURE_TAIL_LINES)
+            this.tail.shift();
+    }
+    async group(title, body) {
+        if (this.verbose)
+            this.emit('', `▶ ${title}`);
+        const outer = this.tail;
+        this.tail = [];
+        if (this.verbose)
+            this.depth++;
+        const started = Date.now();
+        try {
+            return await body();
+        }
+        catch (err) {
+            if (!this.verbose && this.tail.length > 0) {
+                this.emit('', `✗ ${title} failed after ${seconds(Date.now() - started)}; its last ${this.tail.length} lines of output:`);
+                for (const line of this.tail)
+                    this.emit('  | ', line);
+            }
+            throw err;
+        }
+        finally {
+            this.tail = outer;
+            if (this.verbose) {
+                this.depth--;
+                this.debug(`${title} took ${seconds(Date.now() - started)}`);
+            }
+        }
+    }
+    addSecret(value) {
+        this.masker.add(value);
+    }
+}
+/** Milliseconds as "12.3s", the one way durations are written in logs and reports. */
+function seconds(ms) {
+    // Rounded as the JSON outputs round (half up to 0.1 s), so the summary and the outputs agree.
+    return `${(Math.round(ms / 100) / 10).toFixed(1)}s`;
+}
+/** Bytes as "347 MB" (decimal, as docker prints image sizes). */
+function megabytes(bytes) {
+    return `${(bytes / 1_000_000).toFixed(bytes < 10_000_000 ? 1 : 0)} MB`;
+}
+/** Collects lines in memory; for tests and for capturing a step's log into a report. */
+class MemoryLogger extends ConsoleLogger {
+    lines;
+    constructor(masker) {
+        const lines = [];
+        super({ write: (l) => lines.push(l), verbose: true, masker });
+        this.lines = lines;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/registry/push.ts
+
 
 
 /** `docker push` ends with "<tag>: digest: sha256:… size: N". */
@@ -30912,12 +31156,15 @@ async function pushImage(docker, imageId, refs, auth, log, options = {}) {
     const pushed = [];
     for (const ref of refs) {
         await docker.ok(['tag', imageId, ref], `tag ${ref}`);
-        pushed.push({ ref, digest: await pushOne(docker, ref, auth, log, options) });
+        const one = { ref, digest: await pushOne(docker, ref, auth, log, options) };
+        pushed.push(one);
+        options.onPushed?.(one);
     }
     return pushed;
 }
 async function pushOne(docker, ref, auth, log, options) {
     const attempts = options.attempts ?? 3;
+    const started = Date.now();
     for (let attempt = 1;; attempt++) {
         const r = await docker.call(['push', ref], { configDir: auth.configFor(ref), stream: true, signal: options.signal, timeoutMs: 30 * 60_000 });
         const output = `${r.stdout}\n${r.stderr}`;
@@ -30925,7 +31172,7 @@ async function pushOne(docker, ref, auth, log, options) {
             const digest = parsePushDigest(output);
             if (!digest)
                 throw new errors/* MlImageError */.zn(`push of ${ref} reported no digest`);
-            log.info(`pushed ${ref}@${digest}`);
+            log.info(`pushed ${ref}@${digest} (${seconds(Date.now() - started)})`);
             return digest;
         }
         if (attempt >= attempts || isPermanentPushError(output) || options.signal?.aborted) {
@@ -30935,6 +31182,180 @@ async function pushOne(docker, ref, auth, log, options) {
         log.warn(`push of ${ref} failed (attempt ${attempt}/${attempts}), retrying in ${wait / 1000}s`);
         await new Promise((res) => setTimeout(res, wait));
     }
+}
+
+;// CONCATENATED MODULE: ./src/plan/format.ts
+// The Plan as text: a table for people, JSON for tools and diffs, and a GitHub Actions strategy.matrix
+// for fanning builds out across runners. Output depends only on the plan: paths are shown relative to
+// the repository root and keys are ordered, so the same inputs give byte-identical output anywhere.
+
+const sorted = (map) => Object.fromEntries(Object.keys(map).sort().map((k) => [k, map[k]]));
+function planToJson(plan) {
+    const rel = (p) => external_node_path_default().relative(plan.root, p).split((external_node_path_default()).sep).join('/') || '.';
+    const data = {
+        config: rel(plan.configFile),
+        push: plan.push,
+        registries: plan.registries,
+        jobs: plan.jobs.map((j) => ({
+            id: j.id,
+            image: j.image,
+            variant: j.variant,
+            platform: j.platform ?? null,
+            gpu: j.gpu,
+            'runs-on': j.runsOn,
+            tags: j.tags,
+            refs: plan.push ? j.pushRefs : j.localRefs,
+            build: {
+                context: rel(j.build.context),
+                dockerfile: rel(j.build.dockerfile),
+                target: j.build.target ?? null,
+                'build-args': sorted(j.build.buildArgs),
+                secrets: j.build.secrets,
+                cache: j.build.cache,
+            },
+            labels: sorted(j.labels),
+            'smoke-test': j.smokeTest ?? null,
+        })),
+    };
+    // Check locations are for annotations; their paths depend on the working directory, so they stay out.
+    return JSON.stringify(data, (key, value) => (key === 'location' ? undefined : value), 2) + '\n';
+}
+/** `strategy: { matrix: ${{ fromJSON(outputs.matrix) }} }`: one entry per job, GPU jobs on their runners. */
+function planToMatrix(plan) {
+    return {
+        include: plan.jobs.map((j) => ({
+            id: j.id,
+            image: j.image,
+            variant: j.variant,
+            platform: j.platform ?? '',
+            gpu: j.gpu,
+            'runs-on': j.runsOn.length === 1 ? j.runsOn[0] : j.runsOn,
+        })),
+    };
+}
+function planToTable(plan) {
+    const rows = [['IMAGE', 'VARIANT', 'PLATFORM', 'GPU', 'RUNS-ON', 'TAGS']].concat(plan.jobs.map((j) => [j.image, j.variant || '-', j.platform ?? '-', j.gpu ? 'yes' : 'no', j.runsOn.join(','), j.tags.join(' ') || '(none)']));
+    const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+    const lines = rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]))).join('  '));
+    const push = plan.push ? `push to ${plan.registries.join(', ') || '(no registry)'}` : 'no push';
+    return `${lines.join('\n')}\n\n${plan.jobs.length} job${plan.jobs.length === 1 ? '' : 's'}; ${push}\n`;
+}
+function formatPlan(plan, format) {
+    switch (format) {
+        case 'json':
+            return planToJson(plan);
+        case 'matrix':
+            return JSON.stringify(planToMatrix(plan)) + '\n';
+        case 'table':
+            return planToTable(plan);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/report/result.ts
+
+/** The result before anything ran: every planned image, nothing built yet. */
+function planResult(plan, run) {
+    return {
+        configFile: plan.configFile,
+        runId: run.runId,
+        builder: run.builder,
+        pushRequested: plan.push,
+        pushSkipped: run.pushSkipped,
+        plan: formatPlan(plan, 'table'),
+        matrix: JSON.stringify(planToMatrix(plan)),
+        version: plan.jobs[0]?.version ?? '',
+        images: plan.jobs.map((job) => ({
+            id: job.id,
+            name: job.image,
+            variant: job.variant,
+            platform: job.platform,
+            tags: job.tags,
+            labels: job.labels,
+            localRefs: job.localRefs,
+            pushRefs: job.pushRefs,
+            pushed: [],
+        })),
+    };
+}
+function smokeVerdict(smoke) {
+    return !smoke ? 'skipped' : smoke.passed ? 'passed' : 'failed';
+}
+/** Every reference of every image: the pushed ones when pushing, else the local ones (metadata-action's tags). */
+function allRefs(result) {
+    return result.images.flatMap((i) => refsOf(i, result));
+}
+/** One image's references: its push references when the run pushes and it has some, else its local ones. */
+function refsOf(image, result) {
+    return result.pushRequested && image.pushRefs.length > 0 ? image.pushRefs : image.localRefs;
+}
+/** The push registry a reference went to: "ghcr.io/acme/iris:1.0" of image "acme/iris" → "ghcr.io". */
+function registryOfRef(ref, image) {
+    const at = ref.lastIndexOf(`/${image}:`);
+    return at >= 0 ? ref.slice(0, at) : ref.slice(0, ref.indexOf('/'));
+}
+/** Why an image was not pushed, in words; undefined when it was. */
+function whyNotPushed(image, result) {
+    if (image.pushed.length > 0 && !image.pushError)
+        return undefined;
+    if (!result.pushRequested)
+        return result.pushSkipped ?? 'push not requested';
+    if (image.pushError)
+        return `push failed: ${image.pushError}`;
+    if (!image.imageId)
+        return 'not built';
+    if (image.smoke && !image.smoke.passed)
+        return 'its smoke test failed';
+    if (result.images.some((i) => i.smoke && !i.smoke.passed))
+        return 'another image failed its smoke test (nothing is pushed unless every one passed)';
+    return 'the run stopped before its push';
+}
+/**
+ * The outputs. Multi-valued ones (tags, images, matrix) cover every image and variant; single-valued ones
+ * (labels, version, imageid, digest) describe the primary image: the first image and variant of the plan.
+ */
+function toOutputs(result) {
+    const primary = result.images[0];
+    const tags = allRefs(result);
+    const labels = primary?.labels ?? {};
+    const images = Object.fromEntries(result.images.map((i) => [i.id, imageJson(i, result)]));
+    return {
+        tags: tags.join('\n'),
+        labels: Object.entries(labels)
+            .map(([k, v]) => `${k}=${v}`)
+            .join('\n'),
+        version: result.version,
+        json: JSON.stringify({ tags, 'tag-names': [...new Set(result.images.flatMap((i) => i.tags))], labels }),
+        imageid: primary?.imageId ?? '',
+        digest: primary?.pushed[0]?.digest ?? '',
+        images: JSON.stringify(images),
+        matrix: result.matrix,
+    };
+}
+function imageJson(i, result) {
+    return {
+        image: i.name,
+        variant: i.variant,
+        platform: i.platform ?? null,
+        imageid: i.imageId ?? null,
+        tags: i.tags,
+        references: refsOf(i, result),
+        digests: Object.fromEntries(i.pushed.map((p) => [registryOfRef(p.ref, i.name), p.digest])),
+        pushed: i.pushed.map((p) => `${p.ref}@${p.digest}`),
+        'not-pushed': whyNotPushed(i, result) ?? null,
+        size: i.build?.sizeBytes ?? null,
+        'build-seconds': i.build ? Math.round(i.build.durationMs / 100) / 10 : null,
+        'build-steps': i.build ? { cached: i.build.steps.cached, total: i.build.steps.total } : null,
+        'smoke-test': {
+            result: smokeVerdict(i.smoke),
+            checks: (i.smoke?.checks ?? []).map((c) => ({
+                kind: c.kind,
+                name: c.name,
+                result: c.passed ? 'passed' : 'failed',
+                seconds: Math.round(c.durationMs / 100) / 10,
+                ...(c.passed ? {} : { message: c.message ?? '', expected: c.expected ?? null, actual: c.actual ?? null }),
+            })),
+        },
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/smoke/gpu.ts
@@ -31055,8 +31476,10 @@ function errorText(err) {
 
 ;// CONCATENATED MODULE: ./src/smoke/verdict.ts
 function commandFailure(check, outcome) {
-    if (outcome.timedOut)
-        return `timed out after ${check.timeoutMs / 1000}s`;
+    const expected = [`exit code ${check.expectExitCode}`, ...check.expectOutput.map((re) => `output matching /${re}/`)].join(', ');
+    if (outcome.timedOut) {
+        return { message: `timed out after ${check.timeoutMs / 1000}s`, expected: `${expected}, within ${check.timeoutMs / 1000}s`, actual: `still running after ${check.timeoutMs / 1000}s` };
+    }
     const reasons = [];
     if (outcome.exitCode !== check.expectExitCode)
         reasons.push(`exit code ${outcome.exitCode} (expected ${check.expectExitCode})`);
@@ -31065,7 +31488,11 @@ function commandFailure(check, outcome) {
         reasons.push(`output did not match ${missing.map((r) => `/${r}/`).join(', ')}`);
     if (reasons.length === 0)
         return undefined;
-    return `${reasons.join('; ')}\n${lastLines(outcome.output, 10)}`;
+    return {
+        message: `${reasons.join('; ')}\n${lastLines(outcome.output, 10)}`,
+        expected,
+        actual: `exit code ${outcome.exitCode}, output (last 10 lines):\n${outcome.output.trimEnd().split('\n').slice(-10).join('\n') || '(empty)'}`,
+    };
 }
 function httpFailure(check, outcome) {
     const reasons = [];
@@ -31076,7 +31503,12 @@ function httpFailure(check, outcome) {
     }
     if (reasons.length === 0)
         return undefined;
-    return `${reasons.join('; ')}; body: ${truncate(outcome.body, 300)}`;
+    const body = truncate(outcome.body, 300);
+    return {
+        message: `${reasons.join('; ')}; body: ${body}`,
+        expected: `${check.method} ${check.path} → status ${check.expectStatus}${check.expectBody !== undefined ? `, body matching /${check.expectBody}/` : ''}`,
+        actual: `status ${outcome.status}, body: ${body}`,
+    };
 }
 function lastLines(text, n) {
     return text.trimEnd().split('\n').slice(-n).map((l) => `    | ${l}`).join('\n');
@@ -31087,6 +31519,7 @@ function truncate(text, max) {
 }
 
 ;// CONCATENATED MODULE: ./src/smoke/run.ts
+
 
 
 
@@ -31111,11 +31544,11 @@ async function smokeTest(ctx, job, image) {
     const checks = [];
     const record = (result) => {
         checks.push(result);
-        const secs = (result.durationMs / 1000).toFixed(1);
+        const secs = seconds(result.durationMs);
         if (result.passed)
-            ctx.log.info(`✓ ${result.kind} "${result.name}" (${secs}s)`);
+            ctx.log.info(`✓ ${result.kind} "${result.name}" (${secs})`);
         else
-            ctx.log.error(`✗ ${result.kind} "${result.name}" (${secs}s): ${result.message ?? 'failed'}`);
+            ctx.log.error(`✗ ${result.kind} "${result.name}" (${secs}): ${result.message ?? 'failed'}`);
     };
     for (const check of config.commands) {
         if (ctx.signal?.aborted)
@@ -31125,8 +31558,10 @@ async function smokeTest(ctx, job, image) {
         ctx.cleanup.add(`container ${s.name}`, () => ctx.docker.removeContainers([s.name]));
         const r = await ctx.docker.call(commandRunArgs(s, check.run), { timeoutMs: Math.min(check.timeoutMs, remaining()), signal: ctx.signal });
         await ctx.cleanup.release(`container ${s.name}`, ctx.log);
-        const message = r.spawnError ?? commandFailure(check, { exitCode: r.exitCode, output: `${r.stdout}\n${r.stderr}`, timedOut: r.timedOut });
-        record({ name: check.name, kind: 'command', passed: !message, durationMs: Date.now() - started, message });
+        const failure = r.spawnError
+            ? { message: r.spawnError, expected: 'the container starts', actual: r.spawnError }
+            : commandFailure(check, { exitCode: r.exitCode, output: `${r.stdout}\n${r.stderr}`, timedOut: r.timedOut });
+        record({ name: check.name, kind: 'command', passed: !failure, durationMs: Date.now() - started, ...failure, location: check.location });
     }
     if (config.http && !ctx.signal?.aborted)
         await httpChecks(ctx, config, spec(), remaining, record);
@@ -31147,9 +31582,9 @@ async function httpChecks(ctx, config, s, remaining, record) {
                 : exited !== undefined
                     ? `the container exited at start (exit code ${exited})`
                     : `port ${http.port} was not published`;
-            record({ name: 'start service', kind: 'ready', passed: false, durationMs: Date.now() - started, message: why });
-            if (run.exitCode === 0)
-                await printLogs(ctx, s.name);
+            const log = run.exitCode === 0 ? await containerLog(ctx, s.name) : undefined;
+            record({ name: 'start service', kind: 'ready', passed: false, durationMs: Date.now() - started, message: why, expected: `the service starts and publishes port ${http.port}`, actual: why, log, location: http.ready.location });
+            showLog(ctx, log);
             return;
         }
         const base = `http://127.0.0.1:${port}`;
@@ -31159,26 +31594,33 @@ async function httpChecks(ctx, config, s, remaining, record) {
             timeoutMs: Math.min(http.ready.timeoutMs, remaining()),
             stillRunning: () => isRunning(ctx, s.name),
         });
-        record({ name: `${http.ready.path} answers ${http.ready.status}`, kind: 'ready', passed: !notReady, durationMs: Date.now() - started, message: notReady });
+        const readyName = `${http.ready.path} answers ${http.ready.status}`;
         if (notReady) {
-            await printLogs(ctx, s.name);
+            const log = await containerLog(ctx, s.name);
+            const expected = `GET ${http.ready.path} → status ${http.ready.status} within ${http.ready.timeoutMs / 1000}s`;
+            record({ name: readyName, kind: 'ready', passed: false, durationMs: Date.now() - started, message: notReady, expected, actual: notReady, log, location: http.ready.location });
+            showLog(ctx, log);
             return;
         }
-        let failed = false;
+        record({ name: readyName, kind: 'ready', passed: true, durationMs: Date.now() - started });
+        const results = [];
         for (const check of http.checks) {
             started = Date.now();
-            let message;
+            let failure;
             try {
-                message = httpFailure(check, await httpRequest(base, check, Math.min(30_000, remaining())));
+                failure = httpFailure(check, await httpRequest(base, check, Math.min(30_000, remaining())));
             }
             catch (err) {
-                message = `request failed: ${errorText(err)}`;
+                const why = `request failed: ${errorText(err)}`;
+                failure = { message: why, expected: `${check.method} ${check.path} → status ${check.expectStatus}`, actual: why };
             }
-            failed ||= message !== undefined;
-            record({ name: check.name, kind: 'http', passed: !message, durationMs: Date.now() - started, message });
+            results.push({ name: check.name, kind: 'http', passed: !failure, durationMs: Date.now() - started, ...failure, location: check.location });
         }
-        if (failed)
-            await printLogs(ctx, s.name);
+        // The log is read once, after the checks, and kept with each failed one.
+        const log = results.some((r) => !r.passed) ? await containerLog(ctx, s.name) : undefined;
+        for (const r of results)
+            record(r.passed ? r : { ...r, log });
+        showLog(ctx, log);
     }
     finally {
         await ctx.cleanup.release(key, ctx.log);
@@ -31198,11 +31640,15 @@ async function isRunning(ctx, name) {
     const r = await ctx.docker.call(['inspect', '--format', '{{.State.Running}}', name], { timeoutMs: 30_000 });
     return r.exitCode === 0 && r.stdout.trim() === 'true';
 }
-async function printLogs(ctx, name) {
-    const r = await ctx.docker.call(['logs', '--tail', '40', name], { timeoutMs: 30_000 });
-    const text = `${r.stdout}\n${r.stderr}`.trim();
-    if (text)
-        ctx.log.info(`container log (last 40 lines):\n${text}`);
+const LOG_TAIL_LINES = 40;
+/** The container log's last lines, kept with the failed checks for the report. */
+async function containerLog(ctx, name) {
+    const r = await ctx.docker.call(['logs', '--tail', String(LOG_TAIL_LINES), name], { timeoutMs: 30_000 });
+    return `${r.stdout}\n${r.stderr}`.trim() || undefined;
+}
+function showLog(ctx, log) {
+    if (log)
+        ctx.log.info(`container log (last ${LOG_TAIL_LINES} lines):\n${log}`);
 }
 
 ;// CONCATENATED MODULE: ./src/pipeline/cleanup.ts
@@ -31309,7 +31755,7 @@ function resolveImage(raw, index, dir, map) {
     };
 }
 function resolveSmoke(raw, at, map) {
-    const commands = (raw.commands ?? []).map((c) => {
+    const commands = (raw.commands ?? []).map((c, i) => {
         const run = c.run;
         return {
             name: c.name ?? run.join(' '),
@@ -31317,6 +31763,7 @@ function resolveSmoke(raw, at, map) {
             expectOutput: c['expect-output'] ?? [],
             expectExitCode: c['expect-exit-code'] ?? 0,
             timeoutMs: durationMs(c.timeout, 60_000),
+            location: map.locate([...at, 'commands', i]),
         };
     });
     const http = raw.http;
@@ -31332,6 +31779,7 @@ function resolveSmoke(raw, at, map) {
                 path: ready.path ?? '/',
                 status: ready.status ?? 200,
                 timeoutMs: durationMs(ready.timeout, 60_000),
+                location: map.locate([...at, 'http', http.ready ? 'ready' : 'port']),
             },
             checks: (http.checks ?? []).map((c, i) => {
                 const method = c.method ?? 'GET';
@@ -31344,6 +31792,7 @@ function resolveSmoke(raw, at, map) {
                     body: c.body,
                     expectStatus: c['expect-status'] ?? 200,
                     expectBody: c['expect-body'],
+                    location: map.locate([...at, 'http', 'checks', i]),
                 };
             }),
         },
@@ -31595,65 +32044,6 @@ const configSchema = {
         },
     },
 };
-
-;// CONCATENATED MODULE: ./src/config/source-map.ts
-// Where things are in the config file: key paths → line and column, and scalars exactly as written.
-
-
-class SourceMap {
-    file;
-    doc;
-    lines;
-    constructor(file, doc, lines) {
-        this.file = file;
-        this.doc = doc;
-        this.lines = lines;
-    }
-    locate(keyPath, atKey = false) {
-        let node = this.doc.contents;
-        let offset = rangeStart(node) ?? 0;
-        for (const [i, seg] of keyPath.entries()) {
-            let next;
-            if ((0,dist/* isMap */.jh)(node)) {
-                const pair = node.items.find((p) => ((0,dist/* isScalar */.jn)(p.key) ? String(p.key.value) : String(p.key)) === String(seg));
-                if (!pair)
-                    break;
-                if (atKey && i === keyPath.length - 1) {
-                    offset = rangeStart(pair.key) ?? offset;
-                    break;
-                }
-                next = pair.value;
-            }
-            else if ((0,dist/* isSeq */.oP)(node) && typeof seg === 'number') {
-                next = node.items[seg];
-            }
-            if (next === undefined || next === null)
-                break;
-            node = next;
-            offset = rangeStart(node) ?? offset;
-        }
-        const { line, col } = this.lines.linePos(offset);
-        return { file: this.file, line, column: col };
-    }
-    isFlowList(keyPath) {
-        const node = this.doc.getIn(keyPath, true);
-        return (0,dist/* isSeq */.oP)(node) && node.flow === true;
-    }
-    /** A scalar exactly as written (YAML reads `3.10` as the number 3.1; a build arg wants "3.10"). */
-    sourceText(keyPath) {
-        const node = this.doc.getIn(keyPath, true);
-        return (0,dist/* isScalar */.jn)(node) && typeof node.source === 'string' ? node.source : undefined;
-    }
-}
-function rangeStart(node) {
-    return node?.range?.[0];
-}
-/** How a file path is shown in messages: relative to the working directory when inside it. */
-function displayPath(file, cwd = process.cwd()) {
-    const rel = external_node_path_default().relative(cwd, file);
-    const outside = rel === '..' || rel.startsWith('..' + (external_node_path_default()).sep) || external_node_path_default().isAbsolute(rel);
-    return rel && !outside ? rel : file;
-}
 
 ;// CONCATENATED MODULE: ./src/config/paths.ts
 // Filesystem facts the config depends on: the repository root (paths must stay inside it), and
@@ -32061,11 +32451,12 @@ async function preparePlan(options) {
 
 
 
+
 /** A failure after building started; carries what was done so far for the report. */
 class PipelineFailure extends errors/* MlImageError */.zn {
     result;
-    constructor(message, result, exitCode = 1) {
-        super(message, exitCode);
+    constructor(message, result, exitCode = 1, location) {
+        super(message, exitCode, location);
         this.result = result;
         this.name = 'PipelineFailure';
     }
@@ -32079,17 +32470,46 @@ function secretValues(plan, env) {
     }
     return Object.fromEntries(names.map((n) => [n, env[n]]));
 }
+/** The build's one line: time, cache hits, size and id (the full BuildKit output is the step's detail). */
+function builtLine(job, built) {
+    const size = built.sizeBytes !== undefined ? `, ${megabytes(built.sizeBytes)}` : '';
+    return `built ${jobName(job)} in ${seconds(built.durationMs)} (${built.steps.cached}/${built.steps.total} steps cached${size}): ${built.imageId}`;
+}
 function newRunId() {
     return (0,external_node_crypto_.randomBytes)(4).toString('hex');
 }
+/**
+ * The whole job, as phases: prepare (plan, secrets, engine) → log in → build and smoke-test each image →
+ * push, only when every smoke test passed. Cleanup runs on every path.
+ */
 async function buildTestPush(options) {
+    const r = await prepare(options);
+    try {
+        const auth = r.plan.push ? await r.log.group('Log in to registries', () => logIn(r)) : undefined;
+        await buildAndTestAll(r, auth);
+        failUnlessAllPassed(r.result);
+        if (auth)
+            await r.log.group('Push', () => pushAll(r, auth));
+        return r.result;
+    }
+    catch (err) {
+        // From here on a failure carries what was done so far, for outputs and the job summary.
+        throw err instanceof errors/* MlImageError */.zn && !(err instanceof PipelineFailure) ? new PipelineFailure(err.message, r.result, err.exitCode, err.location) : err;
+    }
+    finally {
+        await r.cleanup.releaseAll(r.log);
+    }
+}
+async function prepare(options) {
     const { log } = options;
     const runner = options.runner ?? run/* run */.e;
     const runId = options.runId ?? newRunId();
     options.onResource?.({ kind: 'run-id', id: runId });
-    const { config, plan, pushSkipped } = await preparePlan({ ...options, runner });
+    const { plan, pushSkipped } = await preparePlan({ ...options, runner });
     if (pushSkipped)
         log.info(`not pushing: ${pushSkipped}`);
+    if (plan.push)
+        checkUsable(pushCredentials(plan, options));
     const secrets = secretValues(plan, options.env);
     for (const value of Object.values(secrets))
         log.addSecret(value);
@@ -32097,181 +32517,232 @@ async function buildTestPush(options) {
     const docker = new docker_docker/* Docker */.J(choice.docker, choice.builder, runner, log);
     const engine = await docker.assertEngine();
     log.info(`docker ${choice.version ?? '?'} (${choice.docker}), engine ${engine}, builder ${choice.builder}; run ${runId}`);
-    const result = {
-        configFile: config.file,
-        runId,
-        builder: choice.builder,
-        pushRequested: plan.push,
-        matrix: JSON.stringify(planToMatrix(plan)),
-        version: plan.jobs[0]?.version ?? '',
-        images: [],
-    };
-    const cleanup = new Cleanup();
-    const stopIfCancelled = () => {
-        if (options.signal?.aborted)
-            throw new errors/* MlImageError */.zn('cancelled; nothing more was built, tested or pushed', 130);
-    };
-    try {
-        const auth = plan.push
-            ? await log.group('Log in to registries', async () => {
-                const l = await login(docker, credentialsFor(plan.registries, options.credentials ?? [], options.sharedCredential), log);
-                if (l.configDir) {
-                    cleanup.add('registry logins', l.logout);
-                    options.onResource?.({ kind: 'docker-config', path: l.configDir });
-                }
-                return l;
-            })
-            : undefined;
-        const gpuPresent = plan.jobs.some((j) => j.smokeTest) ? await detectGpu(runner) : false;
-        for (const job of plan.jobs) {
-            const image = {
-                name: job.image,
-                variant: job.variant,
-                platform: job.platform,
-                tags: job.tags,
-                localRefs: job.localRefs,
-                pushRefs: job.pushRefs,
-                pushed: [],
-            };
-            result.images.push(image);
-            stopIfCancelled();
-            const built = await log.group(`Build ${jobName(job)}${job.platform ? ` (${job.platform})` : ''}`, () => buildImage(docker, job, {
-                push: plan.push,
-                configDir: auth?.configDir,
-                secretEnv: Object.fromEntries(job.build.secrets.map((n) => [n, secrets[n]])),
-                signal: options.signal,
-            }));
-            stopIfCancelled();
-            image.imageId = built.imageId;
-            log.info(`built ${built.imageId} in ${(built.durationMs / 1000).toFixed(1)}s as ${job.localRefs.join(', ')}`);
-            if (job.smokeTest) {
-                image.smoke = await log.group(`Smoke test ${jobName(job)}`, () => smokeTest({ docker, log, cleanup, runId, gpuPresent, signal: options.signal }, job, built.imageId));
-            }
+    const result = planResult(plan, { runId, builder: choice.builder, pushSkipped });
+    return { options, log, runner, runId, plan, docker, secrets, result, cleanup: new Cleanup() };
+}
+const pushCredentials = (plan, options) => credentialsFor(plan.registries, options.credentials ?? [], options.sharedCredential);
+async function logIn(r) {
+    const l = await login(r.docker, pushCredentials(r.plan, r.options), r.log, { keep: r.options.logout === false });
+    if (l.configDir) {
+        r.cleanup.add('registry logins', l.logout);
+        r.options.onResource?.({ kind: 'docker-config', path: l.configDir });
+    }
+    return l;
+}
+async function buildAndTestAll(r, auth) {
+    const { log, options, plan } = r;
+    const gpuPresent = plan.jobs.some((j) => j.smokeTest) ? await detectGpu(r.runner) : false;
+    for (const [i, job] of plan.jobs.entries()) {
+        const image = r.result.images[i];
+        stopIfCancelled(options.signal);
+        const built = await log.group(`Build ${jobName(job)}${job.platform ? ` (${job.platform})` : ''}`, () => buildImage(r.docker, job, {
+            push: plan.push,
+            configDir: auth?.configDir,
+            secretEnv: Object.fromEntries(job.build.secrets.map((n) => [n, r.secrets[n]])),
+            signal: options.signal,
+        }));
+        stopIfCancelled(options.signal);
+        image.imageId = built.imageId;
+        image.build = { durationMs: built.durationMs, steps: built.steps, sizeBytes: built.sizeBytes };
+        log.info(builtLine(job, built));
+        if (job.smokeTest) {
+            const ctx = { docker: r.docker, log, cleanup: r.cleanup, runId: r.runId, gpuPresent, signal: options.signal };
+            image.smoke = await log.group(`Smoke test ${jobName(job)}`, () => smokeTest(ctx, job, built.imageId));
         }
-        stopIfCancelled();
-        const failed = result.images.filter((i) => i.smoke && !i.smoke.passed);
-        if (failed.length > 0) {
-            const first = failed[0].smoke.checks.find((c) => !c.passed);
-            const more = failed.flatMap((i) => i.smoke.checks.filter((c) => !c.passed)).length - 1;
-            throw new errors/* MlImageError */.zn(`smoke test failed for ${failed.map((i) => jobName({ image: i.name, variant: i.variant })).join(', ')}: ${first.kind} "${first.name}": ${(first.message ?? '').split('\n')[0]}` +
-                `${more > 0 ? ` (and ${more} more)` : ''}; nothing was pushed`);
+    }
+    stopIfCancelled(options.signal);
+}
+/** Nothing is pushed unless every smoke test passed: the reason names the first failed check. */
+function failUnlessAllPassed(result) {
+    const failed = result.images.filter((i) => i.smoke && !i.smoke.passed);
+    if (failed.length === 0)
+        return;
+    const first = failed[0].smoke.checks.find((c) => !c.passed);
+    const more = failed.flatMap((i) => i.smoke.checks.filter((c) => !c.passed)).length - 1;
+    throw new errors/* MlImageError */.zn(`smoke test failed for ${failed.map((i) => jobName({ image: i.name, variant: i.variant })).join(', ')}: ${first.kind} "${first.name}": ${(first.message ?? '').split('\n')[0]}` +
+        `${more > 0 ? ` (and ${more} more)` : ''}; nothing was pushed`);
+}
+async function pushAll(r, auth) {
+    for (const [i, job] of r.plan.jobs.entries()) {
+        const image = r.result.images[i];
+        try {
+            await pushImage(r.docker, image.imageId, job.pushRefs, auth, r.log, { signal: r.options.signal, onPushed: (p) => image.pushed.push(p) });
         }
-        if (!auth)
-            return result;
-        await log.group('Push', async () => {
-            for (const [i, job] of plan.jobs.entries()) {
-                const image = result.images[i];
-                image.pushed = await pushImage(docker, image.imageId, job.pushRefs, auth, log, { signal: options.signal });
-            }
-        });
-        return result;
+        catch (err) {
+            image.pushError = err instanceof Error ? err.message : String(err);
+            throw err;
+        }
     }
-    catch (err) {
-        // From here on a failure carries what was done so far, for outputs and the job summary.
-        throw err instanceof errors/* MlImageError */.zn && !(err instanceof PipelineFailure) ? new PipelineFailure(err.message, result, err.exitCode) : err;
-    }
-    finally {
-        await cleanup.releaseAll(log);
-    }
+}
+function stopIfCancelled(signal) {
+    if (signal?.aborted)
+        throw new errors/* MlImageError */.zn('cancelled; nothing more was built, tested or pushed', 130);
 }
 
-;// CONCATENATED MODULE: ./src/report/result.ts
-/** tags: every reference (pushed ones when pushing, else the local ones), one a line, like metadata-action. */
-function toOutputs(result) {
-    const tags = result.images.flatMap((i) => (result.pushRequested && i.pushRefs.length > 0 ? i.pushRefs : i.localRefs));
-    const digest = result.images.flatMap((i) => i.pushed.map((p) => p.digest))[0] ?? '';
-    const metadata = {
-        config: result.configFile,
-        builder: result.builder,
-        pushed: result.images.some((i) => i.pushed.length > 0),
-        images: result.images.map((i) => ({
-            name: i.name,
-            variant: i.variant,
-            platform: i.platform ?? null,
-            imageId: i.imageId ?? null,
-            tags: i.tags,
-            refs: i.pushRefs,
-            digest: i.pushed[0]?.digest ?? null,
-            smokeTest: i.smoke ? { passed: i.smoke.passed, gpus: i.smoke.gpus, checks: i.smoke.checks } : null,
-        })),
-    };
-    return { tags: tags.join('\n'), digest, metadata: JSON.stringify(metadata), matrix: result.matrix, version: result.version };
-}
+;// CONCATENATED MODULE: ./src/report/summary.ts
+// The job summary (GITHUB_STEP_SUMMARY): one table row per image and variant, the resolved plan folded
+// away, and for every failed check what was expected next to what came and the container log's tail.
+// Pure: markdown from the result.
+
+
+const ICON = { passed: '✅', failed: '❌', skipped: '➖' };
+/** The summary of a run; without a result (a failure before anything was planned), just the reason. */
 function summaryMarkdown(result, failure) {
     const lines = [`## ml-image ${failure ? '❌ failed' : '✅ passed'}`, ''];
     if (failure)
-        lines.push(`> ${failure.split('\n')[0]}`, '');
-    lines.push('| image | smoke test | pushed |', '| --- | --- | --- |');
-    for (const i of result.images) {
-        const smoke = !i.smoke ? 'not run' : `${i.smoke.checks.filter((c) => c.passed).length}/${i.smoke.checks.length} passed`;
-        const pushed = i.pushed.length > 0 ? i.pushed.map((p) => `\`${p.ref}\``).join('<br>') : result.pushRequested ? 'nothing' : 'not requested';
-        lines.push(`| \`${i.name}\`${i.variant ? ` (${i.variant})` : ''} | ${smoke} | ${pushed} |`);
-    }
-    const failed = result.images.flatMap((i) => (i.smoke?.checks ?? []).filter((c) => !c.passed).map((c) => ({ image: `\`${i.name}\`${i.variant ? ` (${i.variant})` : ''}`, c })));
+        lines.push(`> ${summary_escapeHtml(failure.split('\n')[0])}`, '');
+    if (!result)
+        return lines.join('\n').trimEnd() + '\n';
+    lines.push('| image | tags | digest | size | build | cached steps | smoke test | pushed |', '| --- | --- | --- | --- | --- | --- | --- | --- |');
+    for (const i of result.images)
+        lines.push(row(i, result));
+    lines.push('', details('Plan', fenced(result.plan.trimEnd())));
+    const failed = result.images.flatMap((i) => (i.smoke?.checks ?? []).filter((c) => !c.passed).map((c) => ({ i, c })));
     if (failed.length > 0) {
         lines.push('', '### Failed checks', '');
-        for (const { image, c } of failed)
-            lines.push(`- ${image} ${c.kind} **${c.name}**: ${(c.message ?? '').split('\n')[0]}`);
+        for (const { i, c } of failed) {
+            const body = [
+                ...(c.expected !== undefined ? ['**expected**', '', fenced(c.expected), ''] : []),
+                ...(c.actual !== undefined ? ['**actual**', '', fenced(c.actual), ''] : []),
+                ...(c.log ? ['**container log** (last lines)', '', fenced(c.log), ''] : []),
+            ];
+            const title = `${imageName(i)} ${c.kind} <b>${summary_escapeHtml(c.name)}</b>: ${summary_escapeHtml((c.message ?? 'failed').split('\n')[0])}`;
+            lines.push(body.length > 0 ? details(title, body.join('\n').trimEnd()) : `- ${title}`, '');
+        }
     }
-    return lines.join('\n') + '\n';
+    return lines.join('\n').trimEnd() + '\n';
+}
+function row(i, result) {
+    const smoke = smokeVerdict(i.smoke);
+    const checks = (i.smoke?.checks ?? []).map((c) => `${c.passed ? '✓' : '✗'} ${summary_escapeHtml(c.name)} ${seconds(c.durationMs)}`);
+    const why = whyNotPushed(i, result);
+    const pushed = i.pushed.map((p) => `\`${p.ref}\``);
+    const digests = [...new Map(i.pushed.map((p) => [registryOfRef(p.ref, i.name), p.digest])).values()];
+    return ('| ' +
+        [
+            imageName(i),
+            i.tags.map((t) => `\`${t}\``).join('<br>') || '—',
+            [...new Set(digests)].map((d) => `\`${d.slice(0, 19)}…\``).join('<br>') || '—',
+            i.build?.sizeBytes !== undefined ? megabytes(i.build.sizeBytes) : '—',
+            i.build ? seconds(i.build.durationMs) : '—',
+            i.build ? `${i.build.steps.cached}/${i.build.steps.total}` : '—',
+            [`${ICON[smoke]} ${smoke}`, ...checks].join('<br>'),
+            [...pushed, ...(why ? [`not pushed: ${summary_escapeHtml(why)}`] : [])].join('<br>'),
+        ]
+            .map(cell)
+            .join(' | ') +
+        ' |');
+}
+const imageName = (i) => `<code>${summary_escapeHtml(i.name)}</code>${i.variant ? ` (${summary_escapeHtml(i.variant)})` : ''}`;
+/** A table cell: a pipe would end it and a newline would end the row. */
+function cell(text) {
+    return text.replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
+}
+function summary_escapeHtml(text) {
+    return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+function details(summary, body) {
+    return `<details><summary>${summary}</summary>\n\n${body}\n\n</details>`;
+}
+/** A code block whose fence is longer than any backtick run inside, so output cannot close it early. */
+function fenced(text) {
+    const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+    const fence = '`'.repeat(longest + 1);
+    return `${fence}text\n${text}\n${fence}`;
 }
 
 // EXTERNAL MODULE: ./src/action/names.ts
 var names = __nccwpck_require__(2814);
 ;// CONCATENATED MODULE: ./src/action/inputs.ts
-// Reads the Action's inputs into one typed object, and decides the push policy from the event.
+// Reads the Action's inputs into one typed object. Values arrive as the runner passes them: strings in
+// INPUT_<NAME> variables, action.yml's defaults filled in; an absent variable (a direct run) means the default.
 
 
 
 
+/** The variable the runner sets for an input: INPUT_ + the name upper-cased, spaces as _, hyphens kept. */
+function inputVariable(name) {
+    return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
+}
+/**
+ * The inputs from an environment as the runner builds it. Read as core.getInput reads them (the variable,
+ * trimmed; '' when absent), from the given environment so tests need not touch process.env.
+ */
+function getInputs(env = process.env) {
+    refuseRenamed(env);
+    const getInput = (name) => (env[inputVariable(name)] ?? '').trim();
+    const booleanInput = (name, fallback) => {
+        const value = getInput(name);
+        if (value === '')
+            return fallback;
+        if (TRUE.includes(value))
+            return true;
+        if (FALSE.includes(value))
+            return false;
+        throw new errors/* MlImageError */.zn(`input ${name}: expected true or false (true, True, TRUE, false, False, FALSE), got "${value}"`);
+    };
+    /** A comma- or newline-separated input as a list. */
+    const listInput = (name) => getInput(name)
+        .split(/[\n,]/)
+        .map((r) => r.trim())
+        .filter(Boolean);
+    const password = getInput(names/* Inputs */.G0.password);
+    if (password)
+        core/* setSecret */.Pq(password);
+    const credentials = parseRegistryAuth(getInput(names/* Inputs */.G0.registryAuth), `input ${names/* Inputs */.G0.registryAuth}`);
+    for (const c of credentials)
+        core/* setSecret */.Pq(c.password);
+    const username = getInput(names/* Inputs */.G0.username);
+    const registries = listInput(names/* Inputs */.G0.registries);
+    const engine = getInput(names/* Inputs */.G0.buildEngine) || 'auto';
+    const builder = oneOf(names/* Inputs */.G0.buildEngine, engine, ['auto', 'buildx', 'buildkit']);
+    return {
+        config: getInput(names/* Inputs */.G0.config) || 'ml-image.yml',
+        push: pushInput(getInput(names/* Inputs */.G0.push)),
+        planOnly: booleanInput(names/* Inputs */.G0.planOnly, false),
+        filters: { images: listInput(names/* Inputs */.G0.onlyImages), variants: listInput(names/* Inputs */.G0.onlyVariants) },
+        registries: registries.length > 0 ? registries : undefined,
+        credentials,
+        // One without the other is what a pull request from a fork gets (no secrets): an error only when pushing.
+        sharedCredential: username || password ? { username, password } : undefined,
+        logout: booleanInput(names/* Inputs */.G0.logout, true),
+        docker: getInput(names/* Inputs */.G0.docker) || undefined,
+        builder: builder === 'auto' ? undefined : builder,
+    };
+}
+/** An input renamed for docker/* compatibility, used under its old name: say the new one. */
+function refuseRenamed(env) {
+    for (const [old, { now, why }] of Object.entries(names/* RenamedInputs */.m6)) {
+        if (env[inputVariable(old)] !== undefined) {
+            throw new errors/* MlImageError */.zn(`input ${old} is now ${now} (${why}); rename it in the step's with:`);
+        }
+    }
+}
+const TRUE = ['true', 'True', 'TRUE'];
+const FALSE = ['false', 'False', 'FALSE'];
+/** push: what core.getBooleanInput takes, plus auto. */
+function pushInput(value) {
+    if (value === '' || value === 'auto')
+        return 'auto';
+    if (TRUE.includes(value))
+        return true;
+    if (FALSE.includes(value))
+        return false;
+    throw new errors/* MlImageError */.zn(`input ${names/* Inputs */.G0.push}: expected auto, true or false (YAML 1.2 core schema: true, True, TRUE, false, False, FALSE), got "${value}"`);
+}
 function oneOf(name, value, allowed) {
     if (allowed.includes(value))
         return value;
     throw new errors/* MlImageError */.zn(`input ${name}: expected one of ${allowed.join(', ')}, got "${value}"`);
-}
-function getInputs() {
-    const password = core/* getInput */.V4(names/* Inputs */.G0.password);
-    if (password)
-        core/* setSecret */.Pq(password);
-    const auth = core/* getInput */.V4(names/* Inputs */.G0.registryAuth);
-    const credentials = parseRegistryAuth(auth, `input ${names/* Inputs */.G0.registryAuth}`);
-    for (const c of credentials)
-        core/* setSecret */.Pq(c.password);
-    const username = core/* getInput */.V4(names/* Inputs */.G0.username);
-    if (Boolean(username) !== Boolean(password))
-        throw new errors/* MlImageError */.zn('inputs username and password go together: set both or neither');
-    const registries = listInput(names/* Inputs */.G0.registries);
-    const builder = core/* getInput */.V4(names/* Inputs */.G0.builder);
-    return {
-        config: core/* getInput */.V4(names/* Inputs */.G0.config) || 'ml-image.yml',
-        push: oneOf(names/* Inputs */.G0.push, core/* getInput */.V4(names/* Inputs */.G0.push) || 'auto', ['auto', 'true', 'false']),
-        // The runner passes action.yml's default; an absent input (a direct run) means false.
-        planOnly: core/* getInput */.V4(names/* Inputs */.G0.planOnly) !== '' && core/* getBooleanInput */.Vt(names/* Inputs */.G0.planOnly),
-        filters: { images: listInput(names/* Inputs */.G0.images), variants: listInput(names/* Inputs */.G0.variants) },
-        registries: registries.length > 0 ? registries : undefined,
-        credentials,
-        sharedCredential: username && password ? { username, password } : undefined,
-        docker: core/* getInput */.V4(names/* Inputs */.G0.docker) || undefined,
-        builder: builder ? oneOf(names/* Inputs */.G0.builder, builder, ['buildx', 'buildkit']) : undefined,
-    };
-}
-/** A comma- or newline-separated input as a list. */
-function listInput(name) {
-    return core/* getMultilineInput */.q3(name)
-        .flatMap((l) => l.split(','))
-        .map((r) => r.trim())
-        .filter(Boolean);
-}
-/** The pipeline's push mode for the push input; auto is decided against the config's push.when. */
-function pushMode(push) {
-    return push === 'auto' ? 'auto' : push === 'true';
 }
 
 // EXTERNAL MODULE: ./src/action/logger.ts
 var logger = __nccwpck_require__(8980);
 ;// CONCATENATED MODULE: ./src/action/main.ts
 // The Action's main step: inputs → pipeline → outputs, job summary and annotations. Remembers in the
-// step state what the post step must remove if this process is killed.
+// step state what the post step must remove if this process is killed. Errors become the step's failure
+// here, in one place.
+
 
 
 
@@ -32284,16 +32755,14 @@ var logger = __nccwpck_require__(8980);
 
 async function runMain(env = process.env) {
     const log = new logger/* ActionLogger */.T();
-    let result;
     try {
-        const inputs = getInputs();
+        const inputs = getInputs(env);
         if (inputs.planOnly) {
             await planOnly(inputs, env);
             return;
         }
-        result = await buildTestPush({
+        const result = await buildTestPush({
             ...inputs,
-            push: pushMode(inputs.push),
             cwd: process.cwd(),
             env,
             log,
@@ -32302,34 +32771,53 @@ async function runMain(env = process.env) {
         await finish(result);
     }
     catch (err) {
+        const reason = (0,errors/* oneLineReason */.XR)(err);
         if (err instanceof errors/* ConfigError */.xL) {
-            for (const i of err.issues) {
-                log.error((0,errors/* issueText */.v4)(i), { file: i.location.file, line: i.location.line, column: i.location.column });
-            }
+            for (const i of err.issues)
+                annotate((0,errors/* issueText */.v4)(i), i.location);
         }
-        if (err instanceof PipelineFailure)
-            await finish(err.result, (0,errors/* oneLineReason */.XR)(err));
-        core/* setFailed */.C1((0,errors/* oneLineReason */.XR)(err));
+        if (err instanceof PipelineFailure) {
+            annotateFailedChecks(err.result);
+            await finish(err.result, reason);
+        }
+        else {
+            await writeSummary(summaryMarkdown(undefined, reason));
+        }
+        // The failure's own annotation, on the line it is about when it has one (a Dockerfile step).
+        annotate(reason, err instanceof errors/* MlImageError */.zn ? err.location : undefined);
+        process.exitCode = 1;
     }
 }
-/** The plan's outputs without building: the matrix for a fan-out job, the tags and version. */
+/** The plan's outputs without building: the matrix for a fan-out job, tags, labels, json and version. */
 async function planOnly(inputs, env) {
-    const { plan } = await preparePlan({ ...inputs, push: pushMode(inputs.push), cwd: process.cwd(), env, runner: run/* run */.e });
-    core/* setOutput */.uH(names/* Outputs */.tY.matrix, JSON.stringify(planToMatrix(plan)));
-    core/* setOutput */.uH(names/* Outputs */.tY.tags, plan.jobs.flatMap((j) => (plan.push ? j.pushRefs : j.localRefs)).join('\n'));
-    core/* setOutput */.uH(names/* Outputs */.tY.version, plan.jobs[0]?.version ?? '');
+    const { plan, pushSkipped } = await preparePlan({ ...inputs, cwd: process.cwd(), env, runner: run/* run */.e });
+    setOutputs(planResult(plan, { runId: newRunId(), builder: '', pushSkipped }));
     core/* info */.pq(formatPlan(plan, 'table'));
 }
 async function finish(result, failure) {
+    setOutputs(result);
+    await writeSummary(summaryMarkdown(result, failure));
+}
+function setOutputs(result) {
     const outputs = toOutputs(result);
-    core/* setOutput */.uH(names/* Outputs */.tY.tags, outputs.tags);
-    core/* setOutput */.uH(names/* Outputs */.tY.digest, outputs.digest);
-    core/* setOutput */.uH(names/* Outputs */.tY.metadata, outputs.metadata);
-    core/* setOutput */.uH(names/* Outputs */.tY.matrix, outputs.matrix);
-    core/* setOutput */.uH(names/* Outputs */.tY.version, outputs.version);
-    if (process.env.GITHUB_STEP_SUMMARY) {
-        await core/* summary */.z.addRaw(summaryMarkdown(result, failure)).write();
+    for (const name of Object.values(names/* Outputs */.tY))
+        core/* setOutput */.uH(name, outputs[name]);
+}
+async function writeSummary(markdown) {
+    if (process.env.GITHUB_STEP_SUMMARY)
+        await core/* summary */.z.addRaw(markdown).write();
+}
+/** Each failed smoke-test check as an error on its line in the config file. */
+function annotateFailedChecks(result) {
+    for (const image of result.images) {
+        for (const c of image.smoke?.checks ?? []) {
+            if (!c.passed && c.location)
+                annotate(`${image.name}${image.variant ? ` (${image.variant})` : ''}: ${c.kind} "${c.name}": ${(c.message ?? 'failed').split('\n')[0]}`, c.location);
+        }
     }
+}
+function annotate(message, where) {
+    core/* error */.z3(message, where ? { file: where.file, startLine: where.line, startColumn: where.column } : undefined);
 }
 
 
@@ -32341,34 +32829,48 @@ async function finish(result, failure) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   G0: () => (/* binding */ Inputs),
 /* harmony export */   Uw: () => (/* binding */ State),
+/* harmony export */   m6: () => (/* binding */ RenamedInputs),
 /* harmony export */   tY: () => (/* binding */ Outputs)
 /* harmony export */ });
-// Every name the Action shares with action.yml and with its post step, in one place.
+// Every name the Action shares with action.yml and with its post step, in one place. action.yml must
+// declare exactly the inputs and outputs listed here (test/unit/action-yml.test.ts checks both ways).
 const Inputs = {
     config: 'config',
     push: 'push',
-    images: 'images',
-    variants: 'variants',
+    onlyImages: 'only-images',
+    onlyVariants: 'only-variants',
     planOnly: 'plan-only',
     registries: 'registries',
     username: 'username',
     password: 'password',
     registryAuth: 'registry-auth',
+    logout: 'logout',
     docker: 'docker',
-    builder: 'builder',
+    buildEngine: 'build-engine',
+};
+/**
+ * Inputs renamed because docker/* actions use the same name for something else; the old spelling is
+ * refused with a message naming the new one (the runner still passes undeclared inputs as INPUT_*).
+ */
+const RenamedInputs = {
+    images: { now: Inputs.onlyImages, why: "docker/metadata-action's images input lists full image names" },
+    variants: { now: Inputs.onlyVariants, why: 'it goes with only-images' },
+    builder: { now: Inputs.buildEngine, why: "docker/build-push-action's builder input names a buildx builder instance" },
 };
 const Outputs = {
     tags: 'tags',
-    digest: 'digest',
-    metadata: 'metadata',
-    matrix: 'matrix',
+    labels: 'labels',
     version: 'version',
+    json: 'json',
+    imageid: 'imageid',
+    digest: 'digest',
+    images: 'images',
+    matrix: 'matrix',
 };
 const State = {
     isPost: 'isPost',
     runId: 'run-id',
     dockerConfig: 'docker-config',
-    docker: 'docker',
 };
 
 
@@ -32388,8 +32890,9 @@ const State = {
 /* harmony import */ var _process_run_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(8855);
 /* harmony import */ var _logger_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8980);
 /* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2814);
-// The Action's post step: removes whatever the main step left behind — smoke-test containers (found by
-// the run label) and the private docker config holding registry logins — even when main was cancelled.
+// The Action's post step: removes whatever the main step left behind — containers, networks and volumes
+// found by the run label, and the private docker config holding registry logins — even when main was
+// cancelled or killed. It warns and never fails the job.
 
 
 
@@ -32410,9 +32913,11 @@ async function runPost(env = process.env) {
             return;
         const choice = await (0,_docker_detect_js__WEBPACK_IMPORTED_MODULE_2__/* .detectDocker */ .cW)(_process_run_js__WEBPACK_IMPORTED_MODULE_6__/* .run */ .e, { docker: _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4(_names_js__WEBPACK_IMPORTED_MODULE_5__/* .Inputs */ .G0.docker) || undefined, pathVar: env.PATH });
         const docker = new _docker_docker_js__WEBPACK_IMPORTED_MODULE_3__/* .Docker */ .J(choice.docker, choice.builder, _process_run_js__WEBPACK_IMPORTED_MODULE_6__/* .run */ .e, log);
-        const leftovers = await docker.containersWithLabel(`${_docker_docker_js__WEBPACK_IMPORTED_MODULE_3__/* .RUN_LABEL */ .j}=${runId}`);
-        await docker.removeContainers(leftovers);
-        log.info(leftovers.length > 0 ? `removed ${leftovers.length} leftover container(s)` : 'no containers left behind');
+        const left = await docker.sweepRun(runId);
+        const found = left.containers + left.networks + left.volumes;
+        log.info(found > 0
+            ? `removed ${left.containers} container(s), ${left.networks} network(s), ${left.volumes} volume(s) left by run ${runId}`
+            : `run ${runId}: nothing left behind`);
     }
     catch (err) {
         // Cleanup must never fail the job; say what was left instead.
@@ -32542,7 +33047,7 @@ class Docker {
                 if (!line.trim())
                     return;
                 if (stream)
-                    this.log.info(line);
+                    this.log.output(line);
                 else
                     this.log.debug(line);
             },
@@ -32571,7 +33076,26 @@ class Docker {
         await this.call(['rm', '--force', '--volumes', ...ids], { timeoutMs: 60_000 });
     }
     async containersWithLabel(label) {
-        const r = await this.call(['ps', '--all', '--quiet', '--filter', `label=${label}`], { timeoutMs: 30_000 });
+        return this.listIds(['ps', '--all', '--quiet'], label);
+    }
+    /**
+     * Removes every container, then network, then volume labelled with this run id (containers first: they
+     * hold the others). Returns how many of each were found; cleanup must never fail, so errors only warn.
+     */
+    async sweepRun(runId) {
+        const label = `${RUN_LABEL}=${runId}`;
+        const containers = await this.listIds(['ps', '--all', '--quiet'], label);
+        await this.removeContainers(containers);
+        const networks = await this.listIds(['network', 'ls', '--quiet'], label);
+        if (networks.length > 0)
+            await this.call(['network', 'rm', ...networks], { timeoutMs: 60_000 });
+        const volumes = await this.listIds(['volume', 'ls', '--quiet'], label);
+        if (volumes.length > 0)
+            await this.call(['volume', 'rm', '--force', ...volumes], { timeoutMs: 60_000 });
+        return { containers: containers.length, networks: networks.length, volumes: volumes.length };
+    }
+    async listIds(args, label) {
+        const r = await this.call([...args, '--filter', `label=${label}`], { timeoutMs: 30_000 });
         return r.exitCode === 0 ? r.stdout.split('\n').filter(Boolean) : [];
     }
 }
@@ -32591,12 +33115,17 @@ class Docker {
 /* unused harmony exports UsageError, formatIssue, exitCodeFor */
 // Error types shared by every layer, and the single mapping from an error to a process exit code.
 // Front ends (cli/, action/) call `exitCodeFor` and `oneLineReason`; nothing else decides exit codes.
-/** A failure the user can act on; its message is the one-line reason printed on exit. */
+/**
+ * A failure the user can act on; its message is the one-line reason printed on exit. `location` points at
+ * the line it is about (a Dockerfile step, a smoke-test check), for annotations.
+ */
 class MlImageError extends Error {
     exitCode;
-    constructor(message, exitCode = 1) {
+    location;
+    constructor(message, exitCode = 1, location) {
         super(message);
         this.exitCode = exitCode;
+        this.location = location;
         this.name = 'MlImageError';
     }
 }
@@ -50689,21 +51218,18 @@ exports.visitAsync = visitAsync;
 __nccwpck_require__.d(__webpack_exports__, {
   Yz: () => (/* binding */ core_debug),
   z3: () => (/* binding */ error),
-  Vt: () => (/* binding */ getBooleanInput),
   V4: () => (/* binding */ getInput),
-  q3: () => (/* binding */ getMultilineInput),
   Gu: () => (/* binding */ getState),
   Os: () => (/* binding */ group),
   pq: () => (/* binding */ info),
   LZ: () => (/* binding */ saveState),
-  C1: () => (/* binding */ setFailed),
   uH: () => (/* binding */ setOutput),
   Pq: () => (/* binding */ core_setSecret),
   z: () => (/* reexport */ summary),
   $e: () => (/* binding */ warning)
 });
 
-// UNUSED EXPORTS: ExitCode, addPath, endGroup, exportVariable, getIDToken, isDebug, markdownSummary, notice, platform, setCommandEcho, startGroup, toPlatformPath, toPosixPath, toWin32Path
+// UNUSED EXPORTS: ExitCode, addPath, endGroup, exportVariable, getBooleanInput, getIDToken, getMultilineInput, isDebug, markdownSummary, notice, platform, setCommandEcho, setFailed, startGroup, toPlatformPath, toPosixPath, toWin32Path
 
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");

@@ -7,6 +7,8 @@
 #   - a plain registry on 127.0.0.1:5000 and a TLS + basic-auth registry on 127.0.0.1:5443
 #   - a CA, server cert, password and htpasswd under $STATE; the CA in /etc/docker/certs.d
 #   - the local base image ml-image-test/debian:bookworm (rootfs tarball cached in $CACHE)
+#   - a Node 24 binary (npm's node@24 package, in $CACHE/node24): the runtime action.yml names (node24),
+#     which the Action's tests run the bundle under besides this machine's Node 20
 #
 # Usage: scripts/test-env.sh up|down|env|status
 #   up      start whatever is missing (fast no-op when all is running), then print `env`
@@ -29,6 +31,8 @@ CERT_DIR=/etc/docker/certs.d/$AUTH_ADDR
 BASE_IMAGE=ml-image-test/debian:bookworm
 MIRROR=http://deb.debian.org/debian
 ROOTFS_TAR=$CACHE/debian-bookworm-minbase.tar.gz
+NODE24_DIR=$CACHE/node24
+NODE24=$NODE24_DIR/node_modules/node/bin/node
 PACKAGES=(docker.io docker-registry skopeo debootstrap apache2-utils openssl curl ca-certificates)
 export DOCKER_BUILDKIT=1
 
@@ -230,6 +234,18 @@ ensure_base_image() {
     "$ROOTFS_TAR" "$BASE_IMAGE" >/dev/null
 }
 
+node24_up() { [[ -x $NODE24 ]] && [[ $("$NODE24" --version 2>/dev/null) == v24.* ]]; }
+
+# ensure_node24: npm's node@24 package brings the Node 24 binary from the npm registry, kept in $CACHE.
+ensure_node24() {
+  node24_up && return 0
+  log "installing Node 24 (npm package node@24) into $NODE24_DIR"
+  mkdir -p "$NODE24_DIR"
+  npm install --no-audit --no-fund --no-save --loglevel=error --prefix "$NODE24_DIR" node@24 >&2 \
+    || die "npm install node@24 failed"
+  node24_up || die "node@24 installed no Node 24 binary at $NODE24"
+}
+
 cmd_env() {
   [[ -s $STATE/auth-password ]] || die "no password yet in $STATE; run '$0 up' first"
   local out; out=$(cat <<ENV
@@ -240,6 +256,7 @@ export ML_IMAGE_TEST_AUTH_USER=$AUTH_USER
 export ML_IMAGE_TEST_AUTH_PASSWORD=$(password)
 export ML_IMAGE_TEST_AUTH_CERT_DIR=$CERT_DIR
 export ML_IMAGE_TEST_BASE_IMAGE=$BASE_IMAGE
+export ML_IMAGE_TEST_NODE24=$NODE24
 ENV
 )
   (umask 077; printf '%s\n' "$out" >"$STATE/env")
@@ -265,6 +282,7 @@ cmd_up() {
   local auth_was_up=0; auth_up && auth_was_up=1
   start_registry registry-auth auth_up
   ensure_base_image
+  ensure_node24
   ((auth_was_up)) || verify_auth_registry
   ((ENGINE_STARTED == 0)) || verify_engine
   log "environment is up"
@@ -287,6 +305,7 @@ cmd_status() {
   show "registry http://$PLAIN_ADDR" plain_up
   show "registry https://$AUTH_ADDR (user $AUTH_USER)" auth_up
   show "base image $BASE_IMAGE" image_up
+  show "Node 24 ($NODE24)" node24_up
   return "$bad"
 }
 

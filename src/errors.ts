@@ -15,11 +15,15 @@ export interface ConfigIssue {
   message: string;
 }
 
-/** A failure the user can act on; its message is the one-line reason printed on exit. */
+/**
+ * A failure the user can act on; its message is the one-line reason printed on exit. `location` points at
+ * the line it is about (a Dockerfile step, a smoke-test check), for annotations.
+ */
 export class MlImageError extends Error {
   constructor(
     message: string,
     readonly exitCode = 1,
+    readonly location?: SourceLocation,
   ) {
     super(message);
     this.name = 'MlImageError';

@@ -710,7 +710,7 @@ which.sync = whichSync
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(989);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5175);
 // Entry point of the `ml-image` command (bundled to dist/cli/index.js).
 
 const controller = new AbortController();
@@ -738,7 +738,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 989:
+/***/ 5175:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -1007,12 +1007,17 @@ var dist = __nccwpck_require__(8815);
 ;// CONCATENATED MODULE: ./src/errors.ts
 // Error types shared by every layer, and the single mapping from an error to a process exit code.
 // Front ends (cli/, action/) call `exitCodeFor` and `oneLineReason`; nothing else decides exit codes.
-/** A failure the user can act on; its message is the one-line reason printed on exit. */
+/**
+ * A failure the user can act on; its message is the one-line reason printed on exit. `location` points at
+ * the line it is about (a Dockerfile step, a smoke-test check), for annotations.
+ */
 class MlImageError extends Error {
     exitCode;
-    constructor(message, exitCode = 1) {
+    location;
+    constructor(message, exitCode = 1, location) {
         super(message);
         this.exitCode = exitCode;
+        this.location = location;
         this.name = 'MlImageError';
     }
 }
@@ -2326,7 +2331,7 @@ function resolveImage(raw, index, dir, map) {
     };
 }
 function resolveSmoke(raw, at, map) {
-    const commands = (raw.commands ?? []).map((c) => {
+    const commands = (raw.commands ?? []).map((c, i) => {
         const run = c.run;
         return {
             name: c.name ?? run.join(' '),
@@ -2334,6 +2339,7 @@ function resolveSmoke(raw, at, map) {
             expectOutput: c['expect-output'] ?? [],
             expectExitCode: c['expect-exit-code'] ?? 0,
             timeoutMs: durationMs(c.timeout, 60_000),
+            location: map.locate([...at, 'commands', i]),
         };
     });
     const http = raw.http;
@@ -2349,6 +2355,7 @@ function resolveSmoke(raw, at, map) {
                 path: ready.path ?? '/',
                 status: ready.status ?? 200,
                 timeoutMs: durationMs(ready.timeout, 60_000),
+                location: map.locate([...at, 'http', http.ready ? 'ready' : 'port']),
             },
             checks: (http.checks ?? []).map((c, i) => {
                 const method = c.method ?? 'GET';
@@ -2361,6 +2368,7 @@ function resolveSmoke(raw, at, map) {
                     body: c.body,
                     expectStatus: c['expect-status'] ?? 200,
                     expectBody: c['expect-body'],
+                    location: map.locate([...at, 'http', 'checks', i]),
                 };
             }),
         },
@@ -2734,6 +2742,265 @@ const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.ur
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_namespaceObject);
+;// CONCATENATED MODULE: ./src/cache/cache.ts
+function effectiveBackend(backend, push) {
+    return backend === 'auto' ? (push ? 'inline' : 'none') : backend;
+}
+function cacheArgs(input) {
+    const backend = effectiveBackend(input.backend, input.push);
+    if (backend === 'none')
+        return { args: [], buildArgs: {} };
+    const from = input.pushRefs[0];
+    if (input.builder === 'buildx') {
+        return { args: [...(from ? ['--cache-from', `type=registry,ref=${from}`] : []), '--cache-to', 'type=inline'], buildArgs: {} };
+    }
+    // The engine's BuildKit writes inline cache when asked by this build argument.
+    return { args: from ? ['--cache-from', from] : [], buildArgs: { BUILDKIT_INLINE_CACHE: '1' } };
+}
+
+;// CONCATENATED MODULE: ./src/build/argv.ts
+// Pure construction of the build command for each builder. Table-driven tests pin these argv arrays;
+// nothing here touches the engine.
+
+const sortedPairs = (flag, map) => Object.keys(map)
+    .sort()
+    .flatMap((k) => [flag, `${k}=${map[k]}`]);
+function buildCommand(job, builder, options) {
+    const { build } = job;
+    const cache = cacheArgs({ backend: build.cache, builder, push: options.push, pushRefs: job.pushRefs });
+    const common = [
+        '--progress=plain',
+        '--file',
+        build.dockerfile,
+        ...(build.target ? ['--target', build.target] : []),
+        ...(job.platform ? ['--platform', job.platform] : []),
+        ...sortedPairs('--build-arg', { ...build.buildArgs, ...cache.buildArgs }),
+        // Secrets are named, never valued: BuildKit reads each from the environment of the build command.
+        ...build.secrets.flatMap((name) => ['--secret', `id=${name},env=${name}`]),
+        ...sortedPairs('--label', job.labels),
+        ...cache.args,
+        '--iidfile',
+        options.iidFile,
+        ...job.localRefs.flatMap((r) => ['--tag', r]),
+    ];
+    if (builder === 'buildx') {
+        // --load: the smoke test runs the image from the local engine before anything is pushed.
+        return { args: ['buildx', 'build', ...common, '--load', build.context], env: {} };
+    }
+    return { args: ['build', ...common, build.context], env: { DOCKER_BUILDKIT: '1' } };
+}
+
+;// CONCATENATED MODULE: ./src/build/progress.ts
+// Reads BuildKit's plain progress output (`--progress=plain`, the same for buildx and the engine's built-in
+// BuildKit) for what the report shows: how many build steps ran and how many came from the cache, and which
+// Dockerfile line a failed step is. Pure; the image id and digests never come from here (see build.ts).
+// "#5 [2/3] RUN …" or "#6 [base 1/2] FROM …": a numbered Dockerfile step. BuildKit pads the step number to
+// the width of the total: "[ 2/12]", "[base  2/12]".
+const STEP_HEADER = /^#(\d+) \[(?:\S+ +)?\s*\d+\/\d+\] /;
+const STEP_NAME = /^\[(?:(\S+) +)?\s*\d+\/\d+\] (.*)$/;
+const CACHED = /^#(\d+) CACHED\s*$/;
+function countSteps(output) {
+    const steps = new Set();
+    const cached = new Set();
+    for (const line of output.split('\n')) {
+        const header = STEP_HEADER.exec(line);
+        if (header)
+            steps.add(header[1]);
+        const hit = CACHED.exec(line);
+        if (hit)
+            cached.add(hit[1]);
+    }
+    return { total: steps.size, cached: [...cached].filter((id) => steps.has(id)).length };
+}
+/**
+ * The step a failed build stopped at, and its Dockerfile line: newer BuildKit prints "Dockerfile:12" itself;
+ * older ones (the engine's built-in BuildKit of Docker 20.10) only name the instruction, which is then found
+ * in the Dockerfile text (continuation lines joined, whitespace collapsed; within the named stage).
+ */
+function failedStep(output, dockerfileText) {
+    const lines = output.split('\n');
+    const marker = lines.findLastIndex((l) => /^ > \[.*\] .*:$/.test(l));
+    const printed = lines.map((l) => /^(?:\S*\/)?Dockerfile[^:\s]*:(\d+)$/.exec(l.trim())).findLast((m) => m !== null);
+    if (marker < 0 && !printed)
+        return undefined;
+    const step = marker >= 0 ? lines[marker].trim().replace(/^> /, '').replace(/:$/, '') : '';
+    if (printed)
+        return { step, line: Number(printed[1]) };
+    return { step, line: dockerfileText === undefined ? undefined : lineOfStep(step, dockerfileText) };
+}
+/**
+ * "[stage n/m] INSTRUCTION args" → its line in the Dockerfile, or undefined when not found exactly once.
+ * BuildKit names a stage by its lowercased AS name, or "stage-N" (N counted from 0) when it has none, and
+ * prints the instruction's keyword in capitals.
+ */
+function lineOfStep(step, dockerfileText) {
+    const m = STEP_NAME.exec(step);
+    if (!m)
+        return undefined;
+    const [, stage, instruction] = m;
+    const wanted = collapse(instruction);
+    const found = [];
+    let names = [];
+    let index = -1;
+    for (const { line, text } of logicalLines(dockerfileText)) {
+        const from = /^FROM\s+(?:--\S+\s+)*\S+(?:\s+AS\s+(\S+))?\s*$/i.exec(text);
+        if (from) {
+            index++;
+            names = [`stage-${index}`, ...(from[1] ? [from[1].toLowerCase()] : [])];
+        }
+        const inStage = stage === undefined || names.includes(stage.toLowerCase());
+        if (inStage && normalized(text) === wanted)
+            found.push(line);
+    }
+    return found.length === 1 ? found[0] : undefined;
+}
+/**
+ * Dockerfile instructions with their first line, continuation lines joined as BuildKit joins them (comment
+ * and blank lines inside a continuation are dropped, as its parser drops them).
+ */
+function logicalLines(text) {
+    const out = [];
+    let pending;
+    for (const [i, raw] of text.split(/\r?\n/).entries()) {
+        if (raw.trim() === '' || raw.trimStart().startsWith('#'))
+            continue;
+        const continued = raw.endsWith('\\');
+        const part = continued ? raw.slice(0, -1) : raw;
+        pending = pending ? { line: pending.line, text: pending.text + part } : { line: i + 1, text: part };
+        if (!continued) {
+            out.push(pending);
+            pending = undefined;
+        }
+    }
+    if (pending)
+        out.push(pending);
+    return out;
+}
+const collapse = (s) => s.trim().replace(/\s+/g, ' ');
+/** An instruction as BuildKit prints it: keyword in capitals, whitespace collapsed. */
+const normalized = (s) => collapse(s).replace(/^\S+/, (k) => k.toUpperCase());
+
+;// CONCATENATED MODULE: ./src/build/build.ts
+// Builds one job's image with BuildKit and loads it into the local engine. The image id comes from the
+// --iidfile BuildKit writes, its size from the engine; the progress output only gives the report its step
+// counts and, on failure, the Dockerfile line to point at.
+
+
+
+
+
+
+
+async function buildImage(docker, job, options) {
+    const dir = await (0,promises_namespaceObject.mkdtemp)(external_node_path_default().join(external_node_os_default().tmpdir(), 'ml-image-build-'));
+    try {
+        const iidFile = external_node_path_default().join(dir, 'iid');
+        const cmd = buildCommand(job, docker.builder, { iidFile, push: options.push });
+        const started = Date.now();
+        const result = await docker.call(cmd.args, {
+            env: { ...cmd.env, ...options.secretEnv },
+            stream: true,
+            signal: options.signal,
+            configDir: options.configDir,
+        });
+        const output = `${result.stdout}\n${result.stderr}`;
+        if (result.exitCode !== 0)
+            throw await buildFailure(job, output, result.exitCode);
+        const imageId = (await (0,promises_namespaceObject.readFile)(iidFile, 'utf8')).trim();
+        if (!/^sha256:[a-f0-9]{64}$/.test(imageId))
+            throw new MlImageError(`build of ${job.image} wrote no image id`);
+        const durationMs = Date.now() - started;
+        const size = await docker.call(['image', 'inspect', '--format', '{{.Size}}', imageId], { timeoutMs: 30_000 });
+        const sizeBytes = size.exitCode === 0 && /^\d+$/.test(size.stdout.trim()) ? Number(size.stdout.trim()) : undefined;
+        return { imageId, durationMs, steps: countSteps(output), sizeBytes };
+    }
+    finally {
+        await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
+    }
+}
+/** The error of a failed build: BuildKit's own last error line, located on the Dockerfile step when it can be. */
+async function buildFailure(job, output, exitCode) {
+    const last = output
+        .trim()
+        .split('\n')
+        .slice(-40)
+        .filter((l) => /error|failed/i.test(l))
+        .pop();
+    const dockerfile = await (0,promises_namespaceObject.readFile)(job.build.dockerfile, 'utf8').catch(() => undefined);
+    const step = failedStep(output, dockerfile);
+    const where = step?.line ? { file: displayPath(job.build.dockerfile), line: step.line, column: 1 } : undefined;
+    const what = step?.step ? ` at ${step.step}` : '';
+    return new MlImageError(`build of ${job.image} failed${what}${last ? `: ${last.replace(/^#\d+ /, '').trim()}` : ` (exit ${exitCode})`}`, 1, where);
+}
+
+;// CONCATENATED MODULE: ./src/docker/detect.ts
+// Chooses the docker client and the builder. GitHub's runners have buildx; a plain engine (like Debian's
+// docker.io) has only the built-in BuildKit, which a docker client ≥ 23 without buildx refuses. So every
+// `docker` on PATH is probed and the best one wins: buildx first, then a client that still drives the
+// built-in BuildKit. The choice itself is a pure function, tested without probing.
+
+
+
+/** Clients from 18.09 (BuildKit's arrival) to before 23.0 build with the engine's BuildKit, without buildx. */
+function drivesBuiltinBuildkit(version) {
+    const m = /^(\d+)\.(\d+)/.exec(version ?? '');
+    if (!m)
+        return false;
+    const [major, minor] = [Number(m[1]), Number(m[2])];
+    return (major > 18 || (major === 18 && minor >= 9)) && major < 23;
+}
+function chooseDocker(probes, prefer) {
+    const usable = probes.filter((p) => p.version !== undefined);
+    const buildx = usable.find((p) => p.buildx);
+    const builtin = usable.find((p) => drivesBuiltinBuildkit(p.version));
+    for (const kind of prefer ? [prefer] : ['buildx', 'buildkit']) {
+        const p = kind === 'buildx' ? buildx : builtin;
+        if (p)
+            return { docker: p.path, builder: kind, version: p.version };
+    }
+    const seen = probes.map((p) => `${p.path} (${p.version ?? 'not runnable'}${p.buildx ? ', buildx' : ''})`).join('; ');
+    throw new MlImageError(probes.length === 0
+        ? 'no docker client found on PATH'
+        : `no docker client here can build with BuildKit${prefer ? ` using ${prefer}` : ''}: need buildx, or a client older than 23.0 for the engine's built-in BuildKit. Found: ${seen}`);
+}
+/** Every distinct `docker` executable on PATH, in PATH order. */
+function dockerCandidates(pathVar) {
+    const found = [];
+    const seen = new Set();
+    for (const dir of (pathVar ?? '').split((external_node_path_default()).delimiter).filter(Boolean)) {
+        const file = external_node_path_default().join(dir, 'docker');
+        try {
+            (0,external_node_fs_namespaceObject.accessSync)(file, external_node_fs_namespaceObject.constants.X_OK);
+            if (!(0,external_node_fs_namespaceObject.statSync)(file).isFile())
+                continue;
+            const real = (0,external_node_fs_namespaceObject.realpathSync)(file);
+            if (!seen.has(real)) {
+                seen.add(real);
+                found.push(file);
+            }
+        }
+        catch {
+            // not here
+        }
+    }
+    return found;
+}
+async function probeDocker(run, file) {
+    const version = await run(file, ['--version'], { timeoutMs: 15_000 });
+    const buildx = await run(file, ['buildx', 'version'], { timeoutMs: 15_000 });
+    return {
+        path: file,
+        // Only Docker's own client counts: podman's docker shim also says "version 4.x", but drives no BuildKit.
+        version: version.exitCode === 0 ? /^Docker version ([0-9][^\s,]*)/.exec(version.stdout.trim())?.[1] : undefined,
+        buildx: buildx.exitCode === 0,
+    };
+}
+async function detectDocker(run, options) {
+    const files = options.docker ? [options.docker] : dockerCandidates(options.pathVar);
+    const probes = await Promise.all(files.map((f) => probeDocker(run, f)));
+    return chooseDocker(probes, options.builder);
+}
+
 ;// CONCATENATED MODULE: ./node_modules/is-plain-obj/index.js
 function isPlainObject(value) {
 	if (typeof value !== 'object' || value === null) {
@@ -11929,159 +12196,6 @@ function tailOf(result, lines = 15) {
     return text.slice(-lines).join('\n');
 }
 
-;// CONCATENATED MODULE: ./src/cache/cache.ts
-function effectiveBackend(backend, push) {
-    return backend === 'auto' ? (push ? 'inline' : 'none') : backend;
-}
-function cacheArgs(input) {
-    const backend = effectiveBackend(input.backend, input.push);
-    if (backend === 'none')
-        return { args: [], buildArgs: {} };
-    const from = input.pushRefs[0];
-    if (input.builder === 'buildx') {
-        return { args: [...(from ? ['--cache-from', `type=registry,ref=${from}`] : []), '--cache-to', 'type=inline'], buildArgs: {} };
-    }
-    // The engine's BuildKit writes inline cache when asked by this build argument.
-    return { args: from ? ['--cache-from', from] : [], buildArgs: { BUILDKIT_INLINE_CACHE: '1' } };
-}
-
-;// CONCATENATED MODULE: ./src/build/argv.ts
-// Pure construction of the build command for each builder. Table-driven tests pin these argv arrays;
-// nothing here touches the engine.
-
-const sortedPairs = (flag, map) => Object.keys(map)
-    .sort()
-    .flatMap((k) => [flag, `${k}=${map[k]}`]);
-function buildCommand(job, builder, options) {
-    const { build } = job;
-    const cache = cacheArgs({ backend: build.cache, builder, push: options.push, pushRefs: job.pushRefs });
-    const common = [
-        '--progress=plain',
-        '--file',
-        build.dockerfile,
-        ...(build.target ? ['--target', build.target] : []),
-        ...(job.platform ? ['--platform', job.platform] : []),
-        ...sortedPairs('--build-arg', { ...build.buildArgs, ...cache.buildArgs }),
-        // Secrets are named, never valued: BuildKit reads each from the environment of the build command.
-        ...build.secrets.flatMap((name) => ['--secret', `id=${name},env=${name}`]),
-        ...sortedPairs('--label', job.labels),
-        ...cache.args,
-        '--iidfile',
-        options.iidFile,
-        ...job.localRefs.flatMap((r) => ['--tag', r]),
-    ];
-    if (builder === 'buildx') {
-        // --load: the smoke test runs the image from the local engine before anything is pushed.
-        return { args: ['buildx', 'build', ...common, '--load', build.context], env: {} };
-    }
-    return { args: ['build', ...common, build.context], env: { DOCKER_BUILDKIT: '1' } };
-}
-
-;// CONCATENATED MODULE: ./src/build/build.ts
-// Builds one job's image with BuildKit and loads it into the local engine, returning its image id.
-
-
-
-
-
-
-async function buildImage(docker, job, options) {
-    const dir = await (0,promises_namespaceObject.mkdtemp)(external_node_path_default().join(external_node_os_default().tmpdir(), 'ml-image-build-'));
-    try {
-        const iidFile = external_node_path_default().join(dir, 'iid');
-        const cmd = buildCommand(job, docker.builder, { iidFile, push: options.push });
-        const started = Date.now();
-        const result = await docker.call(cmd.args, {
-            env: { ...cmd.env, ...options.secretEnv },
-            stream: true,
-            signal: options.signal,
-            configDir: options.configDir,
-        });
-        if (result.exitCode !== 0) {
-            const last = tailOf(result, 40)
-                .split('\n')
-                .filter((l) => /error|failed/i.test(l))
-                .pop();
-            throw new MlImageError(`build of ${job.image} failed${last ? `: ${last.trim()}` : ` (exit ${result.exitCode})`}`);
-        }
-        const imageId = (await (0,promises_namespaceObject.readFile)(iidFile, 'utf8')).trim();
-        if (!/^sha256:[a-f0-9]{64}$/.test(imageId))
-            throw new MlImageError(`build of ${job.image} wrote no image id`);
-        return { imageId, durationMs: Date.now() - started };
-    }
-    finally {
-        await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
-    }
-}
-
-;// CONCATENATED MODULE: ./src/docker/detect.ts
-// Chooses the docker client and the builder. GitHub's runners have buildx; a plain engine (like Debian's
-// docker.io) has only the built-in BuildKit, which a docker client ≥ 23 without buildx refuses. So every
-// `docker` on PATH is probed and the best one wins: buildx first, then a client that still drives the
-// built-in BuildKit. The choice itself is a pure function, tested without probing.
-
-
-
-/** Clients from 18.09 (BuildKit's arrival) to before 23.0 build with the engine's BuildKit, without buildx. */
-function drivesBuiltinBuildkit(version) {
-    const m = /^(\d+)\.(\d+)/.exec(version ?? '');
-    if (!m)
-        return false;
-    const [major, minor] = [Number(m[1]), Number(m[2])];
-    return (major > 18 || (major === 18 && minor >= 9)) && major < 23;
-}
-function chooseDocker(probes, prefer) {
-    const usable = probes.filter((p) => p.version !== undefined);
-    const buildx = usable.find((p) => p.buildx);
-    const builtin = usable.find((p) => drivesBuiltinBuildkit(p.version));
-    for (const kind of prefer ? [prefer] : ['buildx', 'buildkit']) {
-        const p = kind === 'buildx' ? buildx : builtin;
-        if (p)
-            return { docker: p.path, builder: kind, version: p.version };
-    }
-    const seen = probes.map((p) => `${p.path} (${p.version ?? 'not runnable'}${p.buildx ? ', buildx' : ''})`).join('; ');
-    throw new MlImageError(probes.length === 0
-        ? 'no docker client found on PATH'
-        : `no docker client here can build with BuildKit${prefer ? ` using ${prefer}` : ''}: need buildx, or a client older than 23.0 for the engine's built-in BuildKit. Found: ${seen}`);
-}
-/** Every distinct `docker` executable on PATH, in PATH order. */
-function dockerCandidates(pathVar) {
-    const found = [];
-    const seen = new Set();
-    for (const dir of (pathVar ?? '').split((external_node_path_default()).delimiter).filter(Boolean)) {
-        const file = external_node_path_default().join(dir, 'docker');
-        try {
-            (0,external_node_fs_namespaceObject.accessSync)(file, external_node_fs_namespaceObject.constants.X_OK);
-            if (!(0,external_node_fs_namespaceObject.statSync)(file).isFile())
-                continue;
-            const real = (0,external_node_fs_namespaceObject.realpathSync)(file);
-            if (!seen.has(real)) {
-                seen.add(real);
-                found.push(file);
-            }
-        }
-        catch {
-            // not here
-        }
-    }
-    return found;
-}
-async function probeDocker(run, file) {
-    const version = await run(file, ['--version'], { timeoutMs: 15_000 });
-    const buildx = await run(file, ['buildx', 'version'], { timeoutMs: 15_000 });
-    return {
-        path: file,
-        // Only Docker's own client counts: podman's docker shim also says "version 4.x", but drives no BuildKit.
-        version: version.exitCode === 0 ? /^Docker version ([0-9][^\s,]*)/.exec(version.stdout.trim())?.[1] : undefined,
-        buildx: buildx.exitCode === 0,
-    };
-}
-async function detectDocker(run, options) {
-    const files = options.docker ? [options.docker] : dockerCandidates(options.pathVar);
-    const probes = await Promise.all(files.map((f) => probeDocker(run, f)));
-    return chooseDocker(probes, options.builder);
-}
-
 ;// CONCATENATED MODULE: ./src/docker/docker.ts
 // The one place that runs the docker CLI. It knows which client binary to use, which builder it drives,
 // and how to stream a command's output to the log; callers pass argument arrays built by pure functions.
@@ -12111,7 +12225,7 @@ class Docker {
                 if (!line.trim())
                     return;
                 if (stream)
-                    this.log.info(line);
+                    this.log.output(line);
                 else
                     this.log.debug(line);
             },
@@ -12140,74 +12254,27 @@ class Docker {
         await this.call(['rm', '--force', '--volumes', ...ids], { timeoutMs: 60_000 });
     }
     async containersWithLabel(label) {
-        const r = await this.call(['ps', '--all', '--quiet', '--filter', `label=${label}`], { timeoutMs: 30_000 });
-        return r.exitCode === 0 ? r.stdout.split('\n').filter(Boolean) : [];
+        return this.listIds(['ps', '--all', '--quiet'], label);
     }
-}
-
-;// CONCATENATED MODULE: ./src/plan/format.ts
-// The Plan as text: a table for people, JSON for tools and diffs, and a GitHub Actions strategy.matrix
-// for fanning builds out across runners. Output depends only on the plan: paths are shown relative to
-// the repository root and keys are ordered, so the same inputs give byte-identical output anywhere.
-
-const sorted = (map) => Object.fromEntries(Object.keys(map).sort().map((k) => [k, map[k]]));
-function planToJson(plan) {
-    const rel = (p) => external_node_path_default().relative(plan.root, p).split((external_node_path_default()).sep).join('/') || '.';
-    const data = {
-        config: rel(plan.configFile),
-        push: plan.push,
-        registries: plan.registries,
-        jobs: plan.jobs.map((j) => ({
-            id: j.id,
-            image: j.image,
-            variant: j.variant,
-            platform: j.platform ?? null,
-            gpu: j.gpu,
-            'runs-on': j.runsOn,
-            tags: j.tags,
-            refs: plan.push ? j.pushRefs : j.localRefs,
-            build: {
-                context: rel(j.build.context),
-                dockerfile: rel(j.build.dockerfile),
-                target: j.build.target ?? null,
-                'build-args': sorted(j.build.buildArgs),
-                secrets: j.build.secrets,
-                cache: j.build.cache,
-            },
-            labels: sorted(j.labels),
-            'smoke-test': j.smokeTest ?? null,
-        })),
-    };
-    return JSON.stringify(data, null, 2) + '\n';
-}
-/** `strategy: { matrix: ${{ fromJSON(outputs.matrix) }} }`: one entry per job, GPU jobs on their runners. */
-function planToMatrix(plan) {
-    return {
-        include: plan.jobs.map((j) => ({
-            id: j.id,
-            image: j.image,
-            variant: j.variant,
-            platform: j.platform ?? '',
-            gpu: j.gpu,
-            'runs-on': j.runsOn.length === 1 ? j.runsOn[0] : j.runsOn,
-        })),
-    };
-}
-function planToTable(plan) {
-    const rows = [['IMAGE', 'VARIANT', 'PLATFORM', 'GPU', 'RUNS-ON', 'TAGS']].concat(plan.jobs.map((j) => [j.image, j.variant || '-', j.platform ?? '-', j.gpu ? 'yes' : 'no', j.runsOn.join(','), j.tags.join(' ') || '(none)']));
-    const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-    const lines = rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]))).join('  '));
-    const push = plan.push ? `push to ${plan.registries.join(', ') || '(no registry)'}` : 'no push';
-    return `${lines.join('\n')}\n\n${plan.jobs.length} job${plan.jobs.length === 1 ? '' : 's'}; ${push}\n`;
-}
-function formatPlan(plan, format) {
-    switch (format) {
-        case 'json':
-            return planToJson(plan);
-        case 'matrix':
-            return JSON.stringify(planToMatrix(plan)) + '\n';
-        case 'table':
-            return planToTable(plan);
+    /**
+     * Removes every container, then network, then volume labelled with this run id (containers first: they
+     * hold the others). Returns how many of each were found; cleanup must never fail, so errors only warn.
+     */
+    async sweepRun(runId) {
+        const label = `${RUN_LABEL}=${runId}`;
+        const containers = await this.listIds(['ps', '--all', '--quiet'], label);
+        await this.removeContainers(containers);
+        const networks = await this.listIds(['network', 'ls', '--quiet'], label);
+        if (networks.length > 0)
+            await this.call(['network', 'rm', ...networks], { timeoutMs: 60_000 });
+        const volumes = await this.listIds(['volume', 'ls', '--quiet'], label);
+        if (volumes.length > 0)
+            await this.call(['volume', 'rm', '--force', ...volumes], { timeoutMs: 60_000 });
+        return { containers: containers.length, networks: networks.length, volumes: volumes.length };
+    }
+    async listIds(args, label) {
+        const r = await this.call([...args, '--filter', `label=${label}`], { timeoutMs: 30_000 });
+        return r.exitCode === 0 ? r.stdout.split('\n').filter(Boolean) : [];
     }
 }
 
@@ -12219,7 +12286,7 @@ function formatPlan(plan, format) {
 function baseImageOf(dockerfile, buildArgs, target) {
     const globals = {};
     const stages = [];
-    for (const line of logicalLines(dockerfile)) {
+    for (const line of base_image_logicalLines(dockerfile)) {
         const [instruction = '', ...rest] = line.trim().split(/\s+/);
         const word = instruction.toUpperCase();
         if (word === 'ARG' && stages.length === 0) {
@@ -12253,7 +12320,7 @@ function cudaVersionOf(image) {
     const nvidia = /(?:^|\/)nvidia\/cuda:(\d+\.\d+(?:\.\d+)?)/.exec(image);
     return nvidia?.[1] ?? /[:-]cuda[-_]?(\d+\.\d+(?:\.\d+)?)/i.exec(image)?.[1];
 }
-function logicalLines(text) {
+function base_image_logicalLines(text) {
     const out = [];
     let current = '';
     for (const raw of text.split(/\r?\n/)) {
@@ -12499,9 +12566,15 @@ function registryHost(registry) {
     const host = registry.replace(/^[a-z]+:\/\//i, '').split('/')[0].toLowerCase();
     return DOCKER_HUB_ALIASES.has(host) ? 'docker.io' : host;
 }
+/** docker/login-action keys ml-image cannot honour; refused by name rather than ignored. */
+const UNSUPPORTED_AUTH_KEYS = {
+    ecr: 'log in to ECR with aws-actions/amazon-ecr-login before this step (its login is used for registries without credentials here)',
+    scope: 'scoped buildx credentials are not supported; give the registry a username and password',
+};
 /**
- * Parses a registry-auth list: YAML `- registry: ghcr.io\n  username: u\n  password: p`. Errors say which
- * item is wrong and never echo a value, since the text holds passwords.
+ * Parses a registry-auth list in docker/login-action's shape: YAML `- registry: ghcr.io\n  username: u\n
+ * password: p`, registry omitted meaning Docker Hub. Errors say which item is wrong and never echo a value,
+ * since the text holds passwords.
  */
 function parseRegistryAuth(text, source) {
     if (!text.trim())
@@ -12519,20 +12592,22 @@ function parseRegistryAuth(text, source) {
         if (!isObject(item))
             throw new MlImageError(`${source}[${i}]: expected a mapping with registry, username, password`);
         for (const key of Object.keys(item).filter((k) => !AUTH_KEYS.includes(k))) {
+            if (UNSUPPORTED_AUTH_KEYS[key])
+                throw new MlImageError(`${source}[${i}]: "${key}" (docker/login-action) is not supported: ${UNSUPPORTED_AUTH_KEYS[key]}`);
             // Echo a key only when it is a near-miss of a real one: a token pasted without "password:" becomes a key.
             const hint = suggest(key, AUTH_KEYS);
             throw new MlImageError(`${source}[${i}]: ${hint ? `unknown key "${key}"${hint}` : 'unexpected key (only registry, username and password are allowed)'}`);
         }
-        const field = (key) => {
-            const v = item[key];
-            if (v === undefined || v === null)
-                throw new MlImageError(`${source}[${i}]: missing "${key}"`);
+        // An empty or missing username or password is not an error yet: in a pull request from a fork the
+        // secrets are empty, and a run that does not push needs no credentials (checkUsable says so when it does).
+        const field = (key, fallback = '') => {
+            const v = item[key] ?? fallback;
             // YAML would read 0123 as 123: a credential that is not a string is refused, not altered.
             if (typeof v !== 'string')
                 throw new MlImageError(`${source}[${i}]: "${key}" must be a string (quote it)`);
             return v;
         };
-        return { registry: field('registry'), username: field('username'), password: field('password') };
+        return { registry: field('registry') || 'docker.io', username: field('username'), password: field('password') };
     });
 }
 /**
@@ -12548,14 +12623,27 @@ function credentialsFor(registries, list, shared) {
         return shared ? [{ registry: host, ...shared }] : [];
     });
 }
-async function login(docker, creds, log) {
+/**
+ * Before anything is built, when the run pushes: every credential given for a push registry has both a
+ * username and a password. Empty ones are what a pull request from a fork gets (no secrets).
+ */
+function checkUsable(creds) {
+    const bad = creds.filter((c) => !c.username || !c.password);
+    if (bad.length === 0)
+        return;
+    const what = bad.map((c) => `${registryHost(c.registry)} (${!c.username && !c.password ? 'no username or password' : !c.password ? 'no password' : 'no username'})`);
+    throw new MlImageError(`cannot push: incomplete credentials for ${what.join(', ')}; empty secrets are what a pull request from a fork gets. Nothing was built.`);
+}
+async function login(docker, creds, log, options = {}) {
     const hosts = new Set();
     if (creds.length === 0)
         return { hosts, configFor: () => undefined, logout: async () => { } };
     for (const c of creds)
         log.addSecret(c.password);
-    const configDir = await (0,promises_namespaceObject.mkdtemp)(external_node_path_default().join(external_node_os_default().tmpdir(), 'ml-image-auth-'));
+    const configDir = options.keep ? undefined : await (0,promises_namespaceObject.mkdtemp)(external_node_path_default().join(external_node_os_default().tmpdir(), 'ml-image-auth-'));
     const logout = async () => {
+        if (!configDir)
+            return;
         for (const host of hosts)
             await docker.call(['logout', loginHost(host)], { configDir, timeoutMs: 30_000 });
         await (0,promises_namespaceObject.rm)(configDir, { recursive: true, force: true });
@@ -12573,21 +12661,141 @@ async function login(docker, creds, log) {
                 throw new MlImageError(`login to ${host} as ${c.username} failed: ${why || `exit ${r.exitCode}`}`);
             }
             hosts.add(host);
-            log.info(`logged in to ${host} as ${c.username}`);
+            log.info(`logged in to ${host} as ${c.username}${configDir ? '' : " in the job's docker config (logout: false; it stays logged in after this step)"}`);
         }
     }
     catch (err) {
         await logout();
         throw err;
     }
-    return { configDir, hosts, configFor: (registry) => (hosts.has(registryHost(registry)) ? configDir : undefined), logout };
+    return { configDir, hosts, configFor: (registry) => (configDir && hosts.has(registryHost(registry)) ? configDir : undefined), logout };
 }
 /** Docker Hub logins go to the client's default server name. */
 function loginHost(host) {
     return host === 'docker.io' ? 'https://index.docker.io/v1/' : host;
 }
 
+;// CONCATENATED MODULE: ./src/report/log.ts
+// How every layer reports progress. Two implementations: a plain console logger for the CLI and one over
+// @actions/core for the Action (see action/logger.ts). Secret values registered with `addSecret` never reach
+// the output of either: the console logger masks them itself, the Action one asks the runner to.
+//
+// Steps are groups. A step's own lines (each check, each push, "built … in 12.1s") say what happened and how
+// long it took; a command's full output (BuildKit progress, push progress) goes to `output`: folded inside
+// the step's group in the Action, shown in the CLI only with -v — or, when the step fails, its last lines.
+/** Replaces every registered secret in a string; shared by loggers and by error messages. */
+class SecretMasker {
+    secrets = new Set();
+    add(value) {
+        // Very short values would mask unrelated text and reveal nothing worth hiding.
+        if (value.length >= 3)
+            this.secrets.add(value);
+    }
+    mask(text) {
+        let out = text;
+        for (const s of [...this.secrets].sort((a, b) => b.length - a.length))
+            out = out.split(s).join('***');
+        return out;
+    }
+}
+/** How many output lines of a failed step the CLI shows without -v. */
+const FAILURE_TAIL_LINES = 50;
+/**
+ * The CLI's logger. Without -v, a step is the lines it reports itself (one per build, check and push, each
+ * with its time); the commands' full output is kept, and only a failed step's last 50 lines are printed.
+ * With -v, every step has a ▶ header, its output, and its duration.
+ */
+class ConsoleLogger {
+    masker;
+    write;
+    verbose;
+    depth = 0;
+    /** The output lines of the innermost running step, for its failure tail. */
+    tail = [];
+    constructor(options = {}) {
+        this.masker = options.masker ?? new SecretMasker();
+        this.write = options.write ?? ((line) => process.stderr.write(line + '\n'));
+        this.verbose = options.verbose ?? false;
+    }
+    emit(prefix, message) {
+        const indent = '  '.repeat(this.depth);
+        for (const line of this.masker.mask(message).split('\n'))
+            this.write(`${indent}${prefix}${line}`);
+    }
+    info(message) {
+        this.emit('', message);
+    }
+    warn(message, where) {
+        this.emit('warning: ', where?.file ? `${where.file}${where.line ? ':' + where.line : ''}: ${message}` : message);
+    }
+    error(message, where) {
+        this.emit('error: ', where?.file ? `${where.file}${where.line ? ':' + where.line : ''}: ${message}` : message);
+    }
+    debug(message) {
+        if (this.verbose)
+            this.emit('debug: ', message);
+    }
+    output(line) {
+        if (this.verbose) {
+            this.emit('', line);
+            return;
+        }
+        this.tail.push(line);
+        if (this.tail.length > FAILURE_TAIL_LINES)
+            this.tail.shift();
+    }
+    async group(title, body) {
+        if (this.verbose)
+            this.emit('', `▶ ${title}`);
+        const outer = this.tail;
+        this.tail = [];
+        if (this.verbose)
+            this.depth++;
+        const started = Date.now();
+        try {
+            return await body();
+        }
+        catch (err) {
+            if (!this.verbose && this.tail.length > 0) {
+                this.emit('', `✗ ${title} failed after ${seconds(Date.now() - started)}; its last ${this.tail.length} lines of output:`);
+                for (const line of this.tail)
+                    this.emit('  | ', line);
+            }
+            throw err;
+        }
+        finally {
+            this.tail = outer;
+            if (this.verbose) {
+                this.depth--;
+                this.debug(`${title} took ${seconds(Date.now() - started)}`);
+            }
+        }
+    }
+    addSecret(value) {
+        this.masker.add(value);
+    }
+}
+/** Milliseconds as "12.3s", the one way durations are written in logs and reports. */
+function seconds(ms) {
+    // Rounded as the JSON outputs round (half up to 0.1 s), so the summary and the outputs agree.
+    return `${(Math.round(ms / 100) / 10).toFixed(1)}s`;
+}
+/** Bytes as "347 MB" (decimal, as docker prints image sizes). */
+function megabytes(bytes) {
+    return `${(bytes / 1_000_000).toFixed(bytes < 10_000_000 ? 1 : 0)} MB`;
+}
+/** Collects lines in memory; for tests and for capturing a step's log into a report. */
+class MemoryLogger extends ConsoleLogger {
+    lines;
+    constructor(masker) {
+        const lines = [];
+        super({ write: (l) => lines.push(l), verbose: true, masker });
+        this.lines = lines;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/registry/push.ts
+
 
 
 /** `docker push` ends with "<tag>: digest: sha256:… size: N". */
@@ -12603,12 +12811,15 @@ async function pushImage(docker, imageId, refs, auth, log, options = {}) {
     const pushed = [];
     for (const ref of refs) {
         await docker.ok(['tag', imageId, ref], `tag ${ref}`);
-        pushed.push({ ref, digest: await pushOne(docker, ref, auth, log, options) });
+        const one = { ref, digest: await pushOne(docker, ref, auth, log, options) };
+        pushed.push(one);
+        options.onPushed?.(one);
     }
     return pushed;
 }
 async function pushOne(docker, ref, auth, log, options) {
     const attempts = options.attempts ?? 3;
+    const started = Date.now();
     for (let attempt = 1;; attempt++) {
         const r = await docker.call(['push', ref], { configDir: auth.configFor(ref), stream: true, signal: options.signal, timeoutMs: 30 * 60_000 });
         const output = `${r.stdout}\n${r.stderr}`;
@@ -12616,7 +12827,7 @@ async function pushOne(docker, ref, auth, log, options) {
             const digest = parsePushDigest(output);
             if (!digest)
                 throw new MlImageError(`push of ${ref} reported no digest`);
-            log.info(`pushed ${ref}@${digest}`);
+            log.info(`pushed ${ref}@${digest} (${seconds(Date.now() - started)})`);
             return digest;
         }
         if (attempt >= attempts || isPermanentPushError(output) || options.signal?.aborted) {
@@ -12626,6 +12837,180 @@ async function pushOne(docker, ref, auth, log, options) {
         log.warn(`push of ${ref} failed (attempt ${attempt}/${attempts}), retrying in ${wait / 1000}s`);
         await new Promise((res) => setTimeout(res, wait));
     }
+}
+
+;// CONCATENATED MODULE: ./src/plan/format.ts
+// The Plan as text: a table for people, JSON for tools and diffs, and a GitHub Actions strategy.matrix
+// for fanning builds out across runners. Output depends only on the plan: paths are shown relative to
+// the repository root and keys are ordered, so the same inputs give byte-identical output anywhere.
+
+const sorted = (map) => Object.fromEntries(Object.keys(map).sort().map((k) => [k, map[k]]));
+function planToJson(plan) {
+    const rel = (p) => external_node_path_default().relative(plan.root, p).split((external_node_path_default()).sep).join('/') || '.';
+    const data = {
+        config: rel(plan.configFile),
+        push: plan.push,
+        registries: plan.registries,
+        jobs: plan.jobs.map((j) => ({
+            id: j.id,
+            image: j.image,
+            variant: j.variant,
+            platform: j.platform ?? null,
+            gpu: j.gpu,
+            'runs-on': j.runsOn,
+            tags: j.tags,
+            refs: plan.push ? j.pushRefs : j.localRefs,
+            build: {
+                context: rel(j.build.context),
+                dockerfile: rel(j.build.dockerfile),
+                target: j.build.target ?? null,
+                'build-args': sorted(j.build.buildArgs),
+                secrets: j.build.secrets,
+                cache: j.build.cache,
+            },
+            labels: sorted(j.labels),
+            'smoke-test': j.smokeTest ?? null,
+        })),
+    };
+    // Check locations are for annotations; their paths depend on the working directory, so they stay out.
+    return JSON.stringify(data, (key, value) => (key === 'location' ? undefined : value), 2) + '\n';
+}
+/** `strategy: { matrix: ${{ fromJSON(outputs.matrix) }} }`: one entry per job, GPU jobs on their runners. */
+function planToMatrix(plan) {
+    return {
+        include: plan.jobs.map((j) => ({
+            id: j.id,
+            image: j.image,
+            variant: j.variant,
+            platform: j.platform ?? '',
+            gpu: j.gpu,
+            'runs-on': j.runsOn.length === 1 ? j.runsOn[0] : j.runsOn,
+        })),
+    };
+}
+function planToTable(plan) {
+    const rows = [['IMAGE', 'VARIANT', 'PLATFORM', 'GPU', 'RUNS-ON', 'TAGS']].concat(plan.jobs.map((j) => [j.image, j.variant || '-', j.platform ?? '-', j.gpu ? 'yes' : 'no', j.runsOn.join(','), j.tags.join(' ') || '(none)']));
+    const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+    const lines = rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]))).join('  '));
+    const push = plan.push ? `push to ${plan.registries.join(', ') || '(no registry)'}` : 'no push';
+    return `${lines.join('\n')}\n\n${plan.jobs.length} job${plan.jobs.length === 1 ? '' : 's'}; ${push}\n`;
+}
+function formatPlan(plan, format) {
+    switch (format) {
+        case 'json':
+            return planToJson(plan);
+        case 'matrix':
+            return JSON.stringify(planToMatrix(plan)) + '\n';
+        case 'table':
+            return planToTable(plan);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/report/result.ts
+
+/** The result before anything ran: every planned image, nothing built yet. */
+function planResult(plan, run) {
+    return {
+        configFile: plan.configFile,
+        runId: run.runId,
+        builder: run.builder,
+        pushRequested: plan.push,
+        pushSkipped: run.pushSkipped,
+        plan: formatPlan(plan, 'table'),
+        matrix: JSON.stringify(planToMatrix(plan)),
+        version: plan.jobs[0]?.version ?? '',
+        images: plan.jobs.map((job) => ({
+            id: job.id,
+            name: job.image,
+            variant: job.variant,
+            platform: job.platform,
+            tags: job.tags,
+            labels: job.labels,
+            localRefs: job.localRefs,
+            pushRefs: job.pushRefs,
+            pushed: [],
+        })),
+    };
+}
+function smokeVerdict(smoke) {
+    return !smoke ? 'skipped' : smoke.passed ? 'passed' : 'failed';
+}
+/** Every reference of every image: the pushed ones when pushing, else the local ones (metadata-action's tags). */
+function allRefs(result) {
+    return result.images.flatMap((i) => refsOf(i, result));
+}
+/** One image's references: its push references when the run pushes and it has some, else its local ones. */
+function refsOf(image, result) {
+    return result.pushRequested && image.pushRefs.length > 0 ? image.pushRefs : image.localRefs;
+}
+/** The push registry a reference went to: "ghcr.io/acme/iris:1.0" of image "acme/iris" → "ghcr.io". */
+function registryOfRef(ref, image) {
+    const at = ref.lastIndexOf(`/${image}:`);
+    return at >= 0 ? ref.slice(0, at) : ref.slice(0, ref.indexOf('/'));
+}
+/** Why an image was not pushed, in words; undefined when it was. */
+function whyNotPushed(image, result) {
+    if (image.pushed.length > 0 && !image.pushError)
+        return undefined;
+    if (!result.pushRequested)
+        return result.pushSkipped ?? 'push not requested';
+    if (image.pushError)
+        return `push failed: ${image.pushError}`;
+    if (!image.imageId)
+        return 'not built';
+    if (image.smoke && !image.smoke.passed)
+        return 'its smoke test failed';
+    if (result.images.some((i) => i.smoke && !i.smoke.passed))
+        return 'another image failed its smoke test (nothing is pushed unless every one passed)';
+    return 'the run stopped before its push';
+}
+/**
+ * The outputs. Multi-valued ones (tags, images, matrix) cover every image and variant; single-valued ones
+ * (labels, version, imageid, digest) describe the primary image: the first image and variant of the plan.
+ */
+function toOutputs(result) {
+    const primary = result.images[0];
+    const tags = allRefs(result);
+    const labels = primary?.labels ?? {};
+    const images = Object.fromEntries(result.images.map((i) => [i.id, imageJson(i, result)]));
+    return {
+        tags: tags.join('\n'),
+        labels: Object.entries(labels)
+            .map(([k, v]) => `${k}=${v}`)
+            .join('\n'),
+        version: result.version,
+        json: JSON.stringify({ tags, 'tag-names': [...new Set(result.images.flatMap((i) => i.tags))], labels }),
+        imageid: primary?.imageId ?? '',
+        digest: primary?.pushed[0]?.digest ?? '',
+        images: JSON.stringify(images),
+        matrix: result.matrix,
+    };
+}
+function imageJson(i, result) {
+    return {
+        image: i.name,
+        variant: i.variant,
+        platform: i.platform ?? null,
+        imageid: i.imageId ?? null,
+        tags: i.tags,
+        references: refsOf(i, result),
+        digests: Object.fromEntries(i.pushed.map((p) => [registryOfRef(p.ref, i.name), p.digest])),
+        pushed: i.pushed.map((p) => `${p.ref}@${p.digest}`),
+        'not-pushed': whyNotPushed(i, result) ?? null,
+        size: i.build?.sizeBytes ?? null,
+        'build-seconds': i.build ? Math.round(i.build.durationMs / 100) / 10 : null,
+        'build-steps': i.build ? { cached: i.build.steps.cached, total: i.build.steps.total } : null,
+        'smoke-test': {
+            result: smokeVerdict(i.smoke),
+            checks: (i.smoke?.checks ?? []).map((c) => ({
+                kind: c.kind,
+                name: c.name,
+                result: c.passed ? 'passed' : 'failed',
+                seconds: Math.round(c.durationMs / 100) / 10,
+                ...(c.passed ? {} : { message: c.message ?? '', expected: c.expected ?? null, actual: c.actual ?? null }),
+            })),
+        },
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/smoke/gpu.ts
@@ -12746,8 +13131,10 @@ function errorText(err) {
 
 ;// CONCATENATED MODULE: ./src/smoke/verdict.ts
 function commandFailure(check, outcome) {
-    if (outcome.timedOut)
-        return `timed out after ${check.timeoutMs / 1000}s`;
+    const expected = [`exit code ${check.expectExitCode}`, ...check.expectOutput.map((re) => `output matching /${re}/`)].join(', ');
+    if (outcome.timedOut) {
+        return { message: `timed out after ${check.timeoutMs / 1000}s`, expected: `${expected}, within ${check.timeoutMs / 1000}s`, actual: `still running after ${check.timeoutMs / 1000}s` };
+    }
     const reasons = [];
     if (outcome.exitCode !== check.expectExitCode)
         reasons.push(`exit code ${outcome.exitCode} (expected ${check.expectExitCode})`);
@@ -12756,7 +13143,11 @@ function commandFailure(check, outcome) {
         reasons.push(`output did not match ${missing.map((r) => `/${r}/`).join(', ')}`);
     if (reasons.length === 0)
         return undefined;
-    return `${reasons.join('; ')}\n${lastLines(outcome.output, 10)}`;
+    return {
+        message: `${reasons.join('; ')}\n${lastLines(outcome.output, 10)}`,
+        expected,
+        actual: `exit code ${outcome.exitCode}, output (last 10 lines):\n${outcome.output.trimEnd().split('\n').slice(-10).join('\n') || '(empty)'}`,
+    };
 }
 function httpFailure(check, outcome) {
     const reasons = [];
@@ -12767,7 +13158,12 @@ function httpFailure(check, outcome) {
     }
     if (reasons.length === 0)
         return undefined;
-    return `${reasons.join('; ')}; body: ${truncate(outcome.body, 300)}`;
+    const body = truncate(outcome.body, 300);
+    return {
+        message: `${reasons.join('; ')}; body: ${body}`,
+        expected: `${check.method} ${check.path} → status ${check.expectStatus}${check.expectBody !== undefined ? `, body matching /${check.expectBody}/` : ''}`,
+        actual: `status ${outcome.status}, body: ${body}`,
+    };
 }
 function lastLines(text, n) {
     return text.trimEnd().split('\n').slice(-n).map((l) => `    | ${l}`).join('\n');
@@ -12778,6 +13174,7 @@ function truncate(text, max) {
 }
 
 ;// CONCATENATED MODULE: ./src/smoke/run.ts
+
 
 
 
@@ -12802,11 +13199,11 @@ async function run_smokeTest(ctx, job, image) {
     const checks = [];
     const record = (result) => {
         checks.push(result);
-        const secs = (result.durationMs / 1000).toFixed(1);
+        const secs = seconds(result.durationMs);
         if (result.passed)
-            ctx.log.info(`✓ ${result.kind} "${result.name}" (${secs}s)`);
+            ctx.log.info(`✓ ${result.kind} "${result.name}" (${secs})`);
         else
-            ctx.log.error(`✗ ${result.kind} "${result.name}" (${secs}s): ${result.message ?? 'failed'}`);
+            ctx.log.error(`✗ ${result.kind} "${result.name}" (${secs}): ${result.message ?? 'failed'}`);
     };
     for (const check of config.commands) {
         if (ctx.signal?.aborted)
@@ -12816,8 +13213,10 @@ async function run_smokeTest(ctx, job, image) {
         ctx.cleanup.add(`container ${s.name}`, () => ctx.docker.removeContainers([s.name]));
         const r = await ctx.docker.call(commandRunArgs(s, check.run), { timeoutMs: Math.min(check.timeoutMs, remaining()), signal: ctx.signal });
         await ctx.cleanup.release(`container ${s.name}`, ctx.log);
-        const message = r.spawnError ?? commandFailure(check, { exitCode: r.exitCode, output: `${r.stdout}\n${r.stderr}`, timedOut: r.timedOut });
-        record({ name: check.name, kind: 'command', passed: !message, durationMs: Date.now() - started, message });
+        const failure = r.spawnError
+            ? { message: r.spawnError, expected: 'the container starts', actual: r.spawnError }
+            : commandFailure(check, { exitCode: r.exitCode, output: `${r.stdout}\n${r.stderr}`, timedOut: r.timedOut });
+        record({ name: check.name, kind: 'command', passed: !failure, durationMs: Date.now() - started, ...failure, location: check.location });
     }
     if (config.http && !ctx.signal?.aborted)
         await httpChecks(ctx, config, spec(), remaining, record);
@@ -12838,9 +13237,9 @@ async function httpChecks(ctx, config, s, remaining, record) {
                 : exited !== undefined
                     ? `the container exited at start (exit code ${exited})`
                     : `port ${http.port} was not published`;
-            record({ name: 'start service', kind: 'ready', passed: false, durationMs: Date.now() - started, message: why });
-            if (run.exitCode === 0)
-                await printLogs(ctx, s.name);
+            const log = run.exitCode === 0 ? await containerLog(ctx, s.name) : undefined;
+            record({ name: 'start service', kind: 'ready', passed: false, durationMs: Date.now() - started, message: why, expected: `the service starts and publishes port ${http.port}`, actual: why, log, location: http.ready.location });
+            showLog(ctx, log);
             return;
         }
         const base = `http://127.0.0.1:${port}`;
@@ -12850,26 +13249,33 @@ async function httpChecks(ctx, config, s, remaining, record) {
             timeoutMs: Math.min(http.ready.timeoutMs, remaining()),
             stillRunning: () => isRunning(ctx, s.name),
         });
-        record({ name: `${http.ready.path} answers ${http.ready.status}`, kind: 'ready', passed: !notReady, durationMs: Date.now() - started, message: notReady });
+        const readyName = `${http.ready.path} answers ${http.ready.status}`;
         if (notReady) {
-            await printLogs(ctx, s.name);
+            const log = await containerLog(ctx, s.name);
+            const expected = `GET ${http.ready.path} → status ${http.ready.status} within ${http.ready.timeoutMs / 1000}s`;
+            record({ name: readyName, kind: 'ready', passed: false, durationMs: Date.now() - started, message: notReady, expected, actual: notReady, log, location: http.ready.location });
+            showLog(ctx, log);
             return;
         }
-        let failed = false;
+        record({ name: readyName, kind: 'ready', passed: true, durationMs: Date.now() - started });
+        const results = [];
         for (const check of http.checks) {
             started = Date.now();
-            let message;
+            let failure;
             try {
-                message = httpFailure(check, await httpRequest(base, check, Math.min(30_000, remaining())));
+                failure = httpFailure(check, await httpRequest(base, check, Math.min(30_000, remaining())));
             }
             catch (err) {
-                message = `request failed: ${errorText(err)}`;
+                const why = `request failed: ${errorText(err)}`;
+                failure = { message: why, expected: `${check.method} ${check.path} → status ${check.expectStatus}`, actual: why };
             }
-            failed ||= message !== undefined;
-            record({ name: check.name, kind: 'http', passed: !message, durationMs: Date.now() - started, message });
+            results.push({ name: check.name, kind: 'http', passed: !failure, durationMs: Date.now() - started, ...failure, location: check.location });
         }
-        if (failed)
-            await printLogs(ctx, s.name);
+        // The log is read once, after the checks, and kept with each failed one.
+        const log = results.some((r) => !r.passed) ? await containerLog(ctx, s.name) : undefined;
+        for (const r of results)
+            record(r.passed ? r : { ...r, log });
+        showLog(ctx, log);
     }
     finally {
         await ctx.cleanup.release(key, ctx.log);
@@ -12889,11 +13295,15 @@ async function isRunning(ctx, name) {
     const r = await ctx.docker.call(['inspect', '--format', '{{.State.Running}}', name], { timeoutMs: 30_000 });
     return r.exitCode === 0 && r.stdout.trim() === 'true';
 }
-async function printLogs(ctx, name) {
-    const r = await ctx.docker.call(['logs', '--tail', '40', name], { timeoutMs: 30_000 });
-    const text = `${r.stdout}\n${r.stderr}`.trim();
-    if (text)
-        ctx.log.info(`container log (last 40 lines):\n${text}`);
+const LOG_TAIL_LINES = 40;
+/** The container log's last lines, kept with the failed checks for the report. */
+async function containerLog(ctx, name) {
+    const r = await ctx.docker.call(['logs', '--tail', String(LOG_TAIL_LINES), name], { timeoutMs: 30_000 });
+    return `${r.stdout}\n${r.stderr}`.trim() || undefined;
+}
+function showLog(ctx, log) {
+    if (log)
+        ctx.log.info(`container log (last ${LOG_TAIL_LINES} lines):\n${log}`);
 }
 
 ;// CONCATENATED MODULE: ./src/pipeline/cleanup.ts
@@ -13066,11 +13476,12 @@ async function preparePlan(options) {
 
 
 
+
 /** A failure after building started; carries what was done so far for the report. */
 class PipelineFailure extends MlImageError {
     result;
-    constructor(message, result, exitCode = 1) {
-        super(message, exitCode);
+    constructor(message, result, exitCode = 1, location) {
+        super(message, exitCode, location);
         this.result = result;
         this.name = 'PipelineFailure';
     }
@@ -13084,17 +13495,46 @@ function secretValues(plan, env) {
     }
     return Object.fromEntries(names.map((n) => [n, env[n]]));
 }
+/** The build's one line: time, cache hits, size and id (the full BuildKit output is the step's detail). */
+function builtLine(job, built) {
+    const size = built.sizeBytes !== undefined ? `, ${megabytes(built.sizeBytes)}` : '';
+    return `built ${jobName(job)} in ${seconds(built.durationMs)} (${built.steps.cached}/${built.steps.total} steps cached${size}): ${built.imageId}`;
+}
 function newRunId() {
     return (0,external_node_crypto_namespaceObject.randomBytes)(4).toString('hex');
 }
+/**
+ * The whole job, as phases: prepare (plan, secrets, engine) → log in → build and smoke-test each image →
+ * push, only when every smoke test passed. Cleanup runs on every path.
+ */
 async function buildTestPush(options) {
+    const r = await prepare(options);
+    try {
+        const auth = r.plan.push ? await r.log.group('Log in to registries', () => logIn(r)) : undefined;
+        await buildAndTestAll(r, auth);
+        failUnlessAllPassed(r.result);
+        if (auth)
+            await r.log.group('Push', () => pushAll(r, auth));
+        return r.result;
+    }
+    catch (err) {
+        // From here on a failure carries what was done so far, for outputs and the job summary.
+        throw err instanceof MlImageError && !(err instanceof PipelineFailure) ? new PipelineFailure(err.message, r.result, err.exitCode, err.location) : err;
+    }
+    finally {
+        await r.cleanup.releaseAll(r.log);
+    }
+}
+async function prepare(options) {
     const { log } = options;
     const runner = options.runner ?? run;
     const runId = options.runId ?? newRunId();
     options.onResource?.({ kind: 'run-id', id: runId });
-    const { config, plan, pushSkipped } = await preparePlan({ ...options, runner });
+    const { plan, pushSkipped } = await preparePlan({ ...options, runner });
     if (pushSkipped)
         log.info(`not pushing: ${pushSkipped}`);
+    if (plan.push)
+        checkUsable(pushCredentials(plan, options));
     const secrets = secretValues(plan, options.env);
     for (const value of Object.values(secrets))
         log.addSecret(value);
@@ -13102,196 +13542,66 @@ async function buildTestPush(options) {
     const docker = new Docker(choice.docker, choice.builder, runner, log);
     const engine = await docker.assertEngine();
     log.info(`docker ${choice.version ?? '?'} (${choice.docker}), engine ${engine}, builder ${choice.builder}; run ${runId}`);
-    const result = {
-        configFile: config.file,
-        runId,
-        builder: choice.builder,
-        pushRequested: plan.push,
-        matrix: JSON.stringify(planToMatrix(plan)),
-        version: plan.jobs[0]?.version ?? '',
-        images: [],
-    };
-    const cleanup = new Cleanup();
-    const stopIfCancelled = () => {
-        if (options.signal?.aborted)
-            throw new MlImageError('cancelled; nothing more was built, tested or pushed', 130);
-    };
-    try {
-        const auth = plan.push
-            ? await log.group('Log in to registries', async () => {
-                const l = await login(docker, credentialsFor(plan.registries, options.credentials ?? [], options.sharedCredential), log);
-                if (l.configDir) {
-                    cleanup.add('registry logins', l.logout);
-                    options.onResource?.({ kind: 'docker-config', path: l.configDir });
-                }
-                return l;
-            })
-            : undefined;
-        const gpuPresent = plan.jobs.some((j) => j.smokeTest) ? await detectGpu(runner) : false;
-        for (const job of plan.jobs) {
-            const image = {
-                name: job.image,
-                variant: job.variant,
-                platform: job.platform,
-                tags: job.tags,
-                localRefs: job.localRefs,
-                pushRefs: job.pushRefs,
-                pushed: [],
-            };
-            result.images.push(image);
-            stopIfCancelled();
-            const built = await log.group(`Build ${jobName(job)}${job.platform ? ` (${job.platform})` : ''}`, () => buildImage(docker, job, {
-                push: plan.push,
-                configDir: auth?.configDir,
-                secretEnv: Object.fromEntries(job.build.secrets.map((n) => [n, secrets[n]])),
-                signal: options.signal,
-            }));
-            stopIfCancelled();
-            image.imageId = built.imageId;
-            log.info(`built ${built.imageId} in ${(built.durationMs / 1000).toFixed(1)}s as ${job.localRefs.join(', ')}`);
-            if (job.smokeTest) {
-                image.smoke = await log.group(`Smoke test ${jobName(job)}`, () => run_smokeTest({ docker, log, cleanup, runId, gpuPresent, signal: options.signal }, job, built.imageId));
-            }
-        }
-        stopIfCancelled();
-        const failed = result.images.filter((i) => i.smoke && !i.smoke.passed);
-        if (failed.length > 0) {
-            const first = failed[0].smoke.checks.find((c) => !c.passed);
-            const more = failed.flatMap((i) => i.smoke.checks.filter((c) => !c.passed)).length - 1;
-            throw new MlImageError(`smoke test failed for ${failed.map((i) => jobName({ image: i.name, variant: i.variant })).join(', ')}: ${first.kind} "${first.name}": ${(first.message ?? '').split('\n')[0]}` +
-                `${more > 0 ? ` (and ${more} more)` : ''}; nothing was pushed`);
-        }
-        if (!auth)
-            return result;
-        await log.group('Push', async () => {
-            for (const [i, job] of plan.jobs.entries()) {
-                const image = result.images[i];
-                image.pushed = await pushImage(docker, image.imageId, job.pushRefs, auth, log, { signal: options.signal });
-            }
-        });
-        return result;
-    }
-    catch (err) {
-        // From here on a failure carries what was done so far, for outputs and the job summary.
-        throw err instanceof MlImageError && !(err instanceof PipelineFailure) ? new PipelineFailure(err.message, result, err.exitCode) : err;
-    }
-    finally {
-        await cleanup.releaseAll(log);
-    }
+    const result = planResult(plan, { runId, builder: choice.builder, pushSkipped });
+    return { options, log, runner, runId, plan, docker, secrets, result, cleanup: new Cleanup() };
 }
-
-;// CONCATENATED MODULE: ./src/report/log.ts
-// How every layer reports progress. Two implementations: a plain console logger for the CLI and one over
-// @actions/core for the Action (see action/logger.ts). Secret values registered with `addSecret` never reach
-// the output of either: the console logger masks them itself, the Action one asks the runner to.
-/** Replaces every registered secret in a string; shared by loggers and by error messages. */
-class SecretMasker {
-    secrets = new Set();
-    add(value) {
-        // Very short values would mask unrelated text and reveal nothing worth hiding.
-        if (value.length >= 3)
-            this.secrets.add(value);
+const pushCredentials = (plan, options) => credentialsFor(plan.registries, options.credentials ?? [], options.sharedCredential);
+async function logIn(r) {
+    const l = await login(r.docker, pushCredentials(r.plan, r.options), r.log, { keep: r.options.logout === false });
+    if (l.configDir) {
+        r.cleanup.add('registry logins', l.logout);
+        r.options.onResource?.({ kind: 'docker-config', path: l.configDir });
     }
-    mask(text) {
-        let out = text;
-        for (const s of [...this.secrets].sort((a, b) => b.length - a.length))
-            out = out.split(s).join('***');
-        return out;
-    }
+    return l;
 }
-class ConsoleLogger {
-    masker;
-    write;
-    verbose;
-    depth = 0;
-    constructor(options = {}) {
-        this.masker = options.masker ?? new SecretMasker();
-        this.write = options.write ?? ((line) => process.stderr.write(line + '\n'));
-        this.verbose = options.verbose ?? false;
+async function buildAndTestAll(r, auth) {
+    const { log, options, plan } = r;
+    const gpuPresent = plan.jobs.some((j) => j.smokeTest) ? await detectGpu(r.runner) : false;
+    for (const [i, job] of plan.jobs.entries()) {
+        const image = r.result.images[i];
+        stopIfCancelled(options.signal);
+        const built = await log.group(`Build ${jobName(job)}${job.platform ? ` (${job.platform})` : ''}`, () => buildImage(r.docker, job, {
+            push: plan.push,
+            configDir: auth?.configDir,
+            secretEnv: Object.fromEntries(job.build.secrets.map((n) => [n, r.secrets[n]])),
+            signal: options.signal,
+        }));
+        stopIfCancelled(options.signal);
+        image.imageId = built.imageId;
+        image.build = { durationMs: built.durationMs, steps: built.steps, sizeBytes: built.sizeBytes };
+        log.info(builtLine(job, built));
+        if (job.smokeTest) {
+            const ctx = { docker: r.docker, log, cleanup: r.cleanup, runId: r.runId, gpuPresent, signal: options.signal };
+            image.smoke = await log.group(`Smoke test ${jobName(job)}`, () => run_smokeTest(ctx, job, built.imageId));
+        }
     }
-    emit(prefix, message) {
-        const indent = '  '.repeat(this.depth);
-        for (const line of this.masker.mask(message).split('\n'))
-            this.write(`${indent}${prefix}${line}`);
-    }
-    info(message) {
-        this.emit('', message);
-    }
-    warn(message, where) {
-        this.emit('warning: ', where?.file ? `${where.file}${where.line ? ':' + where.line : ''}: ${message}` : message);
-    }
-    error(message, where) {
-        this.emit('error: ', where?.file ? `${where.file}${where.line ? ':' + where.line : ''}: ${message}` : message);
-    }
-    debug(message) {
-        if (this.verbose)
-            this.emit('debug: ', message);
-    }
-    async group(title, body) {
-        this.emit('', `▶ ${title}`);
-        this.depth++;
-        const started = Date.now();
+    stopIfCancelled(options.signal);
+}
+/** Nothing is pushed unless every smoke test passed: the reason names the first failed check. */
+function failUnlessAllPassed(result) {
+    const failed = result.images.filter((i) => i.smoke && !i.smoke.passed);
+    if (failed.length === 0)
+        return;
+    const first = failed[0].smoke.checks.find((c) => !c.passed);
+    const more = failed.flatMap((i) => i.smoke.checks.filter((c) => !c.passed)).length - 1;
+    throw new MlImageError(`smoke test failed for ${failed.map((i) => jobName({ image: i.name, variant: i.variant })).join(', ')}: ${first.kind} "${first.name}": ${(first.message ?? '').split('\n')[0]}` +
+        `${more > 0 ? ` (and ${more} more)` : ''}; nothing was pushed`);
+}
+async function pushAll(r, auth) {
+    for (const [i, job] of r.plan.jobs.entries()) {
+        const image = r.result.images[i];
         try {
-            return await body();
+            await pushImage(r.docker, image.imageId, job.pushRefs, auth, r.log, { signal: r.options.signal, onPushed: (p) => image.pushed.push(p) });
         }
-        finally {
-            this.depth--;
-            this.debug(`${title} took ${((Date.now() - started) / 1000).toFixed(1)}s`);
+        catch (err) {
+            image.pushError = err instanceof Error ? err.message : String(err);
+            throw err;
         }
     }
-    addSecret(value) {
-        this.masker.add(value);
-    }
 }
-/** Collects lines in memory; for tests and for capturing a step's log into a report. */
-class MemoryLogger extends ConsoleLogger {
-    lines;
-    constructor(masker) {
-        const lines = [];
-        super({ write: (l) => lines.push(l), verbose: true, masker });
-        this.lines = lines;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/report/result.ts
-/** tags: every reference (pushed ones when pushing, else the local ones), one a line, like metadata-action. */
-function toOutputs(result) {
-    const tags = result.images.flatMap((i) => (result.pushRequested && i.pushRefs.length > 0 ? i.pushRefs : i.localRefs));
-    const digest = result.images.flatMap((i) => i.pushed.map((p) => p.digest))[0] ?? '';
-    const metadata = {
-        config: result.configFile,
-        builder: result.builder,
-        pushed: result.images.some((i) => i.pushed.length > 0),
-        images: result.images.map((i) => ({
-            name: i.name,
-            variant: i.variant,
-            platform: i.platform ?? null,
-            imageId: i.imageId ?? null,
-            tags: i.tags,
-            refs: i.pushRefs,
-            digest: i.pushed[0]?.digest ?? null,
-            smokeTest: i.smoke ? { passed: i.smoke.passed, gpus: i.smoke.gpus, checks: i.smoke.checks } : null,
-        })),
-    };
-    return { tags: tags.join('\n'), digest, metadata: JSON.stringify(metadata), matrix: result.matrix, version: result.version };
-}
-function summaryMarkdown(result, failure) {
-    const lines = [`## ml-image ${failure ? '❌ failed' : '✅ passed'}`, ''];
-    if (failure)
-        lines.push(`> ${failure.split('\n')[0]}`, '');
-    lines.push('| image | smoke test | pushed |', '| --- | --- | --- |');
-    for (const i of result.images) {
-        const smoke = !i.smoke ? 'not run' : `${i.smoke.checks.filter((c) => c.passed).length}/${i.smoke.checks.length} passed`;
-        const pushed = i.pushed.length > 0 ? i.pushed.map((p) => `\`${p.ref}\``).join('<br>') : result.pushRequested ? 'nothing' : 'not requested';
-        lines.push(`| \`${i.name}\`${i.variant ? ` (${i.variant})` : ''} | ${smoke} | ${pushed} |`);
-    }
-    const failed = result.images.flatMap((i) => (i.smoke?.checks ?? []).filter((c) => !c.passed).map((c) => ({ image: `\`${i.name}\`${i.variant ? ` (${i.variant})` : ''}`, c })));
-    if (failed.length > 0) {
-        lines.push('', '### Failed checks', '');
-        for (const { image, c } of failed)
-            lines.push(`- ${image} ${c.kind} **${c.name}**: ${(c.message ?? '').split('\n')[0]}`);
-    }
-    return lines.join('\n') + '\n';
+function stopIfCancelled(signal) {
+    if (signal?.aborted)
+        throw new MlImageError('cancelled; nothing more was built, tested or pushed', 130);
 }
 
 ;// CONCATENATED MODULE: ./src/cli/args.ts
@@ -13317,8 +13627,8 @@ options:
       --username USER     registry username (with --password-stdin), for every push registry
       --password-stdin    read the registry password from standard input
       --docker PATH       docker client to use (default: the best one on PATH)
-      --builder KIND      buildx | buildkit (default: buildx when available)
-      --metadata-file F   write the run's metadata JSON to F
+      --build-engine E    auto | buildx | buildkit (default auto: buildx when available)
+      --images-file F     write the images JSON (the Action's images output) to F
   -v, --verbose           show every command and its output
 
 environment:
@@ -13342,6 +13652,9 @@ function parseCli(argv) {
                 username: { type: 'string' },
                 'password-stdin': { type: 'boolean', default: false },
                 docker: { type: 'string' },
+                'build-engine': { type: 'string' },
+                'images-file': { type: 'string' },
+                // Renamed: buildx uses both names for something else (a builder instance; its build metadata).
                 builder: { type: 'string' },
                 'metadata-file': { type: 'string' },
                 verbose: { type: 'boolean', short: 'v', default: false },
@@ -13373,9 +13686,13 @@ function parseCli(argv) {
     }
     if (command !== 'build')
         throw new UsageError(`unknown command "${command}" (expected build, plan, validate, schema or help)`);
-    const builder = values.builder;
-    if (builder !== undefined && builder !== 'buildx' && builder !== 'buildkit') {
-        throw new UsageError(`--builder must be buildx or buildkit, got "${builder}"`);
+    if (values.builder !== undefined)
+        throw new UsageError('--builder is now --build-engine (buildx uses --builder for a builder instance)');
+    if (values['metadata-file'] !== undefined)
+        throw new UsageError('--metadata-file is now --images-file (buildx uses --metadata-file for its build metadata)');
+    const engine = values['build-engine'] ?? 'auto';
+    if (engine !== 'auto' && engine !== 'buildx' && engine !== 'buildkit') {
+        throw new UsageError(`--build-engine must be auto, buildx or buildkit, got "${engine}"`);
     }
     if (values['password-stdin'] && !values.username)
         throw new UsageError('--password-stdin needs --username');
@@ -13388,8 +13705,8 @@ function parseCli(argv) {
         username: values.username,
         passwordStdin: values['password-stdin'],
         docker: values.docker,
-        builder,
-        metadataFile: values['metadata-file'],
+        builder: engine === 'auto' ? undefined : engine,
+        imagesFile: values['images-file'],
         verbose: values.verbose,
     };
 }
@@ -13429,9 +13746,8 @@ async function buildCommandMain(args, io, log) {
         log,
         signal: io.signal,
     });
-    const outputs = toOutputs(result);
-    if (args.metadataFile)
-        (0,external_node_fs_namespaceObject.writeFileSync)(args.metadataFile, outputs.metadata + '\n');
+    if (args.imagesFile)
+        (0,external_node_fs_namespaceObject.writeFileSync)(args.imagesFile, toOutputs(result).images + '\n');
     const refs = result.images.flatMap((i) => (i.pushed.length > 0 ? i.pushed.map((p) => `${p.ref}@${p.digest}`) : i.localRefs));
     log.info(`done: ${result.pushRequested ? 'pushed' : 'built and tested (not pushed)'}`);
     io.stdout(refs.join('\n') + '\n');

@@ -1,65 +1,98 @@
-// Reads the Action's inputs into one typed object, and decides the push policy from the event.
+// Reads the Action's inputs into one typed object. Values arrive as the runner passes them: strings in
+// INPUT_<NAME> variables, action.yml's defaults filled in; an absent variable (a direct run) means the default.
 import * as core from '@actions/core';
 import type { BuilderKind } from '../docker/detect.js';
 import { MlImageError } from '../errors.js';
 import { parseRegistryAuth, type RegistryCredential } from '../registry/auth.js';
-import { Inputs } from './names.js';
 import type { PushMode } from '../pipeline/prepare.js';
 import type { PlanFilters } from '../plan/plan.js';
-
-export type PushInput = 'auto' | 'true' | 'false';
+import { Inputs, RenamedInputs } from './names.js';
 
 export interface ActionInputs {
   config: string;
-  push: PushInput;
+  push: PushMode;
   planOnly: boolean;
   filters: PlanFilters;
   registries?: string[];
   credentials: RegistryCredential[];
   sharedCredential?: { username: string; password: string };
+  /** false: log in to the job's own docker config and stay logged in (docker/login-action's logout). */
+  logout: boolean;
   docker?: string;
   builder?: BuilderKind;
+}
+
+type Env = Record<string, string | undefined>;
+
+/** The variable the runner sets for an input: INPUT_ + the name upper-cased, spaces as _, hyphens kept. */
+export function inputVariable(name: string): string {
+  return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
+}
+
+/**
+ * The inputs from an environment as the runner builds it. Read as core.getInput reads them (the variable,
+ * trimmed; '' when absent), from the given environment so tests need not touch process.env.
+ */
+export function getInputs(env: Env = process.env): ActionInputs {
+  refuseRenamed(env);
+  const getInput = (name: string): string => (env[inputVariable(name)] ?? '').trim();
+  const booleanInput = (name: string, fallback: boolean): boolean => {
+    const value = getInput(name);
+    if (value === '') return fallback;
+    if (TRUE.includes(value)) return true;
+    if (FALSE.includes(value)) return false;
+    throw new MlImageError(`input ${name}: expected true or false (true, True, TRUE, false, False, FALSE), got "${value}"`);
+  };
+  /** A comma- or newline-separated input as a list. */
+  const listInput = (name: string): string[] =>
+    getInput(name)
+      .split(/[\n,]/)
+      .map((r) => r.trim())
+      .filter(Boolean);
+  const password = getInput(Inputs.password);
+  if (password) core.setSecret(password);
+  const credentials = parseRegistryAuth(getInput(Inputs.registryAuth), `input ${Inputs.registryAuth}`);
+  for (const c of credentials) core.setSecret(c.password);
+  const username = getInput(Inputs.username);
+  const registries = listInput(Inputs.registries);
+  const engine = getInput(Inputs.buildEngine) || 'auto';
+  const builder = oneOf(Inputs.buildEngine, engine, ['auto', 'buildx', 'buildkit'] as const);
+  return {
+    config: getInput(Inputs.config) || 'ml-image.yml',
+    push: pushInput(getInput(Inputs.push)),
+    planOnly: booleanInput(Inputs.planOnly, false),
+    filters: { images: listInput(Inputs.onlyImages), variants: listInput(Inputs.onlyVariants) },
+    registries: registries.length > 0 ? registries : undefined,
+    credentials,
+    // One without the other is what a pull request from a fork gets (no secrets): an error only when pushing.
+    sharedCredential: username || password ? { username, password } : undefined,
+    logout: booleanInput(Inputs.logout, true),
+    docker: getInput(Inputs.docker) || undefined,
+    builder: builder === 'auto' ? undefined : builder,
+  };
+}
+
+/** An input renamed for docker/* compatibility, used under its old name: say the new one. */
+function refuseRenamed(env: Env): void {
+  for (const [old, { now, why }] of Object.entries(RenamedInputs)) {
+    if (env[inputVariable(old)] !== undefined) {
+      throw new MlImageError(`input ${old} is now ${now} (${why}); rename it in the step's with:`);
+    }
+  }
+}
+
+const TRUE = ['true', 'True', 'TRUE'];
+const FALSE = ['false', 'False', 'FALSE'];
+
+/** push: what core.getBooleanInput takes, plus auto. */
+export function pushInput(value: string): PushMode {
+  if (value === '' || value === 'auto') return 'auto';
+  if (TRUE.includes(value)) return true;
+  if (FALSE.includes(value)) return false;
+  throw new MlImageError(`input ${Inputs.push}: expected auto, true or false (YAML 1.2 core schema: true, True, TRUE, false, False, FALSE), got "${value}"`);
 }
 
 function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
   if ((allowed as readonly string[]).includes(value)) return value as T;
   throw new MlImageError(`input ${name}: expected one of ${allowed.join(', ')}, got "${value}"`);
-}
-
-export function getInputs(): ActionInputs {
-  const password = core.getInput(Inputs.password);
-  if (password) core.setSecret(password);
-  const auth = core.getInput(Inputs.registryAuth);
-  const credentials = parseRegistryAuth(auth, `input ${Inputs.registryAuth}`);
-  for (const c of credentials) core.setSecret(c.password);
-  const username = core.getInput(Inputs.username);
-  if (Boolean(username) !== Boolean(password)) throw new MlImageError('inputs username and password go together: set both or neither');
-  const registries = listInput(Inputs.registries);
-  const builder = core.getInput(Inputs.builder);
-  return {
-    config: core.getInput(Inputs.config) || 'ml-image.yml',
-    push: oneOf(Inputs.push, core.getInput(Inputs.push) || 'auto', ['auto', 'true', 'false'] as const),
-    // The runner passes action.yml's default; an absent input (a direct run) means false.
-    planOnly: core.getInput(Inputs.planOnly) !== '' && core.getBooleanInput(Inputs.planOnly),
-    filters: { images: listInput(Inputs.images), variants: listInput(Inputs.variants) },
-    registries: registries.length > 0 ? registries : undefined,
-    credentials,
-    sharedCredential: username && password ? { username, password } : undefined,
-    docker: core.getInput(Inputs.docker) || undefined,
-    builder: builder ? oneOf(Inputs.builder, builder, ['buildx', 'buildkit'] as const) : undefined,
-  };
-}
-
-/** A comma- or newline-separated input as a list. */
-function listInput(name: string): string[] {
-  return core
-    .getMultilineInput(name)
-    .flatMap((l) => l.split(','))
-    .map((r) => r.trim())
-    .filter(Boolean);
-}
-
-/** The pipeline's push mode for the push input; auto is decided against the config's push.when. */
-export function pushMode(push: PushInput): PushMode {
-  return push === 'auto' ? 'auto' : push === 'true';
 }

@@ -21,6 +21,10 @@ export class ActionLogger implements Logger {
   debug(message: string): void {
     core.debug(message);
   }
+  /** Inside the step's ::group::, so the full output is one click away and out of the way. */
+  output(line: string): void {
+    core.info(line);
+  }
   group<T>(title: string, body: () => Promise<T>): Promise<T> {
     return core.group(title, body);
   }

@@ -1,28 +1,28 @@
 // The Action's main step: inputs → pipeline → outputs, job summary and annotations. Remembers in the
-// step state what the post step must remove if this process is killed.
+// step state what the post step must remove if this process is killed. Errors become the step's failure
+// here, in one place.
 import * as core from '@actions/core';
-import { ConfigError, issueText, oneLineReason } from '../errors.js';
-import { buildTestPush, PipelineFailure } from '../pipeline/pipeline.js';
-import { summaryMarkdown, toOutputs, type PipelineResult } from '../report/result.js';
+import { ConfigError, issueText, MlImageError, oneLineReason, type SourceLocation } from '../errors.js';
+import { buildTestPush, newRunId, PipelineFailure } from '../pipeline/pipeline.js';
 import { preparePlan } from '../pipeline/prepare.js';
-import { formatPlan, planToMatrix } from '../plan/format.js';
+import { formatPlan } from '../plan/format.js';
 import { run } from '../process/run.js';
-import { getInputs, pushMode, type ActionInputs } from './inputs.js';
+import { planResult, toOutputs, type PipelineResult } from '../report/result.js';
+import { summaryMarkdown } from '../report/summary.js';
+import { getInputs, type ActionInputs } from './inputs.js';
 import { ActionLogger } from './logger.js';
 import { Outputs, State } from './names.js';
 
 export async function runMain(env: Record<string, string | undefined> = process.env): Promise<void> {
   const log = new ActionLogger();
-  let result: PipelineResult | undefined;
   try {
-    const inputs = getInputs();
+    const inputs = getInputs(env);
     if (inputs.planOnly) {
       await planOnly(inputs, env);
       return;
     }
-    result = await buildTestPush({
+    const result = await buildTestPush({
       ...inputs,
-      push: pushMode(inputs.push),
       cwd: process.cwd(),
       env,
       log,
@@ -30,33 +30,52 @@ export async function runMain(env: Record<string, string | undefined> = process.
     });
     await finish(result);
   } catch (err: unknown) {
+    const reason = oneLineReason(err);
     if (err instanceof ConfigError) {
-      for (const i of err.issues) {
-        log.error(issueText(i), { file: i.location.file, line: i.location.line, column: i.location.column });
-      }
+      for (const i of err.issues) annotate(issueText(i), i.location);
     }
-    if (err instanceof PipelineFailure) await finish(err.result, oneLineReason(err));
-    core.setFailed(oneLineReason(err));
+    if (err instanceof PipelineFailure) {
+      annotateFailedChecks(err.result);
+      await finish(err.result, reason);
+    } else {
+      await writeSummary(summaryMarkdown(undefined, reason));
+    }
+    // The failure's own annotation, on the line it is about when it has one (a Dockerfile step).
+    annotate(reason, err instanceof MlImageError ? err.location : undefined);
+    process.exitCode = 1;
   }
 }
 
-/** The plan's outputs without building: the matrix for a fan-out job, the tags and version. */
+/** The plan's outputs without building: the matrix for a fan-out job, tags, labels, json and version. */
 async function planOnly(inputs: ActionInputs, env: Record<string, string | undefined>): Promise<void> {
-  const { plan } = await preparePlan({ ...inputs, push: pushMode(inputs.push), cwd: process.cwd(), env, runner: run });
-  core.setOutput(Outputs.matrix, JSON.stringify(planToMatrix(plan)));
-  core.setOutput(Outputs.tags, plan.jobs.flatMap((j) => (plan.push ? j.pushRefs : j.localRefs)).join('\n'));
-  core.setOutput(Outputs.version, plan.jobs[0]?.version ?? '');
+  const { plan, pushSkipped } = await preparePlan({ ...inputs, cwd: process.cwd(), env, runner: run });
+  setOutputs(planResult(plan, { runId: newRunId(), builder: '', pushSkipped }));
   core.info(formatPlan(plan, 'table'));
 }
 
 async function finish(result: PipelineResult, failure?: string): Promise<void> {
+  setOutputs(result);
+  await writeSummary(summaryMarkdown(result, failure));
+}
+
+function setOutputs(result: PipelineResult): void {
   const outputs = toOutputs(result);
-  core.setOutput(Outputs.tags, outputs.tags);
-  core.setOutput(Outputs.digest, outputs.digest);
-  core.setOutput(Outputs.metadata, outputs.metadata);
-  core.setOutput(Outputs.matrix, outputs.matrix);
-  core.setOutput(Outputs.version, outputs.version);
-  if (process.env.GITHUB_STEP_SUMMARY) {
-    await core.summary.addRaw(summaryMarkdown(result, failure)).write();
+  for (const name of Object.values(Outputs)) core.setOutput(name, outputs[name]);
+}
+
+async function writeSummary(markdown: string): Promise<void> {
+  if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(markdown).write();
+}
+
+/** Each failed smoke-test check as an error on its line in the config file. */
+function annotateFailedChecks(result: PipelineResult): void {
+  for (const image of result.images) {
+    for (const c of image.smoke?.checks ?? []) {
+      if (!c.passed && c.location) annotate(`${image.name}${image.variant ? ` (${image.variant})` : ''}: ${c.kind} "${c.name}": ${(c.message ?? 'failed').split('\n')[0]}`, c.location);
+    }
   }
+}
+
+function annotate(message: string, where: SourceLocation | undefined): void {
+  core.error(message, where ? { file: where.file, startLine: where.line, startColumn: where.column } : undefined);
 }

@@ -1,30 +1,44 @@
-// Every name the Action shares with action.yml and with its post step, in one place.
+// Every name the Action shares with action.yml and with its post step, in one place. action.yml must
+// declare exactly the inputs and outputs listed here (test/unit/action-yml.test.ts checks both ways).
 
 export const Inputs = {
   config: 'config',
   push: 'push',
-  images: 'images',
-  variants: 'variants',
+  onlyImages: 'only-images',
+  onlyVariants: 'only-variants',
   planOnly: 'plan-only',
   registries: 'registries',
   username: 'username',
   password: 'password',
   registryAuth: 'registry-auth',
+  logout: 'logout',
   docker: 'docker',
-  builder: 'builder',
+  buildEngine: 'build-engine',
 } as const;
+
+/**
+ * Inputs renamed because docker/* actions use the same name for something else; the old spelling is
+ * refused with a message naming the new one (the runner still passes undeclared inputs as INPUT_*).
+ */
+export const RenamedInputs: Readonly<Record<string, { now: string; why: string }>> = {
+  images: { now: Inputs.onlyImages, why: "docker/metadata-action's images input lists full image names" },
+  variants: { now: Inputs.onlyVariants, why: 'it goes with only-images' },
+  builder: { now: Inputs.buildEngine, why: "docker/build-push-action's builder input names a buildx builder instance" },
+};
 
 export const Outputs = {
   tags: 'tags',
-  digest: 'digest',
-  metadata: 'metadata',
-  matrix: 'matrix',
+  labels: 'labels',
   version: 'version',
+  json: 'json',
+  imageid: 'imageid',
+  digest: 'digest',
+  images: 'images',
+  matrix: 'matrix',
 } as const;
 
 export const State = {
   isPost: 'isPost',
   runId: 'run-id',
   dockerConfig: 'docker-config',
-  docker: 'docker',
 } as const;

@@ -1,9 +1,10 @@
-// The Action's post step: removes whatever the main step left behind — smoke-test containers (found by
-// the run label) and the private docker config holding registry logins — even when main was cancelled.
+// The Action's post step: removes whatever the main step left behind — containers, networks and volumes
+// found by the run label, and the private docker config holding registry logins — even when main was
+// cancelled or killed. It warns and never fails the job.
 import * as core from '@actions/core';
 import { rm } from 'node:fs/promises';
 import { detectDocker } from '../docker/detect.js';
-import { Docker, RUN_LABEL } from '../docker/docker.js';
+import { Docker } from '../docker/docker.js';
 import { run } from '../process/run.js';
 import { ActionLogger } from './logger.js';
 import { Inputs, State } from './names.js';
@@ -20,9 +21,13 @@ export async function runPost(env: Record<string, string | undefined> = process.
     if (!runId) return;
     const choice = await detectDocker(run, { docker: core.getInput(Inputs.docker) || undefined, pathVar: env.PATH });
     const docker = new Docker(choice.docker, choice.builder, run, log);
-    const leftovers = await docker.containersWithLabel(`${RUN_LABEL}=${runId}`);
-    await docker.removeContainers(leftovers);
-    log.info(leftovers.length > 0 ? `removed ${leftovers.length} leftover container(s)` : 'no containers left behind');
+    const left = await docker.sweepRun(runId);
+    const found = left.containers + left.networks + left.volumes;
+    log.info(
+      found > 0
+        ? `removed ${left.containers} container(s), ${left.networks} network(s), ${left.volumes} volume(s) left by run ${runId}`
+        : `run ${runId}: nothing left behind`,
+    );
   } catch (err: unknown) {
     // Cleanup must never fail the job; say what was left instead.
     log.warn(`post cleanup incomplete: ${err instanceof Error ? err.message : String(err)}`);

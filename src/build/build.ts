@@ -1,16 +1,22 @@
-// Builds one job's image with BuildKit and loads it into the local engine, returning its image id.
+// Builds one job's image with BuildKit and loads it into the local engine. The image id comes from the
+// --iidfile BuildKit writes, its size from the engine; the progress output only gives the report its step
+// counts and, on failure, the Dockerfile line to point at.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { displayPath } from '../config/source-map.js';
 import type { Docker } from '../docker/docker.js';
 import { MlImageError } from '../errors.js';
-import { tailOf } from '../process/run.js';
 import type { BuildJob } from '../plan/plan.js';
 import { buildCommand } from './argv.js';
+import { countSteps, failedStep, type StepCounts } from './progress.js';
 
 export interface BuiltImage {
   imageId: string;
   durationMs: number;
+  steps: StepCounts;
+  /** Bytes, as the engine reports the image's size; undefined when it would not say. */
+  sizeBytes?: number;
 }
 
 export interface BuildOptions {
@@ -34,17 +40,30 @@ export async function buildImage(docker: Docker, job: BuildJob, options: BuildOp
       signal: options.signal,
       configDir: options.configDir,
     });
-    if (result.exitCode !== 0) {
-      const last = tailOf(result, 40)
-        .split('\n')
-        .filter((l) => /error|failed/i.test(l))
-        .pop();
-      throw new MlImageError(`build of ${job.image} failed${last ? `: ${last.trim()}` : ` (exit ${result.exitCode})`}`);
-    }
+    const output = `${result.stdout}\n${result.stderr}`;
+    if (result.exitCode !== 0) throw await buildFailure(job, output, result.exitCode);
     const imageId = (await readFile(iidFile, 'utf8')).trim();
     if (!/^sha256:[a-f0-9]{64}$/.test(imageId)) throw new MlImageError(`build of ${job.image} wrote no image id`);
-    return { imageId, durationMs: Date.now() - started };
+    const durationMs = Date.now() - started;
+    const size = await docker.call(['image', 'inspect', '--format', '{{.Size}}', imageId], { timeoutMs: 30_000 });
+    const sizeBytes = size.exitCode === 0 && /^\d+$/.test(size.stdout.trim()) ? Number(size.stdout.trim()) : undefined;
+    return { imageId, durationMs, steps: countSteps(output), sizeBytes };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** The error of a failed build: BuildKit's own last error line, located on the Dockerfile step when it can be. */
+async function buildFailure(job: BuildJob, output: string, exitCode: number): Promise<MlImageError> {
+  const last = output
+    .trim()
+    .split('\n')
+    .slice(-40)
+    .filter((l) => /error|failed/i.test(l))
+    .pop();
+  const dockerfile = await readFile(job.build.dockerfile, 'utf8').catch(() => undefined);
+  const step = failedStep(output, dockerfile);
+  const where = step?.line ? { file: displayPath(job.build.dockerfile), line: step.line, column: 1 } : undefined;
+  const what = step?.step ? ` at ${step.step}` : '';
+  return new MlImageError(`build of ${job.image} failed${what}${last ? `: ${last.replace(/^#\d+ /, '').trim()}` : ` (exit ${exitCode})`}`, 1, where);
 }

@@ -24,8 +24,8 @@ options:
       --username USER     registry username (with --password-stdin), for every push registry
       --password-stdin    read the registry password from standard input
       --docker PATH       docker client to use (default: the best one on PATH)
-      --builder KIND      buildx | buildkit (default: buildx when available)
-      --metadata-file F   write the run's metadata JSON to F
+      --build-engine E    auto | buildx | buildkit (default auto: buildx when available)
+      --images-file F     write the images JSON (the Action's images output) to F
   -v, --verbose           show every command and its output
 
 environment:
@@ -48,7 +48,7 @@ export type CliCommand =
       passwordStdin: boolean;
       docker?: string;
       builder?: BuilderKind;
-      metadataFile?: string;
+      imagesFile?: string;
       verbose: boolean;
     };
 
@@ -69,6 +69,9 @@ export function parseCli(argv: readonly string[]): CliCommand {
         username: { type: 'string' },
         'password-stdin': { type: 'boolean', default: false },
         docker: { type: 'string' },
+        'build-engine': { type: 'string' },
+        'images-file': { type: 'string' },
+        // Renamed: buildx uses both names for something else (a builder instance; its build metadata).
         builder: { type: 'string' },
         'metadata-file': { type: 'string' },
         verbose: { type: 'boolean', short: 'v', default: false },
@@ -92,9 +95,11 @@ export function parseCli(argv: readonly string[]): CliCommand {
     return { command, config: values.config, format, push: values.push, registries: values.registry, filters };
   }
   if (command !== 'build') throw new UsageError(`unknown command "${command}" (expected build, plan, validate, schema or help)`);
-  const builder = values.builder;
-  if (builder !== undefined && builder !== 'buildx' && builder !== 'buildkit') {
-    throw new UsageError(`--builder must be buildx or buildkit, got "${builder}"`);
+  if (values.builder !== undefined) throw new UsageError('--builder is now --build-engine (buildx uses --builder for a builder instance)');
+  if (values['metadata-file'] !== undefined) throw new UsageError('--metadata-file is now --images-file (buildx uses --metadata-file for its build metadata)');
+  const engine = values['build-engine'] ?? 'auto';
+  if (engine !== 'auto' && engine !== 'buildx' && engine !== 'buildkit') {
+    throw new UsageError(`--build-engine must be auto, buildx or buildkit, got "${engine}"`);
   }
   if (values['password-stdin'] && !values.username) throw new UsageError('--password-stdin needs --username');
   return {
@@ -106,8 +111,8 @@ export function parseCli(argv: readonly string[]): CliCommand {
     username: values.username,
     passwordStdin: values['password-stdin'],
     docker: values.docker,
-    builder,
-    metadataFile: values['metadata-file'],
+    builder: engine === 'auto' ? undefined : engine,
+    imagesFile: values['images-file'],
     verbose: values.verbose,
   };
 }

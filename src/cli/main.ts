@@ -43,8 +43,7 @@ export async function buildCommandMain(args: BuildArgs, io: CliIo, log: Logger):
     log,
     signal: io.signal,
   });
-  const outputs = toOutputs(result);
-  if (args.metadataFile) writeFileSync(args.metadataFile, outputs.metadata + '\n');
+  if (args.imagesFile) writeFileSync(args.imagesFile, toOutputs(result).images + '\n');
   const refs = result.images.flatMap((i) => (i.pushed.length > 0 ? i.pushed.map((p) => `${p.ref}@${p.digest}`) : i.localRefs));
   log.info(`done: ${result.pushRequested ? 'pushed' : 'built and tested (not pushed)'}`);
   io.stdout(refs.join('\n') + '\n');

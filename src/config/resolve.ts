@@ -3,9 +3,11 @@
 import path from 'node:path';
 import type { CacheBackend, CommandCheckConfig, Config, HttpCheckConfig, ImageConfig, PushEvent, SmokeTestConfig, VariantConfig } from './types.js';
 import { isObject, type PathSegment } from './validate.js';
+import type { SourceLocation } from '../errors.js';
 
 export interface SourceText {
   sourceText(keyPath: readonly PathSegment[]): string | undefined;
+  locate(keyPath: readonly PathSegment[]): SourceLocation;
 }
 
 /** Pushes happen on these events unless push.when says otherwise: everything but pull requests. */
@@ -83,7 +85,7 @@ function resolveImage(raw: Raw, index: number, dir: string, map: SourceText): Im
 }
 
 function resolveSmoke(raw: Raw, at: PathSegment[], map: SourceText): SmokeTestConfig {
-  const commands = ((raw.commands as Raw[] | undefined) ?? []).map((c): CommandCheckConfig => {
+  const commands = ((raw.commands as Raw[] | undefined) ?? []).map((c, i): CommandCheckConfig => {
     const run = c.run as string[];
     return {
       name: (c.name as string | undefined) ?? run.join(' '),
@@ -91,6 +93,7 @@ function resolveSmoke(raw: Raw, at: PathSegment[], map: SourceText): SmokeTestCo
       expectOutput: (c['expect-output'] as string[] | undefined) ?? [],
       expectExitCode: (c['expect-exit-code'] as number | undefined) ?? 0,
       timeoutMs: durationMs(c.timeout, 60_000),
+      location: map.locate([...at, 'commands', i]),
     };
   });
   const http = raw.http as Raw | undefined;
@@ -106,6 +109,7 @@ function resolveSmoke(raw: Raw, at: PathSegment[], map: SourceText): SmokeTestCo
         path: (ready.path as string | undefined) ?? '/',
         status: (ready.status as number | undefined) ?? 200,
         timeoutMs: durationMs(ready.timeout, 60_000),
+        location: map.locate([...at, 'http', http.ready ? 'ready' : 'port']),
       },
       checks: ((http.checks as Raw[] | undefined) ?? []).map((c, i): HttpCheckConfig => {
         const method = (c.method as string | undefined) ?? 'GET';
@@ -118,6 +122,7 @@ function resolveSmoke(raw: Raw, at: PathSegment[], map: SourceText): SmokeTestCo
           body: c.body as string | undefined,
           expectStatus: (c['expect-status'] as number | undefined) ?? 200,
           expectBody: c['expect-body'] as string | undefined,
+          location: map.locate([...at, 'http', 'checks', i]),
         };
       }),
     },

@@ -1,5 +1,6 @@
 // The resolved config: what the rest of ml-image works from. Defaults are applied, keys are camelCase,
 // paths are absolute, durations are milliseconds. Produced only by load.ts.
+import type { SourceLocation } from '../errors.js';
 
 export type GpuPolicy = 'auto' | 'required' | 'none';
 
@@ -9,6 +10,8 @@ export interface CommandCheckConfig {
   expectOutput: string[];
   expectExitCode: number;
   timeoutMs: number;
+  /** Where the check is written in the config, for an annotation when it fails. */
+  location?: SourceLocation;
 }
 
 export interface HttpCheckConfig {
@@ -20,11 +23,12 @@ export interface HttpCheckConfig {
   body?: string;
   expectStatus: number;
   expectBody?: string;
+  location?: SourceLocation;
 }
 
 export interface HttpConfig {
   port: number;
-  ready: { path: string; status: number; timeoutMs: number };
+  ready: { path: string; status: number; timeoutMs: number; location?: SourceLocation };
   checks: HttpCheckConfig[];
 }
 

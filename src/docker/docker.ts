@@ -9,7 +9,7 @@ import type { BuilderKind } from './detect.js';
 export const RUN_LABEL = 'io.github.ml-image.run';
 
 export interface DockerCallOptions extends Omit<RunOptions, 'onLine'> {
-  /** Stream every output line to the log at info level (builds, pushes). */
+  /** Stream every output line to the log as the step's full output (builds, pushes). */
   stream?: boolean;
   /** A client config dir (--config) holding isolated registry credentials. */
   configDir?: string;
@@ -32,7 +32,7 @@ export class Docker {
       ...rest,
       onLine: (line) => {
         if (!line.trim()) return;
-        if (stream) this.log.info(line);
+        if (stream) this.log.output(line);
         else this.log.debug(line);
       },
     });
@@ -63,7 +63,26 @@ export class Docker {
   }
 
   async containersWithLabel(label: string): Promise<string[]> {
-    const r = await this.call(['ps', '--all', '--quiet', '--filter', `label=${label}`], { timeoutMs: 30_000 });
+    return this.listIds(['ps', '--all', '--quiet'], label);
+  }
+
+  /**
+   * Removes every container, then network, then volume labelled with this run id (containers first: they
+   * hold the others). Returns how many of each were found; cleanup must never fail, so errors only warn.
+   */
+  async sweepRun(runId: string): Promise<{ containers: number; networks: number; volumes: number }> {
+    const label = `${RUN_LABEL}=${runId}`;
+    const containers = await this.listIds(['ps', '--all', '--quiet'], label);
+    await this.removeContainers(containers);
+    const networks = await this.listIds(['network', 'ls', '--quiet'], label);
+    if (networks.length > 0) await this.call(['network', 'rm', ...networks], { timeoutMs: 60_000 });
+    const volumes = await this.listIds(['volume', 'ls', '--quiet'], label);
+    if (volumes.length > 0) await this.call(['volume', 'rm', '--force', ...volumes], { timeoutMs: 60_000 });
+    return { containers: containers.length, networks: networks.length, volumes: volumes.length };
+  }
+
+  private async listIds(args: readonly string[], label: string): Promise<string[]> {
+    const r = await this.call([...args, '--filter', `label=${label}`], { timeoutMs: 30_000 });
     return r.exitCode === 0 ? r.stdout.split('\n').filter(Boolean) : [];
   }
 }

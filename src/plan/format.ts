@@ -36,7 +36,8 @@ export function planToJson(plan: Plan): string {
       'smoke-test': j.smokeTest ?? null,
     })),
   };
-  return JSON.stringify(data, null, 2) + '\n';
+  // Check locations are for annotations; their paths depend on the working directory, so they stay out.
+  return JSON.stringify(data, (key, value: unknown) => (key === 'location' ? undefined : value), 2) + '\n';
 }
 
 export interface MatrixEntry {

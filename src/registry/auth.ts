@@ -25,9 +25,16 @@ export function registryHost(registry: string): string {
   return DOCKER_HUB_ALIASES.has(host) ? 'docker.io' : host;
 }
 
+/** docker/login-action keys ml-image cannot honour; refused by name rather than ignored. */
+const UNSUPPORTED_AUTH_KEYS: Record<string, string> = {
+  ecr: 'log in to ECR with aws-actions/amazon-ecr-login before this step (its login is used for registries without credentials here)',
+  scope: 'scoped buildx credentials are not supported; give the registry a username and password',
+};
+
 /**
- * Parses a registry-auth list: YAML `- registry: ghcr.io\n  username: u\n  password: p`. Errors say which
- * item is wrong and never echo a value, since the text holds passwords.
+ * Parses a registry-auth list in docker/login-action's shape: YAML `- registry: ghcr.io\n  username: u\n
+ * password: p`, registry omitted meaning Docker Hub. Errors say which item is wrong and never echo a value,
+ * since the text holds passwords.
  */
 export function parseRegistryAuth(text: string, source: string): RegistryCredential[] {
   if (!text.trim()) return [];
@@ -41,18 +48,20 @@ export function parseRegistryAuth(text: string, source: string): RegistryCredent
   return data.map((item: unknown, i) => {
     if (!isObject(item)) throw new MlImageError(`${source}[${i}]: expected a mapping with registry, username, password`);
     for (const key of Object.keys(item).filter((k) => !AUTH_KEYS.includes(k))) {
+      if (UNSUPPORTED_AUTH_KEYS[key]) throw new MlImageError(`${source}[${i}]: "${key}" (docker/login-action) is not supported: ${UNSUPPORTED_AUTH_KEYS[key]}`);
       // Echo a key only when it is a near-miss of a real one: a token pasted without "password:" becomes a key.
       const hint = suggest(key, AUTH_KEYS);
       throw new MlImageError(`${source}[${i}]: ${hint ? `unknown key "${key}"${hint}` : 'unexpected key (only registry, username and password are allowed)'}`);
     }
-    const field = (key: string) => {
-      const v = item[key];
-      if (v === undefined || v === null) throw new MlImageError(`${source}[${i}]: missing "${key}"`);
+    // An empty or missing username or password is not an error yet: in a pull request from a fork the
+    // secrets are empty, and a run that does not push needs no credentials (checkUsable says so when it does).
+    const field = (key: string, fallback = '') => {
+      const v = item[key] ?? fallback;
       // YAML would read 0123 as 123: a credential that is not a string is refused, not altered.
       if (typeof v !== 'string') throw new MlImageError(`${source}[${i}]: "${key}" must be a string (quote it)`);
       return v;
     };
-    return { registry: field('registry'), username: field('username'), password: field('password') };
+    return { registry: field('registry') || 'docker.io', username: field('username'), password: field('password') };
   });
 }
 
@@ -73,6 +82,19 @@ export function credentialsFor(
   });
 }
 
+/**
+ * Before anything is built, when the run pushes: every credential given for a push registry has both a
+ * username and a password. Empty ones are what a pull request from a fork gets (no secrets).
+ */
+export function checkUsable(creds: readonly RegistryCredential[]): void {
+  const bad = creds.filter((c) => !c.username || !c.password);
+  if (bad.length === 0) return;
+  const what = bad.map((c) => `${registryHost(c.registry)} (${!c.username && !c.password ? 'no username or password' : !c.password ? 'no password' : 'no username'})`);
+  throw new MlImageError(
+    `cannot push: incomplete credentials for ${what.join(', ')}; empty secrets are what a pull request from a fork gets. Nothing was built.`,
+  );
+}
+
 export interface Login {
   /** The private docker config dir holding the logins; undefined when nothing needed a login. */
   configDir?: string;
@@ -82,12 +104,21 @@ export interface Login {
   logout(): Promise<void>;
 }
 
-export async function login(docker: Docker, creds: readonly RegistryCredential[], log: Logger): Promise<Login> {
+export interface LoginOptions {
+  /**
+   * Log in to the caller's own docker config and stay logged in (docker/login-action with logout: false),
+   * instead of a private config removed at the end.
+   */
+  keep?: boolean;
+}
+
+export async function login(docker: Docker, creds: readonly RegistryCredential[], log: Logger, options: LoginOptions = {}): Promise<Login> {
   const hosts = new Set<string>();
   if (creds.length === 0) return { hosts, configFor: () => undefined, logout: async () => {} };
   for (const c of creds) log.addSecret(c.password);
-  const configDir = await mkdtemp(path.join(os.tmpdir(), 'ml-image-auth-'));
+  const configDir = options.keep ? undefined : await mkdtemp(path.join(os.tmpdir(), 'ml-image-auth-'));
   const logout = async () => {
+    if (!configDir) return;
     for (const host of hosts) await docker.call(['logout', loginHost(host)], { configDir, timeoutMs: 30_000 });
     await rm(configDir, { recursive: true, force: true });
   };
@@ -104,13 +135,13 @@ export async function login(docker: Docker, creds: readonly RegistryCredential[]
         throw new MlImageError(`login to ${host} as ${c.username} failed: ${why || `exit ${r.exitCode}`}`);
       }
       hosts.add(host);
-      log.info(`logged in to ${host} as ${c.username}`);
+      log.info(`logged in to ${host} as ${c.username}${configDir ? '' : " in the job's docker config (logout: false; it stays logged in after this step)"}`);
     }
   } catch (err: unknown) {
     await logout();
     throw err;
   }
-  return { configDir, hosts, configFor: (registry) => (hosts.has(registryHost(registry)) ? configDir : undefined), logout };
+  return { configDir, hosts, configFor: (registry) => (configDir && hosts.has(registryHost(registry)) ? configDir : undefined), logout };
 }
 
 /** Docker Hub logins go to the client's default server name. */

@@ -2,7 +2,7 @@
 import type { Docker } from '../docker/docker.js';
 import { MlImageError } from '../errors.js';
 import { tailOf } from '../process/run.js';
-import type { Logger } from '../report/log.js';
+import { seconds, type Logger } from '../report/log.js';
 import type { Login } from './auth.js';
 
 export interface PushedRef {
@@ -25,6 +25,8 @@ export interface PushOptions {
   attempts?: number;
   backoffMs?: number;
   signal?: AbortSignal;
+  /** Told about each reference as it lands, so a failure later still reports what did land. */
+  onPushed?: (pushed: PushedRef) => void;
 }
 
 export async function pushImage(
@@ -38,20 +40,23 @@ export async function pushImage(
   const pushed: PushedRef[] = [];
   for (const ref of refs) {
     await docker.ok(['tag', imageId, ref], `tag ${ref}`);
-    pushed.push({ ref, digest: await pushOne(docker, ref, auth, log, options) });
+    const one = { ref, digest: await pushOne(docker, ref, auth, log, options) };
+    pushed.push(one);
+    options.onPushed?.(one);
   }
   return pushed;
 }
 
 async function pushOne(docker: Docker, ref: string, auth: Login, log: Logger, options: PushOptions): Promise<string> {
   const attempts = options.attempts ?? 3;
+  const started = Date.now();
   for (let attempt = 1; ; attempt++) {
     const r = await docker.call(['push', ref], { configDir: auth.configFor(ref), stream: true, signal: options.signal, timeoutMs: 30 * 60_000 });
     const output = `${r.stdout}\n${r.stderr}`;
     if (r.exitCode === 0) {
       const digest = parsePushDigest(output);
       if (!digest) throw new MlImageError(`push of ${ref} reported no digest`);
-      log.info(`pushed ${ref}@${digest}`);
+      log.info(`pushed ${ref}@${digest} (${seconds(Date.now() - started)})`);
       return digest;
     }
     if (attempt >= attempts || isPermanentPushError(output) || options.signal?.aborted) {

@@ -1,19 +1,28 @@
-// What a run produced, and how it becomes the Action's outputs (tags, digest, metadata) and the job
-// summary. Pure functions over the result; the front ends decide where the text goes.
+// What a run produced, and how it becomes the Action's outputs. Pure functions over the result; the front
+// ends decide where the text goes. The job summary is in summary.ts.
+import type { StepCounts } from '../build/progress.js';
+import { formatPlan, planToMatrix } from '../plan/format.js';
+import type { Plan } from '../plan/plan.js';
 import type { PushedRef } from '../registry/push.js';
 import type { SmokeResult } from '../smoke/run.js';
 
 export interface ImageResult {
+  /** The plan's job id, also the matrix entry id. */
+  id: string;
   name: string;
   /** '' when the image has no variants. */
   variant: string;
   tags: string[];
+  labels: Record<string, string>;
   platform?: string;
   imageId?: string;
+  build?: { durationMs: number; steps: StepCounts; sizeBytes?: number };
   localRefs: string[];
   pushRefs: string[];
   smoke?: SmokeResult;
   pushed: PushedRef[];
+  /** The failure that stopped this image's push, when one did. */
+  pushError?: string;
 }
 
 export interface PipelineResult {
@@ -25,54 +34,129 @@ export interface PipelineResult {
   runId: string;
   builder: string;
   pushRequested: boolean;
+  /** Why push: auto decided not to push this run. */
+  pushSkipped?: string;
+  /** The resolved plan as a table, for the summary's details. */
+  plan: string;
   images: ImageResult[];
 }
 
+/** The Action's outputs, by their names in action.yml. */
 export interface ActionOutputs {
   tags: string;
-  digest: string;
-  metadata: string;
-  matrix: string;
+  labels: string;
   version: string;
+  json: string;
+  imageid: string;
+  digest: string;
+  images: string;
+  matrix: string;
 }
 
-/** tags: every reference (pushed ones when pushing, else the local ones), one a line, like metadata-action. */
-export function toOutputs(result: PipelineResult): ActionOutputs {
-  const tags = result.images.flatMap((i) => (result.pushRequested && i.pushRefs.length > 0 ? i.pushRefs : i.localRefs));
-  const digest = result.images.flatMap((i) => i.pushed.map((p) => p.digest))[0] ?? '';
-  const metadata = {
-    config: result.configFile,
-    builder: result.builder,
-    pushed: result.images.some((i) => i.pushed.length > 0),
-    images: result.images.map((i) => ({
-      name: i.name,
-      variant: i.variant,
-      platform: i.platform ?? null,
-      imageId: i.imageId ?? null,
-      tags: i.tags,
-      refs: i.pushRefs,
-      digest: i.pushed[0]?.digest ?? null,
-      smokeTest: i.smoke ? { passed: i.smoke.passed, gpus: i.smoke.gpus, checks: i.smoke.checks } : null,
+/** The result before anything ran: every planned image, nothing built yet. */
+export function planResult(plan: Plan, run: { runId: string; builder: string; pushSkipped?: string }): PipelineResult {
+  return {
+    configFile: plan.configFile,
+    runId: run.runId,
+    builder: run.builder,
+    pushRequested: plan.push,
+    pushSkipped: run.pushSkipped,
+    plan: formatPlan(plan, 'table'),
+    matrix: JSON.stringify(planToMatrix(plan)),
+    version: plan.jobs[0]?.version ?? '',
+    images: plan.jobs.map((job) => ({
+      id: job.id,
+      name: job.image,
+      variant: job.variant,
+      platform: job.platform,
+      tags: job.tags,
+      labels: job.labels,
+      localRefs: job.localRefs,
+      pushRefs: job.pushRefs,
+      pushed: [],
     })),
   };
-  return { tags: tags.join('\n'), digest, metadata: JSON.stringify(metadata), matrix: result.matrix, version: result.version };
 }
 
-export function summaryMarkdown(result: PipelineResult, failure?: string): string {
-  const lines = [`## ml-image ${failure ? '❌ failed' : '✅ passed'}`, ''];
-  if (failure) lines.push(`> ${failure.split('\n')[0]}`, '');
-  lines.push('| image | smoke test | pushed |', '| --- | --- | --- |');
-  for (const i of result.images) {
-    const smoke = !i.smoke ? 'not run' : `${i.smoke.checks.filter((c) => c.passed).length}/${i.smoke.checks.length} passed`;
-    const pushed = i.pushed.length > 0 ? i.pushed.map((p) => `\`${p.ref}\``).join('<br>') : result.pushRequested ? 'nothing' : 'not requested';
-    lines.push(`| \`${i.name}\`${i.variant ? ` (${i.variant})` : ''} | ${smoke} | ${pushed} |`);
-  }
-  const failed = result.images.flatMap((i) =>
-    (i.smoke?.checks ?? []).filter((c) => !c.passed).map((c) => ({ image: `\`${i.name}\`${i.variant ? ` (${i.variant})` : ''}`, c })),
-  );
-  if (failed.length > 0) {
-    lines.push('', '### Failed checks', '');
-    for (const { image, c } of failed) lines.push(`- ${image} ${c.kind} **${c.name}**: ${(c.message ?? '').split('\n')[0]}`);
-  }
-  return lines.join('\n') + '\n';
+export type SmokeVerdict = 'passed' | 'failed' | 'skipped';
+
+export function smokeVerdict(smoke: SmokeResult | undefined): SmokeVerdict {
+  return !smoke ? 'skipped' : smoke.passed ? 'passed' : 'failed';
+}
+
+/** Every reference of every image: the pushed ones when pushing, else the local ones (metadata-action's tags). */
+export function allRefs(result: Pick<PipelineResult, 'pushRequested' | 'images'>): string[] {
+  return result.images.flatMap((i) => refsOf(i, result));
+}
+
+/** One image's references: its push references when the run pushes and it has some, else its local ones. */
+export function refsOf(image: ImageResult, result: Pick<PipelineResult, 'pushRequested'>): string[] {
+  return result.pushRequested && image.pushRefs.length > 0 ? image.pushRefs : image.localRefs;
+}
+
+/** The push registry a reference went to: "ghcr.io/acme/iris:1.0" of image "acme/iris" → "ghcr.io". */
+export function registryOfRef(ref: string, image: string): string {
+  const at = ref.lastIndexOf(`/${image}:`);
+  return at >= 0 ? ref.slice(0, at) : ref.slice(0, ref.indexOf('/'));
+}
+
+/** Why an image was not pushed, in words; undefined when it was. */
+export function whyNotPushed(image: ImageResult, result: PipelineResult): string | undefined {
+  if (image.pushed.length > 0 && !image.pushError) return undefined;
+  if (!result.pushRequested) return result.pushSkipped ?? 'push not requested';
+  if (image.pushError) return `push failed: ${image.pushError}`;
+  if (!image.imageId) return 'not built';
+  if (image.smoke && !image.smoke.passed) return 'its smoke test failed';
+  if (result.images.some((i) => i.smoke && !i.smoke.passed)) return 'another image failed its smoke test (nothing is pushed unless every one passed)';
+  return 'the run stopped before its push';
+}
+
+/**
+ * The outputs. Multi-valued ones (tags, images, matrix) cover every image and variant; single-valued ones
+ * (labels, version, imageid, digest) describe the primary image: the first image and variant of the plan.
+ */
+export function toOutputs(result: PipelineResult): ActionOutputs {
+  const primary = result.images[0];
+  const tags = allRefs(result);
+  const labels = primary?.labels ?? {};
+  const images = Object.fromEntries(result.images.map((i) => [i.id, imageJson(i, result)]));
+  return {
+    tags: tags.join('\n'),
+    labels: Object.entries(labels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n'),
+    version: result.version,
+    json: JSON.stringify({ tags, 'tag-names': [...new Set(result.images.flatMap((i) => i.tags))], labels }),
+    imageid: primary?.imageId ?? '',
+    digest: primary?.pushed[0]?.digest ?? '',
+    images: JSON.stringify(images),
+    matrix: result.matrix,
+  };
+}
+
+function imageJson(i: ImageResult, result: PipelineResult): Record<string, unknown> {
+  return {
+    image: i.name,
+    variant: i.variant,
+    platform: i.platform ?? null,
+    imageid: i.imageId ?? null,
+    tags: i.tags,
+    references: refsOf(i, result),
+    digests: Object.fromEntries(i.pushed.map((p) => [registryOfRef(p.ref, i.name), p.digest])),
+    pushed: i.pushed.map((p) => `${p.ref}@${p.digest}`),
+    'not-pushed': whyNotPushed(i, result) ?? null,
+    size: i.build?.sizeBytes ?? null,
+    'build-seconds': i.build ? Math.round(i.build.durationMs / 100) / 10 : null,
+    'build-steps': i.build ? { cached: i.build.steps.cached, total: i.build.steps.total } : null,
+    'smoke-test': {
+      result: smokeVerdict(i.smoke),
+      checks: (i.smoke?.checks ?? []).map((c) => ({
+        kind: c.kind,
+        name: c.name,
+        result: c.passed ? 'passed' : 'failed',
+        seconds: Math.round(c.durationMs / 100) / 10,
+        ...(c.passed ? {} : { message: c.message ?? '', expected: c.expected ?? null, actual: c.actual ?? null }),
+      })),
+    },
+  };
 }

@@ -2,6 +2,8 @@
 // Every check runs (a report lists all failures), every container is removed afterwards, and the
 // container log is printed when the service misbehaves.
 import type { SmokeTestConfig } from '../config/types.js';
+import type { SourceLocation } from '../errors.js';
+import { seconds } from '../report/log.js';
 import type { Docker } from '../docker/docker.js';
 import type { Cleanup } from '../pipeline/cleanup.js';
 import { jobName, type BuildJob } from '../plan/plan.js';
@@ -9,7 +11,7 @@ import type { Logger } from '../report/log.js';
 import { commandRunArgs, parsePublishedPort, serviceRunArgs, type ContainerSpec } from './argv.js';
 import { decideGpu } from './gpu.js';
 import { errorText, httpRequest, waitReady } from './http.js';
-import { commandFailure, httpFailure } from './verdict.js';
+import { commandFailure, httpFailure, type CheckFailure } from './verdict.js';
 
 export interface CheckResult {
   name: string;
@@ -17,6 +19,13 @@ export interface CheckResult {
   passed: boolean;
   durationMs: number;
   message?: string;
+  /** For a failed check: what the config asked for and what came, side by side in the summary. */
+  expected?: string;
+  actual?: string;
+  /** For a failed service check: the container log's last lines. */
+  log?: string;
+  /** The check in the config file, for an annotation on its line. */
+  location?: SourceLocation;
 }
 
 export interface SmokeResult {
@@ -53,9 +62,9 @@ export async function smokeTest(ctx: SmokeContext, job: BuildJob, image: string)
   const checks: CheckResult[] = [];
   const record = (result: CheckResult) => {
     checks.push(result);
-    const secs = (result.durationMs / 1000).toFixed(1);
-    if (result.passed) ctx.log.info(`✓ ${result.kind} "${result.name}" (${secs}s)`);
-    else ctx.log.error(`✗ ${result.kind} "${result.name}" (${secs}s): ${result.message ?? 'failed'}`);
+    const secs = seconds(result.durationMs);
+    if (result.passed) ctx.log.info(`✓ ${result.kind} "${result.name}" (${secs})`);
+    else ctx.log.error(`✗ ${result.kind} "${result.name}" (${secs}): ${result.message ?? 'failed'}`);
   };
 
   for (const check of config.commands) {
@@ -65,8 +74,10 @@ export async function smokeTest(ctx: SmokeContext, job: BuildJob, image: string)
     ctx.cleanup.add(`container ${s.name}`, () => ctx.docker.removeContainers([s.name]));
     const r = await ctx.docker.call(commandRunArgs(s, check.run), { timeoutMs: Math.min(check.timeoutMs, remaining()), signal: ctx.signal });
     await ctx.cleanup.release(`container ${s.name}`, ctx.log);
-    const message = r.spawnError ?? commandFailure(check, { exitCode: r.exitCode, output: `${r.stdout}\n${r.stderr}`, timedOut: r.timedOut });
-    record({ name: check.name, kind: 'command', passed: !message, durationMs: Date.now() - started, message });
+    const failure = r.spawnError
+      ? { message: r.spawnError, expected: 'the container starts', actual: r.spawnError }
+      : commandFailure(check, { exitCode: r.exitCode, output: `${r.stdout}\n${r.stderr}`, timedOut: r.timedOut });
+    record({ name: check.name, kind: 'command', passed: !failure, durationMs: Date.now() - started, ...failure, location: check.location });
   }
 
   if (config.http && !ctx.signal?.aborted) await httpChecks(ctx, config, spec(), remaining, record);
@@ -95,8 +106,9 @@ async function httpChecks(
           : exited !== undefined
             ? `the container exited at start (exit code ${exited})`
             : `port ${http.port} was not published`;
-      record({ name: 'start service', kind: 'ready', passed: false, durationMs: Date.now() - started, message: why });
-      if (run.exitCode === 0) await printLogs(ctx, s.name);
+      const log = run.exitCode === 0 ? await containerLog(ctx, s.name) : undefined;
+      record({ name: 'start service', kind: 'ready', passed: false, durationMs: Date.now() - started, message: why, expected: `the service starts and publishes port ${http.port}`, actual: why, log, location: http.ready.location });
+      showLog(ctx, log);
       return;
     }
     const base = `http://127.0.0.1:${port}`;
@@ -106,24 +118,31 @@ async function httpChecks(
       timeoutMs: Math.min(http.ready.timeoutMs, remaining()),
       stillRunning: () => isRunning(ctx, s.name),
     });
-    record({ name: `${http.ready.path} answers ${http.ready.status}`, kind: 'ready', passed: !notReady, durationMs: Date.now() - started, message: notReady });
+    const readyName = `${http.ready.path} answers ${http.ready.status}`;
     if (notReady) {
-      await printLogs(ctx, s.name);
+      const log = await containerLog(ctx, s.name);
+      const expected = `GET ${http.ready.path} → status ${http.ready.status} within ${http.ready.timeoutMs / 1000}s`;
+      record({ name: readyName, kind: 'ready', passed: false, durationMs: Date.now() - started, message: notReady, expected, actual: notReady, log, location: http.ready.location });
+      showLog(ctx, log);
       return;
     }
-    let failed = false;
+    record({ name: readyName, kind: 'ready', passed: true, durationMs: Date.now() - started });
+    const results: CheckResult[] = [];
     for (const check of http.checks) {
       started = Date.now();
-      let message: string | undefined;
+      let failure: CheckFailure | undefined;
       try {
-        message = httpFailure(check, await httpRequest(base, check, Math.min(30_000, remaining())));
+        failure = httpFailure(check, await httpRequest(base, check, Math.min(30_000, remaining())));
       } catch (err: unknown) {
-        message = `request failed: ${errorText(err)}`;
+        const why = `request failed: ${errorText(err)}`;
+        failure = { message: why, expected: `${check.method} ${check.path} → status ${check.expectStatus}`, actual: why };
       }
-      failed ||= message !== undefined;
-      record({ name: check.name, kind: 'http', passed: !message, durationMs: Date.now() - started, message });
+      results.push({ name: check.name, kind: 'http', passed: !failure, durationMs: Date.now() - started, ...failure, location: check.location });
     }
-    if (failed) await printLogs(ctx, s.name);
+    // The log is read once, after the checks, and kept with each failed one.
+    const log = results.some((r) => !r.passed) ? await containerLog(ctx, s.name) : undefined;
+    for (const r of results) record(r.passed ? r : { ...r, log });
+    showLog(ctx, log);
   } finally {
     await ctx.cleanup.release(key, ctx.log);
   }
@@ -146,8 +165,14 @@ async function isRunning(ctx: SmokeContext, name: string): Promise<boolean> {
   return r.exitCode === 0 && r.stdout.trim() === 'true';
 }
 
-async function printLogs(ctx: SmokeContext, name: string): Promise<void> {
-  const r = await ctx.docker.call(['logs', '--tail', '40', name], { timeoutMs: 30_000 });
-  const text = `${r.stdout}\n${r.stderr}`.trim();
-  if (text) ctx.log.info(`container log (last 40 lines):\n${text}`);
+const LOG_TAIL_LINES = 40;
+
+/** The container log's last lines, kept with the failed checks for the report. */
+async function containerLog(ctx: SmokeContext, name: string): Promise<string | undefined> {
+  const r = await ctx.docker.call(['logs', '--tail', String(LOG_TAIL_LINES), name], { timeoutMs: 30_000 });
+  return `${r.stdout}\n${r.stderr}`.trim() || undefined;
+}
+
+function showLog(ctx: SmokeContext, log: string | undefined): void {
+  if (log) ctx.log.info(`container log (last ${LOG_TAIL_LINES} lines):\n${log}`);
 }

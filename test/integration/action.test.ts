@@ -1,17 +1,17 @@
-// The bundled Action (dist/index.js) run the way the GitHub runner runs it: INPUT_* variables, the
-// GITHUB_OUTPUT / GITHUB_STATE / GITHUB_STEP_SUMMARY files, an event file; then the post step with the
-// saved state (STATE_* variables), which must leave no container and no credentials behind.
+// The bundled Action (dist/index.js) as the GitHub runner runs it: action.yml read, inputs from its
+// declarations and defaults, main then post, under Node 24 (action.yml's runtime) and Node 20. Through
+// action-runner.ts only, never around it.
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { authDirsLeft, containersOfRun, inspectRemote, parseCommandFile, remoteTags, removeScratch, ROOT, scratchDir, testEnv, TINY, uid, userConfigHasLogin, writeFile } from './harness.js';
+import { ActionRunner, displayedLog, PUSH_TO_MAIN, type GitHubEvent, type StepResult } from './action-runner.js';
+import { authDirsLeft, inspectRemote, labelledLeftovers, remoteTags, removeScratch, ROOT, scratchDir, testEnv, TINY, uid, userConfigHasLogin, writeFile } from './harness.js';
 
 jest.setTimeout(300_000);
 
 const env = testEnv();
-const ACTION = path.join(ROOT, 'dist/index.js');
 let dir: string;
 
 beforeAll(() => {
@@ -19,61 +19,22 @@ beforeAll(() => {
 });
 afterAll(() => removeScratch(dir));
 
-interface Step {
-  status: number | null;
-  stdout: string;
-  outputs: Record<string, string>;
-  state: Record<string, string>;
-  summary: string;
-}
+const PULL_REQUEST: GitHubEvent = {
+  name: 'pull_request',
+  ref: 'refs/pull/7/merge',
+  sha: 'feedfacefeedfacefeedfacefeedfacefeedface',
+  payload: { pull_request: { number: 7, head: { sha: 'feedfacefeedfacefeedfacefeedfacefeedface' } }, repository: { default_branch: 'main' } },
+};
 
-/** Runs dist/index.js as the runner would, in a workspace (the repository root). */
-function runStep(inputs: Record<string, string>, extraEnv: Record<string, string> = {}, event: object = { repository: { default_branch: 'main' } }): Step {
-  const files = path.join(dir, `step-${uid()}`);
-  mkdirSync(files);
-  const out = writeFile(files, 'output', '');
-  const state = writeFile(files, 'state', '');
-  const summary = writeFile(files, 'summary', '');
-  const eventFile = writeFile(files, 'event.json', JSON.stringify(event));
-  const runnerEnv: Record<string, string> = {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? '/root',
-    GITHUB_ACTIONS: 'true',
-    GITHUB_WORKSPACE: ROOT,
-    GITHUB_OUTPUT: out,
-    GITHUB_STATE: state,
-    GITHUB_STEP_SUMMARY: summary,
-    GITHUB_EVENT_PATH: eventFile,
-    GITHUB_EVENT_NAME: 'push',
-    GITHUB_REF: 'refs/heads/main',
-    GITHUB_SHA: '0123456789abcdef0123456789abcdef01234567',
-    GITHUB_REPOSITORY: 'acme/models',
-    GITHUB_SERVER_URL: 'https://github.com',
-    RUNNER_TEMP: os.tmpdir(),
-    ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])),
-    ...extraEnv,
-  };
-  const r = spawnSync(process.execPath, [ACTION], { cwd: ROOT, env: runnerEnv, encoding: 'utf8' });
-  return {
-    status: r.status,
-    stdout: r.stdout + r.stderr,
-    outputs: parseCommandFile(readFileSync(out, 'utf8')),
-    state: parseCommandFile(readFileSync(state, 'utf8')),
-    summary: readFileSync(summary, 'utf8'),
-  };
-}
+/** docker/login-action's registry-auth, as a workflow writes it, for the TLS + auth registry (a port). */
+const loginActionAuth = (password = env.authPassword) => `- registry: ${env.authRegistry}\n  username: ${env.authUser}\n  password: ${password}\n`;
 
-/** The post step gets main's saved state back as STATE_<name> variables. */
-function runPost(state: Record<string, string>, inputs: Record<string, string> = {}): Step {
-  return runStep(inputs, Object.fromEntries(Object.entries(state).map(([k, v]) => [`STATE_${k}`, v])));
-}
-
-function tinyConfig(name: string, smokeAnswer = 'setosa'): string {
+function tinyConfig(name: string, opts: { answer?: string; dockerfile?: string } = {}): string {
   const text = `version: 1
 images:
   - name: ${name}
     context: ${path.relative(dir, TINY)}
-    build-args: { BASE_IMAGE: "${env.baseImage}" }
+${opts.dockerfile ? `    dockerfile: ${opts.dockerfile}\n` : ''}    build-args: { BASE_IMAGE: "${env.baseImage}" }
     tags: [latest, sha-0123456]
     smoke-test:
       commands:
@@ -82,109 +43,247 @@ images:
         port: 8080
         ready: { path: /health, timeout: 30s }
         checks:
-          - { name: predict, method: POST, path: /predict, json: { features: [1, 2, 3, 4] }, expect-body: '"${smokeAnswer}"' }
+          - { name: predict, method: POST, path: /predict, json: { features: [1, 2, 3, 4] }, expect-body: '"${opts.answer ?? 'setosa'}"' }
 push:
   registries: [${env.authRegistry}]
 `;
   return path.relative(ROOT, writeFile(dir, `${uid()}.yml`, text));
 }
 
-describe('the Action (dist/index.js) as the runner runs it', () => {
-  it('main builds, tests, pushes and writes outputs; post leaves no container and no credentials', () => {
+/** Nothing of the run is left: no labelled container, network or volume, no login anywhere, RUNNER_TEMP clean. */
+function expectNothingLeft(runner: ActionRunner, runId: string): void {
+  expect(labelledLeftovers(runId)).toEqual([]);
+  expect(authDirsLeft()).toEqual([]);
+  expect(userConfigHasLogin(env.authRegistry)).toBe(false);
+  // The runner's own file-command dirs are all that RUNNER_TEMP holds.
+  expect(readdirSync(runner.runnerTemp).filter((n) => !n.startsWith('_runner_file_commands-') && n !== 'tool-cache')).toEqual([]);
+}
+
+/** The password reaches the log only inside the runner's mask command. */
+function expectSecretOnlyMasked(step: StepResult, secret: string): void {
+  const lines = step.log.split('\n').filter((l) => l.includes(secret));
+  expect(lines.length).toBeGreaterThan(0);
+  expect(lines.every((l) => l === `::add-mask::${secret}`)).toBe(true);
+  for (const text of [step.summary, JSON.stringify(step.outputs), JSON.stringify(step.state), displayedLog(step)]) expect(text).not.toContain(secret);
+}
+
+const NODES = [
+  { name: 'Node 24 (action.yml runs.using)', node: env.node24 },
+  { name: `Node ${process.versions.node.split('.')[0]} (this machine)`, node: process.execPath },
+];
+
+describe.each(NODES)('the Action under $name', ({ node }) => {
+  const runner = (event: GitHubEvent = PUSH_TO_MAIN, extra: Record<string, string> = {}) => new ActionRunner({ node, workspace: ROOT, event, env: extra });
+
+  it("main builds, tests and pushes with login-action's registry-auth; every output; post leaves nothing", async () => {
     const name = `it/action-${uid()}`;
-    const main = runStep({ config: tinyConfig(name), username: env.authUser, password: env.authPassword, push: 'auto' });
-    expect(main.stdout).toContain('✓ http "predict"');
+    const r = runner();
+    const main = await r.main({ config: tinyConfig(name), 'registry-auth': loginActionAuth() });
+    expect(main.log).toContain('✓ http "predict"');
     expect(main.status).toBe(0);
+    expect(main.unexpectedInputs).toEqual([]);
 
     const refs = [`${env.authRegistry}/${name}:latest`, `${env.authRegistry}/${name}:sha-0123456`];
+    const served = inspectRemote(refs[0]!);
     expect(main.outputs.tags).toBe(refs.join('\n'));
-    expect(main.outputs.digest).toMatch(/^sha256:[a-f0-9]{64}$/);
-    expect(inspectRemote(refs[0]!).digest).toBe(main.outputs.digest);
-    expect(inspectRemote(refs[0]!).labels['org.opencontainers.image.revision']).toBe('0123456789abcdef0123456789abcdef01234567');
-    expect(inspectRemote(refs[0]!).labels['org.opencontainers.image.source']).toBe('https://github.com/acme/models');
-    const metadata = JSON.parse(main.outputs.metadata!) as { pushed: boolean; images: { name: string; refs: string[]; digest: string; smokeTest: { passed: boolean } }[] };
-    expect(metadata.pushed).toBe(true);
-    expect(metadata.images).toEqual([expect.objectContaining({ name, refs, digest: main.outputs.digest, smokeTest: expect.objectContaining({ passed: true }) })]);
+    expect(main.outputs.digest).toBe(served.digest);
+    expect(main.outputs.imageid).toMatch(/^sha256:[a-f0-9]{64}$/);
+    expect(main.outputs.version).toBe('latest');
+    expect(main.outputs.labels).toContain('org.opencontainers.image.revision=0123456789abcdef0123456789abcdef01234567\n');
+    expect(main.outputs.labels).toContain('org.opencontainers.image.source=https://github.com/acme/models');
+    const json = JSON.parse(main.outputs.json!) as { tags: string[]; 'tag-names': string[]; labels: Record<string, string> };
+    expect(json.tags).toEqual(refs);
+    expect(json['tag-names']).toEqual(['latest', 'sha-0123456']);
+    expect(json.labels).toEqual(served.labels);
+    const id = name.replace(/[^a-z0-9]+/g, '-');
+    expect(JSON.parse(main.outputs.matrix!)).toEqual({ include: [expect.objectContaining({ id, image: name })] });
+    const images = JSON.parse(main.outputs.images!) as Record<string, Record<string, unknown>>;
+    expect(Object.keys(images)).toEqual([id]);
+    expect(images[id]).toEqual(
+      expect.objectContaining({
+        image: name,
+        imageid: main.outputs.imageid,
+        references: refs,
+        digests: { [env.authRegistry]: served.digest },
+        pushed: refs.map((ref) => `${ref}@${served.digest}`),
+        'not-pushed': null,
+        size: expect.any(Number),
+        'smoke-test': expect.objectContaining({ result: 'passed' }),
+      }),
+    );
+
+    // The summary: one row, its plan, no failed checks.
     expect(main.summary).toContain('## ml-image ✅ passed');
-    expect(main.summary).toContain(`\`${refs[0]}\``);
+    expect(main.summary).toContain('| image | tags | digest | size | build | cached steps | smoke test | pushed |');
+    const row = main.summary.split('\n').find((l) => l.startsWith(`| <code>${name}</code>`))!;
+    expect(row).toMatch(/ \| \d+(\.\d)? MB \| \d+\.\ds \| \d+\/\d+ \| ✅ passed<br>✓ python \d+\.\ds<br>✓ \/health answers 200 \d+\.\ds<br>✓ predict \d+\.\ds \| /);
+    expect(row).toContain(`\`${refs[0]}\`<br>\`${refs[1]}\``);
+    expect(main.summary).toContain('<details><summary>Plan</summary>');
+    expect(main.summary).not.toContain('Failed checks');
 
-    // The password reaches the log only as the runner's mask command, nowhere else.
-    const withPassword = main.stdout.split('\n').filter((l) => l.includes(env.authPassword));
-    expect(withPassword.length).toBeGreaterThan(0);
-    expect(withPassword.every((l) => l === `::add-mask::${env.authPassword}`)).toBe(true);
+    // One ::group:: per step, holding the step's full output (BuildKit's progress included).
+    expect(main.groups.map((g) => g.title)).toEqual(['Log in to registries', `Build ${name}`, `Smoke test ${name}`, 'Push']);
+    expect(main.groups[1]!.lines.some((l) => /^#\d+ \[.*\d+\/\d+\] /.test(l))).toBe(true);
 
+    expectSecretOnlyMasked(main, env.authPassword);
     expect(main.state.isPost).toBe('true');
     const runId = main.state['run-id']!;
     expect(runId).toMatch(/^[a-f0-9]{8}$/);
-    expect(containersOfRun(runId)).toEqual([]);
+    expect(labelledLeftovers(runId)).toEqual([]);
 
-    const post = runPost(main.state);
+    const post = await r.post();
     expect(post.status).toBe(0);
-    expect(post.stdout).toContain('no containers left behind');
-    expect(containersOfRun(runId)).toEqual([]);
-    expect(authDirsLeft()).toEqual([]);
-    expect(userConfigHasLogin(env.authRegistry)).toBe(false);
+    expect(post.log).toContain('nothing left behind');
+    expectNothingLeft(r, runId);
   });
 
-  it('post removes what a killed main left: labelled containers and the private docker config', () => {
+  it('post removes what a killed main left: labelled container, network and volume, and the private docker config', async () => {
     const runId = `dead${uid()}`;
-    // What main leaves when the runner kills it mid-smoke-test: a running labelled service, a login dir.
-    execFileSync(env.docker, ['run', '--detach', '--label', `io.github.ml-image.run=${runId}`, '--entrypoint', 'sleep', env.baseImage, '300']);
+    const label = `io.github.ml-image.run=${runId}`;
+    // What main leaves when the runner kills it mid-smoke-test.
+    execFileSync(env.docker, ['network', 'create', '--label', label, `ml-image-${runId}`]);
+    execFileSync(env.docker, ['volume', 'create', '--label', label, `ml-image-${runId}`]);
+    execFileSync(env.docker, ['run', '--detach', '--label', label, '--network', `ml-image-${runId}`, '--entrypoint', 'sleep', env.baseImage, '300']);
     const configDir = path.join(os.tmpdir(), `ml-image-auth-${uid()}`);
     writeFile(configDir, 'config.json', JSON.stringify({ auths: { [env.authRegistry]: { auth: 'eDp5' } } }));
-    expect(containersOfRun(runId)).toHaveLength(1);
+    expect(labelledLeftovers(runId)).toHaveLength(3);
 
-    const post = runPost({ isPost: 'true', 'run-id': runId, 'docker-config': configDir });
+    const r = runner();
+    const post = await r.post({ isPost: 'true', 'run-id': runId, 'docker-config': configDir });
     expect(post.status).toBe(0);
-    expect(post.stdout).toContain('removed 1 leftover container(s)');
-    expect(containersOfRun(runId)).toEqual([]);
+    expect(post.log).toContain('removed 1 container(s), 1 network(s), 1 volume(s) left by run');
+    expect(labelledLeftovers(runId)).toEqual([]);
     expect(existsSync(configDir)).toBe(false);
   });
 
-  it('a pull request with push: auto builds and tests but pushes nothing', () => {
+  it('a pull request from a fork (empty secrets) with push: auto builds and tests, pushes nothing, says why, succeeds', async () => {
     const name = `it/action-pr-${uid()}`;
-    const pr = runStep(
-      { config: tinyConfig(name), username: env.authUser, password: env.authPassword, push: 'auto' },
-      { GITHUB_EVENT_NAME: 'pull_request', GITHUB_REF: 'refs/pull/7/merge' },
-      { pull_request: { head: { sha: 'feedfacefeedfacefeedfacefeedfacefeedface' } }, repository: { default_branch: 'main' } },
-    );
+    // What a fork's pull request gets: the actor is known, the secret is empty.
+    const pr = await runner(PULL_REQUEST).main({ config: tinyConfig(name), username: 'octocat', password: '', 'registry-auth': loginActionAuth('') });
     expect(pr.status).toBe(0);
-    expect(pr.stdout).toContain(
-      'not pushing: push.when (branch, tag, schedule, workflow-dispatch, release) does not include this pull_request event on refs/pull/7/merge',
-    );
+    const why = 'push.when (branch, tag, schedule, workflow-dispatch, release) does not include this pull_request event on refs/pull/7/merge';
+    expect(pr.log).toContain(`not pushing: ${why}`);
+    expect(pr.summary).toContain(`not pushed: ${why}`);
     expect(pr.outputs.tags).toBe(`${name}:latest\n${name}:sha-0123456`);
     expect(pr.outputs.digest).toBe('');
     expect(remoteTags(`${env.authRegistry}/${name}`)).toEqual([]);
   });
 
-  it('a failing smoke test fails the step, reports the check, and pushes nothing', () => {
-    const name = `it/action-fail-${uid()}`;
-    const r = runStep({ config: tinyConfig(name, 'versicolor'), username: env.authUser, password: env.authPassword, push: 'true' });
+  it('empty secrets on a run that pushes: a clear error before anything is built', async () => {
+    const name = `it/action-nosecret-${uid()}`;
+    const r = await runner().main({ config: tinyConfig(name), 'registry-auth': loginActionAuth('') });
     expect(r.status).toBe(1);
-    expect(r.stdout).toContain(`::error::smoke test failed for ${name}: http "predict": body did not match /"versicolor"/`);
-    expect(r.summary).toContain('## ml-image ❌ failed');
-    expect(r.summary).toContain('http **predict**: body did not match');
-    expect(JSON.parse(r.outputs.metadata!)).toEqual(expect.objectContaining({ pushed: false }));
-    expect(remoteTags(`${env.authRegistry}/${name}`)).toEqual([]);
-    expect(authDirsLeft()).toEqual([]);
+    expect(r.annotations.map((a) => a.message)).toEqual([
+      `cannot push: incomplete credentials for ${env.authRegistry} (no password); empty secrets are what a pull request from a fork gets. Nothing was built.`,
+    ]);
+    expect(r.groups).toEqual([]);
+    expect(execFileSync(env.docker, ['images', '-q', name], { encoding: 'utf8' })).toBe('');
   });
 
-  it('plan-only sets the matrix, tags and version outputs and builds nothing', () => {
+  it('a failing check fails the step: an error on its line in the config, expected vs actual and the log in the summary, nothing pushed', async () => {
+    const name = `it/action-fail-${uid()}`;
+    const config = tinyConfig(name, { answer: 'versicolor' });
+    const r = await runner().main({ config, username: env.authUser, password: env.authPassword, push: 'True' });
+    expect(r.status).toBe(1);
+    const line = readFileSync(path.join(ROOT, config), 'utf8').split('\n').findIndex((l) => l.includes('name: predict')) + 1;
+    expect(r.annotations).toEqual(
+      expect.arrayContaining([
+        { command: 'error', properties: { file: config, line: String(line), col: '13' }, message: `${name}: http "predict": body did not match /"versicolor"/; body: {"class": "setosa"}` },
+        { command: 'error', properties: {}, message: `smoke test failed for ${name}: http "predict": body did not match /"versicolor"/; body: {"class": "setosa"}; nothing was pushed` },
+      ]),
+    );
+    expect(r.summary).toContain('## ml-image ❌ failed');
+    expect(r.summary).toContain(`<summary><code>${name}</code> http <b>predict</b>: body did not match /"versicolor"/; body: {"class": "setosa"}</summary>`);
+    expect(r.summary).toContain('**expected**\n\n```text\nPOST /predict → status 200, body matching /"versicolor"/\n```');
+    expect(r.summary).toContain('**actual**\n\n```text\nstatus 200, body: {"class": "setosa"}\n```');
+    expect(r.summary).toContain('**container log** (last lines)');
+    expect(r.summary).toContain('not pushed: its smoke test failed');
+    expect(JSON.parse(r.outputs.images!)[name.replace(/[^a-z0-9]+/g, '-')]).toEqual(expect.objectContaining({ pushed: [], 'not-pushed': 'its smoke test failed' }));
+    expect(remoteTags(`${env.authRegistry}/${name}`)).toEqual([]);
+    expect(authDirsLeft()).toEqual([]);
+    expectSecretOnlyMasked(r, env.authPassword);
+  });
+
+  it('a failed build step is an error on its Dockerfile line', async () => {
+    const name = `it/action-buildfail-${uid()}`;
+    const broken = writeFile(dir, `broken-${uid()}.Dockerfile`, `FROM ${env.baseImage}\nRUN echo fine\nRUN echo ${uid()} \\\n && exit 3\n`);
+    const r = await runner().main({ config: tinyConfig(name, { dockerfile: path.relative(TINY, broken) }), push: 'false' });
+    expect(r.status).toBe(1);
+    const error = r.annotations.find((a) => a.properties.file);
+    expect(error).toEqual({
+      command: 'error',
+      properties: { file: path.relative(ROOT, broken), line: '3', col: '1' },
+      message: expect.stringMatching(new RegExp(`^build of ${name} failed at \\[3/3\\] RUN echo [a-f0-9]+ +&& exit 3: .*exit code: 3$`)),
+    });
+    expect(r.summary).toContain('not pushed: push not requested');
+  });
+
+  it('plan-only sets the matrix, tags, labels, json and version outputs and builds nothing', async () => {
     const name = `it/action-plan-${uid()}`;
-    const r = runStep({ config: tinyConfig(name), 'plan-only': 'true' });
+    const r = await runner().main({ config: tinyConfig(name), 'plan-only': 'true' });
     expect(r.status).toBe(0);
-    expect(r.stdout).not.toContain('▶ Build');
+    expect(r.groups).toEqual([]);
     expect(JSON.parse(r.outputs.matrix!)).toEqual({
       include: [{ id: name.replace(/[^a-z0-9]+/g, '-'), image: name, variant: '', platform: '', gpu: false, 'runs-on': 'ubuntu-latest' }],
     });
     expect(r.outputs.tags).toBe(`${env.authRegistry}/${name}:latest\n${env.authRegistry}/${name}:sha-0123456`);
+    expect(r.outputs.labels).toContain(`org.opencontainers.image.title=${name.split('/')[1]}`);
+    expect(r.outputs.imageid).toBe('');
     expect(execFileSync(env.docker, ['images', '-q', name], { encoding: 'utf8' })).toBe('');
   });
 
-  it('config errors become annotations on the config file line', () => {
+  it('config errors become annotations on the config file line', async () => {
     const file = path.relative(ROOT, writeFile(dir, `${uid()}.yml`, 'version: 1\nimages:\n  - name: acme/x\n    smoke-tset: {}\n'));
-    const r = runStep({ config: file });
+    const r = await runner().main({ config: file });
     expect(r.status).toBe(1);
-    expect(r.stdout).toContain(`::error file=${file},line=4,col=5::images[0].smoke-tset: unknown key "smoke-tset" (did you mean "smoke-test"?)`);
+    expect(r.annotations).toContainEqual({ command: 'error', properties: { file, line: '4', col: '5' }, message: 'images[0].smoke-tset: unknown key "smoke-tset" (did you mean "smoke-test"?)' });
+    expect(r.summary).toMatch(/^## ml-image ❌ failed\n\n> 2 problems in /);
+  });
+
+  it("an input under its old name (metadata-action's images) is refused, naming the new one", async () => {
+    const r = await runner().main({ config: tinyConfig(`it/x-${uid()}`), images: 'acme/iris' });
+    expect(r.unexpectedInputs).toEqual(['images']);
+    expect(r.status).toBe(1);
+    expect(r.annotations.map((a) => a.message)).toEqual([
+      "input images is now only-images (docker/metadata-action's images input lists full image names); rename it in the step's with:",
+    ]);
+  });
+
+  it('logout: false logs in to the job docker config and stays logged in there for later steps', async () => {
+    const name = `it/action-keep-${uid()}`;
+    const dockerConfig = mkdtempSync(path.join(os.tmpdir(), 'job-docker-config-'));
+    try {
+      const r = runner(PUSH_TO_MAIN, { DOCKER_CONFIG: dockerConfig });
+      const main = await r.main({ config: tinyConfig(name), 'registry-auth': loginActionAuth(), logout: 'false' });
+      expect(main.status).toBe(0);
+      expect(main.log).toContain(`logged in to ${env.authRegistry} as ${env.authUser} in the job's docker config (logout: false; it stays logged in after this step)`);
+      expect((await r.post()).status).toBe(0);
+      const config = JSON.parse(readFileSync(path.join(dockerConfig, 'config.json'), 'utf8')) as { auths: Record<string, unknown> };
+      expect(Object.keys(config.auths)).toEqual([env.authRegistry]);
+      expect(authDirsLeft()).toEqual([]);
+      // A later step can pull what was pushed with that login.
+      execFileSync(env.docker, ['--config', dockerConfig, 'pull', '--quiet', `${env.authRegistry}/${name}:latest`]);
+    } finally {
+      rmSync(dockerConfig, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the bundled example through the Action under Node 24, as a user workflow runs it', () => {
+  it('builds, smoke-tests and pushes examples/iris with login-action-style credentials; post leaves nothing', async () => {
+    const r = new ActionRunner({ node: env.node24, workspace: ROOT });
+    const main = await r.main({ config: 'examples/iris/ml-image.yml', push: 'true', registries: env.authRegistry, 'registry-auth': loginActionAuth() });
+    expect(main.status).toBe(0);
+    const repo = `${env.authRegistry}/acme/iris-classifier`;
+    const served = inspectRemote(`${repo}:0.1.0`);
+    expect(main.outputs.tags).toBe(`${repo}:latest\n${repo}:0.1.0`);
+    expect(main.outputs.digest).toBe(served.digest);
+    for (const name of ['tags', 'labels', 'version', 'json', 'imageid', 'digest', 'images', 'matrix']) expect([name, main.outputs[name]]).not.toEqual([name, '']);
+    const row = main.summary.split('\n').find((l) => l.startsWith('| <code>acme/iris-classifier</code>'))!;
+    for (const check of ['imports', 'model file', '/health answers 200', 'predict setosa', 'rejects bad input']) expect(row).toContain(`✓ ${check} `);
+    expect(row).toContain(`\`${repo}:0.1.0\``);
+    expectSecretOnlyMasked(main, env.authPassword);
+    expect((await r.post()).status).toBe(0);
+    expectNothingLeft(r, main.state['run-id']!);
   });
 });

@@ -17,6 +17,8 @@ export interface TestEnv {
   authPassword: string;
   authCertDir: string;
   baseImage: string;
+  /** A Node 24 binary: action.yml's runtime. */
+  node24: string;
 }
 
 let cached: TestEnv | undefined;
@@ -38,6 +40,7 @@ export function testEnv(): TestEnv {
     authPassword: get('ML_IMAGE_TEST_AUTH_PASSWORD'),
     authCertDir: get('ML_IMAGE_TEST_AUTH_CERT_DIR'),
     baseImage: get('ML_IMAGE_TEST_BASE_IMAGE'),
+    node24: get('ML_IMAGE_TEST_NODE24'),
   };
   return cached;
 }
@@ -116,6 +119,17 @@ export function remoteTags(repo: string): string[] {
 export function containersOfRun(runId: string): string[] {
   const out = execFileSync(testEnv().docker, ['ps', '-a', '-q', '--filter', `label=io.github.ml-image.run=${runId}`], { encoding: 'utf8' });
   return out.split('\n').filter(Boolean);
+}
+
+/** Every container, network and volume carrying the run label (any run id when none is given). */
+export function labelledLeftovers(runId?: string): string[] {
+  const label = `label=io.github.ml-image.run${runId ? `=${runId}` : ''}`;
+  const list = (args: string[]) => execFileSync(testEnv().docker, [...args, '--filter', label], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  return [
+    ...list(['ps', '-a', '-q']).map((id) => `container ${id}`),
+    ...list(['network', 'ls', '-q']).map((id) => `network ${id}`),
+    ...list(['volume', 'ls', '-q']).map((id) => `volume ${id}`),
+  ];
 }
 
 /** Leftover private docker config dirs from logins. */

@@ -179,12 +179,12 @@ push:
               gpu: 'required',
               env: { OMP_NUM_THREADS: '1', MODE: 'test' },
               commands: [
-                { name: 'imports', run: ['python3', '-c', "import sklearn; print('ok')"], expectOutput: ['^ok$', 'never'], expectExitCode: 3, timeoutMs: 30_000 },
-                { name: 'python3 --version', run: ['python3', '--version'], expectOutput: [], expectExitCode: 0, timeoutMs: 120_000 },
+                { name: 'imports', run: ['python3', '-c', "import sklearn; print('ok')"], expectOutput: ['^ok$', 'never'], expectExitCode: 3, timeoutMs: 30_000, location: { file: 'ml-image.yml', line: 24, column: 11 } },
+                { name: 'python3 --version', run: ['python3', '--version'], expectOutput: [], expectExitCode: 0, timeoutMs: 120_000, location: { file: 'ml-image.yml', line: 29, column: 11 } },
               ],
               http: {
                 port: 8080,
-                ready: { path: '/health', status: 204, timeoutMs: 500 },
+                ready: { path: '/health', status: 204, timeoutMs: 500, location: { file: 'ml-image.yml', line: 33, column: 16 } },
                 checks: [
                   {
                     name: 'predict',
@@ -192,10 +192,12 @@ push:
                     path: '/predict',
                     headers: { 'X-Trace': '1', Accept: 'application/json' },
                     json: { features: [5.1, 3.5, 1.4, 0.2] },
+                    body: undefined,
                     expectStatus: 201,
                     expectBody: '"class": *"setosa"',
+                    location: { file: 'ml-image.yml', line: 35, column: 13 },
                   },
-                  { name: 'PUT /raw', method: 'PUT', path: '/raw', headers: {}, body: 'a=1', expectStatus: 200 },
+                  { name: 'PUT /raw', method: 'PUT', path: '/raw', headers: {}, body: 'a=1', json: undefined, expectStatus: 200, expectBody: undefined, location: { file: 'ml-image.yml', line: 42, column: 13 } },
                 ],
               },
             },
@@ -212,8 +214,8 @@ push:
               timeoutMs: 300_000,
               gpu: 'auto',
               env: {},
-              commands: [{ name: 'echo hello world', run: ['echo', 'hello world'], expectOutput: [], expectExitCode: 0, timeoutMs: 60_000 }],
-              http: { port: 9000, ready: { path: '/', status: 200, timeoutMs: 60_000 }, checks: [] },
+              commands: [{ name: 'echo hello world', run: ['echo', 'hello world'], expectOutput: [], expectExitCode: 0, timeoutMs: 60_000, location: { file: 'ml-image.yml', line: 49, column: 11 } }],
+              http: { port: 9000, ready: { path: '/', status: 200, timeoutMs: 60_000, location: { file: 'ml-image.yml', line: 51, column: 15 } }, checks: [] },
             },
           }),
         ],
@@ -229,7 +231,10 @@ push:
   it('loadConfig reads the same file relative to cwd and gives its absolute path', () => {
     writeFileSync(FILE, FULL);
     expect(loadConfig('ml-image.yml', dir)).toEqual(expected);
-    expect(loadConfig(FILE, '/')).toEqual(expected);
+    // From another directory: the same config; check locations name the file as seen from there.
+    const fromRoot = loadConfig(FILE, '/');
+    expect(fromRoot.file).toBe(FILE);
+    expect(fromRoot.images[0]!.variants[0]!.smokeTest!.commands[0]!.location).toEqual({ file: FILE.slice(1), line: 24, column: 11 });
   });
 
   it('an image without smoke-test has none (not an empty one)', () => {
@@ -322,7 +327,7 @@ push:
     timeoutMs: 300_000,
     gpu: 'auto' as const,
     env: {},
-    commands: [{ name: 'python -c import torch', run: ['python', '-c', 'import torch'], expectOutput: [], expectExitCode: 0, timeoutMs: 60_000 }],
+    commands: [{ name: 'python -c import torch', run: ['python', '-c', 'import torch'], expectOutput: [], expectExitCode: 0, timeoutMs: 60_000, location: { file: 'ml-image.yml', line: 25, column: 11 } }],
     http: undefined,
   };
 

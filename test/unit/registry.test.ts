@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { MlImageError } from '../../src/errors.js';
-import { credentialsFor, parseRegistryAuth, registryHost, type RegistryCredential } from '../../src/registry/auth.js';
+import { checkUsable, credentialsFor, parseRegistryAuth, registryHost, type RegistryCredential } from '../../src/registry/auth.js';
 import { isPermanentPushError, parsePushDigest } from '../../src/registry/push.js';
 import { caught } from './helpers.js';
 
@@ -45,6 +45,25 @@ describe('parseRegistryAuth', () => {
       text: '- registry: ghcr.io\n  username: u\n  password: "0123"\n',
       want: [{ registry: 'ghcr.io', username: 'u', password: '0123' }],
     },
+    {
+      // docker/login-action's README example, as the runner hands it over once the ${{ }} are substituted.
+      name: "login-action's README example: registry omitted means Docker Hub",
+      text: '- username: dockerhub-user\n  password: dckr_pat_x1\n- registry: ghcr.io\n  username: octocat\n  password: ghs_t0ken\n',
+      want: [
+        { registry: 'docker.io', username: 'dockerhub-user', password: 'dckr_pat_x1' },
+        { registry: 'ghcr.io', username: 'octocat', password: 'ghs_t0ken' },
+      ],
+    },
+    {
+      name: 'an empty registry means Docker Hub too (login-action: registry || docker.io)',
+      text: "- registry: ''\n  username: u\n  password: p1\n",
+      want: [{ registry: 'docker.io', username: 'u', password: 'p1' }],
+    },
+    {
+      name: 'a registry with a port',
+      text: '- registry: registry.example.com:5443\n  username: ci\n  password: s3cret\n',
+      want: [{ registry: 'registry.example.com:5443', username: 'ci', password: 's3cret' }],
+    },
   ])('$name', ({ text, want }) => {
     expect(parseRegistryAuth(text, 'input registry-auth')).toEqual(want);
   });
@@ -72,8 +91,8 @@ describe('parseRegistryAuth', () => {
       text: `- registry: ghcr.io\n  username: u\n  password: x1x\n- ghcr.io:u:${SECRET}\n`,
       message: 'input registry-auth[1]: expected a mapping with registry, username, password',
     },
-    { name: 'missing password', text: '- registry: ghcr.io\n  username: u\n', message: 'input registry-auth[0]: missing "password"' },
-    { name: 'missing registry', text: `- username: u\n  password: ${SECRET}\n`, message: 'input registry-auth[0]: missing "registry"' },
+    { name: 'ecr (login-action) is refused, not ignored', text: `- registry: 1.dkr.ecr.us-east-1.amazonaws.com\n  username: AKIA\n  password: ${SECRET}\n  ecr: true\n`, message: 'input registry-auth[0]: "ecr" (docker/login-action) is not supported: log in to ECR with aws-actions/amazon-ecr-login before this step (its login is used for registries without credentials here)' },
+    { name: 'scope (login-action) is refused, not ignored', text: `- username: u\n  password: ${SECRET}\n  scope: '@push'\n`, message: 'input registry-auth[0]: "scope" (docker/login-action) is not supported: scoped buildx credentials are not supported; give the registry a username and password' },
     {
       name: 'password is a list',
       text: `- registry: ghcr.io\n  username: u\n  password: [${SECRET}]\n`,
@@ -129,6 +148,30 @@ describe('parseRegistryAuth', () => {
     ['- registry: ghcr.io\n  username: u\n  password: 0123\n', 'input registry-auth[0]: "password" must be a string (quote it)'],
   ])('unquoted numeric credentials are refused, never altered: %j', (text, message) => {
     expect(() => parseRegistryAuth(text, 'input registry-auth')).toThrow(message);
+  });
+});
+
+describe('parseRegistryAuth: empty secrets (a pull request from a fork) parse, checkUsable refuses them when pushing', () => {
+  it.each([
+    { name: 'missing password', text: '- registry: ghcr.io\n  username: u\n', want: { registry: 'ghcr.io', username: 'u', password: '' } },
+    { name: 'empty username and password', text: '- username:\n  password:\n', want: { registry: 'docker.io', username: '', password: '' } },
+  ])('$name', ({ text, want }) => {
+    expect(parseRegistryAuth(text, 'input registry-auth')).toEqual([want]);
+  });
+
+  it.each([
+    { creds: [{ registry: 'ghcr.io', username: 'u', password: '' }], message: 'ghcr.io (no password)' },
+    { creds: [{ registry: 'index.docker.io', username: '', password: '' }], message: 'docker.io (no username or password)' },
+    { creds: [{ registry: 'quay.io', username: '', password: 'p4ss' }, { registry: 'ghcr.io', username: 'u', password: '' }], message: 'quay.io (no username), ghcr.io (no password)' },
+  ])('checkUsable: $message', ({ creds, message }) => {
+    expect(caught(() => checkUsable(creds)).message).toBe(
+      `cannot push: incomplete credentials for ${message}; empty secrets are what a pull request from a fork gets. Nothing was built.`,
+    );
+  });
+
+  it('checkUsable: complete credentials pass, and none at all', () => {
+    expect(() => checkUsable([{ registry: 'ghcr.io', username: 'u', password: 'p' }])).not.toThrow();
+    expect(() => checkUsable([])).not.toThrow();
   });
 });
 

@@ -2,234 +2,12 @@ import { afterAll, afterEach, describe, expect, it, jest } from '@jest/globals';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pushMode, type PushInput } from '../../src/action/inputs.js';
 import { parseCli, type CliCommand } from '../../src/cli/args.js';
 import { UsageError } from '../../src/errors.js';
 import { githubContext, repositoryFromRemote, type GitContext } from '../../src/meta/context.js';
 import { buildDate, imageLabels, type LabelInput } from '../../src/meta/labels.js';
-import type { PushMode } from '../../src/pipeline/prepare.js';
-import { MemoryLogger, SecretMasker, type Logger } from '../../src/report/log.js';
-import { summaryMarkdown, toOutputs, type ImageResult, type PipelineResult } from '../../src/report/result.js';
+import { ConsoleLogger, MemoryLogger, SecretMasker, type Logger } from '../../src/report/log.js';
 import { caught, gitContext, variantConfig } from './helpers.js';
-
-const D1 = 'sha256:' + '1'.repeat(64);
-const D2 = 'sha256:' + '2'.repeat(64);
-const MATRIX = '{"include":[{"id":"acme-iris","image":"acme/iris","variant":"","platform":"","gpu":false,"runs-on":"ubuntu-latest"}]}';
-
-const imageResult = (over: Partial<ImageResult> = {}): ImageResult => ({
-  name: 'acme/iris',
-  variant: '',
-  tags: ['latest', '1.0'],
-  localRefs: ['acme/iris:latest', 'acme/iris:1.0'],
-  pushRefs: ['ghcr.io/acme/iris:latest', 'ghcr.io/acme/iris:1.0'],
-  pushed: [],
-  ...over,
-});
-
-const pipeline = (over: Partial<PipelineResult> = {}): PipelineResult => ({
-  configFile: '/repo/ml-image.yml',
-  matrix: MATRIX,
-  version: '1.0',
-  runId: 'r1',
-  builder: 'buildx',
-  pushRequested: true,
-  images: [],
-  ...over,
-});
-
-const passedSmoke = { passed: true, gpus: false, checks: [{ name: 'imports', kind: 'command' as const, passed: true, durationMs: 12 }] };
-const failedSmoke = {
-  passed: false,
-  gpus: true,
-  checks: [
-    { name: 'imports', kind: 'command' as const, passed: false, durationMs: 40, message: 'exit code 1 (expected 0)\n    | Traceback' },
-    { name: 'ready', kind: 'ready' as const, passed: true, durationMs: 900 },
-    { name: 'predict', kind: 'http' as const, passed: false, durationMs: 30, message: 'status 500 (expected 200)' },
-    { name: 'silent', kind: 'http' as const, passed: false, durationMs: 30 },
-  ],
-};
-
-describe('toOutputs', () => {
-  it('pushed: tags are the pushed references, digest the first push, matrix and version passed through', () => {
-    const result = pipeline({
-      images: [
-        imageResult({
-          platform: 'linux/amd64',
-          imageId: 'sha256:iid1',
-          smoke: passedSmoke,
-          pushed: [
-            { ref: 'ghcr.io/acme/iris:latest', digest: D1 },
-            { ref: 'ghcr.io/acme/iris:1.0', digest: D1 },
-          ],
-        }),
-        imageResult({
-          name: 'acme/bert',
-          variant: 'cuda12',
-          tags: ['latest-cuda12'],
-          imageId: 'sha256:iid2',
-          localRefs: ['acme/bert:latest-cuda12'],
-          pushRefs: ['ghcr.io/acme/bert:latest-cuda12'],
-          pushed: [{ ref: 'ghcr.io/acme/bert:latest-cuda12', digest: D2 }],
-        }),
-      ],
-    });
-    const out = toOutputs(result);
-    expect([out.tags, out.digest, out.matrix, out.version]).toEqual([
-      'ghcr.io/acme/iris:latest\nghcr.io/acme/iris:1.0\nghcr.io/acme/bert:latest-cuda12',
-      D1,
-      MATRIX,
-      '1.0',
-    ]);
-    expect(JSON.parse(out.metadata)).toEqual({
-      config: '/repo/ml-image.yml',
-      builder: 'buildx',
-      pushed: true,
-      images: [
-        {
-          name: 'acme/iris',
-          variant: '',
-          platform: 'linux/amd64',
-          imageId: 'sha256:iid1',
-          tags: ['latest', '1.0'],
-          refs: ['ghcr.io/acme/iris:latest', 'ghcr.io/acme/iris:1.0'],
-          digest: D1,
-          smokeTest: { passed: true, gpus: false, checks: [{ name: 'imports', kind: 'command', passed: true, durationMs: 12 }] },
-        },
-        {
-          name: 'acme/bert',
-          variant: 'cuda12',
-          platform: null,
-          imageId: 'sha256:iid2',
-          tags: ['latest-cuda12'],
-          refs: ['ghcr.io/acme/bert:latest-cuda12'],
-          digest: D2,
-          smokeTest: null,
-        },
-      ],
-    });
-  });
-
-  it('not pushed: tags are the local references, digest empty', () => {
-    const out = toOutputs(pipeline({ pushRequested: false, builder: 'buildkit', version: '', images: [imageResult({ imageId: 'sha256:iid1' })] }));
-    expect(out).toEqual({
-      tags: 'acme/iris:latest\nacme/iris:1.0',
-      digest: '',
-      matrix: MATRIX,
-      version: '',
-      metadata: JSON.stringify({
-        config: '/repo/ml-image.yml',
-        builder: 'buildkit',
-        pushed: false,
-        images: [
-          {
-            name: 'acme/iris',
-            variant: '',
-            platform: null,
-            imageId: 'sha256:iid1',
-            tags: ['latest', '1.0'],
-            refs: ['ghcr.io/acme/iris:latest', 'ghcr.io/acme/iris:1.0'],
-            digest: null,
-            smokeTest: null,
-          },
-        ],
-      }),
-    });
-  });
-
-  it.each([
-    { name: 'push requested, image has push refs', pushRequested: true, pushRefs: ['r/acme/iris:latest'], tags: 'r/acme/iris:latest' },
-    { name: 'push requested, image has no push refs', pushRequested: true, pushRefs: [], tags: 'acme/iris:latest' },
-    { name: 'push not requested', pushRequested: false, pushRefs: ['r/acme/iris:latest'], tags: 'acme/iris:latest' },
-  ])('tags: $name', ({ pushRequested, pushRefs, tags }) => {
-    expect(toOutputs(pipeline({ pushRequested, images: [imageResult({ localRefs: ['acme/iris:latest'], pushRefs })] })).tags).toBe(tags);
-  });
-
-  it('no images at all', () => {
-    expect(toOutputs(pipeline({ images: [], matrix: '{"include":[]}', version: '' }))).toEqual({
-      tags: '',
-      digest: '',
-      matrix: '{"include":[]}',
-      version: '',
-      metadata: '{"config":"/repo/ml-image.yml","builder":"buildx","pushed":false,"images":[]}',
-    });
-  });
-});
-
-describe('summaryMarkdown', () => {
-  it('passed and pushed', () => {
-    const result = pipeline({
-      images: [
-        imageResult({ smoke: passedSmoke, pushed: [{ ref: 'ghcr.io/acme/iris:latest', digest: D1 }, { ref: 'ghcr.io/acme/iris:1.0', digest: D1 }] }),
-        imageResult({ name: 'acme/bert', pushed: [{ ref: 'ghcr.io/acme/bert:latest', digest: D2 }] }),
-      ],
-    });
-    expect(summaryMarkdown(result)).toBe(
-      [
-        '## ml-image ✅ passed',
-        '',
-        '| image | smoke test | pushed |',
-        '| --- | --- | --- |',
-        '| `acme/iris` | 1/1 passed | `ghcr.io/acme/iris:latest`<br>`ghcr.io/acme/iris:1.0` |',
-        '| `acme/bert` | not run | `ghcr.io/acme/bert:latest` |',
-        '',
-      ].join('\n'),
-    );
-  });
-
-  it('variants are named after the image', () => {
-    const result = pipeline({
-      pushRequested: false,
-      images: [imageResult({ variant: 'cpu', smoke: passedSmoke }), imageResult({ variant: 'cuda12' })],
-    });
-    expect(summaryMarkdown(result)).toBe(
-      '## ml-image ✅ passed\n\n| image | smoke test | pushed |\n| --- | --- | --- |\n| `acme/iris` (cpu) | 1/1 passed | not requested |\n| `acme/iris` (cuda12) | not run | not requested |\n',
-    );
-  });
-
-  it('passed, push not requested', () => {
-    expect(summaryMarkdown(pipeline({ pushRequested: false, images: [imageResult({ smoke: passedSmoke })] }))).toBe(
-      '## ml-image ✅ passed\n\n| image | smoke test | pushed |\n| --- | --- | --- |\n| `acme/iris` | 1/1 passed | not requested |\n',
-    );
-  });
-
-  it('failed: first line of the reason, nothing pushed, every failed check listed with the first line of its message', () => {
-    const result = pipeline({ images: [imageResult({ smoke: failedSmoke }), imageResult({ name: 'acme/bert', smoke: passedSmoke })] });
-    expect(summaryMarkdown(result, 'smoke test failed for acme/iris: command "imports": exit code 1 (expected 0) (and 1 more); nothing was pushed\ndetails')).toBe(
-      [
-        '## ml-image ❌ failed',
-        '',
-        '> smoke test failed for acme/iris: command "imports": exit code 1 (expected 0) (and 1 more); nothing was pushed',
-        '',
-        '| image | smoke test | pushed |',
-        '| --- | --- | --- |',
-        '| `acme/iris` | 1/4 passed | nothing |',
-        '| `acme/bert` | 1/1 passed | nothing |',
-        '',
-        '### Failed checks',
-        '',
-        '- `acme/iris` command **imports**: exit code 1 (expected 0)',
-        '- `acme/iris` http **predict**: status 500 (expected 200)',
-        '- `acme/iris` http **silent**: ',
-        '',
-      ].join('\n'),
-    );
-  });
-
-  // Bug (src/report/result.ts summaryMarkdown(), the "Failed checks" list): each line names the image only,
-  // not the variant, so when the cpu and cuda12 variants of one image fail, their failed checks read the
-  // same ("- `acme/iris` command **imports**: ..."). The table rows above name the variant as
-  // "`acme/iris` (cuda12)"; the failed-check lines should too.
-  it('failed checks name the variant', () => {
-    const result = pipeline({ images: [imageResult({ variant: 'cpu', smoke: passedSmoke }), imageResult({ variant: 'cuda12', smoke: failedSmoke })] });
-    expect(summaryMarkdown(result, 'smoke test failed')).toContain('- `acme/iris` (cuda12) command **imports**: exit code 1 (expected 0)\n');
-  });
-
-  it('failed before any image was built', () => {
-    expect(summaryMarkdown(pipeline({ pushRequested: false }), 'no docker client found on PATH')).toBe(
-      '## ml-image ❌ failed\n\n> no docker client found on PATH\n\n| image | smoke test | pushed |\n| --- | --- | --- |\n',
-    );
-  });
-});
 
 describe('SecretMasker', () => {
   it.each([
@@ -286,6 +64,49 @@ describe('MemoryLogger', () => {
     await expect(log.group('Build', async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     log.info('after');
     expect(log.lines).toEqual(['▶ Build', 'debug: Build took 0.0s', 'after']);
+  });
+});
+
+describe('ConsoleLogger without -v', () => {
+  it('shows the lines a step reports itself, not its command output, and no group headers', async () => {
+    const lines: string[] = [];
+    const log = new ConsoleLogger({ write: (l) => lines.push(l) });
+    await log.group('Build acme/iris', async () => {
+      log.output('#5 [2/3] RUN pip install');
+      log.info('built acme/iris in 12.0s');
+    });
+    expect(lines).toEqual(['built acme/iris in 12.0s']);
+  });
+
+  it('a failed step prints its last 50 output lines, masked, then the error goes on', async () => {
+    const lines: string[] = [];
+    const log = new ConsoleLogger({ write: (l) => lines.push(l) });
+    log.addSecret('tok-123');
+    const body = async () => {
+      for (let i = 1; i <= 60; i++) log.output(`line ${i} tok-123`);
+      throw new Error('build failed');
+    };
+    await expect(log.group('Build acme/iris', body)).rejects.toThrow('build failed');
+    expect(lines[0]).toMatch(/^✗ Build acme\/iris failed after \d+\.\ds; its last 50 lines of output:$/);
+    expect(lines.slice(1)).toEqual(Array.from({ length: 50 }, (_, i) => `  | line ${i + 11} ***`));
+  });
+
+  it('a nested step keeps its own tail; the outer one gets its own back', async () => {
+    const lines: string[] = [];
+    const log = new ConsoleLogger({ write: (l) => lines.push(l) });
+    const run = log.group('Push', async () => {
+      log.output('outer 1');
+      await log.group('inner', async () => log.output('inner 1'));
+      throw new Error('push failed');
+    });
+    await expect(run).rejects.toThrow('push failed');
+    expect(lines.slice(1)).toEqual(['  | outer 1']);
+  });
+
+  it('with -v every output line is shown inside its ▶ step', async () => {
+    const log = new MemoryLogger();
+    await log.group('Build', async () => log.output('#1 DONE'));
+    expect(log.lines.slice(0, 2)).toEqual(['▶ Build', '  #1 DONE']);
   });
 });
 
@@ -574,16 +395,6 @@ describe('repositoryFromRemote', () => {
 });
 
 
-describe('pushMode', () => {
-  it.each([
-    { push: 'auto', want: 'auto' },
-    { push: 'true', want: true },
-    { push: 'false', want: false },
-  ] as { push: PushInput; want: PushMode }[])('push: $push → $want', ({ push, want }) => {
-    expect(pushMode(push)).toBe(want);
-  });
-});
-
 describe('parseCli', () => {
   const build = (over: Partial<Extract<CliCommand, { command: 'build' }>> = {}): CliCommand => ({
     command: 'build',
@@ -618,7 +429,7 @@ describe('parseCli', () => {
       name: 'every flag',
       argv: [
         'build', '--config=ml/a.yml', '--push', '--registry', 'ghcr.io/acme', '--username', 'octo', '--password-stdin',
-        '--docker', '/usr/bin/docker', '--builder', 'buildkit', '--metadata-file', 'meta.json', '-v', '--image', 'acme/iris', '--variant', 'cpu',
+        '--docker', '/usr/bin/docker', '--build-engine', 'buildkit', '--images-file', 'images.json', '-v', '--image', 'acme/iris', '--variant', 'cpu',
       ],
       want: build({
         config: 'ml/a.yml',
@@ -629,7 +440,7 @@ describe('parseCli', () => {
         passwordStdin: true,
         docker: '/usr/bin/docker',
         builder: 'buildkit',
-        metadataFile: 'meta.json',
+        imagesFile: 'images.json',
         verbose: true,
       }),
     },
@@ -639,7 +450,8 @@ describe('parseCli', () => {
       argv: ['build', '--image', 'a', '--variant', 'cpu', '--image=b', '--variant=cuda12'],
       want: build({ filters: { images: ['a', 'b'], variants: ['cpu', 'cuda12'] } }),
     },
-    { name: '--builder buildx', argv: ['build', '--builder', 'buildx'], want: build({ builder: 'buildx' }) },
+    { name: '--build-engine buildx', argv: ['build', '--build-engine', 'buildx'], want: build({ builder: 'buildx' }) },
+    { name: '--build-engine auto is the default', argv: ['build', '--build-engine=auto'], want: build() },
     { name: '--username without --password-stdin', argv: ['build', '--username', 'octo'], want: build({ username: 'octo' }) },
     { name: 'plan defaults: a table', argv: ['plan'], want: plan() },
     { name: 'plan --format json', argv: ['plan', '--format', 'json'], want: plan({ format: 'json' }) },
@@ -653,7 +465,9 @@ describe('parseCli', () => {
   });
 
   it.each([
-    { name: 'bad --builder', argv: ['build', '--builder', 'docker'], message: '--builder must be buildx or buildkit, got "docker"' },
+    { name: 'bad --build-engine', argv: ['build', '--build-engine', 'docker'], message: '--build-engine must be auto, buildx or buildkit, got "docker"' },
+    { name: 'the old --builder', argv: ['build', '--builder', 'buildkit'], message: '--builder is now --build-engine (buildx uses --builder for a builder instance)' },
+    { name: 'the old --metadata-file', argv: ['build', '--metadata-file', 'm.json'], message: '--metadata-file is now --images-file (buildx uses --metadata-file for its build metadata)' },
     { name: '--password-stdin without --username', argv: ['build', '--password-stdin'], message: '--password-stdin needs --username' },
     { name: '--password-stdin with an empty --username', argv: ['build', '--password-stdin', '--username', ''], message: '--password-stdin needs --username' },
     { name: 'unknown command', argv: ['deploy'], message: 'unknown command "deploy" (expected build, plan, validate, schema or help)' },

@@ -65,7 +65,20 @@ describe('verdicts', () => {
   ])('command outcome %#', ({ outcome, want }) => {
     const got = commandFailure(cmd, outcome);
     if (want === undefined) expect(got).toBeUndefined();
-    else expect(got).toMatch(want);
+    else expect(got?.message).toMatch(want);
+  });
+
+  it('a failed command says what was expected and what came, for the summary', () => {
+    expect(commandFailure(cmd, { exitCode: 1, output: 'a\nTraceback\n', timedOut: false })).toEqual({
+      message: 'exit code 1 (expected 0); output did not match /^ok$/\n    | a\n    | Traceback',
+      expected: 'exit code 0, output matching /^ok$/',
+      actual: 'exit code 1, output (last 10 lines):\na\nTraceback',
+    });
+    expect(commandFailure(cmd, { exitCode: 0, output: '', timedOut: true })).toEqual({
+      message: 'timed out after 5s',
+      expected: 'exit code 0, output matching /^ok$/, within 5s',
+      actual: 'still running after 5s',
+    });
   });
 
   const http: HttpCheckConfig = { name: 'p', method: 'POST', path: '/predict', headers: {}, expectStatus: 200, expectBody: '"class": *"setosa"' };
@@ -73,5 +86,13 @@ describe('verdicts', () => {
     { outcome: { status: 200, body: '{"class": "setosa"}' }, want: undefined },
     { outcome: { status: 200, body: '{"class": "virginica"}' }, want: 'body did not match /"class": *"setosa"/; body: {"class": "virginica"}' },
     { outcome: { status: 500, body: '' }, want: 'status 500 (expected 200); body did not match /"class": *"setosa"/; body: (empty)' },
-  ])('http outcome %#', ({ outcome, want }) => expect(httpFailure(http, outcome)).toBe(want));
+  ])('http outcome %#', ({ outcome, want }) => expect(httpFailure(http, outcome)?.message).toBe(want));
+
+  it('a failed request says what was expected and what came', () => {
+    expect(httpFailure(http, { status: 500, body: 'oops\n' })).toEqual({
+      message: 'status 500 (expected 200); body did not match /"class": *"setosa"/; body: oops',
+      expected: 'POST /predict → status 200, body matching /"class": *"setosa"/',
+      actual: 'status 500, body: oops',
+    });
+  });
 });
