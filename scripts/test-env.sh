@@ -2,8 +2,17 @@
 # scripts/test-env.sh - the real test environment for ml-image-action (idempotent).
 #
 # Owns, on this machine:
-#   - missing Debian packages (docker.io, docker-registry, skopeo, debootstrap, ...)
-#   - dockerd (driven by /usr/bin/docker 20.10 + DOCKER_BUILDKIT=1, never /usr/local/bin/docker)
+#   - missing Debian packages (docker-registry, skopeo, debootstrap, qemu-user-static, ...) from the
+#     machine's own Debian 12 mirror, and the engine GitHub's runners have from Debian 13 (trixie):
+#     docker.io 26.1, docker-cli, docker-buildx 0.13, docker-compose 2.26, containerd 1.7 - through a
+#     trixie apt source pinned at priority 100 (nothing else moves; Debian 12's runc, tini and libc stay)
+#   - dockerd 26 with the containerd image store (/etc/docker/daemon.json, merged), driven by
+#     /usr/bin/docker (docker-cli 26 + buildx), never /usr/local/bin/docker
+#   - Debian 12's docker 20.10 client, extracted into $CACHE/docker-20.10: the engine's built-in
+#     BuildKit path (DOCKER_BUILDKIT=1 docker build) against the same engine
+#   - binfmt_misc registration of qemu-aarch64 (qemu-user-static, binfmt-support)
+#   - a BuildKit image for buildx's docker-container driver, built from Debian's sources
+#     (scripts/buildkit.Dockerfile; binaries cached in $CACHE), and $STATE/buildkitd.toml for it
 #   - a plain registry on 127.0.0.1:5000 and a TLS + basic-auth registry on 127.0.0.1:5443
 #   - a CA, server cert, password and htpasswd under $STATE; the CA in /etc/docker/certs.d
 #   - the local base image ml-image-test/debian:bookworm (rootfs tarball cached in $CACHE)
@@ -15,25 +24,47 @@
 #   down    stop both registries and dockerd (keeps certs, password, storage, tarball)
 #   env     print `export KEY=VALUE` lines (also written to $STATE/env); source them
 #   status  report each component; exit 1 if anything is down
+# The mirror (apt source for trixie, debootstrap) is the first Debian mirror serving bookworm in this
+# machine's apt sources (/etc/apt/sources.list, sources.list.d/*.list|*.sources).
 # Env: ML_IMAGE_TEST_STATE (default /var/lib/ml-image-test),
 #      ML_IMAGE_TEST_CACHE (default /var/cache/ml-image-test)
 set -euo pipefail
 
 STATE=${ML_IMAGE_TEST_STATE:-/var/lib/ml-image-test}
 CACHE=${ML_IMAGE_TEST_CACHE:-/var/cache/ml-image-test}
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 DOCKER=/usr/bin/docker
 DOCKERD=/usr/sbin/dockerd
+DAEMON_JSON=/etc/docker/daemon.json
 REGISTRY_BIN=/usr/bin/docker-registry
 PLAIN_ADDR=127.0.0.1:5000
 AUTH_ADDR=127.0.0.1:5443
 AUTH_USER=mlci
 CERT_DIR=/etc/docker/certs.d/$AUTH_ADDR
 BASE_IMAGE=ml-image-test/debian:bookworm
-MIRROR=http://deb.debian.org/debian
+APT_DIR=/etc/apt
+FALLBACK_MIRROR=http://deb.debian.org/debian
+MIRROR= # set by set_mirror
+TRIXIE_SOURCES=$APT_DIR/sources.list.d/ml-image-test-trixie.sources
+TRIXIE_PIN=$APT_DIR/preferences.d/ml-image-test-trixie
 ROOTFS_TAR=$CACHE/debian-bookworm-minbase.tar.gz
 NODE24_DIR=$CACHE/node24
 NODE24=$NODE24_DIR/node_modules/node/bin/node
-PACKAGES=(docker.io docker-registry skopeo debootstrap apache2-utils openssl curl ca-certificates)
+LEGACY_DIR=$CACHE/docker-20.10
+DOCKER_LEGACY=$LEGACY_DIR/usr/bin/docker
+BUILDKIT_DIR=$CACHE/buildkit                      # buildkitd + buildctl built by buildkit.Dockerfile
+BUILDKIT_IMAGE=ml-image-test/buildkit:debian13
+BUILDKIT_MARK=$STATE/buildkit-image               # written once a docker-container builder worked
+BUILDKIT_FAILED=$STATE/buildkit-build.failed      # a failed build is not retried on every `up`
+BUILDKITD_CONFIG=$STATE/buildkitd.toml
+# Debian 12 packages (the machine's own suite) ...
+PACKAGES=(docker-registry skopeo debootstrap apache2-utils openssl curl ca-certificates jq runc tini
+  qemu-user-static binfmt-support)
+# ... and the engine from Debian 13 (trixie): package -> the version prefix it must have.
+declare -A ENGINE_PACKAGES=([docker.io]=26.1. [docker-cli]=26.1. [docker-buildx]=0.13. [docker-compose]=2.26.
+  [containerd]=1.7.)
+ENGINE_VERSION=26.1.
+SNAPSHOTTER=io.containerd.snapshotter.v1 # `docker info` DriverStatus driver-type of the containerd store
 export DOCKER_BUILDKIT=1
 
 log() { echo "test-env: $*" >&2; }

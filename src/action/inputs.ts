@@ -1,6 +1,9 @@
 // Reads the Action's inputs into one typed object. Values arrive as the runner passes them: strings in
 // INPUT_<NAME> variables, action.yml's defaults filled in; an absent variable (a direct run) means the default.
 import * as core from '@actions/core';
+import { sizeBytes } from '../config/resolve.js';
+import { SIZE_PATTERN } from '../config/schema.js';
+import type { CacheBackend } from '../config/types.js';
 import type { BuilderKind } from '../docker/detect.js';
 import { MlImageError } from '../errors.js';
 import { parseRegistryAuth, type RegistryCredential } from '../registry/auth.js';
@@ -20,6 +23,12 @@ export interface ActionInputs {
   logout: boolean;
   docker?: string;
   builder?: BuilderKind;
+  /** An existing buildx builder instance (docker/build-push-action's builder input). */
+  buildxBuilder?: string;
+  /** Replaces cache.backend of every image. */
+  cacheBackend?: CacheBackend;
+  /** Fail before building when the engine's data root has less free space (bytes). */
+  minFreeBytes?: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -56,6 +65,12 @@ export function getInputs(env: Env = process.env): ActionInputs {
   const username = getInput(Inputs.username);
   const registries = listInput(Inputs.registries);
   const engine = getInput(Inputs.buildEngine) || 'auto';
+  const buildxBuilder = getInput(Inputs.builder);
+  if (buildxBuilder === 'buildx' || buildxBuilder === 'buildkit') {
+    throw new MlImageError(`input builder names a buildx builder instance (as in docker/build-push-action); to choose ${buildxBuilder}, use build-engine: ${buildxBuilder}`);
+  }
+  const cacheBackend = getInput(Inputs.cacheBackend);
+  const minFree = getInput(Inputs.minFreeSpace);
   const builder = oneOf(Inputs.buildEngine, engine, ['auto', 'buildx', 'buildkit'] as const);
   return {
     config: getInput(Inputs.config) || 'ml-image.yml',
@@ -69,6 +84,9 @@ export function getInputs(env: Env = process.env): ActionInputs {
     logout: booleanInput(Inputs.logout, true),
     docker: getInput(Inputs.docker) || undefined,
     builder: builder === 'auto' ? undefined : builder,
+    buildxBuilder: buildxBuilder || undefined,
+    cacheBackend: cacheBackend ? oneOf(Inputs.cacheBackend, cacheBackend, CACHE_BACKENDS) : undefined,
+    minFreeBytes: minFree ? sizeInput(Inputs.minFreeSpace, minFree) : undefined,
   };
 }
 
@@ -90,6 +108,13 @@ export function pushInput(value: string): PushMode {
   if (TRUE.includes(value)) return true;
   if (FALSE.includes(value)) return false;
   throw new MlImageError(`input ${Inputs.push}: expected auto, true or false (YAML 1.2 core schema: true, True, TRUE, false, False, FALSE), got "${value}"`);
+}
+
+const CACHE_BACKENDS = ['auto', 'registry', 'gha', 'local', 'inline', 'none'] as const;
+
+function sizeInput(name: string, value: string): number {
+  if (!new RegExp(SIZE_PATTERN).test(value)) throw new MlImageError(`input ${name}: expected a size like 10GB or 500MB, got "${value}"`);
+  return sizeBytes(value);
 }
 
 function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {

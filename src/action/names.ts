@@ -14,6 +14,9 @@ export const Inputs = {
   logout: 'logout',
   docker: 'docker',
   buildEngine: 'build-engine',
+  builder: 'builder',
+  cacheBackend: 'cache-backend',
+  minFreeSpace: 'min-free-space',
 } as const;
 
 /**
@@ -23,7 +26,6 @@ export const Inputs = {
 export const RenamedInputs: Readonly<Record<string, { now: string; why: string }>> = {
   images: { now: Inputs.onlyImages, why: "docker/metadata-action's images input lists full image names" },
   variants: { now: Inputs.onlyVariants, why: 'it goes with only-images' },
-  builder: { now: Inputs.buildEngine, why: "docker/build-push-action's builder input names a buildx builder instance" },
 };
 
 export const Outputs = {

@@ -1,10 +1,12 @@
 // Builds one job's image with BuildKit and loads it into the local engine. The image id comes from the
 // --iidfile BuildKit writes, its size from the engine; the progress output only gives the report its step
 // counts and, on failure, the Dockerfile line to point at.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rename, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { displayPath } from '../config/source-map.js';
+import type { CacheArgs } from '../cache/cache.js';
+import type { BuilderInfo } from '../docker/builder.js';
 import type { Docker } from '../docker/docker.js';
 import { MlImageError } from '../errors.js';
 import type { BuildJob } from '../plan/plan.js';
@@ -20,7 +22,10 @@ export interface BuiltImage {
 }
 
 export interface BuildOptions {
-  push: boolean;
+  builder: BuilderInfo;
+  cache: CacheArgs;
+  /** A buildx builder instance created or named for this run. */
+  builderName?: string;
   /** The private docker config holding registry logins, so --cache-from can read a private registry. */
   configDir?: string;
   /** Values of the job's secrets by name: only the build process's environment holds them. */
@@ -32,7 +37,7 @@ export async function buildImage(docker: Docker, job: BuildJob, options: BuildOp
   const dir = await mkdtemp(path.join(os.tmpdir(), 'ml-image-build-'));
   try {
     const iidFile = path.join(dir, 'iid');
-    const cmd = buildCommand(job, docker.builder, { iidFile, push: options.push });
+    const cmd = buildCommand(job, options.builder, { iidFile, cache: options.cache, builderName: options.builderName });
     const started = Date.now();
     const result = await docker.call(cmd.args, {
       env: { ...cmd.env, ...options.secretEnv },
@@ -42,6 +47,7 @@ export async function buildImage(docker: Docker, job: BuildJob, options: BuildOp
     });
     const output = `${result.stdout}\n${result.stderr}`;
     if (result.exitCode !== 0) throw await buildFailure(job, output, result.exitCode);
+    if (options.cache.localSwap) await swapLocalCache(options.cache.localSwap);
     const imageId = (await readFile(iidFile, 'utf8')).trim();
     if (!/^sha256:[a-f0-9]{64}$/.test(imageId)) throw new MlImageError(`build of ${job.image} wrote no image id`);
     const durationMs = Date.now() - started;
@@ -50,6 +56,16 @@ export async function buildImage(docker: Docker, job: BuildJob, options: BuildOp
     return { imageId, durationMs, steps: countSteps(output), sizeBytes };
   } finally {
     await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** BuildKit appends to a local cache forever: the fresh export replaces the old one. A failure only costs the cache. */
+async function swapLocalCache(swap: { from: string; to: string }): Promise<void> {
+  try {
+    await rm(swap.to, { recursive: true, force: true });
+    await rename(swap.from, swap.to);
+  } catch {
+    await rm(swap.from, { recursive: true, force: true });
   }
 }
 

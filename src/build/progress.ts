@@ -1,6 +1,7 @@
 // Reads BuildKit's plain progress output (`--progress=plain`, the same for buildx and the engine's built-in
 // BuildKit) for what the report shows: how many build steps ran and how many came from the cache, and which
 // Dockerfile line a failed step is. Pure; the image id and digests never come from here (see build.ts).
+import { instructions } from '../dockerfile/instructions.js';
 
 export interface StepCounts {
   /** Dockerfile steps ([stage n/m] lines), not BuildKit's [internal] work. */
@@ -61,7 +62,7 @@ export function lineOfStep(step: string, dockerfileText: string): number | undef
   const found: number[] = [];
   let names: string[] = [];
   let index = -1;
-  for (const { line, text } of logicalLines(dockerfileText)) {
+  for (const { line, text } of instructions(dockerfileText)) {
     const from = /^FROM\s+(?:--\S+\s+)*\S+(?:\s+AS\s+(\S+))?\s*$/i.exec(text);
     if (from) {
       index++;
@@ -71,27 +72,6 @@ export function lineOfStep(step: string, dockerfileText: string): number | undef
     if (inStage && normalized(text) === wanted) found.push(line);
   }
   return found.length === 1 ? found[0] : undefined;
-}
-
-/**
- * Dockerfile instructions with their first line, continuation lines joined as BuildKit joins them (comment
- * and blank lines inside a continuation are dropped, as its parser drops them).
- */
-function logicalLines(text: string): { line: number; text: string }[] {
-  const out: { line: number; text: string }[] = [];
-  let pending: { line: number; text: string } | undefined;
-  for (const [i, raw] of text.split(/\r?\n/).entries()) {
-    if (raw.trim() === '' || raw.trimStart().startsWith('#')) continue;
-    const continued = raw.endsWith('\\');
-    const part = continued ? raw.slice(0, -1) : raw;
-    pending = pending ? { line: pending.line, text: pending.text + part } : { line: i + 1, text: part };
-    if (!continued) {
-      out.push(pending);
-      pending = undefined;
-    }
-  }
-  if (pending) out.push(pending);
-  return out;
 }
 
 const collapse = (s: string): string => s.trim().replace(/\s+/g, ' ');

@@ -1,34 +1,132 @@
-// Where BuildKit imports and exports its layer cache, as build arguments. Inline cache works with both
-// builders (the engine's BuildKit and buildx with any driver): the pushed image carries cache metadata and
-// the next build on a fresh runner imports it from the registry with --cache-from.
-import type { CacheBackend } from '../config/types.js';
-import type { BuilderKind } from '../docker/detect.js';
+// Which layer-cache backend a build uses, and the build arguments for it. Pure: from the job's cache spec,
+// what the builder can do (docker/builder.ts) and what the run allows. README's "cache: auto" table is
+// this function. Import and export failures never fail a build: exports carry ignore-error=true, and
+// BuildKit only warns about a cache it cannot import.
+import path from 'node:path';
+import { atLeast, type BuilderInfo } from '../docker/builder.js';
+import type { CacheSpec } from './plan.js';
 
-export interface CacheInput {
-  backend: CacheBackend;
-  builder: BuilderKind;
-  /** Whether this run pushes: inline cache is only worth writing into an image that gets pushed. */
+export type Backend = 'registry' | 'gha' | 'local' | 'inline' | 'none';
+
+export interface CacheRun {
+  /** This run pushes its images (and may so write registry caches). */
   push: boolean;
-  /** Registry references the image is pushed as; the first one is where the last build's cache lives. */
-  pushRefs: readonly string[];
+  /** GitHub's cache service is reachable (ACTIONS_RESULTS_URL and ACTIONS_RUNTIME_TOKEN are set). */
+  ghaService: boolean;
+  /** Where local caches live, one directory per scope. */
+  localDir: string;
+}
+
+export interface CacheChoice {
+  backend: Backend;
+  /** Whether this run writes the cache (imports happen whenever there is something to read). */
+  write: boolean;
+  /** One line for the log: why this backend. */
+  reason: string;
+  /** The builder cannot export this backend: a docker-container builder is needed (created for the run). */
+  needsContainerBuilder: boolean;
+}
+
+/** Builders that export registry, local and gha caches: buildx on the containerd image store or a container driver. */
+export function exportsCaches(b: BuilderInfo): boolean {
+  return b.driver !== 'builtin' && (b.driver !== 'docker' || b.containerdStore);
+}
+
+/** GitHub's current cache protocol (v2): BuildKit ≥ 0.20 and a buildx (≥ 0.21) that passes its URL from the environment. */
+export function speaksGhaV2(b: BuilderInfo): boolean {
+  return exportsCaches(b) && atLeast(b.buildkitVersion, 0, 20) && atLeast(b.buildxVersion, 0, 21);
+}
+
+const builderName = (b: BuilderInfo): string =>
+  b.driver === 'builtin'
+    ? "the engine's built-in BuildKit"
+    : `buildx ${b.driver} driver${b.driver === 'docker' ? (b.containerdStore ? ' (containerd image store)' : ' (classic image store)') : ''}`;
+
+export function chooseCache(spec: CacheSpec, builder: BuilderInfo, run: CacheRun): CacheChoice {
+  const choice = (backend: Backend, reason: string, write = run.push, needsContainerBuilder = false): CacheChoice => ({ backend, write, reason, needsContainerBuilder });
+  const capable = exportsCaches(builder);
+  const inlineFallback = (why: string): CacheChoice =>
+    choice(run.push ? 'inline' : 'none', `${why}; ${builderName(builder)} exports only inline cache${run.push ? '' : ', and this run pushes nothing'}`);
+  switch (spec.backend) {
+    case 'none':
+      return choice('none', 'cache.backend: none', false);
+    case 'inline':
+      return choice('inline', 'cache.backend: inline');
+    case 'auto':
+      if (!capable) return inlineFallback('auto');
+      if (spec.registry) {
+        const write = run.push && spec.registry.write !== undefined;
+        return choice('registry', `auto: a push registry and ${builderName(builder)}${write ? '' : ' (read only: this run pushes nothing)'}`, write);
+      }
+      if (run.ghaService && speaksGhaV2(builder)) return choice('gha', "auto: no push registry; GitHub's cache service (v2)", true);
+      return choice('local', `auto: no push registry${run.ghaService ? `; BuildKit ${builder.buildkitVersion ?? '?'} / buildx ${builder.buildxVersion ?? '?'} cannot use GitHub's cache service v2` : ''}`, true);
+    case 'registry':
+    case 'local':
+    case 'gha': {
+      if (spec.backend === 'registry' && !spec.registry) return choice('local', 'cache.backend: registry, but no push registry or cache.ref: local instead', true);
+      if (spec.backend === 'gha' && !run.ghaService) return choice('local', "cache.backend: gha, but GitHub's cache service is not available here: local instead", true);
+      const write = spec.backend === 'registry' ? run.push && spec.registry?.write !== undefined : true;
+      if (capable && (spec.backend !== 'gha' || speaksGhaV2(builder))) return choice(spec.backend, `cache.backend: ${spec.backend}`, write);
+      if (builder.kind === 'buildx') return choice(spec.backend, `cache.backend: ${spec.backend}; ${builderName(builder)} cannot export it: a docker-container builder`, write, true);
+      return inlineFallback(`cache.backend: ${spec.backend} needs buildx`);
+    }
+  }
 }
 
 export interface CacheArgs {
   args: string[];
   buildArgs: Record<string, string>;
+  /** A local cache is exported next to the old one and swapped in after the build (BuildKit never prunes it). */
+  localSwap?: { from: string; to: string };
 }
 
-export function effectiveBackend(backend: CacheBackend, push: boolean): Exclude<CacheBackend, 'auto'> {
-  return backend === 'auto' ? (push ? 'inline' : 'none') : backend;
+export interface CacheArgsInput {
+  choice: CacheChoice;
+  spec: CacheSpec;
+  builder: BuilderInfo;
+  localDir: string;
+  /** Registry references the image is pushed as; inline cache is read back from the first. */
+  pushRefs: readonly string[];
+  /** Whether the local cache directory holds a previous export (BuildKit fails on a missing src). */
+  localExists: boolean;
 }
 
-export function cacheArgs(input: CacheInput): CacheArgs {
-  const backend = effectiveBackend(input.backend, input.push);
-  if (backend === 'none') return { args: [], buildArgs: {} };
-  const from = input.pushRefs[0];
-  if (input.builder === 'buildx') {
-    return { args: [...(from ? ['--cache-from', `type=registry,ref=${from}`] : []), '--cache-to', 'type=inline'], buildArgs: {} };
+export function cacheArgs(input: CacheArgsInput): CacheArgs {
+  const { choice, spec } = input;
+  const mode = `mode=${spec.mode}`;
+  const to = (attrs: string) => (choice.write ? ['--cache-to', `${attrs},ignore-error=true`] : []);
+  switch (choice.backend) {
+    case 'none':
+      return { args: [], buildArgs: {} };
+    case 'inline': {
+      const from = input.pushRefs[0];
+      if (input.builder.driver === 'builtin') {
+        // The classic client has no --cache-to: this build argument asks the engine's BuildKit for inline cache.
+        return { args: from ? ['--cache-from', from] : [], buildArgs: choice.write ? { BUILDKIT_INLINE_CACHE: '1' } : {} };
+      }
+      return { args: [...(from ? ['--cache-from', `type=registry,ref=${from}`] : []), ...(choice.write ? ['--cache-to', 'type=inline'] : [])], buildArgs: {} };
+    }
+    case 'registry': {
+      const reg = spec.registry ?? { read: [] };
+      return {
+        args: [
+          ...reg.read.flatMap((ref) => ['--cache-from', `type=registry,ref=${ref}`]),
+          ...(reg.write ? to(`type=registry,ref=${reg.write},${mode},image-manifest=true,oci-mediatypes=true`) : []),
+        ],
+        buildArgs: {},
+      };
+    }
+    case 'gha':
+      // buildx ≥ 0.21 takes the service URL and token from the environment: the token never enters argv.
+      return { args: ['--cache-from', `type=gha,scope=${spec.scope}`, ...to(`type=gha,scope=${spec.scope},${mode}`)], buildArgs: {} };
+    case 'local': {
+      const dir = path.join(input.localDir, spec.scope);
+      const next = `${dir}.new`;
+      return {
+        args: [...(input.localExists ? ['--cache-from', `type=local,src=${dir}`] : []), ...to(`type=local,dest=${next},${mode}`)],
+        buildArgs: {},
+        localSwap: choice.write ? { from: next, to: dir } : undefined,
+      };
+    }
   }
-  // The engine's BuildKit writes inline cache when asked by this build argument.
-  return { args: from ? ['--cache-from', from] : [], buildArgs: { BUILDKIT_INLINE_CACHE: '1' } };
 }

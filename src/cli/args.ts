@@ -1,7 +1,12 @@
 // Parses the `ml-image` command line into a typed command. No side effects; errors are UsageErrors.
 import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
+import { sizeBytes } from '../config/resolve.js';
+import { SIZE_PATTERN } from '../config/schema.js';
+import type { CacheBackend } from '../config/types.js';
 import type { BuilderKind } from '../docker/detect.js';
+
+const CACHE_BACKENDS: readonly CacheBackend[] = ['auto', 'registry', 'gha', 'local', 'inline', 'none'];
 import type { PlanFormat } from '../plan/format.js';
 import type { PlanFilters } from '../plan/plan.js';
 
@@ -25,6 +30,9 @@ options:
       --password-stdin    read the registry password from standard input
       --docker PATH       docker client to use (default: the best one on PATH)
       --build-engine E    auto | buildx | buildkit (default auto: buildx when available)
+      --builder NAME      an existing buildx builder instance (default: the current one)
+      --cache-backend B   replaces cache.backend: auto | registry | gha | local | inline | none
+      --min-free-space S  fail before building with less free space under the engine's data root, e.g. 20GB
       --images-file F     write the images JSON (the Action's images output) to F
   -v, --verbose           show every command and its output
 
@@ -48,6 +56,9 @@ export type CliCommand =
       passwordStdin: boolean;
       docker?: string;
       builder?: BuilderKind;
+      buildxBuilder?: string;
+      cacheBackend?: CacheBackend;
+      minFreeBytes?: number;
       imagesFile?: string;
       verbose: boolean;
     };
@@ -71,8 +82,10 @@ export function parseCli(argv: readonly string[]): CliCommand {
         docker: { type: 'string' },
         'build-engine': { type: 'string' },
         'images-file': { type: 'string' },
-        // Renamed: buildx uses both names for something else (a builder instance; its build metadata).
         builder: { type: 'string' },
+        'cache-backend': { type: 'string' },
+        'min-free-space': { type: 'string' },
+        // Renamed: buildx uses this name for its build metadata.
         'metadata-file': { type: 'string' },
         verbose: { type: 'boolean', short: 'v', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -95,7 +108,15 @@ export function parseCli(argv: readonly string[]): CliCommand {
     return { command, config: values.config, format, push: values.push, registries: values.registry, filters };
   }
   if (command !== 'build') throw new UsageError(`unknown command "${command}" (expected build, plan, validate, schema or help)`);
-  if (values.builder !== undefined) throw new UsageError('--builder is now --build-engine (buildx uses --builder for a builder instance)');
+  if (values.builder === 'buildx' || values.builder === 'buildkit') {
+    throw new UsageError(`--builder names a buildx builder instance (as in docker buildx build); to choose ${values.builder}, use --build-engine ${values.builder}`);
+  }
+  const cacheBackend = values['cache-backend'];
+  if (cacheBackend !== undefined && !CACHE_BACKENDS.includes(cacheBackend as CacheBackend)) {
+    throw new UsageError(`--cache-backend must be one of ${CACHE_BACKENDS.join(', ')}, got "${cacheBackend}"`);
+  }
+  const minFree = values['min-free-space'];
+  if (minFree !== undefined && !new RegExp(SIZE_PATTERN).test(minFree)) throw new UsageError(`--min-free-space must be a size like 20GB, got "${minFree}"`);
   if (values['metadata-file'] !== undefined) throw new UsageError('--metadata-file is now --images-file (buildx uses --metadata-file for its build metadata)');
   const engine = values['build-engine'] ?? 'auto';
   if (engine !== 'auto' && engine !== 'buildx' && engine !== 'buildkit') {
@@ -112,6 +133,9 @@ export function parseCli(argv: readonly string[]): CliCommand {
     passwordStdin: values['password-stdin'],
     docker: values.docker,
     builder: engine === 'auto' ? undefined : engine,
+    buildxBuilder: values.builder,
+    cacheBackend: cacheBackend as CacheBackend | undefined,
+    minFreeBytes: minFree === undefined ? undefined : sizeBytes(minFree),
     imagesFile: values['images-file'],
     verbose: values.verbose,
   };

@@ -40,6 +40,9 @@ export async function buildCommandMain(args: BuildArgs, io: CliIo, log: Logger):
     sharedCredential: username && password ? { username, password } : undefined,
     docker: args.docker ?? env.ML_IMAGE_DOCKER,
     builder: args.builder,
+    buildxBuilder: args.buildxBuilder,
+    cacheBackend: args.cacheBackend,
+    minFreeBytes: args.minFreeBytes,
     log,
     signal: io.signal,
   });

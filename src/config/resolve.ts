@@ -1,7 +1,7 @@
 // Turns a config that passed every check into the resolved Config of types.ts: defaults applied, paths
 // absolute, durations in milliseconds, variants merged over their image, names lowercased.
 import path from 'node:path';
-import type { CacheBackend, CommandCheckConfig, Config, HttpCheckConfig, ImageConfig, PushEvent, SmokeTestConfig, VariantConfig } from './types.js';
+import type { CacheBackend, CacheConfig, CommandCheckConfig, Config, HttpCheckConfig, ImageConfig, PushEvent, SmokeTestConfig, VariantConfig } from './types.js';
 import { isObject, type PathSegment } from './validate.js';
 import type { SourceLocation } from '../errors.js';
 
@@ -48,6 +48,7 @@ function resolveImage(raw: Raw, index: number, dir: string, map: SourceText): Im
     gpu: (raw.gpu as boolean | undefined) ?? false,
     runsOn: listOf(raw['runs-on']) ?? [DEFAULT_RUNS_ON],
     smokeTest: isObject(raw['smoke-test']) ? resolveSmoke(raw['smoke-test'], at('smoke-test'), map) : undefined,
+    cache: resolveCache(raw.cache as Raw | undefined),
   };
   const declared = Object.entries((raw.variants as Record<string, Raw | null> | undefined) ?? {}).map(([n, v]): [string, Raw] => [n, v ?? {}]);
   const defaultName = (raw['default-variant'] as string | undefined) ?? declared[0]?.[0];
@@ -68,6 +69,7 @@ function resolveImage(raw: Raw, index: number, dir: string, map: SourceText): Im
             gpu: (v.gpu as boolean | undefined) ?? base.gpu,
             runsOn: listOf(v['runs-on']) ?? base.runsOn,
             smokeTest: isObject(v['smoke-test']) ? resolveSmoke(v['smoke-test'], vAt('smoke-test'), map) : base.smokeTest,
+            cache: resolveCache(v.cache as Raw | undefined, base.cache),
             tagSuffix: isDefault ? '' : ((v['tag-suffix'] as string | undefined) ?? `-${name}`),
             latestTag: isDefault ? undefined : (v['latest-tag'] as string | undefined),
           };
@@ -79,9 +81,31 @@ function resolveImage(raw: Raw, index: number, dir: string, map: SourceText): Im
     secrets: [...new Set((raw.secrets as string[] | undefined) ?? [])],
     tags: ruleLines(raw.tags),
     flavor: ruleLines(raw.flavor),
-    cache: ((raw.cache as Raw | undefined)?.backend as CacheBackend | undefined) ?? 'auto',
     variants,
   };
+}
+
+export const DEFAULT_MOUNTS_MAX_BYTES = 2_000_000_000;
+
+/** A cache section over the one it overrides (a variant's over its image's; the image's over the defaults). */
+function resolveCache(raw: Raw | undefined, over?: CacheConfig): CacheConfig {
+  const r = raw ?? {};
+  return {
+    backend: (r.backend as CacheBackend | undefined) ?? over?.backend ?? 'auto',
+    ref: (r.ref as string | undefined) ?? over?.ref,
+    mode: (r.mode as CacheConfig['mode'] | undefined) ?? over?.mode ?? 'max',
+    scope: (r.scope as string | undefined) ?? over?.scope,
+    mounts: (r.mounts as boolean | string[] | undefined) ?? over?.mounts ?? true,
+    mountsMaxBytes: r['mounts-max-size'] !== undefined ? sizeBytes(r['mounts-max-size'] as string) : (over?.mountsMaxBytes ?? DEFAULT_MOUNTS_MAX_BYTES),
+  };
+}
+
+/** "500MB" | "2GB" | "1.5GiB" → bytes (decimal units as docker prints sizes, binary ones when asked). */
+export function sizeBytes(text: string): number {
+  const m = /^([0-9]+(?:\.[0-9]+)?)(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/.exec(text);
+  if (!m) throw new Error(`not a size: ${text}`);
+  const unit = { B: 1, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12, KiB: 2 ** 10, MiB: 2 ** 20, GiB: 2 ** 30, TiB: 2 ** 40 }[m[2] as 'B'];
+  return Math.round(Number(m[1]) * unit);
 }
 
 function resolveSmoke(raw: Raw, at: PathSegment[], map: SourceText): SmokeTestConfig {

@@ -136,7 +136,46 @@ const runsOn: Schema = {
 };
 
 /** Keys a variant may set; they override (build-args and labels: extend) the image's own. */
+/** Sizes as people write them: 500MB, 2GB, 1.5GiB. */
+export const SIZE_PATTERN = '^[0-9]+(\\.[0-9]+)?(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$';
+
+const cache: Schema = {
+  type: 'object',
+  additionalProperties: false,
+  description: "BuildKit's layer cache and persisted RUN --mount=type=cache content across CI runs; a variant's keys override its image's.",
+  properties: {
+    backend: {
+      type: 'string',
+      enum: ['auto', 'registry', 'gha', 'local', 'inline', 'none'],
+      default: 'auto',
+      description:
+        "auto: the best the builder and the run allow (registry when there is a push registry and the builder can export caches, else local; inline on builders that export nothing else); registry: a cache image (ref) in the registry; gha: GitHub's cache service (needs BuildKit ≥ 0.20 and buildx ≥ 0.21); local: a directory (persisted across runs in the Action); inline: inside the pushed image; none.",
+    },
+    ref: str('Registry cache reference, e.g. ghcr.io/acme/iris:buildcache (default: <first push registry>/<image>:buildcache[-<variant>]).', {
+      pattern: '^[A-Za-z0-9.-]+(:[0-9]+)?(/[a-z0-9._-]+)+:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$',
+      patternMessage: 'a reference with a tag, like ghcr.io/acme/iris:buildcache',
+    }),
+    mode: { type: 'string', enum: ['max', 'min'], default: 'max', description: 'max: cache every stage and step; min: only the final image\'s layers.' },
+    scope: str('Name of this cache among others (gha scope, local directory); default: the image and variant.', {
+      pattern: '^[A-Za-z0-9_.-]{1,100}$',
+      patternMessage: 'letters, digits, _ . -',
+    }),
+    mounts: {
+      oneOf: [
+        { type: 'boolean' },
+        { type: 'array', items: str('A cache mount id or target path of a RUN --mount=type=cache in the Dockerfile.', { minLength: 1 }) },
+      ],
+      description: 'Persist RUN --mount=type=cache content across runs: true (default: every cache mount in the Dockerfile), false, or the ids/targets to persist.',
+    },
+    'mounts-max-size': str('Upper bound of the persisted mount content per image and variant; the oldest files are dropped beyond it (default 2GB).', {
+      pattern: SIZE_PATTERN,
+      patternMessage: 'a size like 500MB or 2GB',
+    }),
+  },
+};
+
 const variantKeys: Record<string, Schema> = {
+  cache,
   dockerfile: str('Dockerfile, relative to the context.'),
   target: str('Dockerfile stage to build.'),
   'build-args': stringMap('Build arguments (never put secrets here: they are stored in the image history).'),
@@ -205,20 +244,6 @@ const image: Schema = {
       'A tag rule, e.g. type=semver,pattern={{version}}, or a plain tag.',
     ),
     flavor: ruleLines("docker/metadata-action's flavor input: a list, or a block string of lines.", 'A flavor line, e.g. latest=auto or suffix=-py312,onlatest=true.'),
-    cache: {
-      type: 'object',
-      additionalProperties: false,
-      description: 'BuildKit layer cache across runs.',
-      properties: {
-        backend: {
-          type: 'string',
-          enum: ['auto', 'inline', 'none'],
-          default: 'auto',
-          description:
-            'inline: the pushed image carries its cache and later builds import it from the registry; none: only the builder\'s own cache; auto: inline when pushing.',
-        },
-      },
-    },
   },
 };
 

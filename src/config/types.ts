@@ -40,7 +40,19 @@ export interface SmokeTestConfig {
   http?: HttpConfig;
 }
 
-export type CacheBackend = 'auto' | 'inline' | 'none';
+export type CacheBackend = 'auto' | 'registry' | 'gha' | 'local' | 'inline' | 'none';
+
+export interface CacheConfig {
+  backend: CacheBackend;
+  /** Registry cache reference with its tag; default computed by the plan. */
+  ref?: string;
+  mode: 'max' | 'min';
+  /** gha scope / local directory name; default the job id. */
+  scope?: string;
+  /** Persist RUN --mount=type=cache content: every mount (true), none (false), or these ids/targets. */
+  mounts: boolean | string[];
+  mountsMaxBytes: number;
+}
 
 export type PushEvent = 'always' | 'default-branch' | 'branch' | 'tag' | 'pull-request' | 'schedule' | 'workflow-dispatch' | 'release';
 
@@ -61,6 +73,7 @@ export interface VariantConfig {
   tagSuffix: string;
   /** Replaces the flavor's latest tag; undefined for the default variant. */
   latestTag?: string;
+  cache: CacheConfig;
 }
 
 export interface ImageConfig {
@@ -72,7 +85,6 @@ export interface ImageConfig {
   /** metadata-action tag rules and flavor lines, as written. */
   tags: string[];
   flavor: string[];
-  cache: CacheBackend;
   variants: VariantConfig[];
 }
 

@@ -1,6 +1,7 @@
 // What an image is built FROM, read from its Dockerfile the way BuildKit resolves it: global ARG defaults
 // and build args substituted, stage names followed to the external image of the target stage. Used for
 // the org.opencontainers.image.base.name label and to recognise CUDA bases.
+import { instructions } from '../dockerfile/instructions.js';
 
 interface Stage {
   from: string;
@@ -11,8 +12,8 @@ interface Stage {
 export function baseImageOf(dockerfile: string, buildArgs: Record<string, string>, target?: string): string | undefined {
   const globals: Record<string, string> = {};
   const stages: Stage[] = [];
-  for (const line of logicalLines(dockerfile)) {
-    const [instruction = '', ...rest] = line.trim().split(/\s+/);
+  for (const { text } of instructions(dockerfile)) {
+    const [instruction = '', ...rest] = text.trim().split(/\s+/);
     const word = instruction.toUpperCase();
     if (word === 'ARG' && stages.length === 0) {
       for (const decl of rest) {
@@ -42,22 +43,6 @@ export function cudaVersionOf(image: string | undefined): string | undefined {
   if (!image) return undefined;
   const nvidia = /(?:^|\/)nvidia\/cuda:(\d+\.\d+(?:\.\d+)?)/.exec(image);
   return nvidia?.[1] ?? /[:-]cuda[-_]?(\d+\.\d+(?:\.\d+)?)/i.exec(image)?.[1];
-}
-
-function logicalLines(text: string): string[] {
-  const out: string[] = [];
-  let current = '';
-  for (const raw of text.split(/\r?\n/)) {
-    // Comment lines are dropped even inside a continuation, as the Dockerfile parser does.
-    if (/^\s*#/.test(raw)) continue;
-    if (raw.endsWith('\\')) current += raw.slice(0, -1) + ' ';
-    else {
-      out.push(current + raw);
-      current = '';
-    }
-  }
-  if (current) out.push(current);
-  return out;
 }
 
 function substitute(text: string, vars: Record<string, string>): string {

@@ -1,8 +1,17 @@
 // The job both front ends run: load the config, plan, build every image, smoke-test every image, and only
 // when all passed, push every reference. Cleanup of containers and credentials happens here on every path.
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile, statfs } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { buildImage, type BuiltImage } from '../build/build.js';
+import { chooseCache, cacheArgs, type CacheArgs, type CacheChoice } from '../cache/cache.js';
+import { ActionsMountStore, LocalMountStore, restoreMounts, saveMounts, type MountContext, type MountStore } from '../cache/persist.js';
+import { inspectBuilder, type BuilderInfo } from '../docker/builder.js';
 import { detectDocker, type BuilderKind } from '../docker/detect.js';
+import { Resources } from '../resources/resources.js';
+import { createContainerBuilder, describeBuilder, localCacheDir } from './builders.js';
 import { Docker } from '../docker/docker.js';
 import { MlImageError, type SourceLocation } from '../errors.js';
 import type { Env } from '../meta/context.js';
@@ -14,7 +23,6 @@ import { megabytes, seconds, type Logger } from '../report/log.js';
 import { planResult, type PipelineResult } from '../report/result.js';
 import { detectGpu } from '../smoke/gpu.js';
 import { smokeTest } from '../smoke/run.js';
-import { Cleanup } from './cleanup.js';
 import { preparePlan, type PrepareOptions } from './prepare.js';
 
 export interface PipelineOptions extends Omit<PrepareOptions, 'runner'> {
@@ -24,6 +32,10 @@ export interface PipelineOptions extends Omit<PrepareOptions, 'runner'> {
   logout?: boolean;
   docker?: string;
   builder?: BuilderKind;
+  /** An existing buildx builder instance to use (docker/build-push-action's builder). */
+  buildxBuilder?: string;
+  /** Fail before building below this much free space under the engine's data root (bytes). */
+  minFreeBytes?: number;
   log: Logger;
   runId?: string;
   runner?: Runner;
@@ -72,20 +84,25 @@ interface Run {
   runId: string;
   plan: Plan;
   docker: Docker;
+  builder: BuilderInfo;
   secrets: Record<string, string>;
   result: PipelineResult;
-  cleanup: Cleanup;
+  resources: Resources;
+  /** A docker-container builder created for this run, once a cache backend needed one. */
+  containerBuilder?: Promise<string | undefined>;
 }
 
 /**
- * The whole job, as phases: prepare (plan, secrets, engine) → log in → build and smoke-test each image →
- * push, only when every smoke test passed. Cleanup runs on every path.
+ * The whole job, as phases, each taking what the previous one made: prepare (plan, secrets, engine,
+ * builder) → log in → build → smoke test → push, only when every smoke test passed. Resources are released
+ * on every path; a cache problem only warns.
  */
 export async function buildTestPush(options: PipelineOptions): Promise<PipelineResult> {
   const r = await prepare(options);
   try {
     const auth = r.plan.push ? await r.log.group('Log in to registries', () => logIn(r)) : undefined;
-    await buildAndTestAll(r, auth);
+    const built = await buildAll(r, auth);
+    await smokeTestAll(r, built);
     failUnlessAllPassed(r.result);
     if (auth) await r.log.group('Push', () => pushAll(r, auth));
     return r.result;
@@ -93,7 +110,7 @@ export async function buildTestPush(options: PipelineOptions): Promise<PipelineR
     // From here on a failure carries what was done so far, for outputs and the job summary.
     throw err instanceof MlImageError && !(err instanceof PipelineFailure) ? new PipelineFailure(err.message, r.result, err.exitCode, err.location) : err;
   } finally {
-    await r.cleanup.releaseAll(r.log);
+    await r.resources.releaseAll(r.log);
   }
 }
 
@@ -112,9 +129,30 @@ async function prepare(options: PipelineOptions): Promise<Run> {
   const choice = await detectDocker(runner, { docker: options.docker, builder: options.builder, pathVar: options.env.PATH });
   const docker = new Docker(choice.docker, choice.builder, runner, log);
   const engine = await docker.assertEngine();
-  log.info(`docker ${choice.version ?? '?'} (${choice.docker}), engine ${engine}, builder ${choice.builder}; run ${runId}`);
-  const result = planResult(plan, { runId, builder: choice.builder, pushSkipped });
-  return { options, log, runner, runId, plan, docker, secrets, result, cleanup: new Cleanup() };
+  const builder = await inspectBuilder((args) => docker.call(args, { timeoutMs: 30_000 }), choice.builder, options.buildxBuilder);
+  log.info(`docker ${choice.version ?? '?'} (${choice.docker}), engine ${engine}, ${describeBuilder(builder)}; run ${runId}`);
+  const freeBytes = await checkDiskSpace(builder.dataRoot, options.minFreeBytes, log);
+  const result = planResult(plan, { runId, builder: describeBuilder(builder), pushSkipped });
+  result.freeBytes = freeBytes;
+  return { options, log, runner, runId, plan, docker, builder, secrets, result, resources: new Resources() };
+}
+
+/** Free space under the engine's data root, reported; below the asked minimum, a failure before building. */
+async function checkDiskSpace(dataRoot: string | undefined, minFree: number | undefined, log: Logger): Promise<number | undefined> {
+  if (!dataRoot) return undefined;
+  let free: number;
+  try {
+    const s = await statfs(dataRoot);
+    free = s.bavail * s.bsize;
+  } catch {
+    // The data root of a remote engine is not on this machine.
+    return undefined;
+  }
+  log.info(`free space under ${dataRoot}: ${megabytes(free)}`);
+  if (minFree !== undefined && free < minFree) {
+    throw new MlImageError(`only ${megabytes(free)} free under ${dataRoot}, less than min-free-space ${megabytes(minFree)}; nothing was built`);
+  }
+  return free;
 }
 
 const pushCredentials = (plan: Plan, options: PipelineOptions): RegistryCredential[] =>
@@ -123,34 +161,87 @@ const pushCredentials = (plan: Plan, options: PipelineOptions): RegistryCredenti
 async function logIn(r: Run): Promise<Login> {
   const l = await login(r.docker, pushCredentials(r.plan, r.options), r.log, { keep: r.options.logout === false });
   if (l.configDir) {
-    r.cleanup.add('registry logins', l.logout);
+    r.resources.add('credentials', l.configDir, l.logout);
     r.options.onResource?.({ kind: 'docker-config', path: l.configDir });
   }
   return l;
 }
 
-async function buildAndTestAll(r: Run, auth: Login | undefined): Promise<void> {
+async function buildAll(r: Run, auth: Login | undefined): Promise<Map<string, BuiltImage>> {
   const { log, options, plan } = r;
-  const gpuPresent = plan.jobs.some((j) => j.smokeTest) ? await detectGpu(r.runner) : false;
+  const built = new Map<string, BuiltImage>();
   for (const [i, job] of plan.jobs.entries()) {
     const image = r.result.images[i]!;
     stopIfCancelled(options.signal);
-    const built = await log.group(`Build ${jobName(job)}${job.platform ? ` (${job.platform})` : ''}`, () =>
-      buildImage(r.docker, job, {
-        push: plan.push,
+    const cache = await cacheFor(r, job);
+    image.cache = { backend: cache.choice.backend, write: cache.choice.write, reason: cache.choice.reason };
+    const dockerfile = await readFile(job.build.dockerfile, 'utf8').catch(() => undefined);
+    const mounts: MountContext = { docker: r.docker, builder: cache.builder, builderName: cache.builderName, store: mountStore(r), log, unique: saveId(r), signal: options.signal };
+    const result = await log.group(`Build ${jobName(job)}${job.platform ? ` (${job.platform})` : ''}`, async () => {
+      image.mounts = await restoreMounts(job, mounts, dockerfile);
+      const b = await buildImage(r.docker, job, {
+        builder: cache.builder,
+        builderName: cache.builderName,
+        cache: cache.args,
         configDir: auth?.configDir,
         secretEnv: Object.fromEntries(job.build.secrets.map((n) => [n, r.secrets[n]!])),
         signal: options.signal,
-      }),
-    );
-    stopIfCancelled(options.signal);
-    image.imageId = built.imageId;
-    image.build = { durationMs: built.durationMs, steps: built.steps, sizeBytes: built.sizeBytes };
-    log.info(builtLine(job, built));
-    if (job.smokeTest) {
-      const ctx = { docker: r.docker, log, cleanup: r.cleanup, runId: r.runId, gpuPresent, signal: options.signal };
-      image.smoke = await log.group(`Smoke test ${jobName(job)}`, () => smokeTest(ctx, job, built.imageId));
+      });
+      log.info(builtLine(job, b));
+      image.mounts = await saveMounts(job, mounts, dockerfile, image.mounts);
+      return b;
+    });
+    image.imageId = result.imageId;
+    image.build = { durationMs: result.durationMs, steps: result.steps, sizeBytes: result.sizeBytes };
+    built.set(job.id, result);
+  }
+  stopIfCancelled(options.signal);
+  return built;
+}
+
+/** The job's cache choice, logged; a docker-container builder when the backend needs one (or inline/none without). */
+async function cacheFor(r: Run, job: BuildJob): Promise<{ args: CacheArgs; choice: CacheChoice; builder: BuilderInfo; builderName?: string }> {
+  const run = { push: r.plan.push, ghaService: Boolean(r.options.env.ACTIONS_RESULTS_URL && r.options.env.ACTIONS_RUNTIME_TOKEN), localDir: localCacheDir(r.options.env) };
+  let builder = r.builder;
+  let builderName = r.options.buildxBuilder;
+  let choice = chooseCache(job.build.cache, builder, run);
+  if (choice.needsContainerBuilder) {
+    r.containerBuilder ??= createContainerBuilder(r);
+    const name = await r.containerBuilder;
+    if (name) {
+      builderName = name;
+      builder = { ...builder, name, driver: 'docker-container' };
+    } else {
+      choice = { ...choice, backend: r.plan.push ? 'inline' : 'none', needsContainerBuilder: false, reason: `${choice.reason}, which could not be created: ${r.plan.push ? 'inline' : 'no'} cache instead` };
     }
+  }
+  const localDir = path.join(run.localDir, job.build.cache.scope);
+  const args = cacheArgs({ choice, spec: job.build.cache, builder, localDir: run.localDir, pushRefs: job.pushRefs, localExists: existsSync(localDir) });
+  r.log.info(`cache for ${jobName(job)}: ${choice.backend}${choice.backend !== 'none' && !choice.write ? ' (read only)' : ''}: ${choice.reason}`);
+  return { args, choice, builder, builderName };
+}
+
+/** Mount content goes through GitHub's cache service in the Action, a local directory elsewhere. */
+function mountStore(r: Run): MountStore {
+  const env = r.options.env;
+  const service = env.GITHUB_ACTIONS === 'true' && env.ACTIONS_RUNTIME_TOKEN && (env.ACTIONS_RESULTS_URL || env.ACTIONS_CACHE_URL);
+  return service ? new ActionsMountStore(path.join(env.RUNNER_TEMP ?? os.tmpdir(), 'ml-image-mounts')) : new LocalMountStore(path.join(path.dirname(localCacheDir(env)), 'mounts'));
+}
+
+/** What makes one save's key unique: the commit and the workflow run (or the time, locally). */
+function saveId(r: Run): string {
+  const env = r.options.env;
+  return [env.GITHUB_SHA?.slice(0, 12) ?? 'local', env.GITHUB_RUN_ID ?? String(Date.now()), env.GITHUB_RUN_ATTEMPT ?? '1'].join('-');
+}
+
+async function smokeTestAll(r: Run, built: Map<string, BuiltImage>): Promise<void> {
+  const { log, options, plan } = r;
+  const gpuPresent = plan.jobs.some((j) => j.smokeTest) ? await detectGpu(r.runner) : false;
+  for (const [i, job] of plan.jobs.entries()) {
+    if (!job.smokeTest) continue;
+    stopIfCancelled(options.signal);
+    const ctx = { docker: r.docker, log, resources: r.resources, runId: r.runId, gpuPresent, signal: options.signal };
+    r.result.images[i]!.smoke = await log.group(`Smoke test ${jobName(job)}`, () => smokeTest(ctx, job, built.get(job.id)!.imageId));
   }
   stopIfCancelled(options.signal);
 }
@@ -170,6 +261,7 @@ function failUnlessAllPassed(result: PipelineResult): void {
 async function pushAll(r: Run, auth: Login): Promise<void> {
   for (const [i, job] of r.plan.jobs.entries()) {
     const image = r.result.images[i]!;
+    stopIfCancelled(r.options.signal);
     try {
       await pushImage(r.docker, image.imageId!, job.pushRefs, auth, r.log, { signal: r.options.signal, onPushed: (p) => image.pushed.push(p) });
     } catch (err: unknown) {

@@ -3,7 +3,7 @@
 // and `plan` (which prints it); needs git but no docker.
 import { checkRegistryOverride, loadConfig } from '../config/load.js';
 import { lowerRegistry } from '../config/resolve.js';
-import type { Config } from '../config/types.js';
+import type { CacheBackend, Config } from '../config/types.js';
 import { MlImageError } from '../errors.js';
 import { detectContext, type Env, type GitContext } from '../meta/context.js';
 import { buildDate } from '../meta/labels.js';
@@ -21,6 +21,8 @@ export interface PrepareOptions {
   /** Replaces push.registries of the config. */
   registries?: string[];
   filters?: PlanFilters;
+  /** Replaces cache.backend of every image (Action input cache-backend, CLI --cache-backend). */
+  cacheBackend?: CacheBackend;
   runner: Runner;
 }
 
@@ -53,6 +55,8 @@ export async function preparePlan(options: PrepareOptions): Promise<Prepared> {
   }
 
   const plan = makePlan(config, git, { push, registries, date: buildDate(options.env), filters: options.filters });
+  const backend = options.cacheBackend;
+  if (backend) for (const job of plan.jobs) job.build.cache = { ...job.build.cache, backend };
   if (plan.jobs.length === 0) throw new MlImageError('the image and variant filters select nothing to build');
   const untagged = plan.jobs.find((j) => j.tags.length === 0);
   if (push && untagged) {

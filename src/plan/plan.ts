@@ -2,7 +2,8 @@
 // labels, secrets and smoke tests, on which runners, and where they are pushed. Computed from the resolved
 // config and the git context only, so it can be printed, diffed and tested without an engine.
 import { readFileSync } from 'node:fs';
-import type { CacheBackend, Config, ImageConfig, PushEvent, SmokeTestConfig, VariantConfig } from '../config/types.js';
+import { cacheSpec, type CacheSpec } from '../cache/plan.js';
+import type { Config, ImageConfig, PushEvent, SmokeTestConfig, VariantConfig } from '../config/types.js';
 import { MlImageError } from '../errors.js';
 import { baseImageOf } from '../meta/base-image.js';
 import type { GitContext } from '../meta/context.js';
@@ -16,7 +17,7 @@ export interface BuildSpec {
   buildArgs: Record<string, string>;
   /** Environment variable names passed as BuildKit secrets. */
   secrets: string[];
-  cache: CacheBackend;
+  cache: CacheSpec;
 }
 
 export interface BuildJob {
@@ -110,7 +111,7 @@ export function makePlan(config: Config, git: GitContext, options: PlanOptions):
           target: variant.target,
           buildArgs: variant.buildArgs,
           secrets: image.secrets,
-          cache: image.cache,
+          cache: cacheSpec({ cache: variant.cache, image: image.name, variant: variant.name, jobId: jobId(image.name, variant.name), registries, git }),
         },
         smokeTest: variant.smokeTest,
         gpu: variant.gpu,

@@ -1,6 +1,7 @@
 // What a run produced, and how it becomes the Action's outputs. Pure functions over the result; the front
 // ends decide where the text goes. The job summary is in summary.ts.
 import type { StepCounts } from '../build/progress.js';
+import type { MountReport } from '../cache/persist.js';
 import { formatPlan, planToMatrix } from '../plan/format.js';
 import type { Plan } from '../plan/plan.js';
 import type { PushedRef } from '../registry/push.js';
@@ -17,6 +18,10 @@ export interface ImageResult {
   platform?: string;
   imageId?: string;
   build?: { durationMs: number; steps: StepCounts; sizeBytes?: number };
+  /** The layer cache this build used, and why. */
+  cache?: { backend: string; write: boolean; reason: string };
+  /** Persisted RUN --mount=type=cache content: restored before the build, saved after it. */
+  mounts?: MountReport;
   localRefs: string[];
   pushRefs: string[];
   smoke?: SmokeResult;
@@ -38,6 +43,8 @@ export interface PipelineResult {
   pushSkipped?: string;
   /** The resolved plan as a table, for the summary's details. */
   plan: string;
+  /** Free bytes under the engine's data root before building. */
+  freeBytes?: number;
   images: ImageResult[];
 }
 
@@ -148,6 +155,16 @@ function imageJson(i: ImageResult, result: PipelineResult): Record<string, unkno
     size: i.build?.sizeBytes ?? null,
     'build-seconds': i.build ? Math.round(i.build.durationMs / 100) / 10 : null,
     'build-steps': i.build ? { cached: i.build.steps.cached, total: i.build.steps.total } : null,
+    cache: i.cache ? { backend: i.cache.backend, write: i.cache.write } : null,
+    'cache-mounts': i.mounts
+      ? {
+          mounts: i.mounts.mounts,
+          'restored-bytes': i.mounts.restored?.bytes ?? null,
+          'restore-seconds': i.mounts.restored ? Math.round(i.mounts.restored.ms / 100) / 10 : null,
+          'saved-bytes': i.mounts.saved?.bytes ?? null,
+          'save-seconds': i.mounts.saved ? Math.round(i.mounts.saved.ms / 100) / 10 : null,
+        }
+      : null,
     'smoke-test': {
       result: smokeVerdict(i.smoke),
       checks: (i.smoke?.checks ?? []).map((c) => ({

@@ -5,7 +5,7 @@ import type { SmokeTestConfig } from '../config/types.js';
 import type { SourceLocation } from '../errors.js';
 import { seconds } from '../report/log.js';
 import type { Docker } from '../docker/docker.js';
-import type { Cleanup } from '../pipeline/cleanup.js';
+import type { Resources } from '../resources/resources.js';
 import { jobName, type BuildJob } from '../plan/plan.js';
 import type { Logger } from '../report/log.js';
 import { commandRunArgs, parsePublishedPort, serviceRunArgs, type ContainerSpec } from './argv.js';
@@ -37,7 +37,7 @@ export interface SmokeResult {
 export interface SmokeContext {
   docker: Docker;
   log: Logger;
-  cleanup: Cleanup;
+  resources: Resources;
   runId: string;
   gpuPresent: boolean;
   signal?: AbortSignal;
@@ -71,9 +71,9 @@ export async function smokeTest(ctx: SmokeContext, job: BuildJob, image: string)
     if (ctx.signal?.aborted) break;
     const started = Date.now();
     const s = spec();
-    ctx.cleanup.add(`container ${s.name}`, () => ctx.docker.removeContainers([s.name]));
+    const key = ctx.resources.add('container', s.name, () => ctx.docker.removeContainers([s.name]));
     const r = await ctx.docker.call(commandRunArgs(s, check.run), { timeoutMs: Math.min(check.timeoutMs, remaining()), signal: ctx.signal });
-    await ctx.cleanup.release(`container ${s.name}`, ctx.log);
+    await ctx.resources.release(key, ctx.log);
     const failure = r.spawnError
       ? { message: r.spawnError, expected: 'the container starts', actual: r.spawnError }
       : commandFailure(check, { exitCode: r.exitCode, output: `${r.stdout}\n${r.stderr}`, timedOut: r.timedOut });
@@ -92,8 +92,7 @@ async function httpChecks(
   record: (r: CheckResult) => void,
 ): Promise<void> {
   const http = config.http!;
-  const key = `container ${s.name}`;
-  ctx.cleanup.add(key, () => ctx.docker.removeContainers([s.name]));
+  const key = ctx.resources.add('container', s.name, () => ctx.docker.removeContainers([s.name]));
   let started = Date.now();
   try {
     const run = await ctx.docker.call(serviceRunArgs(s, http.port), { timeoutMs: 60_000, signal: ctx.signal });
@@ -144,7 +143,7 @@ async function httpChecks(
     for (const r of results) record(r.passed ? r : { ...r, log });
     showLog(ctx, log);
   } finally {
-    await ctx.cleanup.release(key, ctx.log);
+    await ctx.resources.release(key, ctx.log);
   }
 }
 

@@ -1,0 +1,57 @@
+// The builder a run uses beyond the default one: a docker-container builder created for the run when the
+// chosen cache backend needs one the current builder cannot export (removed at the end and by the post
+// step, found by its name), and where local caches live.
+import os from 'node:os';
+import path from 'node:path';
+import type { BuilderInfo } from '../docker/builder.js';
+import type { Env } from '../meta/context.js';
+import type { Docker } from '../docker/docker.js';
+import type { Logger } from '../report/log.js';
+import type { Resources } from '../resources/resources.js';
+
+/** Builders this run creates are named after it, so the post step can find them. */
+export const containerBuilderName = (runId: string): string => `ml-image-${runId}`;
+
+export function describeBuilder(b: BuilderInfo): string {
+  if (b.driver === 'builtin') return `the engine's built-in BuildKit${b.containerdStore ? ' (containerd image store)' : ''}`;
+  return `buildx ${b.buildxVersion ?? '?'} builder ${b.name ?? 'default'} (${b.driver} driver, BuildKit ${b.buildkitVersion ?? '?'}${b.driver === 'docker' ? `, ${b.containerdStore ? 'containerd' : 'classic'} image store` : ''})`;
+}
+
+/** Local caches: RUNNER_TEMP in the Action (persisted with the Actions cache), the user's cache dir otherwise. */
+export function localCacheDir(env: Env): string {
+  if (env.ML_IMAGE_CACHE_DIR) return env.ML_IMAGE_CACHE_DIR;
+  if (env.GITHUB_ACTIONS === 'true' && env.RUNNER_TEMP) return path.join(env.RUNNER_TEMP, 'ml-image-cache');
+  return path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'ml-image', 'buildkit');
+}
+
+interface BuilderRun {
+  docker: Docker;
+  runId: string;
+  log: Logger;
+  resources: Resources;
+  options: { env: Env };
+}
+
+/**
+ * Creates a docker-container builder for this run; undefined (with a warning) when it cannot be made, e.g.
+ * when its BuildKit image cannot be pulled. ML_IMAGE_BUILDKIT_IMAGE names another BuildKit image.
+ */
+export async function createContainerBuilder(r: BuilderRun): Promise<string | undefined> {
+  const name = containerBuilderName(r.runId);
+  const image = r.options.env.ML_IMAGE_BUILDKIT_IMAGE;
+  const create = await r.docker.call(['buildx', 'create', '--name', name, '--driver', 'docker-container', ...(image ? ['--driver-opt', `image=${image}`] : [])], { timeoutMs: 60_000 });
+  if (create.exitCode === 0) {
+    r.resources.add('builder', name, async () => {
+      await r.docker.call(['buildx', 'rm', name], { timeoutMs: 60_000 });
+    });
+    const boot = await r.docker.call(['buildx', 'inspect', '--bootstrap', name], { timeoutMs: 300_000 });
+    if (boot.exitCode === 0) {
+      r.log.info(`created buildx builder ${name} (docker-container driver) for this run`);
+      return name;
+    }
+    r.log.warn(`buildx builder ${name} did not start: ${(boot.stderr.trim().split('\n').pop() ?? '').slice(0, 300)}`);
+    return undefined;
+  }
+  r.log.warn(`could not create a docker-container builder: ${(create.stderr.trim().split('\n').pop() ?? '').slice(0, 300)}`);
+  return undefined;
+}
