@@ -99,34 +99,184 @@ stop_pid() {
   rm -f "$file"
 }
 
-install_packages() {
-  local missing=() p
-  for p in "${PACKAGES[@]}"; do
-    # (no `dpkg -s | grep -q`: grep's early exit + pipefail would give false "missing")
-    [[ $(dpkg -s "$p" 2>/dev/null) == *"Status: install ok installed"* ]] || missing+=("$p")
+# debian_mirror: the first Debian mirror serving bookworm in this machine's apt sources (one-line
+# `deb [opts] URI SUITE ...` in sources.list / *.list, or deb822 stanzas in *.sources), else the fallback.
+debian_mirror() {
+  local f files=() m=
+  [[ -f $APT_DIR/sources.list ]] && files+=("$APT_DIR/sources.list")
+  for f in "$APT_DIR"/sources.list.d/*.list "$APT_DIR"/sources.list.d/*.sources; do
+    [[ -f $f && $f != "$TRIXIE_SOURCES" ]] && files+=("$f")
   done
-  ((${#missing[@]} == 0)) && return 0
-  log "installing ${missing[*]}"
-  # Keep package postinst scripts from starting their own dockerd / registry on :5000.
+  ((${#files[@]} == 0)) || m=$(awk '
+    function emit(u) { sub(/\/+$/, "", u); print u; found = 1; exit }
+    function flush(   n, i, j, nu, us, ss) {   # one deb822 stanza
+      if (types ~ /(^|[ \t])deb([ \t]|$)/ && tolower(enabled) != "no") {
+        n = split(suites, ss, /[ \t]+/); nu = split(uris, us, /[ \t]+/)
+        for (i = 1; i <= n; i++) if (ss[i] == "bookworm") for (j = 1; j <= nu; j++) if (us[j] ~ /^https?:/) emit(us[j])
+      }
+      types = uris = suites = enabled = ""
+    }
+    FNR == 1 { flush(); deb822 = FILENAME ~ /\.sources$/ }
+    deb822 && /^[ \t]*$/ { flush(); next }
+    deb822 && /^[ \t]*#/ { next }
+    deb822 { k = tolower($1); sub(/:$/, "", k); v = $0; sub(/^[^:]*:[ \t]*/, "", v)
+             if (k == "types") types = v; else if (k == "uris") uris = v
+             else if (k == "suites") suites = v; else if (k == "enabled") enabled = v
+             next }
+    { sub(/#.*/, "") }
+    $1 == "deb" { i = 2; if ($2 ~ /^\[/) { while (i < NF && $i !~ /\]$/) i++; i++ }
+                  if ($(i + 1) == "bookworm" && $i ~ /^https?:/) emit($i) }
+    END { if (!found) flush() }
+  ' "${files[@]}")
+  echo "${m:-$FALLBACK_MIRROR}"
+}
+set_mirror() { [[ -n $MIRROR ]] || MIRROR=$(debian_mirror); }
+
+# write_if_changed FILE CONTENT: (re)write FILE when its content differs; status 0 when written.
+write_if_changed() {
+  [[ -f $1 && $(<"$1") == "$2" ]] && return 1
+  mkdir -p "$(dirname "$1")"; printf '%s\n' "$2" >"$1.tmp" && mv "$1.tmp" "$1"
+}
+
+# trixie_source: a trixie apt source on this machine's mirror, pinned at 100 so that only packages
+# named `PKG/trixie` come from it (installed ones are then kept, nothing is upgraded to trixie).
+trixie_source() {
+  set_mirror
+  local changed=1
+  write_if_changed "$TRIXIE_SOURCES" "# scripts/test-env.sh (ml-image-test): Docker 26 from Debian 13, see $TRIXIE_PIN
+Types: deb
+URIs: $MIRROR
+Suites: trixie
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg" && changed=0
+  write_if_changed "$TRIXIE_PIN" "Explanation: scripts/test-env.sh (ml-image-test): only packages asked for as PKG/trixie
+Package: *
+Pin: release n=trixie
+Pin-Priority: 100" && changed=0
+  return "$changed"
+}
+
+# installed_versions PKG...: "PKG VERSION" for each installed one (one dpkg-query, fast path of `up`).
+installed_versions() {
+  dpkg-query -W -f '${db:Status-Abbrev} ${Package} ${Version}\n' "$@" 2>/dev/null | awk '$1 == "ii" { print $2, $3 }' || true
+}
+
+install_packages() {
+  local -A have=()
+  local missing=() engine=() p v
+  while read -r p v; do have[$p]=$v; done < <(installed_versions "${PACKAGES[@]}" "${!ENGINE_PACKAGES[@]}")
+  for p in "${PACKAGES[@]}"; do [[ -n ${have[$p]:-} ]] || missing+=("$p"); done
+  for p in "${!ENGINE_PACKAGES[@]}"; do [[ ${have[$p]:-} == "${ENGINE_PACKAGES[$p]}"* ]] || engine+=("$p/trixie"); done
+  trixie_source || true
+  ((${#missing[@]} + ${#engine[@]})) || return 0
+  if ((${#engine[@]})); then
+    # Replacing the engine: stop the dockerd this script started (and its containerd) first.
+    [[ -z ${have[docker.io]:-} ]] || log "upgrading the engine (docker.io ${have[docker.io]}) to trixie's"
+    if pid_alive "$STATE/dockerd.pid"; then stop_pid dockerd 45
+    elif engine_up; then log "warning: a dockerd not started by this script runs; it keeps the old binaries"; fi
+    # Name Debian 12's runc and tini so that trixie's (which need glibc 2.38) are never considered.
+    engine+=(runc tini)
+  fi
+  log "installing ${missing[*]} ${engine[*]}"
+  # Keep package postinst scripts from starting their own dockerd / containerd / registry on :5000.
   local policy=/usr/sbin/policy-rc.d own_policy=0
   [[ -e $policy ]] || { printf '#!/bin/sh\nexit 101\n' >"$policy"; chmod +x "$policy"; own_policy=1; }
   export DEBIAN_FRONTEND=noninteractive NEEDRESTART_SUSPEND=1
-  local rc=0
-  { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >&2 || rc=$?
+  local rc=0 sim apt=(apt-get -y -qq --no-install-recommends -o Dpkg::Options::=--force-confdef
+    -o Dpkg::Options::=--force-confold)
+  {
+    apt-get update -qq &&
+      # Only the engine packages may come from trixie: never its libc6 (glibc 2.38), runc or tini.
+      sim=$("${apt[@]}" -s install "${missing[@]}" "${engine[@]}") &&
+      if awk -v ok=" ${!ENGINE_PACKAGES[*]} " '$1 == "Inst" && /\([^ ]+ Debian[^ ]*:13[.\/]/ && index(ok, " " $2 " ") == 0' <<<"$sim" | grep .; then
+        log "apt would install the packages above from trixie; refusing (only ${!ENGINE_PACKAGES[*]} may)"; false
+      else
+        "${apt[@]}" install "${missing[@]}" "${engine[@]}"
+      fi
+  } >&2 || rc=$?
   ((own_policy == 0)) || rm -f "$policy"
   ((rc == 0)) || die "apt-get install failed"
 }
 
+# engine_info: "VERSION DRIVER-STATUS-JSON" of the running engine (through the modern client).
+engine_info() { "$DOCKER" info -f '{{.ServerVersion}} {{json .DriverStatus}}' 2>/dev/null; }
 engine_up() { "$DOCKER" info >/dev/null 2>&1; }
+# engine_ready: the engine answers, is Docker 26.1 and keeps images in containerd (`docker info`:
+# DriverStatus [["driver-type","io.containerd.snapshotter.v1"]], Driver "overlayfs").
+engine_ready() {
+  local info; info=$(engine_info) || return 1
+  [[ $info == "$ENGINE_VERSION"* && $info == *"\"$SNAPSHOTTER\""* ]]
+}
+
+# daemon_json: merge {"features":{"containerd-snapshotter":true}} into /etc/docker/daemon.json,
+# keeping whatever else is there; status 0 when the file changed.
+daemon_json() {
+  local cur='{}' want
+  [[ -s $DAEMON_JSON ]] && cur=$(<"$DAEMON_JSON")
+  want=$(jq '.features["containerd-snapshotter"] = true' <<<"$cur") || die "$DAEMON_JSON is not valid JSON"
+  [[ -s $DAEMON_JSON && $(jq -cS . <<<"$cur") == $(jq -cS . <<<"$want") ]] && return 1
+  log "writing $DAEMON_JSON (containerd image store)"
+  write_if_changed "$DAEMON_JSON" "$want" || true
+}
 
 start_engine() {
-  engine_up && return 0
+  local json_changed=0
+  daemon_json && json_changed=1
+  if engine_up; then
+    engine_ready && ((json_changed == 0)) && return 0
+    pid_alive "$STATE/dockerd.pid" ||
+      die "a dockerd not started by this script runs ($(engine_info)); stop it, then run '$0 up' again"
+    log "restarting dockerd (running: $(engine_info); daemon.json changed: $json_changed)"
+    stop_pid dockerd 45
+  fi
   if ! pid_alive "$STATE/dockerd.pid"; then
     log "starting dockerd (log: $STATE/dockerd.log)"
     start_detached dockerd "$DOCKERD" --log-level warn
   fi
   wait_for 60 engine_up || { tail -n 30 "$STATE/dockerd.log" >&2; die "dockerd did not come up within 60 s"; }
+  engine_ready || die "dockerd runs as '$(engine_info)', expected Docker $ENGINE_VERSION* with driver-type $SNAPSHOTTER"
   ENGINE_STARTED=1
+}
+
+legacy_up() { [[ -x $DOCKER_LEGACY ]]; }
+
+# ensure_legacy_client: Debian 12's docker.io .deb (cached in $CACHE/debs; from apt's archive cache or
+# `apt-get download docker.io/bookworm`), only its 20.10 client extracted into $LEGACY_DIR.
+ensure_legacy_client() {
+  legacy_up && return 0
+  local arch deb; arch=$(dpkg --print-architecture)
+  mkdir -p "$CACHE/debs"
+  deb=$(compgen -G "$CACHE/debs/docker.io_20.10.*_$arch.deb" | sort -V | tail -n1 || true)
+  if [[ -z $deb ]]; then
+    deb=$(compgen -G "/var/cache/apt/archives/docker.io_20.10.*_$arch.deb" | sort -V | tail -n1 || true)
+    if [[ -n $deb ]]; then
+      cp "$deb" "$CACHE/debs/"
+    else
+      log "downloading Debian 12's docker.io (the 20.10 client) into $CACHE/debs"
+      (cd "$CACHE/debs" && apt-get download -qq -o APT::Sandbox::User=root docker.io/bookworm) >&2 ||
+        die "apt-get download docker.io/bookworm failed"
+    fi
+    deb=$(compgen -G "$CACHE/debs/docker.io_20.10.*_$arch.deb" | sort -V | tail -n1 || true)
+    [[ -n $deb ]] || die "no docker.io 20.10 .deb in $CACHE/debs"
+  fi
+  log "extracting the docker 20.10 client from $(basename "$deb") into $LEGACY_DIR"
+  rm -rf "$LEGACY_DIR.tmp"; mkdir -p "$LEGACY_DIR.tmp"
+  dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$LEGACY_DIR.tmp" ./usr/bin/docker || die "extracting $deb failed"
+  rm -rf "$LEGACY_DIR"; mv "$LEGACY_DIR.tmp" "$LEGACY_DIR"
+  [[ $("$DOCKER_LEGACY" --version) == "Docker version 20.10."* ]] || die "$DOCKER_LEGACY is no docker 20.10 client"
+}
+
+BINFMT=/proc/sys/fs/binfmt_misc
+binfmt_up() { local l; { read -r l <"$BINFMT/qemu-aarch64"; } 2>/dev/null && [[ $l == enabled ]]; }
+
+# ensure_binfmt: qemu-user-static's aarch64 interpreter registered (binfmt_misc mounted if needed).
+ensure_binfmt() {
+  binfmt_up && return 0
+  log "registering qemu-aarch64 with binfmt_misc"
+  [[ -e $BINFMT/register ]] || mount -t binfmt_misc binfmt_misc "$BINFMT" || die "cannot mount binfmt_misc"
+  update-binfmts --import qemu-aarch64 >/dev/null 2>&1 || true
+  update-binfmts --enable qemu-aarch64 >/dev/null 2>&1 || true
+  binfmt_up || die "qemu-aarch64 is not registered (update-binfmts --display qemu-aarch64)"
 }
 
 # write_registry_config NAME ADDR [tls+auth]: docker-registry config, storage under $STATE.
@@ -216,25 +366,53 @@ verify_auth_registry() {
   log "verified docker login/push and skopeo inspect against $AUTH_ADDR"
 }
 
-# Containers can publish to 127.0.0.1 and BuildKit RUN steps reach the Debian mirror.
+# probe DIR WHAT CMD...: run CMD with its output in DIR/log; on failure show the log and die with WHAT.
+probe() {
+  local dir=$1 what=$2; shift 2
+  "$@" >"$dir/log" 2>&1 && return 0
+  tail -n 30 "$dir/log" >&2; rm -rf "$dir"; die "$what"
+}
+
+# Once per engine start: containers publish to 127.0.0.1, builds reach the Debian mirror, and what the
+# tests build with works on this engine - buildx's docker driver exporting local and registry caches
+# (mode=max) and building + pushing a multi-platform image that imagetools copies, and the 20.10
+# client driving the engine's built-in BuildKit.
 verify_engine() {
-  local c port dir
+  local c port dir ref=$PLAIN_ADDR/ml-image-test/probe n
   c=$("$DOCKER" run -d --rm -p 127.0.0.1::8080 "$BASE_IMAGE" sleep 30)
   port=$("$DOCKER" port "$c" 8080/tcp | head -n1)
   "$DOCKER" rm -f "$c" >/dev/null
   [[ $port == 127.0.0.1:* ]] || die "port publishing failed (docker port said: '$port')"
-  dir=$(mktemp -d)
+  dir=$(mktemp -d); mkdir "$dir/multi"
   printf 'FROM %s\nRUN apt-get update\n' "$BASE_IMAGE" >"$dir/Dockerfile"
-  "$DOCKER" build -q --no-cache -t ml-image-test/probe:mirror "$dir" >/dev/null ||
-    { rm -rf "$dir"; die "a BuildKit RUN step could not reach $MIRROR"; }
-  rm -rf "$dir"; "$DOCKER" rmi ml-image-test/probe:mirror >/dev/null
-  log "verified port publishing ($port) and mirror access from builds"
+  probe "$dir" "a BuildKit RUN step could not reach $MIRROR" \
+    "$DOCKER" build -q --no-cache -t ml-image-test/probe:mirror "$dir"
+  printf 'FROM %s\nRUN echo probe >/probe\n' "$BASE_IMAGE" >"$dir/Dockerfile"
+  probe "$dir" "buildx (docker driver) could not export local + registry caches (mode=max)" \
+    "$DOCKER" buildx build --progress=plain --no-cache -t ml-image-test/probe:cache \
+    --cache-to "type=local,dest=$dir/cache,mode=max" --cache-to "type=registry,ref=$ref:cache,mode=max" "$dir"
+  [[ -s $dir/cache/index.json ]] || { rm -rf "$dir"; die "buildx wrote no local cache"; }
+  echo probe >"$dir/multi/probe"; printf 'FROM scratch\nCOPY probe /probe\n' >"$dir/multi/Dockerfile"
+  probe "$dir" "buildx (docker driver) could not build and push linux/amd64,linux/arm64" \
+    "$DOCKER" buildx build --progress=plain --platform linux/amd64,linux/arm64 -t "$ref:multi" --push "$dir/multi"
+  probe "$dir" "docker buildx imagetools create failed" \
+    "$DOCKER" buildx imagetools create -t "$ref:multi-copy" "$ref:multi"
+  n=$("$DOCKER" buildx imagetools inspect --raw "$ref:multi-copy" | jq '[.manifests[].platform.architecture] | map(select(. == "amd64" or . == "arm64")) | length')
+  [[ $n == 2 ]] || { rm -rf "$dir"; die "imagetools copy of $ref:multi has $n of the 2 platforms"; }
+  probe "$dir" "DOCKER_BUILDKIT=1 $DOCKER_LEGACY build (the engine's built-in BuildKit) failed" \
+    env DOCKER_BUILDKIT=1 "$DOCKER_LEGACY" build --progress=plain --no-cache -t ml-image-test/probe:legacy "$dir"
+  grep -q 'RUN echo probe' "$dir/log" || { rm -rf "$dir"; die "the 20.10 client's build did not go through BuildKit"; }
+  rm -rf "$dir"
+  "$DOCKER" rmi ml-image-test/probe:mirror ml-image-test/probe:cache ml-image-test/probe:legacy >/dev/null
+  log "verified port publishing ($port), mirror access from builds, buildx cache export (local + registry," \
+    "mode=max), multi-platform push + imagetools create, and the 20.10 client's BuildKit builds"
 }
 
 build_rootfs_tarball() {
   [[ -s $ROOTFS_TAR ]] && return 0
   local dir; dir=$(mktemp -d "$CACHE/rootfs.XXXXXX")
   log "debootstrap bookworm minbase into $dir (~30 s)"
+  set_mirror
   debootstrap --variant=minbase bookworm "$dir" "$MIRROR" >"$STATE/debootstrap.log" 2>&1 ||
     { tail -n 20 "$STATE/debootstrap.log" >&2; rm -rf "$dir"; die "debootstrap failed"; }
   rm -rf "$dir"/var/cache/apt/archives/*.deb "$dir"/var/lib/apt/lists/* "$dir/etc/apt/sources.list"
@@ -277,10 +455,87 @@ ensure_node24() {
   node24_up || die "node@24 installed no Node 24 binary at $NODE24"
 }
 
+buildkit_image_up() { "$DOCKER" image inspect "$BUILDKIT_IMAGE" >/dev/null 2>&1; }
+buildkit_up() { [[ -s $BUILDKIT_MARK ]] && buildkit_image_up; }
+
+# buildkitd_config: for `docker buildx create --driver docker-container --driver-opt network=host
+# --config $BUILDKITD_CONFIG`: the plain registry over HTTP, the auth registry with the test CA.
+buildkitd_config() {
+  write_if_changed "$BUILDKITD_CONFIG" "# scripts/test-env.sh: buildkitd.toml for docker-container builders (network=host)
+[registry.\"$PLAIN_ADDR\"]
+  http = true
+[registry.\"$AUTH_ADDR\"]
+  ca = [\"$STATE/tls/ca.crt\"]"
+}
+
+# build_buildkit: buildkitd + buildctl from Debian's sources into $BUILDKIT_DIR (once, ~3 min), then the
+# image $BUILDKIT_IMAGE from them (scripts/buildkit.Dockerfile).
+build_buildkit() {
+  local ctx
+  if [[ ! -x $BUILDKIT_DIR/buildkitd || ! -x $BUILDKIT_DIR/buildctl ]]; then
+    log "building buildkitd + buildctl from Debian 13's sources (~3 min; log: $STATE/buildkit-build.log)"
+    ctx=$(mktemp -d); rm -rf "$BUILDKIT_DIR.tmp"
+    "$DOCKER" buildx build --progress=plain -f "$HERE/buildkit.Dockerfile" --target binaries \
+      --build-arg "BASE_IMAGE=$BASE_IMAGE" --build-arg "MIRROR=$MIRROR" \
+      --output "type=local,dest=$BUILDKIT_DIR.tmp" "$ctx" >"$STATE/buildkit-build.log" 2>&1 || { rm -rf "$ctx"; return 1; }
+    rm -rf "$ctx" "$BUILDKIT_DIR"; mv "$BUILDKIT_DIR.tmp" "$BUILDKIT_DIR"
+  fi
+  log "building $BUILDKIT_IMAGE ($("$BUILDKIT_DIR/buildkitd" --version 2>/dev/null))"
+  "$DOCKER" buildx build --progress=plain -f "$HERE/buildkit.Dockerfile" --target image \
+    --build-arg "BASE_IMAGE=$BASE_IMAGE" -t "$BUILDKIT_IMAGE" "$BUILDKIT_DIR" >>"$STATE/buildkit-build.log" 2>&1
+}
+
+# verify_buildkit: a docker-container builder on $BUILDKIT_IMAGE builds FROM the plain registry (a RUN
+# step, so runc in the image works), exports a local cache and pushes; then the builder is removed.
+verify_buildkit() {
+  local name=ml-image-test-probe dir ref=$PLAIN_ADDR/ml-image-test ok=0
+  dir=$(mktemp -d)
+  "$DOCKER" buildx rm -f "$name" >/dev/null 2>&1 || true
+  "$DOCKER" tag "$BASE_IMAGE" "$ref/debian:bookworm"
+  printf 'FROM %s/debian:bookworm\nRUN echo probe >/probe\n' "$ref" >"$dir/Dockerfile"
+  if { "$DOCKER" push -q "$ref/debian:bookworm" &&
+    "$DOCKER" buildx create --name "$name" --driver docker-container --driver-opt "image=$BUILDKIT_IMAGE" \
+      --driver-opt network=host --config "$BUILDKITD_CONFIG" --bootstrap &&
+    "$DOCKER" buildx build --builder "$name" --progress=plain --cache-to "type=local,dest=$dir/cache,mode=max" \
+      --output "type=image,name=$ref/probe:container,push=true" "$dir" &&
+    [[ -s $dir/cache/index.json ]]; } >"$dir/log" 2>&1; then ok=1; fi
+  "$DOCKER" buildx rm -f "$name" >/dev/null 2>&1 || true
+  "$DOCKER" rmi "$ref/debian:bookworm" >/dev/null 2>&1 || true
+  ((ok)) || tail -n 30 "$dir/log" >&2
+  rm -rf "$dir"
+  ((ok)) && log "verified a docker-container builder on $BUILDKIT_IMAGE (RUN, --cache-to type=local, push)"
+}
+
+# ensure_buildkit: the BuildKit image for buildx's docker-container driver. Optional: a failure is a
+# warning (env then prints no ML_IMAGE_TEST_BUILDKIT_IMAGE) and a failed build is not retried by
+# every `up` until $BUILDKIT_FAILED is removed.
+ensure_buildkit() {
+  local fresh=0
+  buildkitd_config && fresh=1
+  if ! buildkit_image_up; then
+    if [[ -e $BUILDKIT_FAILED ]]; then
+      log "warning: no $BUILDKIT_IMAGE: its build failed before ($BUILDKIT_FAILED; remove it to retry)"
+      rm -f "$BUILDKIT_MARK"; return 0
+    fi
+    if ! build_buildkit; then
+      tail -n 30 "$STATE/buildkit-build.log" >&2; date >"$BUILDKIT_FAILED"; rm -f "$BUILDKIT_MARK"
+      log "warning: building $BUILDKIT_IMAGE failed (log: $STATE/buildkit-build.log)"; return 0
+    fi
+    fresh=1
+  fi
+  ((fresh || ENGINE_STARTED)) || [[ ! -s $BUILDKIT_MARK ]] || return 0
+  if verify_buildkit; then
+    echo "$BUILDKIT_IMAGE" >"$BUILDKIT_MARK"
+  else
+    rm -f "$BUILDKIT_MARK"; log "warning: a docker-container builder on $BUILDKIT_IMAGE did not work"
+  fi
+}
+
 cmd_env() {
   [[ -s $STATE/auth-password ]] || die "no password yet in $STATE; run '$0 up' first"
   local out; out=$(cat <<ENV
 export ML_IMAGE_TEST_DOCKER=$DOCKER
+export ML_IMAGE_TEST_DOCKER_LEGACY=$DOCKER_LEGACY
 export ML_IMAGE_TEST_REGISTRY=$PLAIN_ADDR
 export ML_IMAGE_TEST_AUTH_REGISTRY=$AUTH_ADDR
 export ML_IMAGE_TEST_AUTH_USER=$AUTH_USER
@@ -290,6 +545,7 @@ export ML_IMAGE_TEST_BASE_IMAGE=$BASE_IMAGE
 export ML_IMAGE_TEST_NODE24=$NODE24
 ENV
 )
+  [[ ! -s $BUILDKIT_MARK ]] || out+=$'\n'"export ML_IMAGE_TEST_BUILDKIT_IMAGE=$(<"$BUILDKIT_MARK")"$'\n'"export ML_IMAGE_TEST_BUILDKITD_CONFIG=$BUILDKITD_CONFIG"
   (umask 077; printf '%s\n' "$out" >"$STATE/env")
   printf '%s\n' "$out"
 }
@@ -303,7 +559,10 @@ lock() {
 
 cmd_up() {
   lock
+  set_mirror
   install_packages
+  ensure_legacy_client
+  ensure_binfmt
   ENGINE_STARTED=0
   start_engine
   write_registry_config registry-plain "$PLAIN_ADDR"
@@ -314,8 +573,9 @@ cmd_up() {
   start_registry registry-auth auth_up
   ensure_base_image
   ensure_node24
-  ((auth_was_up)) || verify_auth_registry
+  ((auth_was_up && ENGINE_STARTED == 0)) || verify_auth_registry
   ((ENGINE_STARTED == 0)) || verify_engine
+  ensure_buildkit
   log "environment is up"
   cmd_env
 }
@@ -332,11 +592,30 @@ cmd_down() {
 cmd_status() {
   local bad=0
   show() { if "$2" 2>/dev/null; then echo "$1: up"; else echo "$1: DOWN"; bad=1; fi; }
-  show "engine ($DOCKER, pid file $STATE/dockerd.pid)" engine_up
+  trixie_pinned() { [[ -s $TRIXIE_SOURCES && -s $TRIXIE_PIN ]]; }
+  engine_pkgs() {
+    local p v n=0
+    while read -r p v; do [[ $v == "${ENGINE_PACKAGES[$p]}"* ]] && n=$((n + 1)); done < <(installed_versions "${!ENGINE_PACKAGES[@]}")
+    ((n == ${#ENGINE_PACKAGES[@]}))
+  }
+  buildx_up() { "$DOCKER" buildx version >/dev/null; }
+  compose_up() { "$DOCKER" compose version >/dev/null; }
+  show "trixie apt source pinned at 100 ($TRIXIE_SOURCES, $TRIXIE_PIN)" trixie_pinned
+  show "trixie packages ($(installed_versions "${!ENGINE_PACKAGES[@]}" | tr '\n' ',' | sed 's/,$//; s/,/, /g'))" engine_pkgs
+  show "engine ($DOCKER, pid file $STATE/dockerd.pid): $(engine_info | sed 's/ .*//') with driver-type $SNAPSHOTTER" engine_ready
+  show "buildx ($("$DOCKER" buildx version 2>/dev/null | awk '{print $2}'))" buildx_up
+  show "compose ($("$DOCKER" compose version --short 2>/dev/null))" compose_up
+  show "docker 20.10 client ($DOCKER_LEGACY)" legacy_up
+  show "binfmt qemu-aarch64 ($BINFMT/qemu-aarch64)" binfmt_up
   show "registry http://$PLAIN_ADDR" plain_up
   show "registry https://$AUTH_ADDR (user $AUTH_USER)" auth_up
   show "base image $BASE_IMAGE" image_up
   show "Node 24 ($NODE24)" node24_up
+  if [[ -e $BUILDKIT_FAILED ]]; then
+    echo "BuildKit image $BUILDKIT_IMAGE: not built (build failed: $BUILDKIT_FAILED; optional)"
+  else
+    show "BuildKit image $BUILDKIT_IMAGE for docker-container builders (verified: $BUILDKIT_MARK)" buildkit_up
+  fi
   return "$bad"
 }
 

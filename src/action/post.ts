@@ -1,10 +1,11 @@
 // The Action's post step: removes whatever the main step left behind — containers, networks and volumes
-// found by the run label, and the private docker config holding registry logins — even when main was
-// cancelled or killed. It warns and never fails the job.
+// found by the run label, a buildx builder created for the run, and the private docker config holding
+// registry logins — even when main was cancelled or killed. It warns and never fails the job.
 import * as core from '@actions/core';
 import { rm } from 'node:fs/promises';
 import { detectDocker } from '../docker/detect.js';
 import { Docker } from '../docker/docker.js';
+import { containerBuilderName } from '../pipeline/builders.js';
 import { run } from '../process/run.js';
 import { ActionLogger } from './logger.js';
 import { Inputs, State } from './names.js';
@@ -22,10 +23,14 @@ export async function runPost(env: Record<string, string | undefined> = process.
     const choice = await detectDocker(run, { docker: core.getInput(Inputs.docker) || undefined, pathVar: env.PATH });
     const docker = new Docker(choice.docker, choice.builder, run, log);
     const left = await docker.sweepRun(runId);
-    const found = left.containers + left.networks + left.volumes;
+    // A docker-container builder created for the run (pipeline/builders.ts) is found by its name.
+    const builder = containerBuilderName(runId);
+    const builders = choice.builder === 'buildx' && (await docker.call(['buildx', 'inspect', builder], { timeoutMs: 30_000 })).exitCode === 0 ? 1 : 0;
+    if (builders > 0) await docker.call(['buildx', 'rm', builder], { timeoutMs: 60_000 });
+    const found = left.containers + left.networks + left.volumes + builders;
     log.info(
       found > 0
-        ? `removed ${left.containers} container(s), ${left.networks} network(s), ${left.volumes} volume(s) left by run ${runId}`
+        ? `removed ${left.containers} container(s), ${left.networks} network(s), ${left.volumes} volume(s), ${builders} builder(s) left by run ${runId}`
         : `run ${runId}: nothing left behind`,
     );
   } catch (err: unknown) {

@@ -52,25 +52,48 @@ export function chooseCache(spec: CacheSpec, builder: BuilderInfo, run: CacheRun
       return choice('none', 'cache.backend: none', false);
     case 'inline':
       return choice('inline', 'cache.backend: inline');
-    case 'auto':
+    case 'auto': {
       if (!capable) return inlineFallback('auto');
       if (spec.registry) {
         const write = run.push && spec.registry.write !== undefined;
-        return choice('registry', `auto: a push registry and ${builderName(builder)}${write ? '' : ' (read only: this run pushes nothing)'}`, write);
+        const readOnly = write ? '' : run.push ? ' (read only: a pull request writes no cache)' : ' (read only: this run pushes nothing)';
+        return choice('registry', `auto: a push registry and ${builderName(builder)}${readOnly}`, write);
       }
       if (run.ghaService && speaksGhaV2(builder)) return choice('gha', "auto: no push registry; GitHub's cache service (v2)", true);
       return choice('local', `auto: no push registry${run.ghaService ? `; BuildKit ${builder.buildkitVersion ?? '?'} / buildx ${builder.buildxVersion ?? '?'} cannot use GitHub's cache service v2` : ''}`, true);
+    }
     case 'registry':
     case 'local':
-    case 'gha': {
-      if (spec.backend === 'registry' && !spec.registry) return choice('local', 'cache.backend: registry, but no push registry or cache.ref: local instead', true);
-      if (spec.backend === 'gha' && !run.ghaService) return choice('local', "cache.backend: gha, but GitHub's cache service is not available here: local instead", true);
-      const write = spec.backend === 'registry' ? run.push && spec.registry?.write !== undefined : true;
-      if (capable && (spec.backend !== 'gha' || speaksGhaV2(builder))) return choice(spec.backend, `cache.backend: ${spec.backend}`, write);
-      if (builder.kind === 'buildx') return choice(spec.backend, `cache.backend: ${spec.backend}; ${builderName(builder)} cannot export it: a docker-container builder`, write, true);
-      return inlineFallback(`cache.backend: ${spec.backend} needs buildx`);
-    }
+    case 'gha':
+      return explicitBackend(spec, builder, run);
   }
+}
+
+/** An explicitly configured backend: what it falls back to when the run or the builder cannot have it. */
+function explicitBackend(spec: CacheSpec, builder: BuilderInfo, run: CacheRun): CacheChoice {
+  let backend: Backend = spec.backend as Backend;
+  let reason = `cache.backend: ${backend}`;
+  if (builder.kind !== 'buildx') {
+    return { backend: run.push ? 'inline' : 'none', write: run.push, reason: `${reason} needs buildx; ${builderName(builder)} exports only inline cache${run.push ? '' : ', and this run pushes nothing'}`, needsContainerBuilder: false };
+  }
+  if (backend === 'registry' && !spec.registry) {
+    backend = 'local';
+    reason += ', but no push registry or cache.ref: local instead';
+  } else if (backend === 'gha' && !run.ghaService) {
+    backend = 'local';
+    reason += ", but GitHub's cache service is not available here: local instead";
+  } else if (backend === 'gha' && !atLeast(builder.buildxVersion, 0, 21)) {
+    // No builder helps here: it is buildx that hands the cache service to BuildKit.
+    backend = 'local';
+    reason += `, but buildx ${builder.buildxVersion ?? '?'} cannot hand GitHub's cache service v2 to BuildKit (0.21 can): local instead`;
+  }
+  const write = backend === 'registry' ? run.push && spec.registry?.write !== undefined : true;
+  const container = builder.driver !== 'builtin' && builder.driver !== 'docker';
+  if (exportsCaches(builder) && (backend !== 'gha' || atLeast(builder.buildkitVersion, 0, 20))) return { backend, write, reason, needsContainerBuilder: false };
+  if (backend === 'gha' && container) {
+    return { backend: 'local', write: true, reason: `${reason}, but BuildKit ${builder.buildkitVersion ?? '?'} speaks only the retired v1 protocol: local instead`, needsContainerBuilder: false };
+  }
+  return { backend, write, reason: `${reason}; ${builderName(builder)} cannot export it: a docker-container builder`, needsContainerBuilder: true };
 }
 
 export interface CacheArgs {

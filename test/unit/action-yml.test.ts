@@ -66,6 +66,9 @@ describe('getInputs, with the environment the runner builds from action.yml', ()
       logout: true,
       docker: undefined,
       builder: undefined,
+      buildxBuilder: undefined,
+      cacheBackend: undefined,
+      minFreeBytes: undefined,
     });
   });
 
@@ -84,6 +87,9 @@ describe('getInputs, with the environment the runner builds from action.yml', ()
         logout: 'false',
         docker: '/usr/bin/docker',
         'build-engine': 'buildkit',
+        builder: 'gpu-builder',
+        'cache-backend': 'gha',
+        'min-free-space': '20GB',
       }),
     );
     expect(got).toEqual({
@@ -97,6 +103,9 @@ describe('getInputs, with the environment the runner builds from action.yml', ()
       logout: false,
       docker: '/usr/bin/docker',
       builder: 'buildkit',
+      buildxBuilder: 'gpu-builder',
+      cacheBackend: 'gha',
+      minFreeBytes: 20_000_000_000,
     });
   });
 
@@ -107,15 +116,34 @@ describe('getInputs, with the environment the runner builds from action.yml', ()
   it.each([
     { old: 'images', message: "input images is now only-images (docker/metadata-action's images input lists full image names); rename it in the step's with:" },
     { old: 'variants', message: "input variants is now only-variants (it goes with only-images); rename it in the step's with:" },
-    { old: 'builder', message: "input builder is now build-engine (docker/build-push-action's builder input names a buildx builder instance); rename it in the step's with:" },
   ])('the old input $old is refused, naming the new one', ({ old, message }) => {
     expect(caught(() => getInputs(runnerEnv({ [old]: 'x' }))).message).toBe(message);
+  });
+
+  // builder was once the engine choice; it is now a buildx builder instance, as in docker/build-push-action.
+  it.each(['buildkit', 'buildx'])('builder: %s (an engine, not a builder instance) is refused, naming build-engine', (engine) => {
+    expect(caught(() => getInputs(runnerEnv({ builder: engine }))).message).toBe(
+      `input builder names a buildx builder instance (as in docker/build-push-action); to choose ${engine}, use build-engine: ${engine}`,
+    );
+  });
+
+  it('builder: any other name is the buildx builder instance, the engine choice left alone', () => {
+    expect(getInputs(runnerEnv({ builder: ' builder-3f2a ' }))).toMatchObject({ buildxBuilder: 'builder-3f2a', builder: undefined });
+  });
+
+  it.each([
+    { value: '500MB', bytes: 500_000_000 },
+    { value: '1.5GiB', bytes: 1_610_612_736 },
+  ])('min-free-space: $value → $bytes bytes', ({ value, bytes }) => {
+    expect(getInputs(runnerEnv({ 'min-free-space': value })).minFreeBytes).toBe(bytes);
   });
 
   it.each([
     { input: 'plan-only', value: 'yes', message: 'input plan-only: expected true or false (true, True, TRUE, false, False, FALSE), got "yes"' },
     { input: 'logout', value: 'tRue', message: 'input logout: expected true or false (true, True, TRUE, false, False, FALSE), got "tRue"' },
     { input: 'build-engine', value: 'kaniko', message: 'input build-engine: expected one of auto, buildx, buildkit, got "kaniko"' },
+    { input: 'cache-backend', value: 's3', message: 'input cache-backend: expected one of auto, registry, gha, local, inline, none, got "s3"' },
+    { input: 'min-free-space', value: '20 gigs', message: 'input min-free-space: expected a size like 10GB or 500MB, got "20 gigs"' },
   ])('bad $input', ({ input, value, message }) => {
     expect(caught(() => getInputs(runnerEnv({ [input]: value }))).message).toBe(message);
   });

@@ -1,12 +1,15 @@
 import { describe, expect, it } from '@jest/globals';
-import { buildCommand } from '../../src/build/argv.js';
+import { buildCommand, type BuildArgvOptions } from '../../src/build/argv.js';
+import { cacheArgs, chooseCache } from '../../src/cache/cache.js';
+import type { BuilderInfo } from '../../src/docker/builder.js';
 import type { BuildJob, BuildSpec } from '../../src/plan/plan.js';
+import { BUILDERS, cacheSpecOf } from './helpers.js';
 
 const job = (over: Partial<BuildJob> = {}, build: Partial<BuildSpec> = {}): BuildJob => ({
   id: 'acme-iris',
   image: 'acme/iris',
   variant: '',
-  build: { context: '/repo/ctx', dockerfile: '/repo/ctx/Dockerfile', buildArgs: {}, secrets: [], cache: 'none', ...build },
+  build: { context: '/repo/ctx', dockerfile: '/repo/ctx/Dockerfile', buildArgs: {}, secrets: [], cache: cacheSpecOf({ backend: 'none' }), ...build },
   gpu: false,
   runsOn: ['ubuntu-latest'],
   tags: ['latest'],
@@ -17,9 +20,13 @@ const job = (over: Partial<BuildJob> = {}, build: Partial<BuildSpec> = {}): Buil
 });
 
 const PUSHED = { pushRefs: ['ghcr.io/acme/iris:latest', '127.0.0.1:5000/acme/iris:latest'] };
+/** buildx: its default builder on the classic image store (inline cache only); buildkit: the engine's own. */
+const BUILDER: Record<'buildx' | 'buildkit' | 'container', BuilderInfo> = { buildx: BUILDERS.dockerClassic, buildkit: BUILDERS.builtin, container: BUILDERS.container };
+const REGISTRY_CACHE = { write: 'ghcr.io/acme/iris:buildcache', read: ['ghcr.io/acme/iris:buildcache'] };
 
 describe('buildCommand', () => {
-  const cases: { name: string; job: BuildJob; builder: 'buildx' | 'buildkit'; push?: boolean; args: string[]; env: Record<string, string> }[] = [
+  type Case = { name: string; job: BuildJob; builder: keyof typeof BUILDER; push?: boolean; options?: Partial<BuildArgvOptions>; args: string[]; env: Record<string, string> };
+  const cases: Case[] = [
     {
       name: 'minimal, built-in BuildKit',
       job: job(),
@@ -68,7 +75,7 @@ describe('buildCommand', () => {
     },
     {
       name: 'inline cache, built-in BuildKit: a sorted build arg and --cache-from the first push reference',
-      job: job(PUSHED, { cache: 'inline', buildArgs: { Z: '1', A: '2' } }),
+      job: job(PUSHED, { cache: cacheSpecOf({ backend: 'inline' }), buildArgs: { Z: '1', A: '2' } }),
       builder: 'buildkit',
       push: true,
       args: [
@@ -80,7 +87,7 @@ describe('buildCommand', () => {
     },
     {
       name: 'inline cache, buildx: registry cache-from and inline cache-to, after the labels',
-      job: job({ ...PUSHED, labels: { team: 'ml' } }, { cache: 'inline' }),
+      job: job({ ...PUSHED, labels: { team: 'ml' } }, { cache: cacheSpecOf({ backend: 'inline' }) }),
       builder: 'buildx',
       push: true,
       args: [
@@ -92,7 +99,7 @@ describe('buildCommand', () => {
     },
     {
       name: 'auto cache without push: no cache arguments',
-      job: job(PUSHED, { cache: 'auto' }),
+      job: job(PUSHED, { cache: cacheSpecOf() }),
       builder: 'buildx',
       push: false,
       args: ['buildx', 'build', '--progress=plain', '--file', '/repo/ctx/Dockerfile', '--iidfile', '/t/iid', '--tag', 'acme/iris:latest', '--load', '/repo/ctx'],
@@ -100,7 +107,7 @@ describe('buildCommand', () => {
     },
     {
       name: 'auto cache with push: inline',
-      job: job(PUSHED, { cache: 'auto' }),
+      job: job(PUSHED, { cache: cacheSpecOf() }),
       builder: 'buildkit',
       push: true,
       args: [
@@ -111,14 +118,58 @@ describe('buildCommand', () => {
     },
     {
       name: 'cache none with push: no cache arguments',
-      job: job(PUSHED, { cache: 'none' }),
+      job: job(PUSHED, { cache: cacheSpecOf({ backend: 'none' }) }),
       builder: 'buildkit',
       push: true,
       args: ['build', '--progress=plain', '--file', '/repo/ctx/Dockerfile', '--iidfile', '/t/iid', '--tag', 'acme/iris:latest', '/repo/ctx'],
       env: { DOCKER_BUILDKIT: '1' },
     },
+    {
+      name: 'registry cache on a docker-container builder: --cache-from/--cache-to after the labels',
+      job: job({ ...PUSHED, labels: { team: 'ml' } }, { cache: cacheSpecOf({ registry: REGISTRY_CACHE }) }),
+      builder: 'container',
+      push: true,
+      args: [
+        'buildx', 'build', '--progress=plain', '--file', '/repo/ctx/Dockerfile', '--label', 'team=ml',
+        '--cache-from', 'type=registry,ref=ghcr.io/acme/iris:buildcache',
+        '--cache-to', 'type=registry,ref=ghcr.io/acme/iris:buildcache,mode=max,image-manifest=true,oci-mediatypes=true,ignore-error=true',
+        '--iidfile', '/t/iid', '--tag', 'acme/iris:latest', '--load', '/repo/ctx',
+      ],
+      env: {},
+    },
+    {
+      name: 'a named builder comes right after buildx build',
+      job: job(),
+      builder: 'container',
+      options: { builderName: 'builder-3f2a' },
+      args: ['buildx', 'build', '--builder', 'builder-3f2a', '--progress=plain', '--file', '/repo/ctx/Dockerfile', '--iidfile', '/t/iid', '--tag', 'acme/iris:latest', '--load', '/repo/ctx'],
+      env: {},
+    },
+    {
+      name: 'a metadata file goes before --load, a named builder at the front',
+      job: job({}, { secrets: ['HF_TOKEN'] }),
+      builder: 'container',
+      options: { builderName: 'ml-image-r7', metadataFile: '/t/metadata.json' },
+      args: [
+        'buildx', 'build', '--builder', 'ml-image-r7', '--progress=plain', '--file', '/repo/ctx/Dockerfile', '--secret', 'id=HF_TOKEN,env=HF_TOKEN',
+        '--iidfile', '/t/iid', '--tag', 'acme/iris:latest', '--metadata-file', '/t/metadata.json', '--load', '/repo/ctx',
+      ],
+      env: {},
+    },
+    {
+      name: 'the built-in BuildKit has neither --builder nor --metadata-file',
+      job: job(),
+      builder: 'buildkit',
+      options: { builderName: 'ignored', metadataFile: '/t/metadata.json' },
+      args: ['build', '--progress=plain', '--file', '/repo/ctx/Dockerfile', '--iidfile', '/t/iid', '--tag', 'acme/iris:latest', '/repo/ctx'],
+      env: { DOCKER_BUILDKIT: '1' },
+    },
   ];
-  it.each(cases)('$name', ({ job: j, builder, push, args, env }) => {
-    expect(buildCommand(j, builder, { iidFile: '/t/iid', push: push ?? false })).toEqual({ args, env });
+  it.each(cases)('$name', ({ job: j, builder, push, options, args, env }) => {
+    // The cache arguments as the pipeline makes them: chosen for this builder and run, then written out.
+    const info = BUILDER[builder];
+    const choice = chooseCache(j.build.cache, info, { push: push ?? false, ghaService: false, localDir: '/cache' });
+    const cache = cacheArgs({ choice, spec: j.build.cache, builder: info, localDir: '/cache', pushRefs: j.pushRefs, localExists: false });
+    expect(buildCommand(j, info, { iidFile: '/t/iid', cache, ...options })).toEqual({ args, env });
   });
 });

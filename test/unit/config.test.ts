@@ -9,7 +9,7 @@ import { configSchema, TAG_PATTERN, VARIANT_PATTERN } from '../../src/config/sch
 import type { Config, ImageConfig, VariantConfig } from '../../src/config/types.js';
 import { suggest, validate } from '../../src/config/validate.js';
 import { ConfigError, MlImageError, type ConfigIssue } from '../../src/errors.js';
-import { caught } from './helpers.js';
+import { cacheConfig, caught } from './helpers.js';
 
 // A real repository on disk: `dir` holds .git (so it is the repository root), ml-image.yml, a Dockerfile and
 // a `model/` context with Dockerfile, Dockerfile.gpu and Dockerfile.cuda. `outside` is a directory beside
@@ -58,6 +58,7 @@ const ENV_MESSAGE = 'expected an environment variable name like HF_TOKEN';
 const REPO_MESSAGE = 'expected a repository name like acme/iris-classifier (letters, digits, . _ - and /)';
 const ONE_PLATFORM = 'one platform per image (or variant) for now: each platform is built, loaded and smoke-tested on its own runner';
 const SPLIT_HINT = ' (commas split items inside [...]: quote each rule, or write a block list or a "|" string)';
+const BACKEND_MESSAGE = 'expected one of auto, registry, gha, local, inline, none';
 const PUSH_EVENTS = 'always, default-branch, branch, tag, pull-request, schedule, workflow-dispatch, release';
 /** `version: 1` + one image named `a`, with `more` appended under the image (indented 4). */
 const img = (...more: string[]): string => ['version: 1', 'images:', '  - name: a', ...more.map((l) => `    ${l}`), ''].join('\n');
@@ -83,6 +84,7 @@ const onlyVariant = (over: Partial<VariantConfig>): VariantConfig => ({
   runsOn: ['ubuntu-latest'],
   smokeTest: undefined,
   tagSuffix: '',
+  cache: cacheConfig(),
   ...over,
 });
 
@@ -94,7 +96,6 @@ const imageConfig = (over: Partial<ImageConfig>): ImageConfig => ({
   secrets: [],
   tags: [],
   flavor: [],
-  cache: 'auto',
   variants: [onlyVariant({})],
   ...over,
 });
@@ -343,7 +344,6 @@ push:
         secrets: ['HF_TOKEN', 'PIP_INDEX_URL'],
         tags: ['type=semver,pattern={{version}}', 'type=ref,event=branch'],
         flavor: ['latest=auto'],
-        cache: 'inline',
         variants: [
           {
             name: 'cpu',
@@ -358,6 +358,8 @@ push:
             smokeTest: smoke,
             tagSuffix: '',
             latestTag: undefined,
+            // The image's cache section, merged under each variant.
+            cache: cacheConfig({ backend: 'inline' }),
           },
           {
             name: 'cuda12',
@@ -373,6 +375,7 @@ push:
             smokeTest: { timeoutMs: 300_000, gpu: 'required', env: {}, commands: [], http: undefined },
             tagSuffix: '-cuda12',
             latestTag: 'cuda',
+            cache: cacheConfig({ backend: 'inline' }),
           },
         ],
       },
@@ -451,8 +454,13 @@ push:
     { name: 'an empty cache mapping', yaml: img('cache: {}'), want: 'auto' },
     { name: 'inline', yaml: img('cache: { backend: inline }'), want: 'inline' },
     { name: 'none', yaml: img('cache: { backend: none }'), want: 'none' },
+    { name: 'registry', yaml: img('cache: { backend: registry }'), want: 'registry' },
+    { name: 'gha', yaml: img('cache: { backend: gha }'), want: 'gha' },
+    { name: 'local', yaml: img('cache: { backend: local }'), want: 'local' },
+    { name: 'a variant inherits the image backend', yaml: img('cache: { backend: none }', 'variants:', '  cpu: {}'), want: 'none' },
+    { name: 'a variant replaces the image backend', yaml: img('cache: { backend: none }', 'variants:', '  cpu: { cache: { backend: local } }'), want: 'local' },
   ])('cache backend: $name', ({ yaml, want }) => {
-    expect(parse(yaml).images[0]!.cache).toBe(want);
+    expect(parse(yaml).images[0]!.variants[0]!.cache.backend).toBe(want);
   });
 
   it('registry hosts are lowercased and then de-duplicated', () => {
@@ -1089,9 +1097,9 @@ describe('parseConfig: config v1 problems, located', () => {
       issues: [issue(4, 14, 'images[0].secrets', 'expected a list, got "HF_TOKEN"')],
     },
     {
-      name: 'cache backend gha',
-      yaml: img('cache:', '  backend: gha'),
-      issues: [issue(5, 16, 'images[0].cache.backend', 'expected one of auto, inline, none, got "gha"')],
+      name: 'cache backend s3',
+      yaml: img('cache:', '  backend: s3'),
+      issues: [issue(5, 16, 'images[0].cache.backend', `${BACKEND_MESSAGE}, got "s3"`)],
     },
     {
       name: 'cache with an unknown key',
@@ -1184,7 +1192,7 @@ images:
     context: ../../
     secrets: [hf-token]
     default-variant: gpu
-    cache: { backend: gha }
+    cache: { backend: s3 }
     variants:
       cpu:
         platforms: [linux/amd64, linux/arm64]
@@ -1201,7 +1209,7 @@ push:
         issue(5, 14, 'images[0].context', `build context ${path.resolve(dir, '../..')} is outside the repository (${dir})`),
         issue(6, 15, 'images[0].secrets[0]', `${ENV_MESSAGE}, got "hf-token"`),
         issue(7, 22, 'images[0].default-variant', 'no variant named "gpu" (variants: cpu, CUDA 12)'),
-        issue(8, 23, 'images[0].cache.backend', 'expected one of auto, inline, none, got "gha"'),
+        issue(8, 23, 'images[0].cache.backend', `${BACKEND_MESSAGE}, got "s3"`),
         issue(11, 20, 'images[0].variants.cpu.platforms', ONE_PLATFORM),
         issue(12, 9, 'images[0].variants.cpu.buidl-args', 'unknown key "buidl-args" (did you mean "build-args"?)'),
         issue(13, 7, 'images[0].variants.CUDA 12', VARIANT_NAME('CUDA 12')),

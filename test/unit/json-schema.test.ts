@@ -56,7 +56,7 @@ describe('jsonSchemaDocument', () => {
     expect([props.name!.pattern, props['default-variant']!.pattern, (props.cache!.properties as Record<string, Json>).backend!.enum]).toEqual([
       ours.name!.pattern,
       ours['default-variant']!.pattern,
-      ['auto', 'inline', 'none'],
+      ['auto', 'registry', 'gha', 'local', 'inline', 'none'],
     ]);
     // A variant is a mapping, or nothing at all (`cpu:`): the mapping is the first alternative.
     const published = ((props.variants!.additionalProperties as Json).oneOf as Json[])[0]!;

@@ -4,6 +4,7 @@ import { megabytes } from '../../src/report/log.js';
 import { planResult, registryOfRef, toOutputs, whyNotPushed, type ImageResult, type PipelineResult } from '../../src/report/result.js';
 import { fenced, summaryMarkdown } from '../../src/report/summary.js';
 import type { CheckResult, SmokeResult } from '../../src/smoke/run.js';
+import { cacheConfig } from './helpers.js';
 
 const D1 = `sha256:${'a'.repeat(64)}`;
 const D2 = `sha256:${'b'.repeat(64)}`;
@@ -30,6 +31,7 @@ const iris: ImageResult = {
   platform: 'linux/amd64',
   imageId: IID1,
   build: { durationMs: 12_340, steps: { cached: 3, total: 5 }, sizeBytes: 347_400_000 },
+  cache: { backend: 'registry', write: true, reason: 'auto: a push registry and buildx docker-container driver' },
   localRefs: ['acme/iris:1.2.0', 'acme/iris:latest'],
   pushRefs: IRIS_PUSH,
   smoke: smoke([ok('imports', 'command', 1_200), ok('ready', 'ready', 3_000), ok('predict', 'http', 420)]),
@@ -81,6 +83,8 @@ describe('toOutputs', () => {
         digests: { 'ghcr.io': D1, '127.0.0.1:5000': D1 },
         pushed: IRIS_PUSH.map((r) => `${r}@${D1}`),
         'not-pushed': null, size: 347_400_000, 'build-seconds': 12.3, 'build-steps': { cached: 3, total: 5 },
+        // The backend and whether it was written; the reason is for the log only.
+        cache: { backend: 'registry', write: true }, 'cache-mounts': null,
         'smoke-test': {
           result: 'passed',
           checks: [
@@ -94,7 +98,7 @@ describe('toOutputs', () => {
         image: 'acme/llm', variant: 'cpu', platform: null, imageid: IID2, tags: ['1.2.0'], references: LLM_PUSH,
         digests: { 'ghcr.io': D2, '127.0.0.1:5000': D3 },
         pushed: [`ghcr.io/acme/llm:1.2.0@${D2}`, `127.0.0.1:5000/acme/llm:1.2.0@${D3}`],
-        'not-pushed': null, size: null, 'build-seconds': 65.1, 'build-steps': { cached: 0, total: 7 },
+        'not-pushed': null, size: null, 'build-seconds': 65.1, 'build-steps': { cached: 0, total: 7 }, cache: null, 'cache-mounts': null,
         'smoke-test': { result: 'skipped', checks: [] },
       },
     };
@@ -121,6 +125,7 @@ describe('toOutputs', () => {
         image: 'acme/iris', variant: '', platform: 'linux/amd64', imageid: IID1, tags: ['1.2.0', 'latest'], references: ['acme/iris:1.2.0', 'acme/iris:latest'],
         digests: {}, pushed: [], 'not-pushed': 'push.when does not include pull-request',
         size: 347_400_000, 'build-seconds': 12.3, 'build-steps': { cached: 3, total: 5 },
+        cache: { backend: 'registry', write: true }, 'cache-mounts': null,
         'smoke-test': {
           result: 'failed',
           checks: [
@@ -144,7 +149,7 @@ describe('toOutputs', () => {
 describe('planResult', () => {
   const job = (over: Partial<BuildJob> = {}): BuildJob => ({
     id: 'acme-iris', image: 'acme/iris', variant: '', platform: 'linux/amd64',
-    build: { context: '/repo/iris', dockerfile: '/repo/iris/Dockerfile', buildArgs: {}, secrets: [], cache: 'auto' },
+    build: { context: '/repo/iris', dockerfile: '/repo/iris/Dockerfile', buildArgs: {}, secrets: [], cache: { ...cacheConfig(), scope: 'acme-iris' } },
     gpu: false, runsOn: ['ubuntu-latest'], tags: ['1.2.0', 'latest'], version: '1.2.0',
     localRefs: ['acme/iris:1.2.0', 'acme/iris:latest'], pushRefs: ['ghcr.io/acme/iris:1.2.0', 'ghcr.io/acme/iris:latest'],
     labels: { 'org.opencontainers.image.version': '1.2.0' },

@@ -6,7 +6,8 @@ import type { GitContext } from '../../src/meta/context.js';
 import { computeTags, parseFlavor, parseTagRules } from '../../src/meta/tags.js';
 import { formatPlan, planToJson, planToMatrix, planToTable } from '../../src/plan/format.js';
 import { jobId, jobName, makePlan, metaContext, pushAllowed, variantTags, type BuildJob, type Plan, type PlanOptions } from '../../src/plan/plan.js';
-import { caught, gitContext, variantConfig } from './helpers.js';
+import type { CacheSpec } from '../../src/cache/plan.js';
+import { cacheConfig, caught, gitContext, variantConfig } from './helpers.js';
 
 const DATE = new Date('2024-05-01T12:00:00.000Z');
 const CREATED = '2024-05-01T12:00:00.000Z';
@@ -40,7 +41,6 @@ const llm: ImageConfig = {
   secrets: ['HF_TOKEN'],
   tags: ['type=semver,pattern={{version}}', 'type=raw,value=x'],
   flavor: [],
-  cache: 'auto',
   variants: [cpu, cuda12],
 };
 const irisSmoke = { timeoutMs: 60_000, gpu: 'none' as const, env: {}, commands: [{ name: 'ok', run: ['true'], expectOutput: [], expectExitCode: 0, timeoutMs: 1000 }] };
@@ -51,8 +51,7 @@ const iris: ImageConfig = {
   secrets: [],
   tags: ['type=raw,value=stable'],
   flavor: ['latest=false'],
-  cache: 'none',
-  variants: [variantConfig({ dockerfile: '/repo/Dockerfile.iris', smokeTest: irisSmoke })],
+  variants: [variantConfig({ dockerfile: '/repo/Dockerfile.iris', smokeTest: irisSmoke, cache: cacheConfig({ backend: 'none' }) })],
 };
 const config: Config = {
   file: '/repo/ml-image.yml',
@@ -77,6 +76,14 @@ const common = {
   'org.opencontainers.image.url': 'https://github.com/acme/ml',
 };
 
+/** A tag push: the job's cache scope is its id, and it writes and reads the default-branch cache of the first registry. */
+const tagPushCache = (id: string, cacheRef: string, over: Partial<CacheSpec> = {}): CacheSpec => ({
+  ...cacheConfig(),
+  scope: id,
+  registry: { write: cacheRef, read: [cacheRef] },
+  ...over,
+});
+
 const refs = (image: string, tags: string[]) => ['ghcr.io/acme', '127.0.0.1:5000'].flatMap((r) => tags.map((t) => `${r}/${image}:${t}`));
 
 const cpuJob: BuildJob = {
@@ -84,7 +91,7 @@ const cpuJob: BuildJob = {
   image: 'acme/llm',
   variant: 'cpu',
   platform: 'linux/amd64',
-  build: { context: '/repo/llm', dockerfile: '/repo/llm/Dockerfile', target: undefined, buildArgs: {}, secrets: ['HF_TOKEN'], cache: 'auto' },
+  build: { context: '/repo/llm', dockerfile: '/repo/llm/Dockerfile', target: undefined, buildArgs: {}, secrets: ['HF_TOKEN'], cache: tagPushCache('acme-llm-cpu', 'ghcr.io/acme/acme/llm:buildcache-cpu') },
   smokeTest: undefined,
   gpu: false,
   runsOn: ['ubuntu-latest'],
@@ -113,7 +120,7 @@ const cudaJob: BuildJob = {
     target: 'cuda-runtime',
     buildArgs: { CUDA: '12.4.1', TORCH: '2.3.0' },
     secrets: ['HF_TOKEN'],
-    cache: 'auto',
+    cache: tagPushCache('acme-llm-cuda12', 'ghcr.io/acme/acme/llm:buildcache-cuda12'),
   },
   smokeTest: undefined,
   gpu: true,
@@ -139,7 +146,7 @@ const irisJob: BuildJob = {
   image: 'acme/iris',
   variant: '',
   platform: undefined,
-  build: { context: '/repo', dockerfile: '/repo/Dockerfile.iris', target: undefined, buildArgs: {}, secrets: [], cache: 'none' },
+  build: { context: '/repo', dockerfile: '/repo/Dockerfile.iris', target: undefined, buildArgs: {}, secrets: [], cache: tagPushCache('acme-iris', 'ghcr.io/acme/acme/iris:buildcache', { backend: 'none' }) },
   smokeTest: irisSmoke,
   gpu: false,
   runsOn: ['ubuntu-latest'],
@@ -428,7 +435,15 @@ describe('plan output', () => {
           'runs-on': ['ubuntu-latest'],
           tags: ['stable'],
           refs: ['ghcr.io/acme/acme/iris:stable', '127.0.0.1:5000/acme/iris:stable'],
-          build: { context: '.', dockerfile: 'Dockerfile.iris', target: null, 'build-args': {}, secrets: [], cache: 'none' },
+          build: {
+            context: '.',
+            dockerfile: 'Dockerfile.iris',
+            target: null,
+            'build-args': {},
+            secrets: [],
+            // The whole cache spec; JSON drops the unset ref.
+            cache: { backend: 'none', mode: 'max', scope: 'acme-iris', mounts: true, mountsMaxBytes: 2_000_000_000, registry: { write: 'ghcr.io/acme/acme/iris:buildcache', read: ['ghcr.io/acme/acme/iris:buildcache'] } },
+          },
           labels: { ...irisJob.labels },
           'smoke-test': irisSmoke,
         },

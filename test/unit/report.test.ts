@@ -430,6 +430,7 @@ describe('parseCli', () => {
       argv: [
         'build', '--config=ml/a.yml', '--push', '--registry', 'ghcr.io/acme', '--username', 'octo', '--password-stdin',
         '--docker', '/usr/bin/docker', '--build-engine', 'buildkit', '--images-file', 'images.json', '-v', '--image', 'acme/iris', '--variant', 'cpu',
+        '--builder', 'gpu-builder', '--cache-backend', 'local', '--min-free-space', '20GB',
       ],
       want: build({
         config: 'ml/a.yml',
@@ -440,6 +441,9 @@ describe('parseCli', () => {
         passwordStdin: true,
         docker: '/usr/bin/docker',
         builder: 'buildkit',
+        buildxBuilder: 'gpu-builder',
+        cacheBackend: 'local',
+        minFreeBytes: 20_000_000_000,
         imagesFile: 'images.json',
         verbose: true,
       }),
@@ -452,6 +456,10 @@ describe('parseCli', () => {
     },
     { name: '--build-engine buildx', argv: ['build', '--build-engine', 'buildx'], want: build({ builder: 'buildx' }) },
     { name: '--build-engine auto is the default', argv: ['build', '--build-engine=auto'], want: build() },
+    { name: '--builder names a buildx builder instance', argv: ['build', '--builder', 'mybuilder'], want: build({ buildxBuilder: 'mybuilder' }) },
+    { name: '--builder with --build-engine buildx', argv: ['build', '--build-engine', 'buildx', '--builder=ci'], want: build({ builder: 'buildx', buildxBuilder: 'ci' }) },
+    { name: '--cache-backend none', argv: ['build', '--cache-backend', 'none'], want: build({ cacheBackend: 'none' }) },
+    { name: '--min-free-space in binary units', argv: ['build', '--min-free-space=1.5GiB'], want: build({ minFreeBytes: 1_610_612_736 }) },
     { name: '--username without --password-stdin', argv: ['build', '--username', 'octo'], want: build({ username: 'octo' }) },
     { name: 'plan defaults: a table', argv: ['plan'], want: plan() },
     { name: 'plan --format json', argv: ['plan', '--format', 'json'], want: plan({ format: 'json' }) },
@@ -466,7 +474,10 @@ describe('parseCli', () => {
 
   it.each([
     { name: 'bad --build-engine', argv: ['build', '--build-engine', 'docker'], message: '--build-engine must be auto, buildx or buildkit, got "docker"' },
-    { name: 'the old --builder', argv: ['build', '--builder', 'buildkit'], message: '--builder is now --build-engine (buildx uses --builder for a builder instance)' },
+    { name: '--builder buildkit (an engine)', argv: ['build', '--builder', 'buildkit'], message: '--builder names a buildx builder instance (as in docker buildx build); to choose buildkit, use --build-engine buildkit' },
+    { name: '--builder buildx (an engine)', argv: ['build', '--builder=buildx'], message: '--builder names a buildx builder instance (as in docker buildx build); to choose buildx, use --build-engine buildx' },
+    { name: 'bad --cache-backend', argv: ['build', '--cache-backend', 's3'], message: '--cache-backend must be one of auto, registry, gha, local, inline, none, got "s3"' },
+    { name: 'bad --min-free-space', argv: ['build', '--min-free-space', '20G'], message: '--min-free-space must be a size like 20GB, got "20G"' },
     { name: 'the old --metadata-file', argv: ['build', '--metadata-file', 'm.json'], message: '--metadata-file is now --images-file (buildx uses --metadata-file for its build metadata)' },
     { name: '--password-stdin without --username', argv: ['build', '--password-stdin'], message: '--password-stdin needs --username' },
     { name: '--password-stdin with an empty --username', argv: ['build', '--password-stdin', '--username', ''], message: '--password-stdin needs --username' },

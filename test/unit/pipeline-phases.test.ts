@@ -1,0 +1,181 @@
+// The pipeline's phases with a fake Runner standing in for docker, git and nvidia-smi: the order rules hold
+// without an engine. Nothing is pushed after a failed check, logins are removed after any failure,
+// cancellation stops between phases, and a cache failure only warns.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { buildTestPush, PipelineFailure, type PipelineOptions } from '../../src/pipeline/pipeline.js';
+import type { RunOptions, RunResult, Runner } from '../../src/process/run.js';
+import { MemoryLogger } from '../../src/report/log.js';
+
+const IID = 'sha256:' + 'a'.repeat(64);
+const DIGEST = 'sha256:' + 'd'.repeat(64);
+let repo: string;
+
+beforeAll(() => {
+  repo = mkdtempSync(path.join(os.tmpdir(), 'phases-'));
+  mkdirSync(path.join(repo, '.git'));
+  writeFileSync(path.join(repo, 'Dockerfile'), 'FROM debian:bookworm\nRUN --mount=type=cache,target=/root/.cache/pip pip install numpy\n');
+  writeFileSync(path.join(repo, 'event.json'), JSON.stringify({ repository: { default_branch: 'main' } }));
+  writeFileSync(
+    path.join(repo, 'ml-image.yml'),
+    `version: 1
+images:
+  - name: acme/iris
+    tags: [latest]
+    smoke-test:
+      commands:
+        - { name: first, run: [python3, -c, "print('ok')"], expect-output: ["^ok$"] }
+        - { name: second, run: [python3, -c, "print('ok')"] }
+push:
+  registries: [registry.example:5000]
+`,
+  );
+});
+afterAll(() => rmSync(repo, { recursive: true, force: true }));
+
+interface Script {
+  /** Exit code of the smoke-test command containers, in order. */
+  checks?: number[];
+  /** The mount copy builds (--output type=local) fail. */
+  mountBuildFails?: boolean;
+  /** Called before each docker command (e.g. to cancel at a given one). */
+  onCall?: (args: readonly string[]) => void;
+}
+
+/** A docker that answers like Docker 26 with buildx on the containerd store, recording every call. */
+function fakeDocker(script: Script = {}): { runner: Runner; calls: string[][] } {
+  const calls: string[][] = [];
+  const checks = [...(script.checks ?? [])];
+  const ok = (stdout = '', file = 'docker', args: readonly string[] = []): RunResult => ({ file, args, exitCode: 0, stdout, stderr: '', timedOut: false });
+  const runner: Runner = async (file, argv, options: RunOptions = {}) => {
+    const args = [...argv];
+    if (file === 'nvidia-smi') return { ...ok('', file, args), exitCode: 127, spawnError: 'not found' };
+    if (file === 'git') return ok('2026-11-01T00:00:00+00:00', file, args);
+    // --config DIR is the isolated login; the rest is the command.
+    const rest = args[0] === '--config' ? args.slice(2) : args;
+    calls.push(args);
+    script.onCall?.(rest);
+    const [cmd, sub] = rest;
+    if (cmd === '--version') return ok('Docker version 26.1.5, build 1');
+    if (cmd === 'version') return ok('26.1.5');
+    if (cmd === 'info') return ok(JSON.stringify({ DriverStatus: [['driver-type', 'io.containerd.snapshotter.v1']], DockerRootDir: repo }));
+    if (cmd === 'buildx' && sub === 'version') return ok('github.com/docker/buildx 0.13.1+ds1 0.13.1+ds1-3');
+    if (cmd === 'buildx' && sub === 'inspect') return ok('Name:          default\nDriver:        docker\n\nNodes:\nName:             default\nBuildKit version: v0.12.5\n');
+    if (cmd === 'buildx' && sub === 'build') {
+      const output = rest.indexOf('--output');
+      if (output >= 0) return script.mountBuildFails ? { ...ok(), exitCode: 1, stderr: 'ERROR: failed to solve: mount copy broke' } : ok();
+      writeFileSync(rest[rest.indexOf('--iidfile') + 1]!, IID);
+      options.onLine?.('#5 [2/2] RUN pip install numpy', 'stderr');
+      return ok('', 'docker', args);
+    }
+    if (cmd === 'image') return ok('1000');
+    if (cmd === 'run') {
+      const code = checks.shift() ?? 0;
+      return { ...ok(code === 0 ? 'ok' : 'Traceback'), exitCode: code };
+    }
+    if (cmd === 'push') return ok(`latest: digest: ${DIGEST} size: 1`);
+    return ok();
+  };
+  return { runner, calls };
+}
+
+const options = (runner: Runner, over: Partial<PipelineOptions> = {}): PipelineOptions => ({
+  config: 'ml-image.yml',
+  cwd: repo,
+  push: true,
+  docker: '/fake/docker',
+  runner,
+  log: new MemoryLogger(),
+  sharedCredential: { username: 'ci', password: 'hunter2-s3cret' },
+  env: {
+    GITHUB_ACTIONS: 'true',
+    GITHUB_EVENT_NAME: 'push',
+    GITHUB_REF: 'refs/heads/main',
+    GITHUB_SHA: '0123456789abcdef0123456789abcdef01234567',
+    GITHUB_REPOSITORY: 'acme/models',
+    GITHUB_EVENT_PATH: path.join(repo, 'event.json'),
+    ML_IMAGE_CACHE_DIR: path.join(repo, 'cache', 'buildkit'),
+  },
+  ...over,
+});
+
+const verbs = (calls: string[][]): string[] => calls.map((c) => (c[0] === '--config' ? c.slice(2) : c).slice(0, 2).join(' '));
+const loginDir = (calls: string[][]): string | undefined => calls.find((c) => c[0] === '--config' && c[2] === 'login')?.[1];
+
+async function failure(p: Promise<unknown>): Promise<PipelineFailure> {
+  try {
+    await p;
+  } catch (err: unknown) {
+    if (err instanceof PipelineFailure) return err;
+    throw err;
+  }
+  throw new Error('expected the pipeline to fail');
+}
+
+describe('pipeline phases with a fake docker', () => {
+  it('in order: log in, build (mounts restored, then saved), smoke test, push, log out', async () => {
+    const { runner, calls } = fakeDocker();
+    const result = await buildTestPush(options(runner));
+    const order = verbs(calls).filter((v) => /^(login|logout|buildx build|run|push|tag)/.test(v));
+    expect(order).toEqual(['login registry.example:5000', 'buildx build', 'buildx build', 'run --rm', 'run --rm', 'tag sha256:' + 'a'.repeat(64), 'push registry.example:5000/acme/iris:latest', 'logout registry.example:5000']);
+    expect(result.images[0]!.pushed).toEqual([{ ref: 'registry.example:5000/acme/iris:latest', digest: DIGEST }]);
+    expect(result.images[0]!.cache).toEqual(expect.objectContaining({ backend: 'registry', write: true }));
+    expect(existsSync(loginDir(calls)!)).toBe(false);
+  });
+
+  it('a failed check: nothing is tagged or pushed, and the login is removed', async () => {
+    const { runner, calls } = fakeDocker({ checks: [0, 1] });
+    const err = await failure(buildTestPush(options(runner)));
+    expect(err.message).toBe('smoke test failed for acme/iris: command "second": exit code 1 (expected 0); nothing was pushed');
+    expect(verbs(calls).filter((v) => v.startsWith('push') || v.startsWith('tag'))).toEqual([]);
+    expect(verbs(calls)).toContain('logout registry.example:5000');
+    expect(existsSync(loginDir(calls)!)).toBe(false);
+    expect(err.result.images[0]!.smoke!.checks.map((c) => c.passed)).toEqual([true, false]);
+  });
+
+  it('a failed build: no smoke test, no push, the login removed, the result says what ran', async () => {
+    const { runner, calls } = fakeDocker();
+    const failing: Runner = async (file, args, o) => {
+      if (args.includes('build') && !args.includes('--output')) return { file, args, exitCode: 1, stdout: '', stderr: 'ERROR: failed to solve: boom', timedOut: false };
+      return runner(file, args, o);
+    };
+    const err = await failure(buildTestPush(options(failing)));
+    expect(err.message).toMatch(/^build of acme\/iris failed/);
+    expect(verbs(calls).some((v) => v.startsWith('run') || v.startsWith('push'))).toBe(false);
+    expect(existsSync(loginDir(calls)!)).toBe(false);
+    expect(err.result.images[0]!.imageId).toBeUndefined();
+  });
+
+  it('cancelled during the build: stops before the smoke test with exit 130, nothing pushed, login removed', async () => {
+    const controller = new AbortController();
+    const { runner, calls } = fakeDocker({ onCall: (args) => args[1] === 'build' && !args.includes('--output') && controller.abort() });
+    const err = await failure(buildTestPush(options(runner, { signal: controller.signal })));
+    expect([err.exitCode, err.message]).toEqual([130, 'cancelled; nothing more was built, tested or pushed']);
+    expect(verbs(calls).some((v) => v.startsWith('run') || v.startsWith('push'))).toBe(false);
+    expect(existsSync(loginDir(calls)!)).toBe(false);
+  });
+
+  it('a failing cache-mount copy only warns: the image is still built, tested and pushed', async () => {
+    const { runner } = fakeDocker({ mountBuildFails: true });
+    const log = new MemoryLogger();
+    // Something stored from an earlier run, so the restore copy runs (and fails) too.
+    mkdirSync(path.join(repo, 'cache', 'mounts', 'ml-image-mounts-acme-iris-x', '0'), { recursive: true });
+    const result = await buildTestPush(options(runner, { log }));
+    expect(result.images[0]!.pushed).toHaveLength(1);
+    const warnings = log.lines.filter((l) => l.includes('warning:'));
+    expect(warnings).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('warning: restoring the cache mounts of acme/iris failed, building without them: ERROR: failed to solve: mount copy broke'),
+        expect.stringContaining('warning: saving the cache mounts of acme/iris failed: ERROR: failed to solve: mount copy broke'),
+      ]),
+    );
+  });
+
+  it('below min-free-space: fails before logging in or building', async () => {
+    const { runner, calls } = fakeDocker();
+    await expect(buildTestPush(options(runner, { minFreeBytes: 10 ** 15 }))).rejects.toThrow(/^only \d+ MB free under .*, less than min-free-space 1000000000 MB; nothing was built$/);
+    expect(verbs(calls).some((v) => v.startsWith('login') || v === 'buildx build')).toBe(false);
+  });
+});
