@@ -5,7 +5,7 @@
 #   - BuildKit itself: the source trixie's docker.io ships in golang-github-docker-docker-dev
 #     (the BuildKit Docker 26.1 embeds, with Debian's patches);
 #   - the few libraries Debian does not package: the engine/vendor/ tree kept in docker.io's source
-#     tarball (fetched with `apt-get source`, hash-checked against the signed Sources index).
+#     tarball (its URI and SHA256 from the signed Sources index, fetched by apt-helper).
 # Left out: the azblob and GitHub Actions cache backends (their client libraries are not in Debian) and
 # the fuse-overlayfs snapshotter (stubbed: buildkitd falls back to overlayfs/native as upstream does).
 #
@@ -26,8 +26,10 @@ RUN printf 'Types: deb deb-src\nURIs: %s\nSuites: trixie\nComponents: main\nSign
       golang-github-pkg-profile-dev golang-github-urfave-cli-dev golang-github-pelletier-go-toml-dev \
       golang-github-containerd-stargz-snapshotter-dev golang-github-vbatts-tar-split-dev >/dev/null
 WORKDIR /src
-RUN apt-get source --download-only -qq docker.io/trixie >/dev/null \
- && tar -xf docker.io_*.orig.tar.xz --wildcards '*/engine/vendor/*' \
+# Only the main orig tarball (the mirror need not carry the .dsc); apt-helper checks its SHA256 from Sources.
+RUN read -r uri file _ hash < <(apt-get source --print-uris -qq docker.io/trixie | grep -F .orig.tar. | tr -d "'") \
+ && /usr/lib/apt/apt-helper -qq download-file "$uri" "$file" "$hash" \
+ && tar -xf "$file" --wildcards '*/engine/vendor/*' \
  && mkdir -p /gopath && mv ./*/engine/vendor /gopath/src \
  && rm -rf /gopath/src/github.com/moby/buildkit \
  && mkdir -p /gopath/src/github.com/containerd/fuse-overlayfs-snapshotter \

@@ -201,6 +201,7 @@ install_packages() {
 # engine_info: "VERSION DRIVER-STATUS-JSON" of the running engine (through the modern client).
 engine_info() { "$DOCKER" info -f '{{.ServerVersion}} {{json .DriverStatus}}' 2>/dev/null; }
 engine_up() { "$DOCKER" info >/dev/null 2>&1; }
+engine_up_or_dead() { engine_up || ! pid_alive "$STATE/dockerd.pid"; }
 # engine_ready: the engine answers, is Docker 26.1 and keeps images in containerd (`docker info`:
 # DriverStatus [["driver-type","io.containerd.snapshotter.v1"]], Driver "overlayfs").
 engine_ready() {
@@ -208,13 +209,15 @@ engine_ready() {
   [[ $info == "$ENGINE_VERSION"* && $info == *"\"$SNAPSHOTTER\""* ]]
 }
 
-# daemon_json: merge {"features":{"containerd-snapshotter":true}} into /etc/docker/daemon.json,
-# keeping whatever else is there; status 0 when the file changed.
+# daemon_json: merge {"features":{"containerd-snapshotter":true}} (and "log-level":"warn" unless set:
+# dockerd refuses a setting given both as flag and in the file) into /etc/docker/daemon.json, keeping
+# whatever else is there; status 0 when the file changed.
 daemon_json() {
   local cur='{}' want
   [[ -s $DAEMON_JSON ]] && cur=$(<"$DAEMON_JSON")
-  want=$(jq '.features["containerd-snapshotter"] = true' <<<"$cur") || die "$DAEMON_JSON is not valid JSON"
-  [[ -s $DAEMON_JSON && $(jq -cS . <<<"$cur") == $(jq -cS . <<<"$want") ]] && return 1
+  want=$(jq '.features["containerd-snapshotter"] = true | .["log-level"] //= "warn"' <<<"$cur") ||
+    die "$DAEMON_JSON is not valid JSON"
+  [[ -s $DAEMON_JSON && $(jq -cS . <<<"$cur") == "$(jq -cS . <<<"$want")" ]] && return 1
   log "writing $DAEMON_JSON (containerd image store)"
   write_if_changed "$DAEMON_JSON" "$want" || true
 }
@@ -231,9 +234,10 @@ start_engine() {
   fi
   if ! pid_alive "$STATE/dockerd.pid"; then
     log "starting dockerd (log: $STATE/dockerd.log)"
-    start_detached dockerd "$DOCKERD" --log-level warn
+    start_detached dockerd "$DOCKERD"
   fi
-  wait_for 60 engine_up || { tail -n 30 "$STATE/dockerd.log" >&2; die "dockerd did not come up within 60 s"; }
+  wait_for 60 engine_up_or_dead
+  engine_up || { tail -n 30 "$STATE/dockerd.log" >&2; die "dockerd did not come up (within 60 s)"; }
   engine_ready || die "dockerd runs as '$(engine_info)', expected Docker $ENGINE_VERSION* with driver-type $SNAPSHOTTER"
   ENGINE_STARTED=1
 }
@@ -403,7 +407,7 @@ verify_engine() {
     env DOCKER_BUILDKIT=1 "$DOCKER_LEGACY" build --progress=plain --no-cache -t ml-image-test/probe:legacy "$dir"
   grep -q 'RUN echo probe' "$dir/log" || { rm -rf "$dir"; die "the 20.10 client's build did not go through BuildKit"; }
   rm -rf "$dir"
-  "$DOCKER" rmi ml-image-test/probe:mirror ml-image-test/probe:cache ml-image-test/probe:legacy >/dev/null
+  "$DOCKER" rmi ml-image-test/probe:mirror ml-image-test/probe:cache ml-image-test/probe:legacy "$ref:multi" >/dev/null 2>&1 || true
   log "verified port publishing ($port), mirror access from builds, buildx cache export (local + registry," \
     "mode=max), multi-platform push + imagetools create, and the 20.10 client's BuildKit builds"
 }
@@ -554,7 +558,7 @@ ENV
 lock() {
   mkdir -p "$STATE" && chmod 0700 "$STATE"
   exec 9>"$STATE/lock"
-  flock -w 300 9 || die "another test-env.sh has held $STATE/lock for 300 s"
+  flock -w 600 9 || die "another test-env.sh has held $STATE/lock for 600 s"
 }
 
 cmd_up() {

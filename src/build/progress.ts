@@ -4,7 +4,10 @@
 import { instructions } from '../dockerfile/instructions.js';
 
 export interface StepCounts {
-  /** Dockerfile steps ([stage n/m] lines), not BuildKit's [internal] work. */
+  /**
+   * Dockerfile steps ([stage n/m] lines) that do work: not BuildKit's [internal] work, and not FROM, which
+   * only resolves a base image (printed without CACHED even when nothing at all is rebuilt).
+   */
   total: number;
   cached: number;
 }
@@ -20,7 +23,7 @@ export function countSteps(output: string): StepCounts {
   const cached = new Set<string>();
   for (const line of output.split('\n')) {
     const header = STEP_HEADER.exec(line);
-    if (header) steps.add(header[1]!);
+    if (header && !/\] FROM /.test(line)) steps.add(header[1]!);
     const hit = CACHED.exec(line);
     if (hit) cached.add(hit[1]!);
   }

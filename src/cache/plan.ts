@@ -33,7 +33,8 @@ export function cacheSpec(input: CacheSpecInput): CacheSpec {
   const registry = input.registries[0];
   if (!registry) return { ...cache, scope };
   const base = `${registry}/${input.image}:buildcache${input.variant ? `-${input.variant}` : ''}`;
-  const forBranch = (branch: string) => (branch === git.defaultBranch ? base : `${base}-${sanitizeTag(branch).slice(0, 60)}`);
+  // Without a known default branch (a checkout without origin/HEAD) every branch shares the one cache.
+  const forBranch = (branch: string) => (git.defaultBranch === undefined || branch === git.defaultBranch ? base : `${base}-${sanitizeTag(branch).slice(0, 60)}`);
   if (isPullRequest(git)) {
     const read = git.baseRef ? [forBranch(git.baseRef)] : [];
     return { ...cache, scope, registry: { read: unique([...read, base]) } };

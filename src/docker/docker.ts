@@ -13,6 +13,8 @@ export interface DockerCallOptions extends Omit<RunOptions, 'onLine'> {
   stream?: boolean;
   /** A client config dir (--config) holding isolated registry credentials. */
   configDir?: string;
+  /** Keep the output out of even the debug log (machine-readable answers such as docker info's JSON). */
+  quiet?: boolean;
 }
 
 export class Docker {
@@ -25,13 +27,13 @@ export class Docker {
 
   /** Runs docker; returns the result whatever the exit code. */
   async call(args: readonly string[], options: DockerCallOptions = {}): Promise<RunResult> {
-    const { stream, configDir, ...rest } = options;
+    const { stream, configDir, quiet, ...rest } = options;
     const full = configDir ? ['--config', configDir, ...args] : [...args];
     this.log.debug(`$ ${this.binary} ${full.join(' ')}`);
     return this.runner(this.binary, full, {
       ...rest,
       onLine: (line) => {
-        if (!line.trim()) return;
+        if (!line.trim() || quiet) return;
         if (stream) this.log.output(line);
         else this.log.debug(line);
       },

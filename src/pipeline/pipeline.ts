@@ -129,7 +129,7 @@ async function prepare(options: PipelineOptions): Promise<Run> {
   const choice = await detectDocker(runner, { docker: options.docker, builder: options.builder, pathVar: options.env.PATH });
   const docker = new Docker(choice.docker, choice.builder, runner, log);
   const engine = await docker.assertEngine();
-  const builder = await inspectBuilder((args) => docker.call(args, { timeoutMs: 30_000 }), choice.builder, options.buildxBuilder);
+  const builder = await inspectBuilder((args) => docker.call(args, { timeoutMs: 30_000, quiet: args[0] === 'info' }), choice.builder, options.buildxBuilder);
   log.info(`docker ${choice.version ?? '?'} (${choice.docker}), engine ${engine}, ${describeBuilder(builder)}; run ${runId}`);
   const freeBytes = await checkDiskSpace(builder.dataRoot, options.minFreeBytes, log);
   const result = planResult(plan, { runId, builder: describeBuilder(builder), pushSkipped });
@@ -225,7 +225,9 @@ async function cacheFor(r: Run, job: BuildJob): Promise<{ args: CacheArgs; choic
 function mountStore(r: Run): MountStore {
   const env = r.options.env;
   const service = env.GITHUB_ACTIONS === 'true' && env.ACTIONS_RUNTIME_TOKEN && (env.ACTIONS_RESULTS_URL || env.ACTIONS_CACHE_URL);
-  return service ? new ActionsMountStore(path.join(env.RUNNER_TEMP ?? os.tmpdir(), 'ml-image-mounts')) : new LocalMountStore(path.join(path.dirname(localCacheDir(env)), 'mounts'));
+  // GitHub's cache entries are versioned by the exact path they were saved from, so the Action uses one
+  // that is the same on every runner of an OS (RUNNER_TEMP is not, on self-hosted runners).
+  return service ? new ActionsMountStore(path.join(os.tmpdir(), 'ml-image-mounts')) : new LocalMountStore(path.join(path.dirname(localCacheDir(env)), 'mounts'));
 }
 
 /** What makes one save's key unique: the commit and the workflow run (or the time, locally). */

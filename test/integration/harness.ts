@@ -10,7 +10,10 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export interface TestEnv {
+  /** The modern client (Docker 26 with buildx). */
   docker: string;
+  /** A Docker 20.10 client driving the same engine's built-in BuildKit. */
+  dockerLegacy: string;
   registry: string;
   authRegistry: string;
   authUser: string;
@@ -34,6 +37,7 @@ export function testEnv(): TestEnv {
   };
   cached = {
     docker: get('ML_IMAGE_TEST_DOCKER'),
+    dockerLegacy: get('ML_IMAGE_TEST_DOCKER_LEGACY'),
     registry: get('ML_IMAGE_TEST_REGISTRY'),
     authRegistry: get('ML_IMAGE_TEST_AUTH_REGISTRY'),
     authUser: get('ML_IMAGE_TEST_AUTH_USER'),

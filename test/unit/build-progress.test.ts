@@ -93,21 +93,21 @@ const ALL_CACHED = `#1 [internal] load build definition from Dockerfile
 
 describe('countSteps', () => {
   it.each([
-    { name: 'Docker 20.10, single stage: [internal] work is not a step', output: SINGLE, want: { total: 3, cached: 1 } },
-    { name: 'Docker 20.10, multi-stage with stage names', output: MULTI, want: { total: 3, cached: 1 } },
-    { name: 'newer BuildKit', output: NEW, want: { total: 2, cached: 1 } },
-    { name: 'an all-cached rebuild', output: ALL_CACHED, want: { total: 3, cached: 3 } },
+    { name: 'Docker 20.10, single stage: [internal] work and FROM are not steps', output: SINGLE, want: { total: 2, cached: 0 } },
+    { name: 'Docker 20.10, multi-stage with stage names', output: MULTI, want: { total: 2, cached: 1 } },
+    { name: 'newer BuildKit', output: NEW, want: { total: 1, cached: 0 } },
+    { name: 'an all-cached rebuild', output: ALL_CACHED, want: { total: 2, cached: 2 } },
     {
       name: 'a step whose header is printed again after interleaved output counts once',
       output: '#5 [2/3] RUN pip install torch\n#5 1.2 Collecting torch\n#6 [3/3] COPY . /app\n#6 DONE 0.1s\n#5 [2/3] RUN pip install torch\n#5 DONE 41.0s\n',
       want: { total: 2, cached: 0 },
     },
     {
-      name: 'cached is counted only for real steps, not [internal] ones',
+      name: 'cached is counted only for real steps, not [internal] ones or FROM (a resolution, CACHED or not)',
       output: '#3 [internal] settings cache mount permissions\n#3 CACHED\n#4 [1/2] FROM docker.io/library/python:3.11\n#4 CACHED\n#5 [2/2] RUN --mount=type=cache,target=/root/.cache pip install torch\n#5 DONE 3.0s\n',
-      want: { total: 2, cached: 1 },
+      want: { total: 1, cached: 0 },
     },
-    { name: 'a CACHED line with trailing whitespace (CRLF)', output: '#4 [1/1] FROM docker.io/library/alpine\r\n#4 CACHED\r\n', want: { total: 1, cached: 1 } },
+    { name: 'a CACHED line with trailing whitespace (CRLF)', output: '#4 [2/2] RUN make\r\n#4 CACHED\r\n', want: { total: 1, cached: 1 } },
     { name: 'no output', output: '', want: { total: 0, cached: 0 } },
   ])('$name', ({ output, want }) => expect(countSteps(output)).toStrictEqual(want));
 
