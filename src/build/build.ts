@@ -48,12 +48,16 @@ export async function buildImage(docker: Docker, job: BuildJob, options: BuildOp
     const output = `${result.stdout}\n${result.stderr}`;
     if (result.exitCode !== 0) throw await buildFailure(job, output, result.exitCode);
     if (options.cache.localSwap) await swapLocalCache(options.cache.localSwap);
-    const imageId = (await readFile(iidFile, 'utf8')).trim();
-    if (!/^sha256:[a-f0-9]{64}$/.test(imageId)) throw new MlImageError(`build of ${job.image} wrote no image id`);
+    const built = (await readFile(iidFile, 'utf8')).trim();
+    if (!/^sha256:[a-f0-9]{64}$/.test(built)) throw new MlImageError(`build of ${job.image} wrote no image id`);
     const durationMs = Date.now() - started;
-    const size = await docker.call(['image', 'inspect', '--format', '{{.Size}}', imageId], { timeoutMs: 30_000 });
-    const sizeBytes = size.exitCode === 0 && /^\d+$/.test(size.stdout.trim()) ? Number(size.stdout.trim()) : undefined;
-    return { imageId, durationMs, steps: countSteps(output), sizeBytes };
+    // The engine's own id for the image, which is what `docker run` and `docker tag` take: BuildKit's iidfile
+    // holds the config digest, while an engine on the containerd image store names an image loaded from a
+    // container builder by its manifest digest.
+    const inspect = await docker.call(['image', 'inspect', '--format', '{{.Id}} {{.Size}}', job.localRefs[0] ?? built], { timeoutMs: 30_000 });
+    const [engineId, size] = inspect.exitCode === 0 ? inspect.stdout.trim().split(' ') : [];
+    const imageId = engineId && /^sha256:[a-f0-9]{64}$/.test(engineId) ? engineId : built;
+    return { imageId, durationMs, steps: countSteps(output), sizeBytes: size && /^\d+$/.test(size) ? Number(size) : undefined };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -149,7 +149,7 @@ const cache: Schema = {
       enum: ['auto', 'registry', 'gha', 'local', 'inline', 'none'],
       default: 'auto',
       description:
-        "auto: the best the builder and the run allow (registry when there is a push registry and the builder can export caches, else local; inline on builders that export nothing else); registry: a cache image (ref) in the registry; gha: GitHub's cache service (needs BuildKit ≥ 0.20 and buildx ≥ 0.21); local: a directory (persisted across runs in the Action); inline: inside the pushed image; none.",
+        "auto: the best the builder and the run allow (registry when there is a push registry and the builder can export caches, else local; inline on builders that export nothing else); registry: a cache image (ref) in the registry; gha: GitHub's cache service (needs BuildKit ≥ 0.20 and buildx ≥ 0.21); local: a directory on the machine (the CLI's cache dir; in the Action RUNNER_TEMP, so only within a job); inline: inside the pushed image; none.",
     },
     ref: str('Registry cache reference, e.g. ghcr.io/acme/iris:buildcache (default: <first push registry>/<image>:buildcache[-<variant>]).', {
       pattern: '^[A-Za-z0-9.-]+(:[0-9]+)?(/[a-z0-9._-]+)+:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$',

@@ -62,7 +62,8 @@ type Call = (args: readonly string[]) => Promise<RunResult>;
 export async function inspectBuilder(call: Call, kind: BuilderKind, builder?: string): Promise<BuilderInfo> {
   const info = parseDockerInfo((await call(['info', '--format', '{{json .}}'])).stdout);
   if (kind === 'buildkit') return { kind, driver: 'builtin', ...info };
-  const inspect = await call(['buildx', 'inspect', ...(builder ? [builder] : [])]);
+  // --bootstrap: an inactive builder (a named docker-container one) reports its BuildKit version only once started.
+  const inspect = await call(['buildx', 'inspect', '--bootstrap', ...(builder ? [builder] : [])]);
   const parsed = parseBuildxInspect(inspect.stdout);
   const buildxVersion = parseBuildxVersion((await call(['buildx', 'version'])).stdout);
   return { kind, name: parsed.name ?? builder, driver: parsed.driver ?? 'docker', buildkitVersion: parsed.buildkitVersion, buildxVersion, ...info };

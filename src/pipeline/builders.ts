@@ -17,10 +17,10 @@ export function describeBuilder(b: BuilderInfo): string {
   return `buildx ${b.buildxVersion ?? '?'} builder ${b.name ?? 'default'} (${b.driver} driver, BuildKit ${b.buildkitVersion ?? '?'}${b.driver === 'docker' ? `, ${b.containerdStore ? 'containerd' : 'classic'} image store` : ''})`;
 }
 
-/** Local caches: RUNNER_TEMP in the Action (persisted with the Actions cache), the user's cache dir otherwise. */
+/** Local caches: RUNNER_TEMP in the Action (kept within a job), the user's cache dir otherwise. */
 export function localCacheDir(env: Env): string {
   if (env.ML_IMAGE_CACHE_DIR) return env.ML_IMAGE_CACHE_DIR;
-  if (env.GITHUB_ACTIONS === 'true' && env.RUNNER_TEMP) return path.join(env.RUNNER_TEMP, 'ml-image-cache');
+  if (env.GITHUB_ACTIONS === 'true' && env.RUNNER_TEMP) return path.join(env.RUNNER_TEMP, 'ml-image', 'buildkit');
   return path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'ml-image', 'buildkit');
 }
 
@@ -32,14 +32,30 @@ interface BuilderRun {
   options: { env: Env };
 }
 
+/** `docker buildx create` for the run's builder; host networking as docker/setup-buildx-action sets it. */
+export function createBuilderArgs(name: string, env: Env): string[] {
+  return [
+    'buildx',
+    'create',
+    '--name',
+    name,
+    '--driver',
+    'docker-container',
+    '--driver-opt',
+    'network=host',
+    ...(env.ML_IMAGE_BUILDKIT_IMAGE ? ['--driver-opt', `image=${env.ML_IMAGE_BUILDKIT_IMAGE}`] : []),
+    ...(env.ML_IMAGE_BUILDKITD_CONFIG ? ['--config', env.ML_IMAGE_BUILDKITD_CONFIG] : []),
+  ];
+}
+
 /**
  * Creates a docker-container builder for this run; undefined (with a warning) when it cannot be made, e.g.
- * when its BuildKit image cannot be pulled. ML_IMAGE_BUILDKIT_IMAGE names another BuildKit image.
+ * when its BuildKit image cannot be pulled. ML_IMAGE_BUILDKIT_IMAGE names another BuildKit image and
+ * ML_IMAGE_BUILDKITD_CONFIG a buildkitd.toml (e.g. registry mirrors or insecure registries).
  */
 export async function createContainerBuilder(r: BuilderRun): Promise<string | undefined> {
   const name = containerBuilderName(r.runId);
-  const image = r.options.env.ML_IMAGE_BUILDKIT_IMAGE;
-  const create = await r.docker.call(['buildx', 'create', '--name', name, '--driver', 'docker-container', ...(image ? ['--driver-opt', `image=${image}`] : [])], { timeoutMs: 60_000 });
+  const create = await r.docker.call(createBuilderArgs(name, r.options.env), { timeoutMs: 60_000 });
   if (create.exitCode === 0) {
     r.resources.add('builder', name, async () => {
       await r.docker.call(['buildx', 'rm', name], { timeoutMs: 60_000 });

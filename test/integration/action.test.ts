@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { ActionRunner, displayedLog, PUSH_TO_MAIN, type GitHubEvent, type StepResult } from './action-runner.js';
-import { authDirsLeft, inspectRemote, labelledLeftovers, remoteTags, removeScratch, ROOT, scratchDir, testEnv, TINY, uid, userConfigHasLogin, writeFile } from './harness.js';
+import { authDirsLeft, inspectRemote, labelledLeftovers, imageTags, removeScratch, ROOT, scratchDir, testEnv, TINY, uid, userConfigHasLogin, writeFile } from './harness.js';
 
 jest.setTimeout(300_000);
 
@@ -55,8 +55,9 @@ function expectNothingLeft(runner: ActionRunner, runId: string): void {
   expect(labelledLeftovers(runId)).toEqual([]);
   expect(authDirsLeft()).toEqual([]);
   expect(userConfigHasLogin(env.authRegistry)).toBe(false);
-  // The runner's own file-command dirs are all that RUNNER_TEMP holds.
-  expect(readdirSync(runner.runnerTemp).filter((n) => !n.startsWith('_runner_file_commands-') && n !== 'tool-cache')).toEqual([]);
+  // RUNNER_TEMP holds the runner's own file-command dirs and ml-image's local layer cache (kept for later
+  // steps of the job; no credentials in it), nothing else.
+  expect(readdirSync(runner.runnerTemp).filter((n) => !n.startsWith('_runner_file_commands-') && n !== 'tool-cache' && n !== 'ml-image')).toEqual([]);
 }
 
 /** The password reaches the log only inside the runner's mask command. */
@@ -166,7 +167,7 @@ describe.each(NODES)('the Action under $name', ({ node }) => {
     expect(pr.summary).toContain(`not pushed: ${why}`);
     expect(pr.outputs.tags).toBe(`${name}:latest\n${name}:sha-0123456`);
     expect(pr.outputs.digest).toBe('');
-    expect(remoteTags(`${env.authRegistry}/${name}`)).toEqual([]);
+    expect(imageTags(`${env.authRegistry}/${name}`)).toEqual([]);
   });
 
   it('empty secrets on a run that pushes: a clear error before anything is built', async () => {
@@ -199,7 +200,7 @@ describe.each(NODES)('the Action under $name', ({ node }) => {
     expect(r.summary).toContain('**container log** (last lines)');
     expect(r.summary).toContain('not pushed: its smoke test failed');
     expect(JSON.parse(r.outputs.images!)[name.replace(/[^a-z0-9]+/g, '-')]).toEqual(expect.objectContaining({ pushed: [], 'not-pushed': 'its smoke test failed' }));
-    expect(remoteTags(`${env.authRegistry}/${name}`)).toEqual([]);
+    expect(imageTags(`${env.authRegistry}/${name}`)).toEqual([]);
     expect(authDirsLeft()).toEqual([]);
     expectSecretOnlyMasked(r, env.authPassword);
   });

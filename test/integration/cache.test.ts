@@ -111,10 +111,10 @@ push:
     expect(apt).not.toBeNull();
     expect(b.log.split('\n').filter((l) => new RegExp(`^\\s*#${apt![1]} \\d+\\.\\d+ `).test(l))).toEqual([]);
     expect(downloaded(b.log)).toEqual([]);
-    // What ran: the COPY of the app file and the step after it (inline cache: sometimes one cheap step more).
+    // What ran: the COPY of the app file and the step after it. BuildKit reports a step whose layer it has to
+    // load from the imported cache as done rather than CACHED, so one cheap step before them may count too.
     const steps = only(b)['build-steps'];
-    if (backend === 'inline') expect([2, 3]).toContain(steps.total - steps.cached);
-    else expect(steps.total - steps.cached).toBe(2);
+    expect([2, 3]).toContain(steps.total - steps.cached);
   });
 
   it('a dependency changed: the old packages come from the restored cache mount, only the new one is downloaded', () => {

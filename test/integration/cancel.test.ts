@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { execFileSync, spawn } from 'node:child_process';
 import path from 'node:path';
-import { containersOfRun, remoteTags, removeScratch, ROOT, scratchDir, testEnv, TINY, uid, writeFile } from './harness.js';
+import { containersOfRun, imageTags, removeScratch, ROOT, scratchDir, testEnv, TINY, uid, writeFile } from './harness.js';
 
 jest.setTimeout(180_000);
 
@@ -58,6 +58,6 @@ push:
     expect(stderr).toContain('SIGINT: stopping and cleaning up');
     expect(stderr.trim().split('\n').pop()).toBe('error: cancelled; nothing more was built, tested or pushed');
     expect(containersOfRun(runIds[0]!)).toEqual([]);
-    expect(remoteTags(`${env.registry}/${name}`)).toEqual([]);
+    expect(imageTags(`${env.registry}/${name}`)).toEqual([]);
   });
 });

@@ -32,7 +32,8 @@ ${dockerfile ? `    dockerfile: ${dockerfile}\n` : ''}    build-args: { BASE_IMA
   );
 }
 
-const cli = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, GITHUB_ACTIONS: '' } });
+const cli = (args: string[]) =>
+  spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, GITHUB_ACTIONS: '', ML_IMAGE_CACHE_DIR: path.join(dir, 'cache', 'buildkit') } });
 
 describe('the CLI log', () => {
   it('without -v: a line per step with its time, no BuildKit output, no step headers', () => {
@@ -41,8 +42,12 @@ describe('the CLI log', () => {
     expect(r.status).toBe(0);
     const lines = r.stderr.trim().split('\n');
     expect(lines).toEqual([
-      expect.stringMatching(/^docker \S+ \(\S+\), engine \S+, builder (buildx|buildkit); run [a-f0-9]{8}$/),
+      expect.stringMatching(/^docker \S+ \(\S+\), engine \S+, buildx v[\d.]+ builder default \(docker driver, BuildKit \S+, containerd image store\); run [a-f0-9]{8}$/),
+      expect.stringMatching(/^free space under \/var\/lib\/docker: \d+ MB$/),
+      `cache for ${name}: local: auto: no push registry`,
+      `cache mounts of ${name} (/var/cache/apt, /var/lib/apt/lists): nothing stored yet`,
       expect.stringMatching(new RegExp(`^built ${name} in \\d+\\.\\ds \\(\\d+/\\d+ steps cached, \\d+(\\.\\d)? MB\\): sha256:[a-f0-9]{64}$`)),
+      expect.stringMatching(new RegExp(`^saved cache mounts of ${name} \\(/var/cache/apt, /var/lib/apt/lists\\): [\\d.]+ MB in \\d+\\.\\ds as ml-image-mounts-`)),
       expect.stringMatching(/^✓ command "python" \(\d+\.\ds\)$/),
       'done: built and tested (not pushed)',
     ]);

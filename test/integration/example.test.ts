@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { inspectRemote, remoteTags, removeScratch, ROOT, scratchDir, testEnv, uid } from './harness.js';
+import { inspectRemote, imageTags, removeScratch, ROOT, scratchDir, testEnv, uid } from './harness.js';
 
 jest.setTimeout(600_000);
 
@@ -40,7 +40,7 @@ describe('the bundled iris example', () => {
       const [ref, digest] = line.split('@');
       expect(inspectRemote(ref!).digest).toBe(digest);
     }
-    expect(remoteTags(repo)).toEqual(expect.arrayContaining(['0.1.0', 'latest']));
+    expect(imageTags(repo)).toEqual(expect.arrayContaining(['0.1.0', 'latest']));
   });
 
   it('with a broken /predict the run fails on the smoke test and pushes nothing', () => {
@@ -65,6 +65,6 @@ describe('the bundled iris example', () => {
     );
     expect(r.stderr).not.toMatch(/^\s*pushed /m);
     expect(r.stdout).toBe('');
-    expect(remoteTags(`${env.registry}/${name}`)).toEqual([]);
+    expect(imageTags(`${env.registry}/${name}`)).toEqual([]);
   });
 });

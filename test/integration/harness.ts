@@ -22,6 +22,9 @@ export interface TestEnv {
   baseImage: string;
   /** A Node 24 binary: action.yml's runtime. */
   node24: string;
+  /** A BuildKit image for docker-container builders (moby/buildkit cannot be pulled here), and its config. */
+  buildkitImage: string;
+  buildkitdConfig: string;
 }
 
 let cached: TestEnv | undefined;
@@ -45,6 +48,8 @@ export function testEnv(): TestEnv {
     authCertDir: get('ML_IMAGE_TEST_AUTH_CERT_DIR'),
     baseImage: get('ML_IMAGE_TEST_BASE_IMAGE'),
     node24: get('ML_IMAGE_TEST_NODE24'),
+    buildkitImage: get('ML_IMAGE_TEST_BUILDKIT_IMAGE'),
+    buildkitdConfig: get('ML_IMAGE_TEST_BUILDKITD_CONFIG'),
   };
   return cached;
 }
@@ -96,6 +101,14 @@ function skopeo(args: string[], env: TestEnv, registry: string): SpawnSyncReturn
   } finally {
     if (authFile) rmSync(authFile, { force: true });
   }
+}
+
+/**
+ * The image tags of a repository: its tags without the registry cache references (`:buildcache…`), which
+ * BuildKit writes during the build (cache, not images; see README's cache section).
+ */
+export function imageTags(repo: string): string[] {
+  return remoteTags(repo).filter((t) => !t.startsWith('buildcache'));
 }
 
 export function inspectRemote(ref: string): RegistryView {

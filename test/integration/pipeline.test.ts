@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import path from 'node:path';
 import { buildTestPush, PipelineFailure } from '../../src/pipeline/pipeline.js';
 import { MemoryLogger } from '../../src/report/log.js';
-import { authDirsLeft, containersOfRun, inspectRemote, remoteTags, removeScratch, scratchDir, testEnv, TINY, uid, userConfigHasLogin, writeFile } from './harness.js';
+import { authDirsLeft, containersOfRun, inspectRemote, imageTags, removeScratch, scratchDir, testEnv, TINY, uid, userConfigHasLogin, writeFile } from './harness.js';
 
 jest.setTimeout(300_000);
 
@@ -85,7 +85,7 @@ describe('build → smoke test → push (real engine, TLS + basic-auth registry)
     const refs = [`${env.authRegistry}/${name}:latest`, `${env.authRegistry}/${name}:1.0.0`];
     expect(image.pushed.map((p) => p.ref)).toEqual(refs);
 
-    expect(remoteTags(`${env.authRegistry}/${name}`)).toEqual(['1.0.0', 'latest']);
+    expect(imageTags(`${env.authRegistry}/${name}`)).toEqual(['1.0.0', 'latest']);
     for (const p of image.pushed) expect(inspectRemote(p.ref).digest).toBe(p.digest);
     const labels = inspectRemote(refs[0]!).labels;
     expect(labels['org.opencontainers.image.title']).toMatch(/^tiny-/);
@@ -113,7 +113,7 @@ describe('build → smoke test → push (real engine, TLS + basic-auth registry)
     const image = (err as PipelineFailure).result.images[0]!;
     expect(image.imageId).toMatch(/^sha256:/);
     expect(image.pushed).toEqual([]);
-    expect(remoteTags(`${env.authRegistry}/${name}`)).toEqual([]);
+    expect(imageTags(`${env.authRegistry}/${name}`)).toEqual([]);
     expect(containersOfRun(runId)).toEqual([]);
     expect(authDirsLeft()).toEqual([]);
   });
@@ -124,7 +124,7 @@ describe('build → smoke test → push (real engine, TLS + basic-auth registry)
     const { log, runId, run } = await runPipeline(tinyConfig({ name, smoke, buildArgs: { FAIL_HEALTH: '1' } }), true);
     await expect(run).rejects.toThrow(`smoke test failed for ${name}: ready "/health answers 200": not ready after 3s (last probe: status 503); nothing was pushed`);
     expect(log.lines.some((l) => l.includes('container log (last 40 lines):'))).toBe(true);
-    expect(remoteTags(`${env.authRegistry}/${name}`)).toEqual([]);
+    expect(imageTags(`${env.authRegistry}/${name}`)).toEqual([]);
     expect(containersOfRun(runId)).toEqual([]);
   });
 
@@ -168,7 +168,7 @@ describe('build → smoke test → push (real engine, TLS + basic-auth registry)
     const result = await run;
     expect(result.images[0]!.smoke?.checks.every((c) => c.passed)).toBe(true);
     expect(result.images[0]!.pushed).toEqual([]);
-    expect(remoteTags(`${env.authRegistry}/${name}`)).toEqual([]);
+    expect(imageTags(`${env.authRegistry}/${name}`)).toEqual([]);
   });
 
   it('a wrong password fails at login, before building, without echoing it', async () => {

@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { buildTestPush } from '../../src/pipeline/pipeline.js';
 import { MemoryLogger } from '../../src/report/log.js';
-import { inspectRemote, remoteTags, removeScratch, ROOT, scratchDir, testEnv, TINY, uid, writeFile } from './harness.js';
+import { inspectRemote, imageTags, removeScratch, ROOT, scratchDir, testEnv, TINY, uid, writeFile } from './harness.js';
 
 jest.setTimeout(300_000);
 
@@ -59,7 +59,7 @@ push:
       ['a', true, [`${env.registry}/${name}:1.0.0`, `${env.registry}/${name}:latest`]],
       ['b', true, [`${env.registry}/${name}:1.0.0-b`, `${env.registry}/${name}:b`]],
     ]);
-    expect(remoteTags(`${env.registry}/${name}`)).toEqual(['1.0.0', '1.0.0-b', 'b', 'latest']);
+    expect(imageTags(`${env.registry}/${name}`)).toEqual(['1.0.0', '1.0.0-b', 'b', 'latest']);
     const a = inspectRemote(`${env.registry}/${name}:1.0.0`);
     const b = inspectRemote(`${env.registry}/${name}:1.0.0-b`);
     expect(a.digest).not.toBe(b.digest);

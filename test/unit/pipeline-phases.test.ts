@@ -36,6 +36,8 @@ push:
 afterAll(() => rmSync(repo, { recursive: true, force: true }));
 
 interface Script {
+  /** The engine keeps images in the classic store (its docker driver exports only inline cache). */
+  classicStore?: boolean;
   /** Exit code of the smoke-test command containers, in order. */
   checks?: number[];
   /** The mount copy builds (--output type=local) fail. */
@@ -60,8 +62,9 @@ function fakeDocker(script: Script = {}): { runner: Runner; calls: string[][] } 
     const [cmd, sub] = rest;
     if (cmd === '--version') return ok('Docker version 26.1.5, build 1');
     if (cmd === 'version') return ok('26.1.5');
-    if (cmd === 'info') return ok(JSON.stringify({ DriverStatus: [['driver-type', 'io.containerd.snapshotter.v1']], DockerRootDir: repo }));
+    if (cmd === 'info') return ok(JSON.stringify({ DriverStatus: script.classicStore ? [['Backing Filesystem', 'extfs']] : [['driver-type', 'io.containerd.snapshotter.v1']], DockerRootDir: repo }));
     if (cmd === 'buildx' && sub === 'version') return ok('github.com/docker/buildx 0.13.1+ds1 0.13.1+ds1-3');
+    if (cmd === 'buildx' && sub === 'inspect' && rest[3]) return ok('Name: ' + rest[3] + '\nDriver: docker-container\nBuildKit version: v0.13.2\n');
     if (cmd === 'buildx' && sub === 'inspect') return ok('Name:          default\nDriver:        docker\n\nNodes:\nName:             default\nBuildKit version: v0.12.5\n');
     if (cmd === 'buildx' && sub === 'build') {
       const output = rest.indexOf('--output');
@@ -70,7 +73,7 @@ function fakeDocker(script: Script = {}): { runner: Runner; calls: string[][] } 
       options.onLine?.('#5 [2/2] RUN pip install numpy', 'stderr');
       return ok('', 'docker', args);
     }
-    if (cmd === 'image') return ok('1000');
+    if (cmd === 'image') return ok(`${IID} 1000`);
     if (cmd === 'run') {
       const code = checks.shift() ?? 0;
       return { ...ok(code === 0 ? 'ok' : 'Traceback'), exitCode: code };
@@ -171,6 +174,23 @@ describe('pipeline phases with a fake docker', () => {
         expect.stringContaining('warning: saving the cache mounts of acme/iris failed: ERROR: failed to solve: mount copy broke'),
       ]),
     );
+  });
+
+  it('cache.backend registry on the classic image store: a docker-container builder for the run, used and removed', async () => {
+    const { runner, calls } = fakeDocker({ classicStore: true });
+    const log = new MemoryLogger();
+    const result = await buildTestPush(options(runner, { log, cacheBackend: 'registry', runId: 'r1' }));
+    const v = calls.map((c) => (c[0] === '--config' ? c.slice(2) : c));
+    expect(v).toContainEqual(['buildx', 'create', '--name', 'ml-image-r1', '--driver', 'docker-container', '--driver-opt', 'network=host']);
+    const build = v.find((c) => c[1] === 'build' && c.includes('--iidfile'))!;
+    expect(build.slice(0, 4)).toEqual(['buildx', 'build', '--builder', 'ml-image-r1']);
+    expect(build).toContain('--load');
+    expect(build).toContain('type=registry,ref=registry.example:5000/acme/iris:buildcache,mode=max,image-manifest=true,oci-mediatypes=true,ignore-error=true');
+    // Released in reverse order of creation: the builder (made for the build), then the login.
+    expect(v.slice(-2)).toEqual([['buildx', 'rm', 'ml-image-r1'], ['logout', 'registry.example:5000']]);
+    // The cache-mount copies run on the same builder as the build (cache mounts are per builder).
+    expect(v.filter((c) => c.includes('--output')).every((c) => c[2] === '--builder' && c[3] === 'ml-image-r1')).toBe(true);
+    expect(result.images[0]!.cache).toEqual({ backend: 'registry', write: true, reason: 'cache.backend: registry; buildx docker driver (classic image store) cannot export it: a docker-container builder' });
   });
 
   it('below min-free-space: fails before logging in or building', async () => {
