@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { startCacheService, type CacheService } from '../support/cache-service.js';
 import { ActionRunner } from './action-runner.js';
-import { removeScratch, ROOT, scratchDir, testEnv, TINY, uid, writeFile } from './harness.js';
+import { debianDownloads, removeScratch, ROOT, scratchDir, testEnv, TINY, uid, writeFile } from './harness.js';
 
 jest.setTimeout(600_000);
 
@@ -40,7 +40,6 @@ images:
 }
 
 const freshBuilder = () => execFileSync(env.docker, ['builder', 'prune', '--all', '--force']);
-const downloaded = (log: string) => [...log.matchAll(/Get:\d+ \S+ \S+ \S+ (\S+) (?:amd64|all) /g)].map((m) => m[1]!);
 
 describe("cache mounts through GitHub's cache service", () => {
   it('saved by one run, restored on a fresh runner: only the new dependency is downloaded', async () => {
@@ -58,7 +57,7 @@ describe("cache mounts through GitHub's cache service", () => {
     const second = await new ActionRunner({ node: env.node24, workspace: ROOT, env: { ...serviceEnv(), GITHUB_RUN_ID: '4243' } }).main({ config: config(name, 'jq') });
     expect(second.status).toBe(0);
     expect(second.log).toMatch(new RegExp(`restored cache mounts of ${name} \\(/var/cache/apt, /var/lib/apt/lists\\): [\\d.]+ MB in [\\d.]+s from ml-image-mounts-`));
-    const got = downloaded(second.log);
+    const got = debianDownloads(second.log);
     expect(got).toContain('jq');
     expect(got).not.toContain('python3-minimal');
     const images = JSON.parse(second.outputs.images!) as Record<string, { 'cache-mounts': { 'restored-bytes': number } }>;

@@ -167,3 +167,8 @@ export function parseCommandFile(text: string): Record<string, string> {
   for (const m of text.matchAll(re)) out[m[1]!] = m[3]!;
   return out;
 }
+
+/** Debian packages a build downloaded from the mirror, read from apt's "Get:N http://… python3-minimal amd64 …". */
+export function debianDownloads(log: string): string[] {
+  return [...log.matchAll(/Get:\d+ \S+ \S+ \S+ (\S+) (?:amd64|all) /g)].map((m) => m[1]!);
+}
