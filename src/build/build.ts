@@ -11,7 +11,7 @@ import type { Docker } from '../docker/docker.js';
 import { MlImageError } from '../errors.js';
 import type { BuildJob } from '../plan/plan.js';
 import { buildCommand } from './argv.js';
-import { countSteps, failedStep, type StepCounts } from './progress.js';
+import { cacheMountStepsRan, countSteps, failedStep, type StepCounts } from './progress.js';
 
 export interface BuiltImage {
   imageId: string;
@@ -19,6 +19,8 @@ export interface BuiltImage {
   steps: StepCounts;
   /** Bytes, as the engine reports the image's size; undefined when it would not say. */
   sizeBytes?: number;
+  /** A step with a RUN --mount=type=cache ran (its mounts may hold new content). */
+  mountStepsRan: boolean;
 }
 
 export interface BuildOptions {
@@ -57,7 +59,7 @@ export async function buildImage(docker: Docker, job: BuildJob, options: BuildOp
     const inspect = await docker.call(['image', 'inspect', '--format', '{{.Id}} {{.Size}}', job.localRefs[0] ?? built], { timeoutMs: 30_000 });
     const [engineId, size] = inspect.exitCode === 0 ? inspect.stdout.trim().split(' ') : [];
     const imageId = engineId && /^sha256:[a-f0-9]{64}$/.test(engineId) ? engineId : built;
-    return { imageId, durationMs, steps: countSteps(output), sizeBytes: size && /^\d+$/.test(size) ? Number(size) : undefined };
+    return { imageId, durationMs, steps: countSteps(output), sizeBytes: size && /^\d+$/.test(size) ? Number(size) : undefined, mountStepsRan: cacheMountStepsRan(output) };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -30,6 +30,22 @@ export function countSteps(output: string): StepCounts {
   return { total: steps.size, cached: [...cached].filter((id) => steps.has(id)).length };
 }
 
+/**
+ * Whether a step that declares a cache mount ran (printed output, "#N 1.234 …") rather than coming from the
+ * cache: only then can the mounts' content have changed and be worth saving again.
+ */
+export function cacheMountStepsRan(output: string): boolean {
+  const ids = new Set<string>();
+  for (const line of output.split('\n')) {
+    const header = STEP_HEADER.exec(line);
+    if (header && line.includes('--mount=type=cache')) ids.add(header[1]!);
+  }
+  return output.split('\n').some((line) => {
+    const m = /^#(\d+) \d+\.\d+ /.exec(line);
+    return m !== null && ids.has(m[1]!);
+  });
+}
+
 export interface FailedStep {
   /** The step as BuildKit names it, e.g. "[final 1/1] RUN echo two && false". */
   step: string;

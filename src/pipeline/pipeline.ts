@@ -188,7 +188,9 @@ async function buildAll(r: Run, auth: Login | undefined): Promise<Map<string, Bu
         signal: options.signal,
       });
       log.info(builtLine(job, b));
-      image.mounts = await saveMounts(job, mounts, dockerfile, image.mounts);
+      // Unchanged mounts are not saved again: only a step that ran can have changed them (or nothing is stored yet).
+      if (b.mountStepsRan || !image.mounts?.restored) image.mounts = await saveMounts(job, mounts, dockerfile, image.mounts);
+      else log.info(`cache mounts of ${job.image}: unchanged (their steps came from the cache), not saved again`);
       return b;
     });
     image.imageId = result.imageId;

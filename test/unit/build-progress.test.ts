@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { countSteps, failedStep, lineOfStep } from '../../src/build/progress.js';
+import { cacheMountStepsRan, countSteps, failedStep, lineOfStep } from '../../src/build/progress.js';
 
 // Captured with Docker 20.10's built-in BuildKit (`DOCKER_BUILDKIT=1 docker build --progress=plain`).
 const SINGLE_DOCKERFILE = 'FROM ml-image-test/debian:bookworm\nRUN echo one\nRUN echo two && false\n';
@@ -198,4 +198,15 @@ describe('lineOfStep', () => {
     // BuildKit prints the keyword upper-cased (uppercaseCmd); the Dockerfile may spell it in lowercase.
     { name: 'a lowercase keyword', step: '[2/2] RUN make', text: 'from a\nrun make\n', want: 2 },
   ])('BuildKit shape: $name', ({ step, text, want }) => expect(lineOfStep(step, text)).toBe(want));
+});
+
+describe('cacheMountStepsRan', () => {
+  const mountStep = '#8 [base 3/4] RUN --mount=type=cache,target=/var/cache/apt apt-get update && apt-get install -y jq';
+  it.each([
+    { name: 'the mount step printed output: it ran', output: `${mountStep}\n#8 0.512 Get:1 http://deb.debian.org/debian bookworm InRelease\n#8 DONE 4.1s\n`, want: true },
+    { name: 'the mount step was CACHED', output: `${mountStep}\n#8 CACHED\n#9 [base 4/4] COPY app.py /app/\n#9 DONE 0.0s\n`, want: false },
+    { name: 'loaded from an imported cache: DONE without output', output: `${mountStep}\n#8 DONE 0.1s\n`, want: false },
+    { name: 'another step ran, not the mount step', output: `${mountStep}\n#8 CACHED\n#10 [runtime 1/1] RUN python3 train.py\n#10 1.204 accuracy 0.97\n`, want: false },
+    { name: 'no cache mounts at all', output: '#5 [2/2] RUN make\n#5 0.100 ok\n', want: false },
+  ])('$name', ({ output, want }) => expect(cacheMountStepsRan(output)).toBe(want));
 });
