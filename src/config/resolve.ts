@@ -100,12 +100,13 @@ function resolveCache(raw: Raw | undefined, over?: CacheConfig): CacheConfig {
   };
 }
 
+const SIZE_UNITS: Record<string, number> = { B: 1, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12, KiB: 2 ** 10, MiB: 2 ** 20, GiB: 2 ** 30, TiB: 2 ** 40 };
+
 /** "500MB" | "2GB" | "1.5GiB" → bytes (decimal units as docker prints sizes, binary ones when asked). */
 export function sizeBytes(text: string): number {
   const m = /^([0-9]+(?:\.[0-9]+)?)(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/.exec(text);
   if (!m) throw new Error(`not a size: ${text}`);
-  const unit = { B: 1, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12, KiB: 2 ** 10, MiB: 2 ** 20, GiB: 2 ** 30, TiB: 2 ** 40 }[m[2] as 'B'];
-  return Math.round(Number(m[1]) * unit);
+  return Math.round(Number(m[1]) * SIZE_UNITS[m[2]!]!);
 }
 
 function resolveSmoke(raw: Raw, at: PathSegment[], map: SourceText): SmokeTestConfig {

@@ -135,7 +135,6 @@ const runsOn: Schema = {
   oneOf: [{ type: 'string', minLength: 1 }, { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } }],
 };
 
-/** Keys a variant may set; they override (build-args and labels: extend) the image's own. */
 /** Sizes as people write them: 500MB, 2GB, 1.5GiB. */
 export const SIZE_PATTERN = '^[0-9]+(\\.[0-9]+)?(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$';
 
@@ -174,6 +173,7 @@ const cache: Schema = {
   },
 };
 
+/** Keys a variant may set; they override (build-args and labels: extend; cache: key by key) the image's own. */
 const variantKeys: Record<string, Schema> = {
   cache,
   dockerfile: str('Dockerfile, relative to the context.'),
