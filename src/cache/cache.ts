@@ -45,15 +45,13 @@ const builderName = (b: BuilderInfo): string =>
 export function chooseCache(spec: CacheSpec, builder: BuilderInfo, run: CacheRun): CacheChoice {
   const choice = (backend: Backend, reason: string, write = run.push, needsContainerBuilder = false): CacheChoice => ({ backend, write, reason, needsContainerBuilder });
   const capable = exportsCaches(builder);
-  const inlineFallback = (why: string): CacheChoice =>
-    choice(run.push ? 'inline' : 'none', `${why}; ${builderName(builder)} exports only inline cache${run.push ? '' : ', and this run pushes nothing'}`);
   switch (spec.backend) {
     case 'none':
       return choice('none', 'cache.backend: none', false);
     case 'inline':
       return choice('inline', 'cache.backend: inline');
     case 'auto': {
-      if (!capable) return inlineFallback('auto');
+      if (!capable) return inlineOnly('auto', builder, run);
       if (spec.registry) {
         const write = run.push && spec.registry.write !== undefined;
         const readOnly = write ? '' : run.push ? ' (read only: a pull request writes no cache)' : ' (read only: this run pushes nothing)';
@@ -69,13 +67,17 @@ export function chooseCache(spec: CacheSpec, builder: BuilderInfo, run: CacheRun
   }
 }
 
+/** A builder that exports only inline cache: inline when the run pushes (into the pushed image), else none. */
+function inlineOnly(why: string, builder: BuilderInfo, run: CacheRun): CacheChoice {
+  const reason = `${why}; ${builderName(builder)} exports only inline cache${run.push ? '' : ', and this run pushes nothing'}`;
+  return { backend: run.push ? 'inline' : 'none', write: run.push, reason, needsContainerBuilder: false };
+}
+
 /** An explicitly configured backend: what it falls back to when the run or the builder cannot have it. */
 function explicitBackend(spec: CacheSpec, builder: BuilderInfo, run: CacheRun): CacheChoice {
   let backend: Backend = spec.backend as Backend;
   let reason = `cache.backend: ${backend}`;
-  if (builder.kind !== 'buildx') {
-    return { backend: run.push ? 'inline' : 'none', write: run.push, reason: `${reason} needs buildx; ${builderName(builder)} exports only inline cache${run.push ? '' : ', and this run pushes nothing'}`, needsContainerBuilder: false };
-  }
+  if (builder.kind !== 'buildx') return inlineOnly(`${reason} needs buildx`, builder, run);
   if (backend === 'registry' && !spec.registry) {
     backend = 'local';
     reason += ', but no push registry or cache.ref: local instead';

@@ -114,10 +114,14 @@ export class ConsoleLogger implements Logger {
   }
 }
 
+/** Milliseconds as seconds rounded half up to 0.1: the one rounding of logs, summary and JSON outputs alike. */
+export function tenths(ms: number): number {
+  return Math.round(ms / 100) / 10;
+}
+
 /** Milliseconds as "12.3s", the one way durations are written in logs and reports. */
 export function seconds(ms: number): string {
-  // Rounded as the JSON outputs round (half up to 0.1 s), so the summary and the outputs agree.
-  return `${(Math.round(ms / 100) / 10).toFixed(1)}s`;
+  return `${tenths(ms).toFixed(1)}s`;
 }
 
 /** Bytes as "347 MB" (decimal, as docker prints image sizes). */

@@ -5,6 +5,7 @@ import type { MountReport } from '../cache/persist.js';
 import { formatPlan, planToMatrix } from '../plan/format.js';
 import type { Plan } from '../plan/plan.js';
 import type { PushedRef } from '../registry/push.js';
+import { tenths } from './log.js';
 import type { SmokeResult } from '../smoke/run.js';
 
 export interface ImageResult {
@@ -153,16 +154,16 @@ function imageJson(i: ImageResult, result: PipelineResult): Record<string, unkno
     pushed: i.pushed.map((p) => `${p.ref}@${p.digest}`),
     'not-pushed': whyNotPushed(i, result) ?? null,
     size: i.build?.sizeBytes ?? null,
-    'build-seconds': i.build ? Math.round(i.build.durationMs / 100) / 10 : null,
+    'build-seconds': i.build ? tenths(i.build.durationMs) : null,
     'build-steps': i.build ? { cached: i.build.steps.cached, total: i.build.steps.total } : null,
     cache: i.cache ? { backend: i.cache.backend, write: i.cache.write } : null,
     'cache-mounts': i.mounts
       ? {
           mounts: i.mounts.mounts,
           'restored-bytes': i.mounts.restored?.bytes ?? null,
-          'restore-seconds': i.mounts.restored ? Math.round(i.mounts.restored.ms / 100) / 10 : null,
+          'restore-seconds': i.mounts.restored ? tenths(i.mounts.restored.ms) : null,
           'saved-bytes': i.mounts.saved?.bytes ?? null,
-          'save-seconds': i.mounts.saved ? Math.round(i.mounts.saved.ms / 100) / 10 : null,
+          'save-seconds': i.mounts.saved ? tenths(i.mounts.saved.ms) : null,
         }
       : null,
     'smoke-test': {
@@ -171,7 +172,7 @@ function imageJson(i: ImageResult, result: PipelineResult): Record<string, unkno
         kind: c.kind,
         name: c.name,
         result: c.passed ? 'passed' : 'failed',
-        seconds: Math.round(c.durationMs / 100) / 10,
+        seconds: tenths(c.durationMs),
         ...(c.passed ? {} : { message: c.message ?? '', expected: c.expected ?? null, actual: c.actual ?? null }),
       })),
     },
