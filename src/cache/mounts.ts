@@ -24,6 +24,8 @@ export interface FoundMounts {
   skipped: string[];
   /** The text of every RUN instruction that declares a cache mount: the cache key follows it. */
   declarations: string[];
+  /** Line of the last RUN that declares a cache mount (0 when none does). */
+  lastLine: number;
 }
 
 /** Every RUN --mount=type=cache of a Dockerfile, one per id (the first declaration wins). */
@@ -31,6 +33,7 @@ export function cacheMountsOf(dockerfile: string): FoundMounts {
   const mounts: CacheMount[] = [];
   const skipped: string[] = [];
   const declarations: string[] = [];
+  let lastLine = 0;
   for (const ins of instructions(dockerfile)) {
     if (ins.keyword !== 'RUN') continue;
     let declares = false;
@@ -54,9 +57,12 @@ export function cacheMountsOf(dockerfile: string): FoundMounts {
       const sharing = opts.sharing === 'private' || opts.sharing === 'locked' ? opts.sharing : 'shared';
       mounts.push({ id, target, sharing, uid: opts.uid, gid: opts.gid, mode: opts.mode, line: ins.line });
     }
-    if (declares) declarations.push(ins.text.trim().replace(/\s+/g, ' '));
+    if (declares) {
+      declarations.push(ins.text.trim().replace(/\s+/g, ' '));
+      lastLine = ins.line;
+    }
   }
-  return { mounts, skipped, declarations };
+  return { mounts, skipped, declarations, lastLine };
 }
 
 /** The mounts a job persists: all found (true), none (false), or those whose id or target the config lists. */
@@ -68,13 +74,23 @@ export function selectMounts(found: readonly CacheMount[], wanted: boolean | rea
 
 /**
  * The storage key: image scope, then a hash of the declaring lines (a changed mount set starts a new
- * line of keys), then what makes this save unique. Restore keys fall back to the newest save of the same
- * declarations, then of the scope.
+ * line of keys), then the fingerprint of the steps that declare them (fingerprint.ts; "any" when unknown),
+ * then what makes this save unique. Restore keys fall back to the newest save of the same declarations,
+ * then of the scope. `sameSteps` is the prefix of a save made by a build with these very steps.
  */
-export function mountKeys(scope: string, declarations: readonly string[], unique: string): { key: string; restoreKeys: string[] } {
+export function mountKeys(
+  scope: string,
+  declarations: readonly string[],
+  unique: string,
+  fingerprint?: string,
+): { key: string; restoreKeys: string[]; sameSteps?: string } {
   const hash = createHash('sha256').update(declarations.join('\n')).digest('hex').slice(0, 16);
   const prefix = `ml-image-mounts-${scope}-`;
-  return { key: `${prefix}${hash}-${unique}`, restoreKeys: [`${prefix}${hash}-`, prefix] };
+  return {
+    key: `${prefix}${hash}-${fingerprint ?? 'any'}-${unique}`,
+    restoreKeys: [`${prefix}${hash}-`, prefix],
+    sameSteps: fingerprint ? `${prefix}${hash}-${fingerprint}-` : undefined,
+  };
 }
 
 /**

@@ -13,6 +13,7 @@ import type { Docker } from '../docker/docker.js';
 import { baseImageOf } from '../meta/base-image.js';
 import type { BuildJob } from '../plan/plan.js';
 import { megabytes, seconds, type Logger } from '../report/log.js';
+import { mountFingerprint } from './fingerprint.js';
 import { cacheMountsOf, exportDockerfile, importDockerfile, mountKeys, NONCE, selectMounts, type CacheMount } from './mounts.js';
 
 /** Where mount content lives between runs. */
@@ -21,6 +22,8 @@ export interface MountStore {
   restore(key: string, restoreKeys: readonly string[], scope: string): Promise<{ dir: string; key: string } | undefined>;
   /** Stores a directory's content under a key (the directory may be moved). */
   save(dir: string, key: string, scope: string): Promise<void>;
+  /** The key restore() would pick for this prefix, without fetching anything. */
+  newest(prefix: string, scope: string): Promise<string | undefined>;
 }
 
 /** The CLI's store: one directory per key under root; the newest key of a scope wins, older ones are removed. */
@@ -36,6 +39,10 @@ export class LocalMountStore implements MountStore {
       return { dir: path.join(this.root, newest), key: newest };
     }
     return undefined;
+  }
+
+  async newest(prefix: string): Promise<string | undefined> {
+    return (await this.restore('', [prefix]))?.key;
   }
 
   async save(dir: string, key: string, scope: string): Promise<void> {
@@ -70,6 +77,11 @@ export class ActionsMountStore implements MountStore {
     return hit ? { dir, key: hit } : undefined;
   }
 
+  async newest(prefix: string, scope: string): Promise<string | undefined> {
+    // The primary key must be valid and should never match; the restore key asks for the newest entry.
+    return (await actionsCache.restoreCache([this.dirOf(scope)], `${prefix}lookup`, [prefix], { lookupOnly: true })) || undefined;
+  }
+
   async save(dir: string, key: string, scope: string): Promise<void> {
     const fixed = this.dirOf(scope);
     if (path.resolve(dir) !== path.resolve(fixed)) {
@@ -83,6 +95,8 @@ export class ActionsMountStore implements MountStore {
 
 export interface MountReport {
   mounts: string[];
+  /** Not restored: the stored content was saved by a build of the same steps, which the layer cache holds. */
+  unchanged?: { key: string };
   restored?: { bytes: number; ms: number; key: string };
   saved?: { bytes: number; ms: number; key: string; dropped: number };
 }
@@ -95,13 +109,15 @@ export interface MountContext {
   log: Logger;
   /** What makes this run's save key unique (commit and run), e.g. "0123abc-4242-1". */
   unique: string;
+  /** The layer cache keeps every step (max mode) and is imported: restoring can be skipped when the steps are unchanged. */
+  layerCacheKeepsSteps: boolean;
   signal?: AbortSignal;
 }
 
 interface Selected {
   mounts: CacheMount[];
   helper: string;
-  keys: { key: string; restoreKeys: string[] };
+  keys: { key: string; restoreKeys: string[]; sameSteps?: string };
 }
 
 /** The job's persisted mounts and the image to run the copies in; undefined when there is nothing to do. */
@@ -119,7 +135,14 @@ async function selected(job: BuildJob, ctx: MountContext, dockerfileText: string
     ctx.log.warn(`cache mounts of ${job.image}: the stage that declares them has no external base image to copy with; not persisted`);
     return undefined;
   }
-  return { mounts, helper, keys: mountKeys(job.build.cache.scope, found.declarations, ctx.unique) };
+  const fingerprint = await mountFingerprint({
+    dockerfile: dockerfileText,
+    lastLine: found.lastLine,
+    context: job.build.context,
+    buildArgs: job.build.buildArgs,
+    platform: job.platform,
+  }).catch(() => undefined);
+  return { mounts, helper, keys: mountKeys(job.build.cache.scope, found.declarations, ctx.unique, fingerprint) };
 }
 
 /** One copy build on the job's builder; the nonce makes its copy step run every time. */
@@ -143,6 +166,15 @@ export async function restoreMounts(job: BuildJob, ctx: MountContext, dockerfile
   const report: MountReport = { mounts: sel.mounts.map((m) => m.id) };
   const started = Date.now();
   try {
+    const same = sel.keys.sameSteps;
+    if (ctx.layerCacheKeepsSteps && same) {
+      const newest = await ctx.store.newest(sel.keys.restoreKeys[0]!, job.build.cache.scope);
+      if (newest?.startsWith(same)) {
+        report.unchanged = { key: newest };
+        ctx.log.info(`cache mounts of ${job.image} (${report.mounts.join(', ')}): not restored, the steps that use them are unchanged since ${newest} was saved and come from the layer cache`);
+        return report;
+      }
+    }
     const hit = await ctx.store.restore(sel.keys.key, sel.keys.restoreKeys, job.build.cache.scope);
     if (!hit) {
       ctx.log.info(`cache mounts of ${job.image} (${report.mounts.join(', ')}): nothing stored yet`);

@@ -176,7 +176,7 @@ async function buildAll(r: Run, auth: Login | undefined): Promise<Map<string, Bu
     const cache = await cacheFor(r, job);
     image.cache = { backend: cache.choice.backend, write: cache.choice.write, reason: cache.choice.reason };
     const dockerfile = await readFile(job.build.dockerfile, 'utf8').catch(() => undefined);
-    const mounts: MountContext = { docker: r.docker, builder: cache.builder, builderName: cache.builderName, store: mountStore(r), log, unique: saveId(r), signal: options.signal };
+    const mounts: MountContext = { docker: r.docker, builder: cache.builder, builderName: cache.builderName, store: mountStore(r), log, unique: saveId(r), layerCacheKeepsSteps: cache.keepsEveryStep, signal: options.signal };
     const result = await log.group(`Build ${jobName(job)}${job.platform ? ` (${job.platform})` : ''}`, async () => {
       image.mounts = await restoreMounts(job, mounts, dockerfile);
       const b = await buildImage(r.docker, job, {
@@ -189,7 +189,9 @@ async function buildAll(r: Run, auth: Login | undefined): Promise<Map<string, Bu
       });
       log.info(builtLine(job, b));
       // Unchanged mounts are not saved again: only a step that ran can have changed them (or nothing is stored yet).
-      if (b.mountStepsRan || !image.mounts?.restored) image.mounts = await saveMounts(job, mounts, dockerfile, image.mounts);
+      const stored = image.mounts?.restored ?? image.mounts?.unchanged;
+      if (b.mountStepsRan && image.mounts?.unchanged) log.info(`cache mounts of ${job.image}: a step that uses them ran although it was expected from the layer cache; it ran with empty mounts`);
+      if (b.mountStepsRan || !stored) image.mounts = await saveMounts(job, mounts, dockerfile, image.mounts);
       else log.info(`cache mounts of ${job.image}: unchanged (their steps came from the cache), not saved again`);
       return b;
     });
@@ -202,7 +204,7 @@ async function buildAll(r: Run, auth: Login | undefined): Promise<Map<string, Bu
 }
 
 /** The job's cache choice, logged; a docker-container builder when the backend needs one (or inline/none without). */
-async function cacheFor(r: Run, job: BuildJob): Promise<{ args: CacheArgs; choice: CacheChoice; builder: BuilderInfo; builderName?: string }> {
+async function cacheFor(r: Run, job: BuildJob): Promise<{ args: CacheArgs; choice: CacheChoice; builder: BuilderInfo; builderName?: string; keepsEveryStep: boolean }> {
   const run = { push: r.plan.push, ghaService: Boolean(r.options.env.ACTIONS_RESULTS_URL && r.options.env.ACTIONS_RUNTIME_TOKEN), localDir: localCacheDir(r.options.env) };
   let builder = r.builder;
   let builderName = r.options.buildxBuilder;
@@ -220,7 +222,9 @@ async function cacheFor(r: Run, job: BuildJob): Promise<{ args: CacheArgs; choic
   const localDir = path.join(run.localDir, job.build.cache.scope);
   const args = cacheArgs({ choice, spec: job.build.cache, builder, localDir: run.localDir, pushRefs: job.pushRefs, localExists: existsSync(localDir) });
   r.log.info(`cache for ${jobName(job)}: ${choice.backend}${choice.backend !== 'none' && !choice.write ? ' (read only)' : ''}: ${choice.reason}`);
-  return { args, choice, builder, builderName };
+  // A layer cache that is read and keeps every step (max mode), intermediate stages included.
+  const keepsEveryStep = job.build.cache.mode === 'max' && (choice.backend === 'registry' || choice.backend === 'gha' || (choice.backend === 'local' && existsSync(localDir)));
+  return { args, choice, builder, builderName, keepsEveryStep };
 }
 
 /** Mount content goes through GitHub's cache service in the Action, a local directory elsewhere. */

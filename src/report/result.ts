@@ -160,6 +160,8 @@ function imageJson(i: ImageResult, result: PipelineResult): Record<string, unkno
     'cache-mounts': i.mounts
       ? {
           mounts: i.mounts.mounts,
+          // Set when restoring was skipped: the key of the save whose steps the layer cache holds.
+          'unchanged-since': i.mounts.unchanged?.key ?? null,
           'restored-bytes': i.mounts.restored?.bytes ?? null,
           'restore-seconds': i.mounts.restored ? tenths(i.mounts.restored.ms) : null,
           'saved-bytes': i.mounts.saved?.bytes ?? null,

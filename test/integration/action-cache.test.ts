@@ -63,4 +63,30 @@ describe("cache mounts through GitHub's cache service", () => {
     const images = JSON.parse(second.outputs.images!) as Record<string, { 'cache-mounts': { 'restored-bytes': number } }>;
     expect(Object.values(images)[0]!['cache-mounts']['restored-bytes']).toBeGreaterThan(1_000_000);
   });
+
+  it('a fresh runner whose registry cache holds the unchanged mount steps only looks the mounts up (lookupOnly), never downloads them', async () => {
+    const name = `it/action-mounts-lazy-${uid()}`;
+    const pushing = path.relative(ROOT, writeFile(dir, `${uid()}.yml`, `version: 1
+images:
+  - name: ${name}
+    context: ${path.relative(dir, TINY)}
+    build-args: { BASE_IMAGE: "${env.baseImage}", EXTRA_PKGS: "" }
+    tags: [latest]
+push:
+  registries: [${env.registry}]
+`));
+    freshBuilder();
+    const first = await new ActionRunner({ node: env.node24, workspace: ROOT, env: serviceEnv() }).main({ config: pushing, push: 'true' });
+    expect(first.status).toBe(0);
+    expect(first.log).toMatch(new RegExp(`saved cache mounts of ${name} .* as ml-image-mounts-`));
+
+    freshBuilder();
+    const before = svc.requests.length;
+    const second = await new ActionRunner({ node: env.node24, workspace: ROOT, env: { ...serviceEnv(), GITHUB_RUN_ID: '4244' } }).main({ config: pushing, push: 'true' });
+    expect(second.status).toBe(0);
+    expect(second.log).toMatch(new RegExp(`cache mounts of ${name} \\(/var/cache/apt, /var/lib/apt/lists\\): not restored, the steps that use them are unchanged since ml-image-mounts-\\S+ was saved`));
+    expect(debianDownloads(second.log)).toEqual([]);
+    // One lookup, no blob download, and (nothing changed) no new save.
+    expect(svc.requests.slice(before).map((r) => r.kind)).toEqual(['GetCacheEntryDownloadURL']);
+  });
 });

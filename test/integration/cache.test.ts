@@ -21,7 +21,7 @@ afterAll(() => removeScratch(dir));
 interface Build {
   status: number | null;
   log: string;
-  images: Record<string, { 'build-steps': { cached: number; total: number }; cache: { backend: string; write: boolean }; 'cache-mounts': { 'restored-bytes': number | null; 'saved-bytes': number | null } }>;
+  images: Record<string, { 'build-steps': { cached: number; total: number }; cache: { backend: string; write: boolean }; 'cache-mounts': { 'unchanged-since': string | null; 'restored-bytes': number | null; 'saved-bytes': number | null } }>;
 }
 
 const BUILDERS = [
@@ -95,6 +95,15 @@ push:
     if (backend === 'inline') expect(steps.cached).toBeGreaterThanOrEqual(steps.total - 1);
     else expect(steps.cached).toBe(steps.total);
     expect(debianDownloads(b.log)).toEqual([]);
+    // The registry cache keeps the dependency step, so its mounts are not even restored; the inline cache
+    // keeps only the final image's layers, so there they are.
+    const mounts = only(b)['cache-mounts'];
+    if (backend === 'registry') {
+      expect(mounts['unchanged-since']).toMatch(/^ml-image-mounts-/);
+      expect(mounts['restored-bytes']).toBeNull();
+      expect(b.log).toMatch(/cache mounts of \S+ \(\/var\/cache\/apt, \/var\/lib\/apt\/lists\): not restored, the steps that use them are unchanged since ml-image-mounts-\S+ was saved and come from the layer cache/);
+    } else expect(mounts['restored-bytes']).toBeGreaterThan(1_000_000);
+    expect(mounts['saved-bytes']).toBeNull();
   });
 
   it('the app file changed: only the steps after it run', () => {

@@ -42,6 +42,8 @@ interface Script {
   checks?: number[];
   /** The mount copy builds (--output type=local) fail. */
   mountBuildFails?: boolean;
+  /** The build runs the step that declares the cache mount (prints its output) instead of taking it from the cache. */
+  mountStepRuns?: boolean;
   /** Called before each docker command (e.g. to cancel at a given one). */
   onCall?: (args: readonly string[]) => void;
 }
@@ -70,8 +72,11 @@ function fakeDocker(script: Script = {}): { runner: Runner; calls: string[][] } 
       const output = rest.indexOf('--output');
       if (output >= 0) return script.mountBuildFails ? { ...ok(), exitCode: 1, stderr: 'ERROR: failed to solve: mount copy broke' } : ok();
       writeFileSync(rest[rest.indexOf('--iidfile') + 1]!, IID);
-      options.onLine?.('#5 [2/2] RUN pip install numpy', 'stderr');
-      return ok('', 'docker', args);
+      const progress = script.mountStepRuns
+        ? ['#5 [2/2] RUN --mount=type=cache,target=/root/.cache/pip pip install numpy', '#5 0.412 Collecting numpy', '#5 DONE 1.2s']
+        : ['#5 [2/2] RUN --mount=type=cache,target=/root/.cache/pip pip install numpy', '#5 CACHED'];
+      for (const line of progress) options.onLine?.(line, 'stderr');
+      return { ...ok('', 'docker', args), stderr: progress.join('\n') };
     }
     if (cmd === 'image') return ok(`${IID} 1000`);
     if (cmd === 'run') {
@@ -163,9 +168,12 @@ describe('pipeline phases with a fake docker', () => {
   it('a failing cache-mount copy only warns: the image is still built, tested and pushed', async () => {
     const { runner } = fakeDocker({ mountBuildFails: true });
     const log = new MemoryLogger();
-    // Something stored from an earlier run, so the restore copy runs (and fails) too.
-    mkdirSync(path.join(repo, 'cache', 'mounts', 'ml-image-mounts-acme-iris-x', '0'), { recursive: true });
-    const result = await buildTestPush(options(runner, { log }));
+    // Something stored from an earlier run (by other steps), so the restore copy runs (and fails) too.
+    const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'phases-mounts-'));
+    mkdirSync(path.join(cacheDir, 'mounts', 'ml-image-mounts-acme-iris-x', '0'), { recursive: true });
+    const env = { ...options(runner).env, ML_IMAGE_CACHE_DIR: path.join(cacheDir, 'buildkit') };
+    const result = await buildTestPush(options(runner, { log, env }));
+    rmSync(cacheDir, { recursive: true, force: true });
     expect(result.images[0]!.pushed).toHaveLength(1);
     const warnings = log.lines.filter((l) => l.includes('warning:'));
     expect(warnings).toEqual(
@@ -174,6 +182,39 @@ describe('pipeline phases with a fake docker', () => {
         expect.stringContaining('warning: saving the cache mounts of acme/iris failed: ERROR: failed to solve: mount copy broke'),
       ]),
     );
+  });
+
+  it('cache mounts are restored only when the steps that use them changed since the save (a fresh runner otherwise gets them from the layer cache)', async () => {
+    const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'phases-mounts-'));
+    const env = { ...options(fakeDocker().runner).env, ML_IMAGE_CACHE_DIR: path.join(cacheDir, 'buildkit') };
+    const mountLines = (log: MemoryLogger) => log.lines.filter((l) => l.includes('cache mounts of acme/iris'));
+    const run = async (script: Script) => {
+      const log = new MemoryLogger();
+      await buildTestPush(options(fakeDocker(script).runner, { log, env }));
+      return mountLines(log);
+    };
+    try {
+      // First run: nothing stored; the step ran, so its mounts are saved.
+      expect(await run({ mountStepRuns: true })).toEqual([
+        expect.stringContaining('cache mounts of acme/iris (/root/.cache/pip): nothing stored yet'),
+        expect.stringMatching(/saved cache mounts of acme\/iris \(\/root\/\.cache\/pip\): .* as ml-image-mounts-acme-iris-[0-9a-f]{16}-[0-9a-f]{16}-0123456789ab-/),
+      ]);
+      // Same steps: not restored, and (their steps came from the cache) not saved again.
+      expect(await run({})).toEqual([
+        expect.stringMatching(/cache mounts of acme\/iris \(\/root\/\.cache\/pip\): not restored, the steps that use them are unchanged since ml-image-mounts-acme-iris-\S+ was saved and come from the layer cache/),
+        expect.stringContaining('cache mounts of acme/iris: unchanged (their steps came from the cache), not saved again'),
+      ]);
+      // Expected from the layer cache but ran anyway (e.g. the registry cache was deleted): said, and saved.
+      const ranAnyway = await run({ mountStepRuns: true });
+      expect(ranAnyway[1]).toContain('a step that uses them ran although it was expected from the layer cache; it ran with empty mounts');
+      expect(ranAnyway[2]).toMatch(/saved cache mounts of acme\/iris/);
+      // A changed dependency step: restored before the build.
+      writeFileSync(path.join(repo, 'Dockerfile'), 'FROM debian:bookworm\nRUN --mount=type=cache,target=/root/.cache/pip pip install numpy scipy\n');
+      expect((await run({ mountStepRuns: true }))[0]).toMatch(/restored cache mounts of acme\/iris \(\/root\/\.cache\/pip\): .* from ml-image-mounts-acme-iris-/);
+    } finally {
+      writeFileSync(path.join(repo, 'Dockerfile'), 'FROM debian:bookworm\nRUN --mount=type=cache,target=/root/.cache/pip pip install numpy\n');
+      rmSync(cacheDir, { recursive: true, force: true });
+    }
   });
 
   it('cache.backend registry on the classic image store: a docker-container builder for the run, used and removed', async () => {
