@@ -27,13 +27,19 @@ export function resolveConfig(data: Raw, dir: string, root: string, map: SourceT
     push: {
       registries: [...new Set(((push.registries as string[] | undefined) ?? []).map(lowerRegistry))],
       when: [...new Set((push.when as PushEvent[] | undefined) ?? DEFAULT_PUSH_WHEN)],
+      immutableTags: push['immutable-tags'] === true,
     },
   };
 }
 
-/** Registry hosts are case-insensitive and repository paths must be lowercase. */
+const DOCKER_HUB_ALIASES = /^(?:index\.docker\.io|registry-1\.docker\.io|registry\.hub\.docker\.com)(?=\/|$)/;
+
+/**
+ * Registry hosts are case-insensitive and repository paths must be lowercase (GHCR owners often are not);
+ * Docker Hub's other names are folded into docker.io, as the docker CLI does.
+ */
 export function lowerRegistry(registry: string): string {
-  return registry.toLowerCase();
+  return registry.toLowerCase().replace(DOCKER_HUB_ALIASES, 'docker.io');
 }
 
 function resolveImage(raw: Raw, index: number, dir: string, map: SourceText): ImageConfig {

@@ -265,6 +265,12 @@ export const configSchema: Schema = {
           items: { type: 'string', enum: ['always', 'default-branch', 'branch', 'tag', 'pull-request', 'schedule', 'workflow-dispatch', 'release'] },
           description: 'Events that push when the Action has push: auto (default: every event but pull requests).',
         },
+        'immutable-tags': {
+          type: 'boolean',
+          default: false,
+          description:
+            'Refuse to move a release tag (a full version such as 1.2.3, v2.0.0-rc.1 or 1.2.3.post1) that already exists in a push registry: refused before building when it was built from another commit, and before pushing when its layers differ. Moving tags (latest, branches, sha, 1.2) are unaffected.',
+        },
         registries: {
           type: 'array',
           items: str('Registry host[:port], optionally with a namespace path, e.g. ghcr.io or 127.0.0.1:5000.', {

@@ -91,6 +91,8 @@ export interface ImageConfig {
 export interface PushConfig {
   registries: string[];
   when: PushEvent[];
+  /** Release tags already in a registry are never moved to another image. */
+  immutableTags: boolean;
 }
 
 export interface Config {

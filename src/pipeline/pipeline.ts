@@ -17,8 +17,12 @@ import { MlImageError, type SourceLocation } from '../errors.js';
 import type { Env } from '../meta/context.js';
 import { jobName, type BuildJob, type Plan } from '../plan/plan.js';
 import { run as defaultRunner, type Runner } from '../process/run.js';
-import { checkUsable, credentialsFor, login, type Login, type RegistryCredential } from '../registry/auth.js';
+import { checkUsable, credentialsFor, login, registryHost, type Login, type RegistryCredential } from '../registry/auth.js';
+import { RegistryClient } from '../registry/client.js';
+import { ambientConfigDir, configCredentials } from '../registry/docker-config.js';
+import { checkReleasesBeforeBuild, decideReleases, type ExistingRelease, type Inspect, type ReleaseDecision } from '../registry/immutable.js';
 import { pushImage } from '../registry/push.js';
+import type { RetryPolicy } from '../registry/retry.js';
 import { megabytes, seconds, type Logger } from '../report/log.js';
 import { planResult, type PipelineResult } from '../report/result.js';
 import { detectGpu } from '../smoke/gpu.js';
@@ -34,6 +38,8 @@ export interface PipelineOptions extends Omit<PrepareOptions, 'runner'> {
   builder?: BuilderKind;
   /** An existing buildx builder instance to use (docker/build-push-action's builder). */
   buildxBuilder?: string;
+  /** Attempts and backoff for logins and pushes (tests shorten the waits). */
+  retry?: RetryPolicy;
   /** Fail before building below this much free space under the engine's data root (bytes). */
   minFreeBytes?: number;
   log: Logger;
@@ -101,10 +107,14 @@ export async function buildTestPush(options: PipelineOptions): Promise<PipelineR
   const r = await prepare(options);
   try {
     const auth = r.plan.push ? await r.log.group('Log in to registries', () => logIn(r)) : undefined;
+    const releases = auth && r.plan.immutableTags ? await r.log.group('Check release tags', () => checkReleasesBeforeBuild(r.plan, inspector(r), r.log)) : [];
     const built = await buildAll(r, auth);
     await smokeTestAll(r, built);
     failUnlessAllPassed(r.result);
-    if (auth) await r.log.group('Push', () => pushAll(r, auth));
+    if (auth) {
+      const keep = (await keptReleases(r, releases)).keep;
+      await r.log.group('Push', () => pushAll(r, auth, keep));
+    }
     return r.result;
   } catch (err: unknown) {
     // From here on a failure carries what was done so far, for outputs and the job summary.
@@ -159,7 +169,7 @@ const pushCredentials = (plan: Plan, options: PipelineOptions): RegistryCredenti
   credentialsFor(plan.registries, options.credentials ?? [], options.sharedCredential);
 
 async function logIn(r: Run): Promise<Login> {
-  const l = await login(r.docker, pushCredentials(r.plan, r.options), r.log, { keep: r.options.logout === false });
+  const l = await login(r.docker, pushCredentials(r.plan, r.options), r.log, { keep: r.options.logout === false, env: r.options.env, retry: r.options.retry, signal: r.options.signal });
   if (l.configDir) {
     r.resources.add('credentials', l.configDir, l.logout);
     r.options.onResource?.({ kind: 'docker-config', path: l.configDir });
@@ -266,12 +276,38 @@ function failUnlessAllPassed(result: PipelineResult): void {
   );
 }
 
-async function pushAll(r: Run, auth: Login): Promise<void> {
+/** The registry client, with this run's credentials first and then the caller's docker config. */
+function inspector(r: Run): Inspect {
+  const creds = pushCredentials(r.plan, r.options);
+  const client = new RegistryClient({
+    credentialsFor: async (host) => creds.find((c) => registryHost(c.registry) === host) ?? configCredentials(ambientConfigDir(r.options.env), host, r.runner),
+  });
+  return (ref, platform) => client.inspect(ref, platform);
+}
+
+/** Existing release tags whose image has the layers of the tested one; any other difference refuses the push. */
+async function keptReleases(r: Run, releases: readonly ExistingRelease[]): Promise<ReleaseDecision> {
+  if (releases.length === 0) return { keep: new Map() };
+  const diffIds = new Map<string, string[]>();
+  for (const [i, job] of r.plan.jobs.entries()) {
+    if (!releases.some((e) => e.jobId === job.id)) continue;
+    const out = await r.docker.ok(['image', 'inspect', '--format', '{{json .RootFS.Layers}}', r.result.images[i]!.imageId!], `inspect ${jobName(job)}`);
+    diffIds.set(job.id, JSON.parse(out.stdout) as string[]);
+  }
+  return decideReleases(releases, r.plan.jobs, diffIds);
+}
+
+async function pushAll(r: Run, auth: Login, keep: ReadonlyMap<string, string>): Promise<void> {
   for (const [i, job] of r.plan.jobs.entries()) {
     const image = r.result.images[i]!;
     stopIfCancelled(r.options.signal);
+    for (const ref of job.pushRefs.filter((x) => keep.has(x))) {
+      image.pushed.push({ ref, digest: keep.get(ref)!, kept: true });
+      r.log.info(`kept ${ref}@${keep.get(ref)!}: the release tag exists with the same layers (push.immutable-tags)`);
+    }
+    const refs = job.pushRefs.filter((x) => !keep.has(x));
     try {
-      await pushImage(r.docker, image.imageId!, job.pushRefs, auth, r.log, { signal: r.options.signal, onPushed: (p) => image.pushed.push(p) });
+      await pushImage(r.docker, image.imageId!, refs, auth, r.log, { signal: r.options.signal, retry: r.options.retry, onPushed: (p) => image.pushed.push(p) });
     } catch (err: unknown) {
       image.pushError = err instanceof Error ? err.message : String(err);
       throw err;

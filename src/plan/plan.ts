@@ -48,6 +48,8 @@ export interface Plan {
   jobs: BuildJob[];
   registries: string[];
   push: boolean;
+  /** push.immutable-tags: release tags already in a registry are not moved. */
+  immutableTags: boolean;
 }
 
 export interface PlanFilters {
@@ -119,13 +121,18 @@ export function makePlan(config: Config, git: GitContext, options: PlanOptions):
         tags,
         version: computed.version,
         localRefs: tags.map((t) => `${image.name}:${t}`),
-        pushRefs: registries.flatMap((r) => tags.map((t) => `${r}/${image.name}:${t}`)),
+        pushRefs: registries.flatMap((r) => tags.map((t) => `${repositoryIn(r, image.name)}:${t}`)),
         labels: imageLabels({ image: image.name, variant, version: computed.version ?? tags[0], ctx: git, created: options.date.toISOString(), baseImage }),
       };
     });
   });
   assertDistinct(jobs);
-  return { configFile: config.file, root: config.root, registries, push: options.push, jobs };
+  return { configFile: config.file, root: config.root, registries, push: options.push, immutableTags: config.push.immutableTags, jobs };
+}
+
+/** The repository an image has in a push registry; Docker Hub's one-part names live under library/, as the docker CLI reads them. */
+export function repositoryIn(registry: string, name: string): string {
+  return registry === 'docker.io' && !name.includes('/') ? `docker.io/library/${name}` : `${registry}/${name}`;
 }
 
 /** Two jobs pushing one reference would silently replace each other's image; ids name containers. */

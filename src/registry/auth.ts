@@ -8,7 +8,10 @@ import { parse } from 'yaml';
 import type { Docker } from '../docker/docker.js';
 import { MlImageError } from '../errors.js';
 import { isObject, suggest } from '../config/validate.js';
-import type { Logger } from '../report/log.js';
+import type { Env } from '../meta/context.js';
+import { seconds, type Logger } from '../report/log.js';
+import { seedPrivateConfig } from './docker-config.js';
+import { backoffMs, classifyFailure, DEFAULT_RETRY, sleep, type RetryPolicy } from './retry.js';
 
 export interface RegistryCredential {
   registry: string;
@@ -110,6 +113,10 @@ export interface LoginOptions {
    * instead of a private config removed at the end.
    */
   keep?: boolean;
+  /** The caller's environment: its docker config seeds the private one (earlier logins keep working). */
+  env?: Env;
+  retry?: RetryPolicy;
+  signal?: AbortSignal;
 }
 
 export async function login(docker: Docker, creds: readonly RegistryCredential[], log: Logger, options: LoginOptions = {}): Promise<Login> {
@@ -117,6 +124,7 @@ export async function login(docker: Docker, creds: readonly RegistryCredential[]
   if (creds.length === 0) return { hosts, configFor: () => undefined, logout: async () => {} };
   for (const c of creds) log.addSecret(c.password);
   const configDir = options.keep ? undefined : await mkdtemp(path.join(os.tmpdir(), 'ml-image-auth-'));
+  if (configDir) await seedPrivateConfig(configDir, options.env ?? {}, creds.map((c) => registryHost(c.registry)));
   const logout = async () => {
     if (!configDir) return;
     for (const host of hosts) await docker.call(['logout', loginHost(host)], { configDir, timeoutMs: 30_000 });
@@ -125,15 +133,7 @@ export async function login(docker: Docker, creds: readonly RegistryCredential[]
   try {
     for (const c of creds) {
       const host = registryHost(c.registry);
-      const r = await docker.call(['login', loginHost(host), '--username', c.username, '--password-stdin'], {
-        configDir,
-        input: c.password,
-        timeoutMs: 60_000,
-      });
-      if (r.exitCode !== 0) {
-        const why = (r.stderr.trim().split('\n').pop() ?? '').split(c.password).join('***');
-        throw new MlImageError(`login to ${host} as ${c.username} failed: ${why || `exit ${r.exitCode}`}`);
-      }
+      await loginOne(docker, c, host, configDir, log, options);
       hosts.add(host);
       log.info(`logged in to ${host} as ${c.username}${configDir ? '' : " in the job's docker config (logout: false; it stays logged in after this step)"}`);
     }
@@ -142,6 +142,24 @@ export async function login(docker: Docker, creds: readonly RegistryCredential[]
     throw err;
   }
   return { configDir, hosts, configFor: (registry) => (configDir && hosts.has(registryHost(registry)) ? configDir : undefined), logout };
+}
+
+/** One login, retried on transient failures (a 5xx, a reset, a timeout); a refusal fails at once. */
+async function loginOne(docker: Docker, c: RegistryCredential, host: string, configDir: string | undefined, log: Logger, options: LoginOptions): Promise<void> {
+  const policy = options.retry ?? DEFAULT_RETRY;
+  for (let attempt = 1; ; attempt++) {
+    const r = await docker.call(['login', loginHost(host), '--username', c.username, '--password-stdin'], { configDir, input: c.password, timeoutMs: 60_000, signal: options.signal });
+    if (r.exitCode === 0) return;
+    const why = ((r.stderr.trim().split('\n').pop() ?? '') || r.stdout.trim().split('\n').pop() || `exit ${r.exitCode}`).split(c.password).join('***');
+    const kind = classifyFailure(`${r.stdout}\n${r.stderr}`);
+    if (kind === 'permanent' || attempt >= policy.attempts || options.signal?.aborted) {
+      const tries = attempt > 1 ? ` after ${attempt} attempts` : kind === 'transient' ? '' : ' (not retried: the registry refused)';
+      throw new MlImageError(`login to ${host} as ${c.username} failed${tries}: ${why}`);
+    }
+    const wait = backoffMs(policy, attempt + 1);
+    log.warn(`login to ${host} failed (attempt ${attempt}/${policy.attempts}: ${why}); retrying in ${seconds(wait)}`);
+    await sleep(wait, options.signal);
+  }
 }
 
 /** Docker Hub logins go to the client's default server name. */

@@ -222,7 +222,7 @@ push:
         ],
       }),
     ],
-    push: { registries: ['ghcr.io/acme', '127.0.0.1:5000'], when: ['branch', 'tag', 'schedule', 'workflow-dispatch', 'release'] },
+    push: { registries: ['ghcr.io/acme', '127.0.0.1:5000'], when: ['branch', 'tag', 'schedule', 'workflow-dispatch', 'release'], immutableTags: false },
   };
 
   it('resolves every key, applies the defaults and de-duplicates registries', () => {
@@ -380,7 +380,7 @@ push:
         ],
       },
     ],
-    push: { registries: ['ghcr.io/acme'], when: ['tag', 'default-branch'] },
+    push: { registries: ['ghcr.io/acme'], when: ['tag', 'default-branch'], immutableTags: false },
   };
 
   it('resolves to the exact Config: variants merged over the image, the default one unsuffixed', () => {
@@ -472,6 +472,15 @@ push:
   // GitHub owners often are (ghcr.io/Acme), is rejected: 'expected a registry host like ghcr.io or
   // 127.0.0.1:5000, got "ghcr.io/Acme"'. Image names are now lowercased rather than rejected, as
   // metadata-action does with its images; the registry namespace should be too. Expected: "ghcr.io/acme".
+  it("Docker Hub's other names are folded into docker.io, as the docker CLI does", () => {
+    expect(parse(img() + 'push:\n  registries: [index.docker.io/acme, registry-1.docker.io/acme, Registry.Hub.Docker.com/Other, docker.io]\n').push.registries).toEqual(['docker.io/acme', 'docker.io/other', 'docker.io']);
+  });
+
+  it('push.immutable-tags is off unless set', () => {
+    expect(parse(img()).push.immutableTags).toBe(false);
+    expect(parse(img() + 'push:\n  immutable-tags: true\n').push.immutableTags).toBe(true);
+  });
+
   it('a registry namespace in upper case is lowercased, like image names', () => {
     expect(parse(img() + 'push:\n  registries: [ghcr.io/Acme]\n').push.registries).toEqual(['ghcr.io/acme']);
   });

@@ -58,7 +58,7 @@ const config: Config = {
   root: '/repo',
   version: 1,
   images: [llm, iris],
-  push: { registries: ['ghcr.io/acme', '127.0.0.1:5000'], when: [...DEFAULT_PUSH_WHEN] },
+  push: { registries: ['ghcr.io/acme', '127.0.0.1:5000'], when: [...DEFAULT_PUSH_WHEN], immutableTags: false },
 };
 const git: GitContext = gitContext({ sha: SHA, ref: 'refs/tags/v1.2.3', eventName: 'push', repository: 'acme/ml', defaultBranch: 'main' });
 
@@ -164,6 +164,7 @@ describe('makePlan', () => {
       root: '/repo',
       registries: ['ghcr.io/acme', '127.0.0.1:5000'],
       push: true,
+      immutableTags: false,
       jobs: [cpuJob, cudaJob, irisJob],
     };
     expect(makePlan(config, git, options())).toStrictEqual(want);

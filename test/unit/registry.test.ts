@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { MlImageError } from '../../src/errors.js';
 import { checkUsable, credentialsFor, parseRegistryAuth, registryHost, type RegistryCredential } from '../../src/registry/auth.js';
-import { isPermanentPushError, parsePushDigest } from '../../src/registry/push.js';
+import { parsePushDigest } from '../../src/registry/push.js';
+import { backoffMs, classifyFailure, DEFAULT_RETRY } from '../../src/registry/retry.js';
 import { caught } from './helpers.js';
 
 
@@ -282,7 +283,7 @@ describe('parsePushDigest', () => {
   });
 });
 
-describe('isPermanentPushError', () => {
+describe('classifyFailure: only refusals are permanent', () => {
   it.each([
     { name: 'unauthorized', output: 'unauthorized: authentication required', permanent: true },
     { name: 'denied', output: 'denied: requested access to the resource is denied', permanent: true },
@@ -296,7 +297,19 @@ describe('isPermanentPushError', () => {
     { name: 'server error', output: 'received unexpected HTTP status: 500 Internal Server Error', permanent: false },
     { name: 'blob upload unknown', output: 'blob upload unknown', permanent: false },
     { name: 'empty', output: '', permanent: false },
+    { name: 'bad gateway', output: 'Error response from daemon: received unexpected HTTP status: 502 Bad Gateway', permanent: false },
+    { name: 'reset', output: 'read tcp 127.0.0.1:40102->127.0.0.1:39001: read: connection reset by peer', permanent: false },
+    { name: 'EOF', output: 'Put "http://127.0.0.1:39001/v2/acme/blobs/uploads/x": EOF', permanent: false },
+    { name: 'wrong password', output: 'Error response from daemon: login attempt to https://127.0.0.1:5443/v2/ failed with status: 401 Unauthorized', permanent: true },
+    { name: 'name invalid', output: 'name invalid: invalid repository name', permanent: true },
+    { name: 'uppercase', output: 'invalid reference format: repository name must be lowercase', permanent: true },
   ])('$name → $permanent', ({ output, permanent }) => {
-    expect(isPermanentPushError(output)).toBe(permanent);
+    expect(classifyFailure(output)).toBe(permanent ? 'permanent' : 'transient');
+  });
+});
+
+describe('backoffMs', () => {
+  it('doubles from the base and stays under the cap', () => {
+    expect([2, 3, 4, 5, 6, 7].map((n) => backoffMs(DEFAULT_RETRY, n))).toEqual([1000, 2000, 4000, 8000, 15000, 15000]);
   });
 });
