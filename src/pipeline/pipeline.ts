@@ -20,7 +20,7 @@ import { run as defaultRunner, type Runner } from '../process/run.js';
 import { checkUsable, credentialsFor, login, registryHost, type Login, type RegistryCredential } from '../registry/auth.js';
 import { RegistryClient } from '../registry/client.js';
 import { ambientConfigDir, configCredentials } from '../registry/docker-config.js';
-import { checkReleasesBeforeBuild, decideReleases, type ExistingRelease, type Inspect, type ReleaseDecision } from '../registry/immutable.js';
+import { checkReleasesBeforeBuild, decideReleases, type ExistingRelease, type Inspect, type LocalImage, type ReleaseDecision } from '../registry/immutable.js';
 import { pushImage } from '../registry/push.js';
 import type { RetryPolicy } from '../registry/retry.js';
 import { megabytes, seconds, type Logger } from '../report/log.js';
@@ -288,13 +288,14 @@ function inspector(r: Run): Inspect {
 /** Existing release tags whose image has the layers of the tested one; any other difference refuses the push. */
 async function keptReleases(r: Run, releases: readonly ExistingRelease[]): Promise<ReleaseDecision> {
   if (releases.length === 0) return { keep: new Map() };
-  const diffIds = new Map<string, string[]>();
+  const local = new Map<string, LocalImage>();
   for (const [i, job] of r.plan.jobs.entries()) {
     if (!releases.some((e) => e.jobId === job.id)) continue;
-    const out = await r.docker.ok(['image', 'inspect', '--format', '{{json .RootFS.Layers}}', r.result.images[i]!.imageId!], `inspect ${jobName(job)}`);
-    diffIds.set(job.id, JSON.parse(out.stdout) as string[]);
+    const out = await r.docker.ok(['image', 'inspect', '--format', '{{json .}}', r.result.images[i]!.imageId!], `inspect ${jobName(job)}`);
+    const data = JSON.parse(out.stdout) as { RootFS?: { Layers?: string[] }; Config?: Record<string, unknown> };
+    local.set(job.id, { diffIds: data.RootFS?.Layers ?? [], runConfig: data.Config ?? {} });
   }
-  return decideReleases(releases, r.plan.jobs, diffIds);
+  return decideReleases(releases, r.plan.jobs, local);
 }
 
 async function pushAll(r: Run, auth: Login, keep: ReadonlyMap<string, string>): Promise<void> {

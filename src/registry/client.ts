@@ -69,6 +69,8 @@ export interface RemoteImage {
   /** The config's rootfs.diff_ids: the layers' content, as `docker image inspect` lists it locally. */
   diffIds: string[];
   labels: Record<string, string>;
+  /** The config's runtime part (Env, Cmd, Entrypoint, User, …), as in the image config's "config". */
+  runConfig: Record<string, unknown>;
 }
 
 interface Response {
@@ -120,8 +122,15 @@ export class RegistryClient {
     if (!configDigest) throw new MlImageError(`${refText}: a manifest without an image config`);
     const config = await this.get(ref, `/v2/${ref.repository}/blobs/${configDigest}`, {});
     if (config.status !== 200) throw new MlImageError(`${refText}: reading its config answered HTTP ${config.status}`);
-    const parsed = JSON.parse(config.body.toString('utf8')) as { config?: { Labels?: Record<string, string> | null }; rootfs?: { diff_ids?: string[] } };
-    return { digest: top.digest, configDigest, layers: (image.layers ?? []).map((l) => l.digest), diffIds: parsed.rootfs?.diff_ids ?? [], labels: parsed.config?.Labels ?? {} };
+    const parsed = JSON.parse(config.body.toString('utf8')) as { config?: { Labels?: Record<string, string> | null } & Record<string, unknown>; rootfs?: { diff_ids?: string[] } };
+    return {
+      digest: top.digest,
+      configDigest,
+      layers: (image.layers ?? []).map((l) => l.digest),
+      diffIds: parsed.rootfs?.diff_ids ?? [],
+      labels: parsed.config?.Labels ?? {},
+      runConfig: parsed.config ?? {},
+    };
   }
 
   /** A GET with the registry's authentication: anonymous first, then what its challenge asks for. */

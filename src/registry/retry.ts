@@ -12,7 +12,8 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseMs: 1_000, maxMs: 15_000 };
 
-const PERMANENT = /unauthorized|denied|authentication required|forbidden|\b40[13]\b|name unknown|name invalid|invalid reference format|manifest invalid|tag invalid|blob unknown to registry|repository name must be lowercase|incorrect username or password/i;
+// A 4xx other than 408 (timeout) and 429 (rate limit) is the registry refusing the request itself.
+const PERMANENT = /\bstatus:? 4(?!08|29)\d\d\b|\b4(?!08|29)\d\d (?:bad request|not found|method not allowed|conflict)|unauthorized|denied|authentication required|forbidden|\b40[13]\b|name unknown|name invalid|invalid reference format|manifest invalid|tag invalid|repository name must be lowercase|incorrect username or password/i;
 
 export type FailureKind = 'transient' | 'permanent';
 

@@ -120,6 +120,15 @@ export function inspectRemote(ref: string): RegistryView {
   return { digest: data.Digest, tags: [...data.RepoTags].sort(), labels: data.Labels ?? {} };
 }
 
+/** The layer digests (compressed, as stored) of the image a reference names, for this machine's platform. */
+export function layersOf(ref: string): string[] {
+  const env = testEnv();
+  const registry = ref.slice(0, ref.indexOf('/'));
+  const r = skopeo(['inspect', `docker://${ref}`], env, registry);
+  if (r.status !== 0) throw new Error(`skopeo inspect ${ref}: ${r.stderr}`);
+  return (JSON.parse(r.stdout) as { Layers: string[] }).Layers;
+}
+
 /** Tags of a repository in the registry; [] when the repository does not exist. */
 export function remoteTags(repo: string): string[] {
   const env = testEnv();

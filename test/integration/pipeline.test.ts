@@ -179,7 +179,7 @@ describe('build → smoke test → push (real engine, TLS + basic-auth registry)
       () => undefined,
       (e: unknown) => e as Error,
     );
-    expect(err?.message).toMatch(new RegExp(`^login to ${env.authRegistry.replace(/\./g, '\\.')} as ${env.authUser} failed: `));
+    expect(err?.message).toMatch(new RegExp(`^login to ${env.authRegistry.replace(/\./g, '\\.')} as ${env.authUser} failed \\(not retried: the registry refused\\): `));
     expect(err?.message).not.toContain(wrong);
     expect(log.lines.join('\n')).not.toContain(wrong);
     expect(log.lines.some((l) => l.includes('▶ Build'))).toBe(false);

@@ -36,6 +36,11 @@ export interface FaultProxy {
   failNext(kind: FaultKind, count: number, on?: RequestClass, path?: RegExp): void;
   /** Sum of request body bytes sent to blob upload endpoints since the last reset. */
   uploadedBytes(): number;
+  /**
+   * Bytes uploaded per blob digest since the last reset: an upload session's PATCH/PUT bodies, named by the
+   * digest its closing PUT gives. A digest uploaded twice appears with both sessions' bytes.
+   */
+  uploadedBlobs(): Map<string, { bytes: number; sessions: number }>;
   reset(): void;
   close(): Promise<void>;
 }
@@ -104,6 +109,21 @@ export async function startFaultProxy(options: ProxyOptions): Promise<FaultProxy
       faults.push({ kind, count, on, path });
     },
     uploadedBytes: () => requests.filter((r) => classify(r.method, r.path) === 'blob-upload').reduce((n, r) => n + r.bytesIn, 0),
+    uploadedBlobs() {
+      const bySession = new Map<string, number>();
+      const out = new Map<string, { bytes: number; sessions: number }>();
+      for (const r of requests) {
+        const m = /\/blobs\/uploads\/([^/?]+)(?:\?(.*))?$/.exec(r.path);
+        if (!m || (r.method !== 'PATCH' && r.method !== 'PUT')) continue;
+        const bytes = (bySession.get(m[1]!) ?? 0) + r.bytesIn;
+        bySession.set(m[1]!, bytes);
+        const digest = new URLSearchParams(m[2] ?? '').get('digest');
+        if (r.method !== 'PUT' || !digest || typeof r.outcome !== 'number' || r.outcome >= 300) continue;
+        const seen = out.get(digest) ?? { bytes: 0, sessions: 0 };
+        out.set(digest, { bytes: seen.bytes + bytes, sessions: seen.sessions + 1 });
+      }
+      return out;
+    },
     reset() {
       requests.length = 0;
       faults.length = 0;

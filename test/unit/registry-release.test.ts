@@ -38,7 +38,8 @@ describe('isReleaseTag', () => {
   it.each(['latest', 'main', 'edge', '1', '1.2', 'v1.2', 'sha-0123abc', 'pr-12', '1.2-cuda12', 'nightly-2026.11.26'])('%s moves', (t) => expect(isReleaseTag(t)).toBe(false));
 });
 
-const remote = (over: Partial<RemoteImage> = {}): RemoteImage => ({ digest: 'sha256:' + '1'.repeat(64), configDigest: 'sha256:c', layers: [], diffIds: ['sha256:l1', 'sha256:l2'], labels: {}, ...over });
+const RUN = { Env: ['PATH=/usr/bin', 'PORT=8080'], Cmd: ['python3', '/app/server.py'], Labels: { 'org.opencontainers.image.created': '2026-11-01T00:00:00Z', 'org.opencontainers.image.revision': 'b'.repeat(40) } };
+const remote = (over: Partial<RemoteImage> = {}): RemoteImage => ({ digest: 'sha256:' + '1'.repeat(64), configDigest: 'sha256:c', layers: [], diffIds: ['sha256:l1', 'sha256:l2'], labels: {}, runConfig: RUN, ...over });
 const job = (over: Partial<BuildJob> = {}): BuildJob =>
   ({ id: 'iris', image: 'acme/iris', variant: '', pushRefs: ['r.example/acme/iris:1.2.3', 'r.example/acme/iris:latest'], labels: { 'org.opencontainers.image.revision': 'b'.repeat(40) }, ...over }) as BuildJob;
 const plan = (jobs: BuildJob[]): Plan => ({ configFile: 'c.yml', root: '/', jobs, registries: ['r.example'], push: true, immutableTags: true });
@@ -67,16 +68,20 @@ describe('checkReleasesBeforeBuild', () => {
 
 describe('decideReleases', () => {
   const existing = [{ jobId: 'iris', ref: 'r.example/acme/iris:1.2.3', remote: remote() }];
-  it('the same layers: the tag is kept as it is', () => {
-    expect(decideReleases(existing, [job()], new Map([['iris', ['sha256:l1', 'sha256:l2']]])).keep).toEqual(new Map([['r.example/acme/iris:1.2.3', 'sha256:' + '1'.repeat(64)]]));
+  const local = (over: Partial<{ diffIds: string[]; runConfig: Record<string, unknown> }> = {}) => new Map([['iris', { diffIds: ['sha256:l1', 'sha256:l2'], runConfig: RUN, ...over }]]);
+  it('the same layers and run config: the tag is kept as it is, whatever the build time', () => {
+    const rebuilt = { ...RUN, Labels: { ...RUN.Labels, 'org.opencontainers.image.created': '2026-11-26T10:00:00Z' }, Volumes: null, Entrypoint: [] };
+    expect(decideReleases(existing, [job()], local({ runConfig: rebuilt })).keep).toEqual(new Map([['r.example/acme/iris:1.2.3', 'sha256:' + '1'.repeat(64)]]));
   });
   it.each([
-    ['another layer', ['sha256:l1', 'sha256:l3']],
-    ['one more layer', ['sha256:l1', 'sha256:l2', 'sha256:l3']],
-    ['unknown layers', []],
-  ])('%s: the push is refused', (_, local) => {
-    expect(() => decideReleases(existing, [job()], new Map([['iris', local]]))).toThrow(
-      `push.immutable-tags: r.example/acme/iris:1.2.3 (sha256:${'1'.repeat(64)}) differs from the tested acme/iris: a release tag is not moved to other content. Nothing was pushed; release under a new version.`,
+    ['another layer', { diffIds: ['sha256:l1', 'sha256:l3'] }, 'other layers'],
+    ['one more layer', { diffIds: ['sha256:l1', 'sha256:l2', 'sha256:l3'] }, 'other layers'],
+    ['no layers known', { diffIds: [] }, 'the tested image has no layers listed'],
+    ['another env', { runConfig: { ...RUN, Env: ['PATH=/usr/bin', 'PORT=9090'] } }, 'other Env'],
+    ['another command and user', { runConfig: { ...RUN, Cmd: ['serve'], User: 'app' } }, 'other Cmd, User'],
+  ])('%s: the push is refused', (_, over, why) => {
+    expect(() => decideReleases(existing, [job()], local(over))).toThrow(
+      `push.immutable-tags: r.example/acme/iris:1.2.3 (sha256:${'1'.repeat(64)}) differs from the tested acme/iris (${why}): a release tag is not moved to other content. Nothing was pushed; release under a new version.`,
     );
   });
 });

@@ -302,6 +302,9 @@ describe('classifyFailure: only refusals are permanent', () => {
     { name: 'EOF', output: 'Put "http://127.0.0.1:39001/v2/acme/blobs/uploads/x": EOF', permanent: false },
     { name: 'wrong password', output: 'Error response from daemon: login attempt to https://127.0.0.1:5443/v2/ failed with status: 401 Unauthorized', permanent: true },
     { name: 'name invalid', output: 'name invalid: invalid repository name', permanent: true },
+    { name: 'wrong password, after the http fallback', output: 'Error response from daemon: login attempt to http://127.0.0.1:5443/v2/ failed with status: 400 Bad Request', permanent: true },
+    { name: 'request timeout 408', output: 'failed with status: 408 Request Timeout', permanent: false },
+    { name: 'rate limited 429', output: 'failed with status: 429 Too Many Requests', permanent: false },
     { name: 'uppercase', output: 'invalid reference format: repository name must be lowercase', permanent: true },
   ])('$name → $permanent', ({ output, permanent }) => {
     expect(classifyFailure(output)).toBe(permanent ? 'permanent' : 'transient');
