@@ -14,6 +14,8 @@ export const USAGE = `usage: ml-image <command> [options]
 
 commands:
   build      build every image, smoke-test it in a container, and with --push push it
+  test IMAGE run the smoke test against an existing image: the config's (with --config, --image,
+             --variant) and/or container-structure-test files (--structure-test); exit 1 when a check fails
   plan       print what build would do: images, variants, tags, labels, runners
   validate   check the config file and report every problem
   schema     print the config file's JSON Schema
@@ -34,6 +36,9 @@ options:
       --cache-backend B   replaces cache.backend: auto | registry | gha | local | inline | none
       --min-free-space S  fail before building with less free space under the engine's data root, e.g. 20GB
       --images-file F     write the images JSON (the Action's images output) to F
+      --junit FILE        write the smoke-test results as JUnit XML (build, test)
+      --json FILE         write the smoke-test results as JSON (build, test)
+      --structure-test F  a container-structure-test file (test; repeatable)
   -v, --verbose           show every command and its output
 
 environment:
@@ -60,8 +65,16 @@ export type CliCommand =
       cacheBackend?: CacheBackend;
       minFreeBytes?: number;
       imagesFile?: string;
+      reports: SmokeReportFiles;
       verbose: boolean;
-    };
+    }
+  | { command: 'test'; image: string; config?: string; filters: PlanFilters; structureTests: string[]; docker?: string; reports: SmokeReportFiles; verbose: boolean };
+
+/** Where the smoke-test reports go. */
+export interface SmokeReportFiles {
+  junit?: string;
+  json?: string;
+}
 
 export function parseCli(argv: readonly string[]): CliCommand {
   let parsed;
@@ -71,7 +84,10 @@ export function parseCli(argv: readonly string[]): CliCommand {
       allowPositionals: true,
       strict: true,
       options: {
-        config: { type: 'string', short: 'c', default: 'ml-image.yml' },
+        config: { type: 'string', short: 'c' },
+        junit: { type: 'string' },
+        json: { type: 'string' },
+        'structure-test': { type: 'string', multiple: true },
         image: { type: 'string', multiple: true },
         variant: { type: 'string', multiple: true },
         format: { type: 'string' },
@@ -97,7 +113,24 @@ export function parseCli(argv: readonly string[]): CliCommand {
   const { values, positionals } = parsed;
   const [command = 'help', ...rest] = positionals;
   if (values.help || command === 'help') return { command: 'help' };
+  const reports: SmokeReportFiles = { junit: values.junit, json: values.json };
+  if (command === 'test') {
+    if (rest.length !== 1) throw new UsageError(rest.length === 0 ? 'test needs the image to test, e.g. ml-image test acme/iris:latest' : `unexpected argument "${rest[1]}"`);
+    if (!values.config && !values['structure-test']) throw new UsageError('test needs --config (its smoke test) and/or --structure-test FILE');
+    return {
+      command,
+      image: rest[0]!,
+      config: values.config,
+      filters: { images: values.image, variants: values.variant },
+      structureTests: values['structure-test'] ?? [],
+      docker: values.docker,
+      reports,
+      verbose: values.verbose,
+    };
+  }
+  if (values['structure-test'] !== undefined) throw new UsageError('--structure-test goes with test (in a config: smoke-test.structure-tests)');
   if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
+  values.config ??= 'ml-image.yml';
   const filters: PlanFilters = { images: values.image, variants: values.variant };
   if (command !== 'plan' && values.format !== undefined) throw new UsageError('--format goes with plan');
   if (command === 'validate') return { command, config: values.config };
@@ -107,7 +140,7 @@ export function parseCli(argv: readonly string[]): CliCommand {
     if (format !== 'table' && format !== 'json' && format !== 'matrix') throw new UsageError(`--format must be table, json or matrix, got "${format}"`);
     return { command, config: values.config, format, push: values.push, registries: values.registry, filters };
   }
-  if (command !== 'build') throw new UsageError(`unknown command "${command}" (expected build, plan, validate, schema or help)`);
+  if (command !== 'build') throw new UsageError(`unknown command "${command}" (expected build, test, plan, validate, schema or help)`);
   if (values.builder === 'buildx' || values.builder === 'buildkit') {
     throw new UsageError(`--builder names a buildx builder instance (as in docker buildx build); to choose ${values.builder}, use --build-engine ${values.builder}`);
   }
@@ -137,6 +170,7 @@ export function parseCli(argv: readonly string[]): CliCommand {
     cacheBackend: cacheBackend as CacheBackend | undefined,
     minFreeBytes: minFree === undefined ? undefined : sizeBytes(minFree),
     imagesFile: values['images-file'],
+    reports,
     verbose: values.verbose,
   };
 }

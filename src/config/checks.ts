@@ -55,9 +55,9 @@ export function semanticIssues(data: Record<string, unknown>, ctx: CheckContext)
           problem(where, 'one platform per image (or variant) for now: each platform is built, loaded and smoke-tested on its own runner');
         }
       }
-      if (unit.raw !== raw) checkSmokeTest(unit.raw['smoke-test'], unit.at('smoke-test'), problem);
+      if (unit.raw !== raw) checkSmokeTest(unit.raw['smoke-test'], unit.at('smoke-test'), problem, ctx);
     }
-    checkSmokeTest(raw['smoke-test'], at('smoke-test'), problem);
+    checkSmokeTest(raw['smoke-test'], at('smoke-test'), problem, ctx);
     checkRules(raw.tags, at('tags'), parseTagRules, problem, ctx.isFlowList?.(at('tags')) ?? false);
     checkRules(raw.flavor, at('flavor'), parseFlavor, problem);
   });
@@ -154,19 +154,63 @@ function checkSuffixes(
   }
 }
 
-function checkSmokeTest(smoke: unknown, at: PathSegment[], problem: Problem): void {
+function checkSmokeTest(smoke: unknown, at: PathSegment[], problem: Problem, ctx: CheckContext): void {
   if (!isObject(smoke)) return;
+  const regexLists = (item: unknown, base: PathSegment[], keys: readonly string[]) => {
+    if (!isObject(item)) return;
+    for (const key of keys) {
+      const list = Array.isArray(item[key]) ? (item[key] as unknown[]) : [];
+      list.forEach((re, j) => checkRegex(re, [...base, key, j], problem));
+    }
+  };
   const commands = Array.isArray(smoke.commands) ? smoke.commands : [];
-  commands.forEach((c: unknown, i) => {
-    const patterns = isObject(c) && Array.isArray(c['expect-output']) ? c['expect-output'] : [];
-    patterns.forEach((re: unknown, j) => checkRegex(re, [...at, 'commands', i, 'expect-output', j], problem));
+  commands.forEach((c: unknown, i) => regexLists(c, [...at, 'commands', i], ['expect-output', 'exclude-output', 'expect-error', 'exclude-error']));
+  const files = Array.isArray(smoke.files) ? smoke.files : [];
+  files.forEach((f: unknown, i) => {
+    regexLists(f, [...at, 'files', i], ['expect-content', 'exclude-content']);
+    if (isObject(f) && f.exists === false) {
+      for (const key of ['permissions', 'uid', 'gid', 'executable-by', 'expect-content', 'exclude-content']) {
+        if (f[key] !== undefined) problem([...at, 'files', i, key], `"${key}" cannot be checked on a file that must not exist (exists: false)`);
+      }
+    }
   });
-  const checks = isObject(smoke.http) && Array.isArray(smoke.http.checks) ? smoke.http.checks : [];
+  const http = isObject(smoke.http) ? smoke.http : {};
+  if (isObject(http.ready)) checkRegex(http.ready.body, [...at, 'http', 'ready', 'body'], problem);
+  const checks = Array.isArray(http.checks) ? http.checks : [];
   checks.forEach((c: unknown, i) => {
     if (!isObject(c)) return;
     checkRegex(c['expect-body'], [...at, 'http', 'checks', i, 'expect-body'], problem);
     if (c.json !== undefined && c.body !== undefined) problem([...at, 'http', 'checks', i, 'body'], 'set either "json" or "body", not both');
   });
+  const structure = Array.isArray(smoke['structure-tests']) ? smoke['structure-tests'] : [];
+  structure.forEach((f: unknown, i) => checkFileIn(f, [...at, 'structure-tests', i], 'container-structure-test file', ctx, problem));
+  if (isObject(smoke.compose)) checkFileIn(smoke.compose.file, [...at, 'compose', 'file'], 'Compose file', ctx, problem);
+  const volumes = Array.isArray(smoke.volumes) ? smoke.volumes : [];
+  volumes.forEach((v: unknown, i) => {
+    if (!isObject(v)) return;
+    if ((v.source === undefined) === (v.name === undefined)) problem([...at, 'volumes', i], 'a volume needs either "source" (a host path) or "name" (a volume made for the test)');
+    if (typeof v.source !== 'string') return;
+    const full = path.resolve(ctx.dir, v.source);
+    if (!isInside(ctx.root, full)) problem([...at, 'volumes', i, 'source'], `volume source ${displayPath(full, ctx.cwd)} is outside the repository (${displayPath(ctx.root, ctx.cwd)})`);
+    else if (!isFile(full) && !isDirectory(full)) problem([...at, 'volumes', i, 'source'], `volume source not found: ${displayPath(full, ctx.cwd)}`);
+  });
+  const services = Array.isArray(smoke.services) ? smoke.services : [];
+  const names = new Map<string, number>();
+  services.forEach((sv: unknown, i) => {
+    if (!isObject(sv) || typeof sv.name !== 'string') return;
+    if (names.has(sv.name)) problem([...at, 'services', i, 'name'], `duplicate service name "${sv.name}" (also services[${names.get(sv.name)}])`);
+    names.set(sv.name, i);
+    if (isObject(sv.ready) && sv.ready.port === undefined && sv.ready.command === undefined) problem([...at, 'services', i, 'ready'], 'ready needs a "port" or a "command"');
+  });
+  if (isObject(smoke.compose) && services.length > 0) problem([...at, 'services'], 'use either "services" or "compose", not both (put side services in the Compose file)');
+}
+
+/** A file the smoke test reads, relative to the config file, inside the repository. */
+function checkFileIn(value: unknown, keyPath: PathSegment[], what: string, ctx: CheckContext, problem: Problem): void {
+  if (typeof value !== 'string') return;
+  const full = path.resolve(ctx.dir, value);
+  if (!isInside(ctx.root, full)) problem(keyPath, `${what} ${displayPath(full, ctx.cwd)} is outside the repository (${displayPath(ctx.root, ctx.cwd)})`);
+  else if (!isFile(full)) problem(keyPath, `${what} not found: ${displayPath(full, ctx.cwd)}`);
 }
 
 function checkRegex(source: unknown, keyPath: PathSegment[], problem: Problem): void {

@@ -1,6 +1,7 @@
 // Turns a config that passed every check into the resolved Config of types.ts: defaults applied, paths
 // absolute, durations in milliseconds, variants merged over their image, names lowercased.
 import path from 'node:path';
+import type { FileCheck } from '../smoke/checks.js';
 import type { CacheBackend, CacheConfig, CommandCheckConfig, Config, HttpCheckConfig, ImageConfig, PushEvent, SmokeTestConfig, VariantConfig } from './types.js';
 import { isObject, type PathSegment } from './validate.js';
 import type { SourceLocation } from '../errors.js';
@@ -53,7 +54,7 @@ function resolveImage(raw: Raw, index: number, dir: string, map: SourceText): Im
     platforms: (raw.platforms as string[] | undefined) ?? [],
     gpu: (raw.gpu as boolean | undefined) ?? false,
     runsOn: listOf(raw['runs-on']) ?? [DEFAULT_RUNS_ON],
-    smokeTest: isObject(raw['smoke-test']) ? resolveSmoke(raw['smoke-test'], at('smoke-test'), map) : undefined,
+    smokeTest: isObject(raw['smoke-test']) ? resolveSmoke(raw['smoke-test'], at('smoke-test'), map, dir) : undefined,
     cache: resolveCache(raw.cache as Raw | undefined),
   };
   const declared = Object.entries((raw.variants as Record<string, Raw | null> | undefined) ?? {}).map(([n, v]): [string, Raw] => [n, v ?? {}]);
@@ -74,7 +75,7 @@ function resolveImage(raw: Raw, index: number, dir: string, map: SourceText): Im
             platforms: (v.platforms as string[] | undefined) ?? base.platforms,
             gpu: (v.gpu as boolean | undefined) ?? base.gpu,
             runsOn: listOf(v['runs-on']) ?? base.runsOn,
-            smokeTest: isObject(v['smoke-test']) ? resolveSmoke(v['smoke-test'], vAt('smoke-test'), map) : base.smokeTest,
+            smokeTest: isObject(v['smoke-test']) ? resolveSmoke(v['smoke-test'], vAt('smoke-test'), map, dir) : base.smokeTest,
             cache: resolveCache(v.cache as Raw | undefined, base.cache),
             tagSuffix: isDefault ? '' : ((v['tag-suffix'] as string | undefined) ?? `-${name}`),
             latestTag: isDefault ? undefined : (v['latest-tag'] as string | undefined),
@@ -115,20 +116,31 @@ export function sizeBytes(text: string): number {
   return Math.round(Number(m[1]) * SIZE_UNITS[m[2]!]!);
 }
 
-function resolveSmoke(raw: Raw, at: PathSegment[], map: SourceText): SmokeTestConfig {
+const strings = (v: unknown): string[] => (Array.isArray(v) ? (v as string[]) : []);
+
+function resolveSmoke(raw: Raw, at: PathSegment[], map: SourceText, dir: string): SmokeTestConfig {
   const commands = ((raw.commands as Raw[] | undefined) ?? []).map((c, i): CommandCheckConfig => {
     const run = c.run as string[];
     return {
       name: (c.name as string | undefined) ?? run.join(' '),
       run,
-      expectOutput: (c['expect-output'] as string[] | undefined) ?? [],
+      expectOutput: strings(c['expect-output']),
+      excludeOutput: strings(c['exclude-output']),
+      expectError: strings(c['expect-error']),
+      excludeError: strings(c['exclude-error']),
       expectExitCode: (c['expect-exit-code'] as number | undefined) ?? 0,
+      env: stringMap(c.env, [...at, 'commands', i, 'env'], map),
+      workdir: c.workdir as string | undefined,
+      user: c.user as string | undefined,
+      requiresGpu: c['requires-gpu'] === true || undefined,
       timeoutMs: durationMs(c.timeout, 60_000),
       location: map.locate([...at, 'commands', i]),
     };
   });
   const http = raw.http as Raw | undefined;
   const ready = (http?.ready as Raw | undefined) ?? {};
+  const metadata = raw.metadata as Raw | undefined;
+  const compose = raw.compose as Raw | undefined;
   return {
     timeoutMs: durationMs(raw.timeout, 300_000),
     gpu: (raw.gpu as SmokeTestConfig['gpu'] | undefined) ?? 'auto',
@@ -140,6 +152,7 @@ function resolveSmoke(raw: Raw, at: PathSegment[], map: SourceText): SmokeTestCo
         path: (ready.path as string | undefined) ?? '/',
         status: (ready.status as number | undefined) ?? 200,
         timeoutMs: durationMs(ready.timeout, 60_000),
+        body: ready.body as string | undefined,
         location: map.locate([...at, 'http', http.ready ? 'ready' : 'port']),
       },
       checks: ((http.checks as Raw[] | undefined) ?? []).map((c, i): HttpCheckConfig => {
@@ -153,10 +166,59 @@ function resolveSmoke(raw: Raw, at: PathSegment[], map: SourceText): SmokeTestCo
           body: c.body as string | undefined,
           expectStatus: (c['expect-status'] as number | undefined) ?? 200,
           expectBody: c['expect-body'] as string | undefined,
+          expectJson: c['expect-json'],
+          maxLatencyMs: c['max-latency'] === undefined ? undefined : durationMs(c['max-latency'], 30_000),
           location: map.locate([...at, 'http', 'checks', i]),
         };
       }),
     },
+    files: ((raw.files as Raw[] | undefined) ?? []).map((f, i): FileCheck => ({
+      kind: 'file',
+      name: (f.name as string | undefined) ?? `${f.exists === false ? 'no ' : ''}${f.path as string}`,
+      path: f.path as string,
+      shouldExist: f.exists !== false,
+      permissions: f.permissions as string | undefined,
+      uid: f.uid as number | undefined,
+      gid: f.gid as number | undefined,
+      isExecutableBy: f['executable-by'] as FileCheck['isExecutableBy'],
+      expectContent: strings(f['expect-content']),
+      excludeContent: strings(f['exclude-content']),
+      location: map.locate([...at, 'files', i]),
+    })),
+    metadata: metadata && {
+      kind: 'metadata',
+      name: 'metadata',
+      env: Object.entries(stringMap(metadata.env, [...at, 'metadata', 'env'], map)).map(([key, value]) => ({ key, value, isRegex: false })),
+      unboundEnv: strings(metadata['unset-env']),
+      labels: Object.entries(stringMap(metadata.labels, [...at, 'metadata', 'labels'], map)).map(([key, value]) => ({ key, value, isRegex: false })),
+      entrypoint: metadata.entrypoint as string[] | undefined,
+      cmd: metadata.cmd as string[] | undefined,
+      exposedPorts: strings(metadata['exposed-ports']),
+      unexposedPorts: strings(metadata['unexposed-ports']),
+      volumes: strings(metadata.volumes),
+      unmountedVolumes: [],
+      workdir: metadata.workdir as string | undefined,
+      user: metadata.user as string | undefined,
+      location: map.locate([...at, 'metadata']),
+    },
+    structureTests: strings(raw['structure-tests']).map((f) => path.resolve(dir, f)),
+    volumes: ((raw.volumes as Raw[] | undefined) ?? []).map((v) => ({
+      source: typeof v.source === 'string' ? path.resolve(dir, v.source) : undefined,
+      name: v.name as string | undefined,
+      target: v.target as string,
+      readOnly: v['read-only'] === true,
+    })),
+    services: ((raw.services as Raw[] | undefined) ?? []).map((sv, i) => {
+      const ready = sv.ready as Raw | undefined;
+      return {
+        name: sv.name as string,
+        image: sv.image as string,
+        env: stringMap(sv.env, [...at, 'services', i, 'env'], map),
+        command: sv.command as string[] | undefined,
+        ready: ready && { port: ready.port as number | undefined, command: ready.command as string[] | undefined, timeoutMs: durationMs(ready.timeout, 60_000) },
+      };
+    }),
+    compose: compose && { file: path.resolve(dir, compose.file as string), service: compose.service as string },
   };
 }
 

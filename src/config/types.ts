@@ -1,5 +1,6 @@
 // The resolved config: what the rest of ml-image works from. Defaults are applied, keys are camelCase,
 // paths are absolute, durations are milliseconds. Produced only by load.ts.
+import type { ComposeSpec, FileCheck, MetadataCheck, ServiceSpec, VolumeSpec } from '../smoke/checks.js';
 import type { SourceLocation } from '../errors.js';
 
 export type GpuPolicy = 'auto' | 'required' | 'none';
@@ -7,8 +8,19 @@ export type GpuPolicy = 'auto' | 'required' | 'none';
 export interface CommandCheckConfig {
   name: string;
   run: string[];
+  /** Regular expressions matched against stdout and stderr together (or stdout alone, see CommandCheck.streams). */
   expectOutput: string[];
+  excludeOutput: string[];
+  /** Regular expressions matched against stderr alone. */
+  expectError: string[];
+  excludeError: string[];
   expectExitCode: number;
+  /** Over smoke-test.env. */
+  env: Record<string, string>;
+  workdir?: string;
+  user?: string;
+  /** Runs only with a GPU: skipped (with a notice) on a runner without one under smoke-test.gpu: auto. */
+  requiresGpu?: boolean;
   timeoutMs: number;
   /** Where the check is written in the config, for an annotation when it fails. */
   location?: SourceLocation;
@@ -23,12 +35,15 @@ export interface HttpCheckConfig {
   body?: string;
   expectStatus: number;
   expectBody?: string;
+  /** A JSON value the body must contain (objects by subset). */
+  expectJson?: unknown;
+  maxLatencyMs?: number;
   location?: SourceLocation;
 }
 
 export interface HttpConfig {
   port: number;
-  ready: { path: string; status: number; timeoutMs: number; location?: SourceLocation };
+  ready: { path: string; status: number; timeoutMs: number; body?: string; location?: SourceLocation };
   checks: HttpCheckConfig[];
 }
 
@@ -38,6 +53,13 @@ export interface SmokeTestConfig {
   env: Record<string, string>;
   commands: CommandCheckConfig[];
   http?: HttpConfig;
+  files: FileCheck[];
+  metadata?: MetadataCheck;
+  /** container-structure-test files, absolute paths. */
+  structureTests: string[];
+  volumes: VolumeSpec[];
+  services: ServiceSpec[];
+  compose?: ComposeSpec;
 }
 
 export type CacheBackend = 'auto' | 'registry' | 'gha' | 'local' | 'inline' | 'none';

@@ -1,7 +1,7 @@
 // The job both front ends run: load the config, plan, build every image, smoke-test every image, and only
 // when all passed, push every reference. Cleanup of containers and credentials happens here on every path.
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { readFile, statfs } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,7 +25,9 @@ import { pushImage } from '../registry/push.js';
 import type { RetryPolicy } from '../registry/retry.js';
 import { megabytes, seconds, type Logger } from '../report/log.js';
 import { planResult, type PipelineResult } from '../report/result.js';
-import { detectGpu } from '../smoke/gpu.js';
+import { describeGpu, detectGpu, engineGpuFacts, gpuDeviceFor, type GpuDevice } from '../smoke/gpu.js';
+import type { StructureSuite } from '../smoke/checks.js';
+import { loadSuites } from '../smoke/suites.js';
 import { smokeTest } from '../smoke/run.js';
 import { preparePlan, type PrepareOptions } from './prepare.js';
 
@@ -94,6 +96,8 @@ interface Run {
   secrets: Record<string, string>;
   result: PipelineResult;
   resources: Resources;
+  /** container-structure-test files of each job, read before building. */
+  suites: Map<string, StructureSuite[]>;
   /** A docker-container builder created for this run, once a cache backend needed one. */
   containerBuilder?: Promise<string | undefined>;
 }
@@ -134,6 +138,7 @@ async function prepare(options: PipelineOptions): Promise<Run> {
   if (pushSkipped) log.info(`not pushing: ${pushSkipped}`);
   if (plan.push) checkUsable(pushCredentials(plan, options));
   const secrets = secretValues(plan, options.env);
+  const suites = loadSuites(plan);
   for (const value of Object.values(secrets)) log.addSecret(value);
 
   const choice = await detectDocker(runner, { docker: options.docker, builder: options.builder, pathVar: options.env.PATH });
@@ -144,7 +149,7 @@ async function prepare(options: PipelineOptions): Promise<Run> {
   const freeBytes = await checkDiskSpace(builder.dataRoot, options.minFreeBytes, log);
   const result = planResult(plan, { runId, builder: describeBuilder(builder), pushSkipped });
   result.freeBytes = freeBytes;
-  return { options, log, runner, runId, plan, docker, builder, secrets, result, resources: new Resources() };
+  return { options, log, runner, runId, plan, docker, builder, secrets, suites, result, resources: new Resources() };
 }
 
 /** Free space under the engine's data root, reported; below the asked minimum, a failure before building. */
@@ -254,12 +259,19 @@ function saveId(r: Run): string {
 
 async function smokeTestAll(r: Run, built: Map<string, BuiltImage>): Promise<void> {
   const { log, options, plan } = r;
-  const gpuPresent = plan.jobs.some((j) => j.smokeTest) ? await detectGpu(r.runner) : false;
+  let gpuPresent = false;
+  let gpuDevice: GpuDevice | undefined;
+  if (plan.jobs.some((j) => j.smokeTest)) {
+    gpuPresent = await detectGpu(r.runner);
+    const facts = await engineGpuFacts(async () => (await r.docker.call(['info', '--format', '{{json .}}'], { timeoutMs: 30_000, quiet: true })).stdout, readdirSync, (f) => readFileSync(f, 'utf8'));
+    gpuDevice = gpuDeviceFor(facts);
+    log.info(describeGpu(gpuPresent, facts));
+  }
   for (const [i, job] of plan.jobs.entries()) {
     if (!job.smokeTest) continue;
     stopIfCancelled(options.signal);
-    const ctx = { docker: r.docker, log, resources: r.resources, runId: r.runId, gpuPresent, signal: options.signal };
-    r.result.images[i]!.smoke = await log.group(`Smoke test ${jobName(job)}`, () => smokeTest(ctx, job, built.get(job.id)!.imageId));
+    const ctx = { docker: r.docker, log, resources: r.resources, runId: r.runId, gpuPresent, gpuDevice, signal: options.signal };
+    r.result.images[i]!.smoke = await log.group(`Smoke test ${jobName(job)}`, () => smokeTest(ctx, job, built.get(job.id)!.imageId, r.suites.get(job.id) ?? []));
   }
   stopIfCancelled(options.signal);
 }

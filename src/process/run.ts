@@ -12,6 +12,11 @@ export interface RunOptions {
   timeoutMs?: number;
   signal?: AbortSignal;
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
+  /**
+   * Takes stdout as raw bytes instead of text (binary output, e.g. a tar stream); returning 'stop' ends
+   * the process early (it is killed, and the result says so in `stopped`). stdout stays empty then.
+   */
+  onStdoutBytes?: (chunk: Uint8Array) => 'stop' | void;
 }
 
 export interface RunResult {
@@ -23,6 +28,8 @@ export interface RunResult {
   timedOut: boolean;
   /** Set when the process could not be started at all (e.g. ENOENT). */
   spawnError?: string;
+  /** onStdoutBytes asked to stop: the process was ended on purpose. */
+  stopped?: boolean;
 }
 
 export type Runner = (file: string, args: readonly string[], options?: RunOptions) => Promise<RunResult>;
@@ -33,6 +40,17 @@ export const run: Runner = async (file, args, options = {}) => {
       options.onLine?.(String(line), stream);
       yield line;
     };
+  const stop = new AbortController();
+  const onBytes = options.onStdoutBytes;
+  const bytes = onBytes
+    ? {
+        // With binary: true, execa hands the transform raw Uint8Array chunks; its type says unknown.
+        *transform(chunk: unknown): Generator<never> {
+          if (!stop.signal.aborted && chunk instanceof Uint8Array && onBytes(chunk) === 'stop') stop.abort();
+        },
+        binary: true,
+      }
+    : undefined;
   const result = await execa(file, [...args], {
     reject: false,
     cwd: options.cwd,
@@ -41,9 +59,9 @@ export const run: Runner = async (file, args, options = {}) => {
     input: options.input,
     stdin: options.input === undefined ? 'ignore' : undefined,
     timeout: options.timeoutMs,
-    cancelSignal: options.signal,
+    cancelSignal: options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal,
     forceKillAfterDelay: 5_000,
-    stdout: [tap('stdout')],
+    stdout: bytes ? [bytes] : [tap('stdout')],
     stderr: [tap('stderr')],
   });
   const spawned = typeof result.exitCode === 'number' || result.signal !== undefined;
@@ -55,6 +73,7 @@ export const run: Runner = async (file, args, options = {}) => {
     stderr: String(result.stderr ?? ''),
     timedOut: result.timedOut,
     spawnError: spawned ? undefined : result.shortMessage,
+    stopped: stop.signal.aborted || undefined,
   };
 };
 

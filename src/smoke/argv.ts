@@ -1,6 +1,7 @@
 // Pure construction of the `docker run` commands the smoke test uses. Containers are always named and
 // labelled with the run id, so cleanup (in this process or in the Action's post step) can find them.
 import { RUN_LABEL } from '../docker/docker.js';
+import type { RunOptions } from './checks.js';
 
 export interface ContainerSpec {
   name: string;
@@ -8,7 +9,13 @@ export interface ContainerSpec {
   image: string;
   platform?: string;
   gpus: boolean;
+  /** How GPUs are handed over when `gpus`: Docker's --gpus, or a CDI device the engine knows. */
+  gpuDevice?: 'gpus-flag' | 'cdi';
   env: Record<string, string>;
+  user?: string;
+  workdir?: string;
+  /** More `docker run` flags: volumes, the test network, container-structure-test's run options. */
+  extra?: string[];
 }
 
 function common(spec: ContainerSpec): string[] {
@@ -18,11 +25,30 @@ function common(spec: ContainerSpec): string[] {
     '--label',
     `${RUN_LABEL}=${spec.runId}`,
     ...(spec.platform ? ['--platform', spec.platform] : []),
-    ...(spec.gpus ? ['--gpus', 'all'] : []),
+    ...(spec.gpus ? (spec.gpuDevice === 'cdi' ? ['--device', 'nvidia.com/gpu=all'] : ['--gpus', 'all']) : []),
     ...Object.keys(spec.env)
       .sort()
       .flatMap((k) => ['--env', `${k}=${spec.env[k]}`]),
+    ...(spec.user ? ['--user', spec.user] : []),
+    ...(spec.workdir ? ['--workdir', spec.workdir] : []),
+    ...(spec.extra ?? []),
   ];
+}
+
+/** container-structure-test's containerRunOptions as `docker run` flags. */
+export function runOptionArgs(o: RunOptions): string[] {
+  return [
+    ...(o.privileged ? ['--privileged'] : []),
+    ...o.capabilities.flatMap((c) => ['--cap-add', c]),
+    ...(o.envFile ? ['--env-file', o.envFile] : []),
+    ...o.bindMounts.flatMap((m) => ['--volume', m]),
+  ];
+}
+
+/** A setup command's container, kept (not --rm) so it can be committed into the image the check runs in. */
+export function setupRunArgs(spec: ContainerSpec, run: readonly string[]): string[] {
+  const [entrypoint, ...args] = run;
+  return ['run', ...common(spec), '--entrypoint', entrypoint!, spec.image, ...args];
 }
 
 /** A one-off command: run[0] replaces the entrypoint so the check runs exactly what the config says. */

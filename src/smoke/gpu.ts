@@ -20,8 +20,50 @@ export function decideGpu(policy: GpuPolicy, imageNeedsGpu: boolean, gpuPresent:
   return { gpus: false, warning: `${image} is a GPU image but this runner has no GPU: its smoke test runs on CPU` };
 }
 
+/** How containers get GPUs: Docker's --gpus (NVIDIA runtime hook), or a CDI device the engine has a spec for. */
+export type GpuDevice = 'gpus-flag' | 'cdi';
+
+export interface EngineGpuFacts {
+  /** Runtimes the engine lists (docker info .Runtimes). */
+  runtimes: string[];
+  /** CDI spec directories the engine reads (docker info .CDISpecDirs; Docker 25+ with CDI on). */
+  cdiSpecDirs: string[];
+  /** Whether one of those directories holds an NVIDIA spec (nvidia.com/gpu devices). */
+  nvidiaCdiSpec: boolean;
+}
+
+/** CDI when the engine reads CDI specs and has NVIDIA's; else --gpus, which needs the NVIDIA runtime hook. */
+export function gpuDeviceFor(facts: EngineGpuFacts): GpuDevice {
+  return facts.cdiSpecDirs.length > 0 && facts.nvidiaCdiSpec ? 'cdi' : 'gpus-flag';
+}
+
+/** One line for the log: what was found. */
+export function describeGpu(present: boolean, facts: EngineGpuFacts): string {
+  const cdi = facts.cdiSpecDirs.length > 0 ? `CDI spec dirs ${facts.cdiSpecDirs.join(', ')}${facts.nvidiaCdiSpec ? ' (NVIDIA spec found)' : ' (no NVIDIA spec)'}` : 'no CDI';
+  return `GPU: ${present ? 'nvidia-smi lists a GPU' : 'nvidia-smi lists none'}; engine runtimes ${facts.runtimes.join(', ') || 'none'}; ${cdi}; containers get ${present ? (gpuDeviceFor(facts) === 'cdi' ? '--device nvidia.com/gpu=all' : '--gpus all') : 'no GPU'}`;
+}
+
 /** A GPU is usable when nvidia-smi lists one; the engine side (--gpus) needs the NVIDIA toolkit too. */
 export async function detectGpu(run: Runner): Promise<boolean> {
   const r = await run('nvidia-smi', ['-L'], { timeoutMs: 20_000 });
   return r.exitCode === 0 && /^GPU \d+:/m.test(r.stdout);
+}
+
+/** What the engine says about GPUs: runtimes and CDI spec directories (docker info), NVIDIA's spec among them. */
+export async function engineGpuFacts(info: () => Promise<string>, readDir: (dir: string) => string[], readText: (file: string) => string): Promise<EngineGpuFacts> {
+  let parsed: { Runtimes?: Record<string, unknown>; CDISpecDirs?: string[] | null } = {};
+  try {
+    parsed = JSON.parse(await info()) as typeof parsed;
+  } catch {
+    // An engine that does not answer in JSON has nothing to say about GPUs.
+  }
+  const cdiSpecDirs = parsed.CDISpecDirs ?? [];
+  const nvidiaCdiSpec = cdiSpecDirs.some((dir) => {
+    try {
+      return readDir(dir).some((f) => /\.(ya?ml|json)$/.test(f) && /nvidia\.com\/gpu/.test(readText(`${dir}/${f}`)));
+    } catch {
+      return false;
+    }
+  });
+  return { runtimes: Object.keys(parsed.Runtimes ?? {}), cdiSpecDirs, nvidiaCdiSpec };
 }

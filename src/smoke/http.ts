@@ -9,7 +9,9 @@ export async function httpRequest(baseUrl: string, check: HttpCheckConfig, timeo
     body = JSON.stringify(check.json);
     headers['content-type'] ??= 'application/json';
   }
-  return fetchWithTimeout(baseUrl + check.path, { method: check.method, headers, body }, timeoutMs);
+  const started = performance.now();
+  const outcome = await fetchWithTimeout(baseUrl + check.path, { method: check.method, headers, body }, timeoutMs);
+  return { ...outcome, ms: performance.now() - started };
 }
 
 /**
@@ -31,6 +33,8 @@ export async function fetchWithTimeout(url: string, init: RequestInit, timeoutMs
 export interface ReadyOptions {
   url: string;
   status: number;
+  /** A regular expression the answer's body must match too. */
+  body?: string;
   timeoutMs: number;
   /** Checked between attempts: a service that exited will never become ready. */
   stillRunning: () => Promise<boolean>;
@@ -48,8 +52,9 @@ export async function waitReady(options: ReadyOptions): Promise<string | undefin
   while (Date.now() < deadline) {
     try {
       const res = await fetchWithTimeout(options.url, {}, Math.max(1, Math.min(attemptMs, deadline - Date.now())));
-      if (res.status === options.status) return undefined;
-      last = `status ${res.status}`;
+      const bodyOk = options.body === undefined || new RegExp(options.body, 'm').test(res.body);
+      if (res.status === options.status && bodyOk) return undefined;
+      last = res.status === options.status ? `status ${res.status}, body not matching /${options.body}/` : `status ${res.status}`;
     } catch (err: unknown) {
       last = errorText(err);
     }

@@ -1,21 +1,29 @@
-// Runs one image's smoke test in real containers: command checks first, then the HTTP service checks.
-// Every check runs (a report lists all failures), every container is removed afterwards, and the
-// container log is printed when the service misbehaves.
-import type { SmokeTestConfig } from '../config/types.js';
+// Runs one image's smoke test: the config's checks and its container-structure-test files, in the test
+// environment (volumes, side services or a Compose project) the config asks for. Order: command checks,
+// then file, metadata and license checks (read from the image, nothing started), then the HTTP service
+// checks. Every check runs (a report lists all failures); every container, network and volume is removed
+// afterwards, on success, failure, timeout and cancellation (through Resources).
+import type { CommandCheckConfig, SmokeTestConfig } from '../config/types.js';
 import type { SourceLocation } from '../errors.js';
 import { seconds } from '../report/log.js';
 import type { Docker } from '../docker/docker.js';
 import type { Resources } from '../resources/resources.js';
 import { jobName, type BuildJob } from '../plan/plan.js';
+
+/** What a smoke test needs of a job (`ml-image test` makes one without a build). */
+export type SmokeTarget = Pick<BuildJob, 'id' | 'image' | 'variant' | 'platform' | 'gpu' | 'smokeTest'>;
 import type { Logger } from '../report/log.js';
-import { commandRunArgs, parsePublishedPort, serviceRunArgs, type ContainerSpec } from './argv.js';
-import { decideGpu } from './gpu.js';
-import { errorText, httpRequest, waitReady } from './http.js';
-import { commandFailure, httpFailure, type CheckFailure } from './verdict.js';
+import { commandRunArgs, runOptionArgs, setupRunArgs, type ContainerSpec } from './argv.js';
+import { NO_RUN_OPTIONS, type CommandCheck, type FileCheck, type LicenseCheck, type MetadataCheck, type RunOptions, type StructureSuite } from './checks.js';
+import { prepareEnvironment, type TestEnvironment } from './environment.js';
+import { fileFailure, ImageFiles, licenseFailure, licenseFiles, metadataFailure, type ImageConfig } from './files.js';
+import { decideGpu, type GpuDevice } from './gpu.js';
+import { httpChecks } from './service.js';
+import { commandFailure, type CheckFailure } from './verdict.js';
 
 export interface CheckResult {
   name: string;
-  kind: 'command' | 'ready' | 'http';
+  kind: 'command' | 'ready' | 'http' | 'file' | 'metadata' | 'license' | 'service';
   passed: boolean;
   durationMs: number;
   message?: string;
@@ -26,6 +34,8 @@ export interface CheckResult {
   log?: string;
   /** The check in the config file, for an annotation on its line. */
   location?: SourceLocation;
+  /** Why the check did not run (a skipped check counts as passed), e.g. a GPU-only check without a GPU. */
+  skipped?: string;
 }
 
 export interface SmokeResult {
@@ -40,138 +50,191 @@ export interface SmokeContext {
   resources: Resources;
   runId: string;
   gpuPresent: boolean;
+  /** How the engine hands GPUs over (CDI when it has NVIDIA CDI specs). */
+  gpuDevice?: GpuDevice;
   signal?: AbortSignal;
 }
 
-export async function smokeTest(ctx: SmokeContext, job: BuildJob, image: string): Promise<SmokeResult> {
-  const config: SmokeTestConfig = job.smokeTest ?? { timeoutMs: 0, gpu: 'none', env: {}, commands: [] };
+const EMPTY: SmokeTestConfig = { timeoutMs: 0, gpu: 'none', env: {}, commands: [], files: [], structureTests: [], volumes: [], services: [] };
+
+/** The config's command check in the common model: stdout and stderr matched together, no setup. */
+export const commandCheckOf = (c: CommandCheckConfig): CommandCheck => ({ ...c, kind: 'command', streams: 'combined', setup: [], teardown: [] });
+
+/** One run: the job, the image under test, what the checks share. */
+interface Session {
+  ctx: SmokeContext;
+  job: SmokeTarget;
+  image: string;
+  config: SmokeTestConfig;
+  gpus: boolean;
+  env?: TestEnvironment;
+  remaining: () => number;
+  spec: (over?: Partial<ContainerSpec>) => ContainerSpec;
+  record: (r: CheckResult) => void;
+}
+
+export async function smokeTest(ctx: SmokeContext, job: SmokeTarget, image: string, suites: readonly StructureSuite[] = []): Promise<SmokeResult> {
+  const config = job.smokeTest ?? EMPTY;
   const gpu = decideGpu(config.gpu, job.gpu, ctx.gpuPresent, jobName(job));
   if (gpu.warning) ctx.log.warn(gpu.warning);
   const deadline = Date.now() + config.timeoutMs;
-  const remaining = () => Math.max(1_000, deadline - Date.now());
-  let serial = 0;
-  const spec = (): ContainerSpec => ({
-    name: `ml-image-${ctx.runId}-${job.id}-${++serial}`,
-    runId: ctx.runId,
-    image,
-    platform: job.platform,
-    gpus: gpu.gpus,
-    env: config.env,
-  });
-
   const checks: CheckResult[] = [];
-  const record = (result: CheckResult) => {
-    checks.push(result);
-    const secs = seconds(result.durationMs);
-    if (result.passed) ctx.log.info(`✓ ${result.kind} "${result.name}" (${secs})`);
-    else ctx.log.error(`✗ ${result.kind} "${result.name}" (${secs}): ${result.message ?? 'failed'}`);
+  let serial = 0;
+  const s: Session = {
+    ctx,
+    job,
+    image,
+    config,
+    gpus: gpu.gpus,
+    remaining: () => Math.max(1_000, deadline - Date.now()),
+    spec: (over = {}) => ({
+      name: `ml-image-${ctx.runId}-${job.id}-${++serial}`,
+      runId: ctx.runId,
+      image,
+      platform: job.platform,
+      gpus: gpu.gpus,
+      gpuDevice: ctx.gpuDevice,
+      env: config.env,
+      extra: s.env?.runArgs ?? [],
+      ...over,
+    }),
+    record: (result) => {
+      checks.push(result);
+      const secs = seconds(result.durationMs);
+      if (result.skipped) ctx.log.info(`- ${result.kind} "${result.name}" skipped: ${result.skipped}`);
+      else if (result.passed) ctx.log.info(`✓ ${result.kind} "${result.name}" (${secs})`);
+      else ctx.log.error(`✗ ${result.kind} "${result.name}" (${secs}): ${result.message ?? 'failed'}`);
+    },
   };
 
-  for (const check of config.commands) {
-    if (ctx.signal?.aborted) break;
-    const started = Date.now();
-    const s = spec();
-    const key = ctx.resources.add('container', s.name, () => ctx.docker.removeContainers([s.name]));
-    const r = await ctx.docker.call(commandRunArgs(s, check.run), { timeoutMs: Math.min(check.timeoutMs, remaining()), signal: ctx.signal });
-    await ctx.resources.release(key, ctx.log);
-    const failure = r.spawnError
-      ? { message: r.spawnError, expected: 'the container starts', actual: r.spawnError }
-      : commandFailure(check, { exitCode: r.exitCode, output: `${r.stdout}\n${r.stderr}`, timedOut: r.timedOut });
-    record({ name: check.name, kind: 'command', passed: !failure, durationMs: Date.now() - started, ...failure, location: check.location });
+  const started = Date.now();
+  try {
+    if (config.volumes.length + config.services.length > 0 || config.compose) {
+      s.env = await prepareEnvironment(ctx, { volumes: config.volumes, services: config.services, compose: config.compose }, image, job.id);
+    }
+  } catch (err: unknown) {
+    const why = err instanceof Error ? err.message : String(err);
+    s.record({ name: 'test environment', kind: 'service', passed: false, durationMs: Date.now() - started, message: why, expected: 'volumes, side services or the Compose project start', actual: why });
+    return { passed: false, gpus: gpu.gpus, checks };
   }
-
-  if (config.http && !ctx.signal?.aborted) await httpChecks(ctx, config, spec(), remaining, record);
+  try {
+    await commandChecks(s, suites);
+    await imageChecks(s, suites);
+    if (config.http && !ctx.signal?.aborted) await httpChecks(s, config.http);
+  } finally {
+    await s.env?.close();
+  }
   return { passed: checks.every((c) => c.passed), gpus: gpu.gpus, checks };
 }
 
-async function httpChecks(
-  ctx: SmokeContext,
-  config: SmokeTestConfig,
-  s: ContainerSpec,
-  remaining: () => number,
-  record: (r: CheckResult) => void,
-): Promise<void> {
-  const http = config.http!;
-  const key = ctx.resources.add('container', s.name, () => ctx.docker.removeContainers([s.name]));
-  let started = Date.now();
-  try {
-    const run = await ctx.docker.call(serviceRunArgs(s, http.port), { timeoutMs: 60_000, signal: ctx.signal });
-    const port = run.exitCode === 0 ? await publishedPort(ctx, s.name, http.port) : undefined;
-    if (port === undefined) {
-      const exited = run.exitCode === 0 ? await exitCode(ctx, s.name) : undefined;
-      const why =
-        run.exitCode !== 0
-          ? run.stderr.trim() || `docker run exited ${run.exitCode}`
-          : exited !== undefined
-            ? `the container exited at start (exit code ${exited})`
-            : `port ${http.port} was not published`;
-      const log = run.exitCode === 0 ? await containerLog(ctx, s.name) : undefined;
-      record({ name: 'start service', kind: 'ready', passed: false, durationMs: Date.now() - started, message: why, expected: `the service starts and publishes port ${http.port}`, actual: why, log, location: http.ready.location });
-      showLog(ctx, log);
-      return;
+export type { Session };
+
+async function commandChecks(s: Session, suites: readonly StructureSuite[]): Promise<void> {
+  const all: { check: CommandCheck; options: RunOptions }[] = [
+    ...s.config.commands.map((c) => ({ check: commandCheckOf(c), options: NO_RUN_OPTIONS })),
+    ...suites.flatMap((suite) => suite.checks.filter((c): c is CommandCheck => c.kind === 'command').map((check) => ({ check, options: suite.runOptions }))),
+  ];
+  for (const { check, options } of all) {
+    if (s.ctx.signal?.aborted) break;
+    if (check.requiresGpu && !s.gpus) {
+      s.record({ name: check.name, kind: 'command', passed: true, durationMs: 0, skipped: 'needs a GPU and this runner has none (smoke-test.gpu: auto)', location: check.location });
+      continue;
     }
-    const base = `http://127.0.0.1:${port}`;
-    const notReady = await waitReady({
-      url: base + http.ready.path,
-      status: http.ready.status,
-      timeoutMs: Math.min(http.ready.timeoutMs, remaining()),
-      stillRunning: () => isRunning(ctx, s.name),
-    });
-    const readyName = `${http.ready.path} answers ${http.ready.status}`;
-    if (notReady) {
-      const log = await containerLog(ctx, s.name);
-      const expected = `GET ${http.ready.path} → status ${http.ready.status} within ${http.ready.timeoutMs / 1000}s`;
-      record({ name: readyName, kind: 'ready', passed: false, durationMs: Date.now() - started, message: notReady, expected, actual: notReady, log, location: http.ready.location });
-      showLog(ctx, log);
-      return;
-    }
-    record({ name: readyName, kind: 'ready', passed: true, durationMs: Date.now() - started });
-    const results: CheckResult[] = [];
-    for (const check of http.checks) {
-      started = Date.now();
-      let failure: CheckFailure | undefined;
-      try {
-        failure = httpFailure(check, await httpRequest(base, check, Math.min(30_000, remaining())));
-      } catch (err: unknown) {
-        const why = `request failed: ${errorText(err)}`;
-        failure = { message: why, expected: `${check.method} ${check.path} → status ${check.expectStatus}`, actual: why };
-      }
-      results.push({ name: check.name, kind: 'http', passed: !failure, durationMs: Date.now() - started, ...failure, location: check.location });
-    }
-    // The log is read once, after the checks, and kept with each failed one.
-    const log = results.some((r) => !r.passed) ? await containerLog(ctx, s.name) : undefined;
-    for (const r of results) record(r.passed ? r : { ...r, log });
-    showLog(ctx, log);
-  } finally {
-    await ctx.resources.release(key, ctx.log);
+    const started = Date.now();
+    const failure = await runCommand(s, check, options);
+    s.record({ name: check.name, kind: 'command', passed: !failure, durationMs: Date.now() - started, ...failure, location: check.location });
   }
 }
 
-async function publishedPort(ctx: SmokeContext, name: string, port: number): Promise<number | undefined> {
-  const r = await ctx.docker.call(['port', name, `${port}/tcp`], { timeoutMs: 30_000 });
-  return r.exitCode === 0 ? parsePublishedPort(r.stdout) : undefined;
+/**
+ * One command check. container-structure-test's setup commands run first, each committed into the image
+ * the next one (and the check) runs from, as that tool does; teardown commands run after and must pass.
+ */
+async function runCommand(s: Session, check: CommandCheck, options: RunOptions): Promise<CheckFailure | undefined> {
+  const { ctx } = s;
+  const base = (image: string) =>
+    s.spec({ image, env: { ...s.config.env, ...options.env, ...check.env }, user: check.user ?? options.user, workdir: check.workdir, extra: [...(s.env?.runArgs ?? []), ...runOptionArgs(options)] });
+  let image = s.image;
+  const committed: string[] = [];
+  try {
+    for (const [i, setup] of check.setup.entries()) {
+      const spec = base(image);
+      const key = ctx.resources.add('container', spec.name, () => ctx.docker.removeContainers([spec.name]));
+      const r = await ctx.docker.call(setupRunArgs(spec, setup), { timeoutMs: Math.min(check.timeoutMs, s.remaining()), signal: ctx.signal });
+      if (r.exitCode !== 0) {
+        await ctx.resources.release(key, ctx.log);
+        return { message: `setup command ${i + 1} (${setup.join(' ')}) exited ${r.exitCode}`, expected: 'every setup command exits 0', actual: `exit code ${r.exitCode}: ${(r.stderr || r.stdout).trim().split('\n').slice(-5).join('\n')}` };
+      }
+      const tag = `ml-image-setup/${ctx.runId}-${check.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 40)}:${i + 1}`;
+      await ctx.docker.ok(['commit', spec.name, tag], `commit setup ${i + 1} of ${check.name}`, { timeoutMs: 120_000 });
+      committed.push(tag);
+      await ctx.resources.release(key, ctx.log);
+      image = tag;
+    }
+    const spec = base(image);
+    const key = ctx.resources.add('container', spec.name, () => ctx.docker.removeContainers([spec.name]));
+    const r = await ctx.docker.call(commandRunArgs(spec, check.run), { timeoutMs: Math.min(check.timeoutMs, s.remaining()), signal: ctx.signal });
+    await ctx.resources.release(key, ctx.log);
+    if (r.spawnError) return { message: r.spawnError, expected: 'the container starts', actual: r.spawnError };
+    const failure = commandFailure(check, { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, timedOut: r.timedOut });
+    if (failure) return failure;
+    for (const [i, teardown] of check.teardown.entries()) {
+      const t = base(image);
+      const tkey = ctx.resources.add('container', t.name, () => ctx.docker.removeContainers([t.name]));
+      const tr = await ctx.docker.call(commandRunArgs(t, teardown), { timeoutMs: Math.min(check.timeoutMs, s.remaining()), signal: ctx.signal });
+      await ctx.resources.release(tkey, ctx.log);
+      if (tr.exitCode !== 0) return { message: `teardown command ${i + 1} (${teardown.join(' ')}) exited ${tr.exitCode}`, expected: 'every teardown command exits 0', actual: `exit code ${tr.exitCode}` };
+    }
+    return undefined;
+  } finally {
+    if (committed.length > 0) await ctx.docker.call(['image', 'rm', '--force', ...committed.reverse()], { timeoutMs: 60_000 });
+  }
 }
 
-/** The exit code of a container that has stopped; undefined while it runs. */
-async function exitCode(ctx: SmokeContext, name: string): Promise<number | undefined> {
-  const r = await ctx.docker.call(['inspect', '--format', '{{.State.Running}} {{.State.ExitCode}}', name], { timeoutMs: 30_000 });
-  const [running, code] = r.stdout.trim().split(' ');
-  return r.exitCode === 0 && running === 'false' ? Number(code) : undefined;
-}
-
-async function isRunning(ctx: SmokeContext, name: string): Promise<boolean> {
-  const r = await ctx.docker.call(['inspect', '--format', '{{.State.Running}}', name], { timeoutMs: 30_000 });
-  return r.exitCode === 0 && r.stdout.trim() === 'true';
-}
-
-const LOG_TAIL_LINES = 40;
-
-/** The container log's last lines, kept with the failed checks for the report. */
-async function containerLog(ctx: SmokeContext, name: string): Promise<string | undefined> {
-  const r = await ctx.docker.call(['logs', '--tail', String(LOG_TAIL_LINES), name], { timeoutMs: 30_000 });
-  return `${r.stdout}\n${r.stderr}`.trim() || undefined;
-}
-
-function showLog(ctx: SmokeContext, log: string | undefined): void {
-  if (log) ctx.log.info(`container log (last ${LOG_TAIL_LINES} lines):\n${log}`);
+/** File, metadata and license checks: read from the image, nothing of it started. */
+async function imageChecks(s: Session, suites: readonly StructureSuite[]): Promise<void> {
+  const { ctx } = s;
+  const fromSuites = suites.flatMap((suite) => suite.checks);
+  const files: FileCheck[] = [...s.config.files, ...fromSuites.filter((c): c is FileCheck => c.kind === 'file')];
+  const metadata: MetadataCheck[] = [...(s.config.metadata ? [s.config.metadata] : []), ...fromSuites.filter((c): c is MetadataCheck => c.kind === 'metadata')];
+  const licenses = fromSuites.filter((c): c is LicenseCheck => c.kind === 'license');
+  if (ctx.signal?.aborted) return;
+  if (metadata.length > 0) {
+    const started = Date.now();
+    const r = await ctx.docker.ok(['image', 'inspect', '--format', '{{json .Config}}', s.image], `inspect ${s.image}`, { timeoutMs: 30_000, quiet: true });
+    const config = JSON.parse(r.stdout) as ImageConfig;
+    for (const m of metadata) s.record({ name: m.name, kind: 'metadata', passed: !metadataFailure(m, config), durationMs: Date.now() - started, ...metadataFailure(m, config), location: m.location });
+  }
+  if (files.length + licenses.length === 0) return;
+  const reader = await ImageFiles.open(ctx, s.image, s.spec().name, s.job.platform);
+  try {
+    for (const f of files) {
+      if (ctx.signal?.aborted) return;
+      const started = Date.now();
+      const failure = fileFailure(f, await reader.read(f.path));
+      s.record({ name: f.name, kind: 'file', passed: !failure, durationMs: Date.now() - started, ...failure, location: f.location });
+    }
+    for (const l of licenses) {
+      const started = Date.now();
+      const packages: string[] = [];
+      const contents = new Map<string, string>();
+      if (l.debian) {
+        // One walk of /usr/share/doc: its package directories, and each one's copyright file.
+        await reader.walk('/usr/share/doc', (e) => {
+          const parts = e.path.replace(/\/$/, '').split('/');
+          if (parts.length === 2 && e.type === 'directory') packages.push(parts[1]!);
+          if (parts.length === 3 && parts[2] === 'copyright' && e.type === 'file') contents.set(`/usr/share/doc/${parts[1]}/copyright`, e.content?.toString('utf8') ?? '');
+        });
+      }
+      for (const file of l.files) {
+        const e = await reader.read(file);
+        if (e?.type === 'file') contents.set(file, e.content?.toString('utf8') ?? '');
+      }
+      const wanted = new Set(licenseFiles(l, packages));
+      const failure = licenseFailure(l, { packages, files: new Map([...contents].filter(([k]) => wanted.has(k))) });
+      s.record({ name: l.name, kind: 'license', passed: !failure, durationMs: Date.now() - started, ...failure, location: l.location });
+    }
+  } finally {
+    await reader.close();
+  }
 }

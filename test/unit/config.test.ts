@@ -176,12 +176,13 @@ push:
             platforms: ['linux/amd64'],
             gpu: true,
             smokeTest: {
+              files: [], metadata: undefined, structureTests: [], volumes: [], services: [], compose: undefined,
               timeoutMs: 90_000,
               gpu: 'required',
               env: { OMP_NUM_THREADS: '1', MODE: 'test' },
               commands: [
-                { name: 'imports', run: ['python3', '-c', "import sklearn; print('ok')"], expectOutput: ['^ok$', 'never'], expectExitCode: 3, timeoutMs: 30_000, location: { file: 'ml-image.yml', line: 24, column: 11 } },
-                { name: 'python3 --version', run: ['python3', '--version'], expectOutput: [], expectExitCode: 0, timeoutMs: 120_000, location: { file: 'ml-image.yml', line: 29, column: 11 } },
+                { name: 'imports', run: ['python3', '-c', "import sklearn; print('ok')"], expectOutput: ['^ok$', 'never'], excludeOutput: [], expectError: [], excludeError: [], env: {}, workdir: undefined, user: undefined, requiresGpu: undefined, expectExitCode: 3, timeoutMs: 30_000, location: { file: 'ml-image.yml', line: 24, column: 11 } },
+                { name: 'python3 --version', run: ['python3', '--version'], expectOutput: [], excludeOutput: [], expectError: [], excludeError: [], env: {}, workdir: undefined, user: undefined, requiresGpu: undefined, expectExitCode: 0, timeoutMs: 120_000, location: { file: 'ml-image.yml', line: 29, column: 11 } },
               ],
               http: {
                 port: 8080,
@@ -212,10 +213,11 @@ push:
         variants: [
           onlyVariant({
             smokeTest: {
+              files: [], metadata: undefined, structureTests: [], volumes: [], services: [], compose: undefined,
               timeoutMs: 300_000,
               gpu: 'auto',
               env: {},
-              commands: [{ name: 'echo hello world', run: ['echo', 'hello world'], expectOutput: [], expectExitCode: 0, timeoutMs: 60_000, location: { file: 'ml-image.yml', line: 49, column: 11 } }],
+              commands: [{ name: 'echo hello world', run: ['echo', 'hello world'], expectOutput: [], excludeOutput: [], expectError: [], excludeError: [], env: {}, workdir: undefined, user: undefined, requiresGpu: undefined, expectExitCode: 0, timeoutMs: 60_000, location: { file: 'ml-image.yml', line: 49, column: 11 } }],
               http: { port: 9000, ready: { path: '/', status: 200, timeoutMs: 60_000, location: { file: 'ml-image.yml', line: 51, column: 15 } }, checks: [] },
             },
           }),
@@ -328,8 +330,14 @@ push:
     timeoutMs: 300_000,
     gpu: 'auto' as const,
     env: {},
-    commands: [{ name: 'python -c import torch', run: ['python', '-c', 'import torch'], expectOutput: [], expectExitCode: 0, timeoutMs: 60_000, location: { file: 'ml-image.yml', line: 25, column: 11 } }],
+    commands: [{ name: 'python -c import torch', run: ['python', '-c', 'import torch'], expectOutput: [], excludeOutput: [], expectError: [], excludeError: [], env: {}, workdir: undefined, user: undefined, requiresGpu: undefined, expectExitCode: 0, timeoutMs: 60_000, location: { file: 'ml-image.yml', line: 25, column: 11 } }],
     http: undefined,
+    files: [],
+    metadata: undefined,
+    structureTests: [],
+    volumes: [],
+    services: [],
+    compose: undefined,
   };
 
   const expected: Config = {
@@ -372,7 +380,7 @@ push:
             gpu: true,
             runsOn: ['self-hosted', 'linux', 'gpu'],
             // Other keys than build-args and labels replace the image's: this smoke test has no commands.
-            smokeTest: { timeoutMs: 300_000, gpu: 'required', env: {}, commands: [], http: undefined },
+            smokeTest: { timeoutMs: 300_000, gpu: 'required', env: {}, commands: [], http: undefined, files: [], metadata: undefined, structureTests: [], volumes: [], services: [], compose: undefined },
             tagSuffix: '-cuda12',
             latestTag: 'cuda',
             cache: cacheConfig({ backend: 'inline' }),

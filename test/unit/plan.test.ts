@@ -43,7 +43,16 @@ const llm: ImageConfig = {
   flavor: [],
   variants: [cpu, cuda12],
 };
-const irisSmoke = { timeoutMs: 60_000, gpu: 'none' as const, env: {}, commands: [{ name: 'ok', run: ['true'], expectOutput: [], expectExitCode: 0, timeoutMs: 1000 }] };
+const irisSmoke = {
+  timeoutMs: 60_000,
+  gpu: 'none' as const,
+  env: {},
+  commands: [{ name: 'ok', run: ['true'], expectOutput: [], excludeOutput: [], expectError: [], excludeError: [], env: {}, expectExitCode: 0, timeoutMs: 1000 }],
+  files: [],
+  structureTests: [],
+  volumes: [],
+  services: [],
+};
 const iris: ImageConfig = {
   index: 1,
   name: 'acme/iris',

@@ -56,12 +56,12 @@ describe('GPU policy', () => {
 });
 
 describe('verdicts', () => {
-  const cmd: CommandCheckConfig = { name: 'imports', run: ['python3'], expectOutput: ['^ok$'], expectExitCode: 0, timeoutMs: 5000 };
+  const cmd: CommandCheckConfig = { name: 'imports', run: ['python3'], expectOutput: ['^ok$'], excludeOutput: [], expectError: [], excludeError: [], env: {}, expectExitCode: 0, timeoutMs: 5000 };
   it.each([
-    { outcome: { exitCode: 0, output: 'noise\nok\n', timedOut: false }, want: undefined },
-    { outcome: { exitCode: 1, output: 'ok', timedOut: false }, want: /^exit code 1 \(expected 0\)\n/ },
-    { outcome: { exitCode: 0, output: 'not ok', timedOut: false }, want: /^output did not match \/\^ok\$\/\n    \| not ok$/ },
-    { outcome: { exitCode: 0, output: '', timedOut: true }, want: /^timed out after 5s$/ },
+    { outcome: { exitCode: 0, stdout: 'noise\nok\n', stderr: '', timedOut: false }, want: undefined },
+    { outcome: { exitCode: 1, stdout: 'ok', stderr: '', timedOut: false }, want: /^exit code 1 \(expected 0\)\n/ },
+    { outcome: { exitCode: 0, stdout: 'not ok', stderr: '', timedOut: false }, want: /^output did not match \/\^ok\$\/\n    \| not ok$/ },
+    { outcome: { exitCode: 0, stdout: '', stderr: '', timedOut: true }, want: /^timed out after 5s$/ },
   ])('command outcome %#', ({ outcome, want }) => {
     const got = commandFailure(cmd, outcome);
     if (want === undefined) expect(got).toBeUndefined();
@@ -69,12 +69,12 @@ describe('verdicts', () => {
   });
 
   it('a failed command says what was expected and what came, for the summary', () => {
-    expect(commandFailure(cmd, { exitCode: 1, output: 'a\nTraceback\n', timedOut: false })).toEqual({
+    expect(commandFailure(cmd, { exitCode: 1, stdout: 'a\nTraceback\n', stderr: '', timedOut: false })).toEqual({
       message: 'exit code 1 (expected 0); output did not match /^ok$/\n    | a\n    | Traceback',
       expected: 'exit code 0, output matching /^ok$/',
       actual: 'exit code 1, output (last 10 lines):\na\nTraceback',
     });
-    expect(commandFailure(cmd, { exitCode: 0, output: '', timedOut: true })).toEqual({
+    expect(commandFailure(cmd, { exitCode: 0, stdout: '', stderr: '', timedOut: true })).toEqual({
       message: 'timed out after 5s',
       expected: 'exit code 0, output matching /^ok$/, within 5s',
       actual: 'still running after 5s',
