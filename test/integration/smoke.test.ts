@@ -194,6 +194,67 @@ describe('GPU policy on this CPU-only machine', () => {
   });
 });
 
+describe('the test environment, from the config', () => {
+  // No backslashes: the probe goes through a TypeScript template and a YAML double-quoted string.
+  const probe = (host: string, port: number) =>
+    `import socket; s = socket.create_connection(('${host}', ${port}), 5); s.sendall(b'GET /health HTTP/1.0' + bytes([13, 10, 13, 10])); print(s.recv(200).split(bytes([13, 10]))[0].decode())`;
+
+  it('a side service reached by name and volumes (a repository path, a volume made for the test)', () => {
+    writeFile(dir, 'weights/model.txt', 'weights v1\n');
+    const r = smoke(`volumes:
+  - { source: weights, target: /models, read-only: true }
+  - { name: scratch, target: /scratch }
+services:
+  - name: store
+    image: ${IMAGE}
+    env: { PORT: "9000" }
+    ready: { port: 9000, timeout: 30s }
+commands:
+  - name: calls the store
+    run: [python3, -c, "${probe('store', 9000)}"]
+    expect-output: ["^HTTP/1.1 200 OK$"]
+  - name: reads the weights
+    run: [python3, -c, "print(open('/models/model.txt').read().strip()); open('/scratch/x', 'w').write('ok')"]
+    expect-output: ["^weights v1$"]`);
+    expect([r.status, checks(r.report).map((c) => [c.name, c.result])]).toEqual([0, [['calls the store', 'passed'], ['reads the weights', 'passed']]]);
+    expect(labelledLeftovers()).toEqual([]);
+  });
+
+  const composeRun = (file: string) => {
+    const fixture = path.relative(dir, path.join(ROOT, 'test/fixtures/compose', file));
+    return smokeWithEnv(`compose: { file: ${fixture}, service: app }
+http:
+  port: 8080
+  ready: { path: /health, timeout: 30s }
+  checks:
+    - { name: predict, method: POST, path: /predict, json: { features: [1] }, expect-json: { class: setosa } }`);
+  };
+  const smokeWithEnv = (section: string) => {
+    process.env.ML_IMAGE_TEST_TINY_IMAGE = IMAGE;
+    try {
+      return smoke(section);
+    } finally {
+      delete process.env.ML_IMAGE_TEST_TINY_IMAGE;
+    }
+  };
+  const composeLeftovers = () =>
+    ['ps -a -q', 'network ls -q', 'volume ls -q'].flatMap((c) => execFileSync(env.docker, [...c.split(' '), '--filter', 'label=com.docker.compose.project'], { encoding: 'utf8' }).split('\n').filter(Boolean));
+
+  it('Compose: the image under test replaces the app service, which calls its side service; the project is taken down', () => {
+    const r = composeRun('compose.yaml');
+    expect([r.status, checks(r.report).map((c) => [c.kind, c.name, c.result])]).toEqual([0, [['ready', '/health answers 200', 'passed'], ['http', 'predict', 'passed']]]);
+    expect([labelledLeftovers(), composeLeftovers()]).toEqual([[], []]);
+  });
+
+  it('Compose with a broken side service: fails, says why, leaves nothing', () => {
+    const r = composeRun('broken.yaml');
+    expect(r.status).toBe(1);
+    expect(checks(r.report).map((c) => [c.kind, c.name, c.result])).toEqual([['service', 'test environment', 'failed']]);
+    expect(checks(r.report)[0]!.message).toMatch(/exited \(3\)/);
+    expect([labelledLeftovers(), composeLeftovers()]).toEqual([[], []]);
+  });
+});
+
 describe('usage', () => {
   it('exit 2 without anything to test, or for an image the engine lacks', () => {
     const none = spawnSync(process.execPath, [CLI, 'test', IMAGE], { cwd: ROOT, encoding: 'utf8' });
