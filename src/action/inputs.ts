@@ -1,5 +1,6 @@
 // Reads the Action's inputs into one typed object. Values arrive as the runner passes them: strings in
 // INPUT_<NAME> variables, action.yml's defaults filled in; an absent variable (a direct run) means the default.
+import type { SmokeReportFiles } from '../report/smoke-report.js';
 import * as core from '@actions/core';
 import { sizeBytes } from '../config/resolve.js';
 import { SIZE_PATTERN } from '../config/schema.js';
@@ -13,6 +14,8 @@ import { Inputs, RenamedInputs } from './names.js';
 
 export interface ActionInputs {
   config: string;
+  /** Smoke-test reports to write (JUnit XML, JSON), relative to the workspace. */
+  reports: SmokeReportFiles;
   push: PushMode;
   planOnly: boolean;
   filters: PlanFilters;
@@ -87,6 +90,7 @@ export function getInputs(env: Env = process.env): ActionInputs {
     buildxBuilder: buildxBuilder || undefined,
     cacheBackend: cacheBackend ? oneOf(Inputs.cacheBackend, cacheBackend, CACHE_BACKENDS) : undefined,
     minFreeBytes: minFree ? sizeInput(Inputs.minFreeSpace, minFree) : undefined,
+    reports: { junit: getInput(Inputs.junitReport) || undefined, json: getInput(Inputs.jsonReport) || undefined },
   };
 }
 

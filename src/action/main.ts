@@ -8,6 +8,7 @@ import { preparePlan } from '../pipeline/prepare.js';
 import { formatPlan } from '../plan/format.js';
 import { run } from '../process/run.js';
 import { planResult, toOutputs, type PipelineResult } from '../report/result.js';
+import { smokeSuites, writeSmokeReports, type SmokeReportFiles } from '../report/smoke-report.js';
 import { summaryMarkdown } from '../report/summary.js';
 import { getInputs, type ActionInputs } from './inputs.js';
 import { ActionLogger } from './logger.js';
@@ -15,12 +16,14 @@ import { Outputs, State } from './names.js';
 
 export async function runMain(env: Record<string, string | undefined> = process.env): Promise<void> {
   const log = new ActionLogger();
+  let reports: SmokeReportFiles = {};
   try {
     const inputs = getInputs(env);
     if (inputs.planOnly) {
       await planOnly(inputs, env);
       return;
     }
+    reports = inputs.reports;
     const result = await buildTestPush({
       ...inputs,
       cwd: process.cwd(),
@@ -28,7 +31,7 @@ export async function runMain(env: Record<string, string | undefined> = process.
       log,
       onResource: (r) => core.saveState(r.kind === 'run-id' ? State.runId : State.dockerConfig, r.kind === 'run-id' ? r.id : r.path),
     });
-    await finish(result);
+    await finish(result, undefined, reports);
   } catch (err: unknown) {
     const reason = oneLineReason(err);
     if (err instanceof ConfigError) {
@@ -36,7 +39,7 @@ export async function runMain(env: Record<string, string | undefined> = process.
     }
     if (err instanceof PipelineFailure) {
       annotateFailedChecks(err.result);
-      await finish(err.result, reason);
+      await finish(err.result, reason, reports);
     } else {
       await writeSummary(summaryMarkdown(undefined, reason));
     }
@@ -53,8 +56,9 @@ async function planOnly(inputs: ActionInputs, env: Record<string, string | undef
   core.info(formatPlan(plan, 'table'));
 }
 
-async function finish(result: PipelineResult, failure?: string): Promise<void> {
+async function finish(result: PipelineResult, failure: string | undefined, reports: SmokeReportFiles): Promise<void> {
   setOutputs(result);
+  writeSmokeReports(reports, smokeSuites(result.images), process.env.GITHUB_WORKSPACE ?? process.cwd());
   await writeSummary(summaryMarkdown(result, failure));
 }
 

@@ -17,6 +17,8 @@ export const Inputs = {
   builder: 'builder',
   cacheBackend: 'cache-backend',
   minFreeSpace: 'min-free-space',
+  junitReport: 'junit-report',
+  jsonReport: 'json-report',
 } as const;
 
 /**
@@ -37,6 +39,7 @@ export const Outputs = {
   digest: 'digest',
   images: 'images',
   matrix: 'matrix',
+  smokeTest: 'smoke-test',
 } as const;
 
 export const State = {

@@ -9,6 +9,7 @@ import type { BuilderKind } from '../docker/detect.js';
 const CACHE_BACKENDS: readonly CacheBackend[] = ['auto', 'registry', 'gha', 'local', 'inline', 'none'];
 import type { PlanFormat } from '../plan/format.js';
 import type { PlanFilters } from '../plan/plan.js';
+import type { SmokeReportFiles } from '../report/smoke-report.js';
 
 export const USAGE = `usage: ml-image <command> [options]
 
@@ -70,11 +71,7 @@ export type CliCommand =
     }
   | { command: 'test'; image: string; config?: string; filters: PlanFilters; structureTests: string[]; docker?: string; reports: SmokeReportFiles; verbose: boolean };
 
-/** Where the smoke-test reports go. */
-export interface SmokeReportFiles {
-  junit?: string;
-  json?: string;
-}
+export type { SmokeReportFiles };
 
 export function parseCli(argv: readonly string[]): CliCommand {
   let parsed;

@@ -1,20 +1,19 @@
 // The `ml-image` command: plain typed command functions over the shared pipeline. Errors become exit
 // codes in exactly one place (`main`).
 import { readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { jsonSchemaDocument } from '../config/json-schema.js';
 import { loadConfig } from '../config/load.js';
 import { ConfigError, exitCodeFor, formatIssue, MlImageError, oneLineReason } from '../errors.js';
 import { buildTestPush, PipelineFailure } from '../pipeline/pipeline.js';
 import { testImage } from '../pipeline/test-image.js';
-import { consoleTable, jsonReport, junitXml, smokeSuites, type SmokeSuiteReport } from '../report/smoke-report.js';
+import { consoleTable, smokeSuites, writeSmokeReports } from '../report/smoke-report.js';
 import { preparePlan } from '../pipeline/prepare.js';
 import { formatPlan } from '../plan/format.js';
 import { run } from '../process/run.js';
 import { parseRegistryAuth } from '../registry/auth.js';
 import { ConsoleLogger, type Logger } from '../report/log.js';
 import { toOutputs } from '../report/result.js';
-import { parseCli, USAGE, type CliCommand, type SmokeReportFiles } from './args.js';
+import { parseCli, USAGE, type CliCommand } from './args.js';
 
 export interface CliIo {
   cwd: string;
@@ -50,20 +49,14 @@ export async function buildCommandMain(args: BuildArgs, io: CliIo, log: Logger):
     signal: io.signal,
   }).catch((err: unknown) => {
     // A failed run still leaves its reports: which check failed is what the reader wants.
-    if (err instanceof PipelineFailure) writeReports(args.reports, smokeSuites(err.result.images), io.cwd);
+    if (err instanceof PipelineFailure) writeSmokeReports(args.reports, smokeSuites(err.result.images), io.cwd);
     throw err;
   });
-  writeReports(args.reports, smokeSuites(result.images), io.cwd);
+  writeSmokeReports(args.reports, smokeSuites(result.images), io.cwd);
   if (args.imagesFile) writeFileSync(args.imagesFile, toOutputs(result).images + '\n');
   const refs = result.images.flatMap((i) => (i.pushed.length > 0 ? i.pushed.map((p) => `${p.ref}@${p.digest}`) : i.localRefs));
   log.info(`done: ${result.pushRequested ? 'pushed' : 'built and tested (not pushed)'}`);
   io.stdout(refs.join('\n') + '\n');
-}
-
-/** The smoke-test reports asked for, written relative to the working directory. */
-function writeReports(reports: SmokeReportFiles, suites: SmokeSuiteReport[], cwd: string): void {
-  if (reports.junit) writeFileSync(path.resolve(cwd, reports.junit), junitXml(suites));
-  if (reports.json) writeFileSync(path.resolve(cwd, reports.json), jsonReport(suites));
 }
 
 type TestArgs = Extract<CliCommand, { command: 'test' }>;
@@ -83,7 +76,7 @@ export async function testCommandMain(args: TestArgs, io: CliIo, log: Logger): P
     signal: io.signal,
   });
   const suites = [{ name, result }];
-  writeReports(args.reports, suites, io.cwd);
+  writeSmokeReports(args.reports, suites, io.cwd);
   io.stdout(consoleTable(suites));
   if (io.signal?.aborted) throw new MlImageError('cancelled', 130);
   return result.passed ? 0 : 1;

@@ -17,6 +17,8 @@ export interface RunOptions {
    * the process early (it is killed, and the result says so in `stopped`). stdout stays empty then.
    */
   onStdoutBytes?: (chunk: Uint8Array) => 'stop' | void;
+  /** Keep the output's final newline (container-structure-test matches output as the program wrote it). */
+  keepFinalNewline?: boolean;
 }
 
 export interface RunResult {
@@ -61,6 +63,7 @@ export const run: Runner = async (file, args, options = {}) => {
     timeout: options.timeoutMs,
     cancelSignal: options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal,
     forceKillAfterDelay: 5_000,
+    stripFinalNewline: !options.keepFinalNewline,
     stdout: bytes ? [bytes] : [tap('stdout')],
     stderr: [tap('stderr')],
   });

@@ -59,6 +59,8 @@ export interface ActionOutputs {
   digest: string;
   images: string;
   matrix: string;
+  /** The smoke test of every image: passed, failed (one failed), or skipped (none ran). */
+  'smoke-test': SmokeVerdict;
 }
 
 /** The result before anything ran: every planned image, nothing built yet. */
@@ -139,7 +141,14 @@ export function toOutputs(result: PipelineResult): ActionOutputs {
     digest: primary?.pushed[0]?.digest ?? '',
     images: JSON.stringify(images),
     matrix: result.matrix,
+    'smoke-test': overallSmoke(result),
   };
+}
+
+function overallSmoke(result: PipelineResult): SmokeVerdict {
+  const ran = result.images.filter((i) => i.smoke);
+  if (ran.length === 0) return 'skipped';
+  return ran.every((i) => i.smoke!.passed) ? 'passed' : 'failed';
 }
 
 function imageJson(i: ImageResult, result: PipelineResult): Record<string, unknown> {
@@ -173,9 +182,10 @@ function imageJson(i: ImageResult, result: PipelineResult): Record<string, unkno
       checks: (i.smoke?.checks ?? []).map((c) => ({
         kind: c.kind,
         name: c.name,
-        result: c.passed ? 'passed' : 'failed',
+        result: !c.passed ? 'failed' : c.skipped ? 'skipped' : 'passed',
         seconds: tenths(c.durationMs),
         ...(c.passed ? {} : { message: c.message ?? '', expected: c.expected ?? null, actual: c.actual ?? null }),
+        ...(c.passed && c.skipped ? { skipped: c.skipped } : {}),
       })),
     },
   };

@@ -2,6 +2,8 @@
 // document, and a fixed-width console table. Pure functions over SmokeResults; the front ends decide where
 // the text goes. Every report holds the same cleaned text: ANSI escapes and the control characters XML 1.0
 // forbids are removed, so a container log cannot break a report or paint a terminal.
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { seconds, tenths } from './log.js';
 import type { ImageResult } from './result.js';
 import type { CheckResult, SmokeResult } from '../smoke/run.js';
@@ -204,4 +206,16 @@ export function consoleTable(suites: SmokeSuiteReport[]): string {
   const passed = total.tests - total.failed - total.skipped;
   const summary = `${total.tests} check${total.tests === 1 ? '' : 's'}: ${passed} passed, ${total.failed} failed, ${total.skipped} skipped`;
   return [line(header), ...rows.map(line), summary].join('\n') + '\n';
+}
+
+/** Where the smoke-test reports go (CLI --junit/--json, Action junit-report/json-report). */
+export interface SmokeReportFiles {
+  junit?: string;
+  json?: string;
+}
+
+/** Writes the reports asked for, paths relative to `cwd`. */
+export function writeSmokeReports(files: SmokeReportFiles, suites: SmokeSuiteReport[], cwd: string): void {
+  if (files.junit) writeFileSync(path.resolve(cwd, files.junit), junitXml(suites));
+  if (files.json) writeFileSync(path.resolve(cwd, files.json), jsonReport(suites));
 }

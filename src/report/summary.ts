@@ -32,7 +32,9 @@ export function summaryMarkdown(result: PipelineResult | undefined, failure?: st
 
 function row(i: ImageResult, result: PipelineResult): string {
   const smoke = smokeVerdict(i.smoke);
-  const checks = (i.smoke?.checks ?? []).map((c) => `${c.passed ? '✓' : '✗'} ${escapeHtml(c.name)} ${seconds(c.durationMs)}`);
+  const checks = (i.smoke?.checks ?? []).map((c) =>
+    !c.passed ? `✗ ${escapeHtml(c.name)} ${seconds(c.durationMs)}` : c.skipped ? `➖ ${escapeHtml(c.name)} (skipped: ${escapeHtml(c.skipped)})` : `✓ ${escapeHtml(c.name)} ${seconds(c.durationMs)}`,
+  );
   const why = whyNotPushed(i, result);
   const pushed = i.pushed.map((p) => `\`${p.ref}\`${p.kept ? ' (release tag kept: same layers)' : ''}`);
   const digests = [...new Map(i.pushed.map((p) => [registryOfRef(p.ref, i.name), p.digest])).values()];

@@ -29,7 +29,18 @@ export interface CommandCheck extends CommandCheckConfig {
   /** Commands run before (committed into the image the check runs in) and after it, each an argv. */
   setup: string[][];
   teardown: string[][];
+  /** Read from a container-structure-test file: judged as that tool does (see Dialect). */
+  dialect?: Dialect;
 }
+
+/**
+ * How a check is judged. 'cst' follows container-structure-test: Go regular expressions without the
+ * multiline flag (^ and $ at the ends of the whole text), teardown commands not run (its docker driver
+ * skips them), a permission string compared with its file-type letter and setuid/setgid/sticky bits.
+ */
+export type Dialect = 'ml-image' | 'cst';
+
+export const regexFlags = (dialect: Dialect | undefined): string => (dialect === 'cst' ? '' : 'm');
 
 /** Who may execute a file (container-structure-test's isExecutableBy). */
 export type ExecutableBy = 'owner' | 'group' | 'other' | 'any';
@@ -47,6 +58,7 @@ export interface FileCheck {
   /** Regular expressions the content must match / must not match. */
   expectContent: string[];
   excludeContent: string[];
+  dialect?: Dialect;
   location?: SourceLocation;
 }
 
@@ -95,15 +107,26 @@ export interface StructureSuite {
   checks: ImageCheck[];
 }
 
-/** Normalises `-rwxr-xr-x` or `0755` / `755` to the 9-character rwx form (file type letter dropped). */
+/**
+ * A mode as `ls -l` writes it: optional file-type letter, then rwx triplets with s/S (setuid, setgid)
+ * and t/T (sticky). From `-rwxr-xr-x`, `drwxrwxrwt`, `rwsr-xr-x`, or octal `0755` / `4755` / `755`;
+ * undefined when it is neither.
+ */
 export function permissionString(spec: string): string | undefined {
   const t = spec.trim();
-  if (/^0?[0-7]{3,4}$/.test(t)) {
-    const bits = parseInt(t, 8) & 0o777;
-    return [6, 3, 0].map((s) => ['r', 'w', 'x'].map((c, i) => ((bits >> (s + 2 - i)) & 1 ? c : '-')).join('')).join('');
-  }
-  const m = /^[-dlcbps]?([-r][-w][-xsS][-r][-w][-xsS][-r][-w][-xtT])$/.exec(t);
-  return m ? m[1] : undefined;
+  if (/^0?[0-7]{3,4}$/.test(t)) return modeLetters(parseInt(t, 8) & 0o7777);
+  const m = /^([-dlcbps]?)([-r][-w][-xsS][-r][-w][-xsS][-r][-w][-xtT])$/.exec(t);
+  return m ? m[1]! + m[2]! : undefined;
+}
+
+/** The nine rwx letters of a mode, setuid/setgid/sticky folded in as ls does. */
+export function modeLetters(mode: number): string {
+  const triplet = (shift: number, special: number, letter: string) => {
+    const bits = (mode >> shift) & 7;
+    const x = bits & 1 ? (mode & special ? letter : 'x') : mode & special ? letter.toUpperCase() : '-';
+    return `${bits & 4 ? 'r' : '-'}${bits & 2 ? 'w' : '-'}${x}`;
+  };
+  return triplet(6, 0o4000, 's') + triplet(3, 0o2000, 's') + triplet(0, 0o1000, 't');
 }
 
 /** Data for the test containers: a host path (absolute) or a named volume created for the test. */

@@ -7,26 +7,31 @@ import type { Docker } from '../docker/docker.js';
 import { RUN_LABEL } from '../docker/docker.js';
 import type { Resources } from '../resources/resources.js';
 import type { Logger } from '../report/log.js';
-import { permissionString, type FileCheck, type KeyValueExpectation, type LicenseCheck, type MetadataCheck } from './checks.js';
+import { modeLetters, permissionString, regexFlags, type FileCheck, type KeyValueExpectation, type LicenseCheck, type MetadataCheck } from './checks.js';
 import { TarReader, type TarEntry } from './tar.js';
 import type { CheckFailure } from './verdict.js';
 
 /** Content beyond this is not read for regular expressions (the check says so when it matters). */
 export const MAX_CONTENT_BYTES = 16 * 1024 * 1024;
 
-const modeString = (mode: number): string => permissionString((mode & 0o777).toString(8).padStart(4, '0'))!;
+const TYPE_LETTER: Record<TarEntry['type'], string> = { file: '-', directory: 'd', symlink: 'l', hardlink: '-', char: 'c', block: 'b', fifo: 'p', other: '?' };
+
+/** ls's mode text of an entry: type letter, then rwx with setuid/setgid/sticky. */
+const lsMode = (e: TarEntry): string => TYPE_LETTER[e.type] + modeLetters(e.mode);
 
 /** The verdict on one file: undefined when it passes. `entry` is undefined when the path does not exist. */
 export function fileFailure(check: FileCheck, entry: TarEntry | undefined): CheckFailure | undefined {
   if (!check.shouldExist) {
-    return entry ? { message: `${check.path} exists (a ${entry.type}) but must not`, expected: `no ${check.path}`, actual: `a ${entry.type}, mode ${modeString(entry.mode)}` } : undefined;
+    return entry ? { message: `${check.path} exists (a ${entry.type}) but must not`, expected: `no ${check.path}`, actual: `a ${entry.type}, mode ${lsMode(entry)}` } : undefined;
   }
   if (!entry) return { message: `${check.path} does not exist`, expected: `${check.path} exists`, actual: 'no such file or directory' };
   const wants: string[] = [];
   const reasons: string[] = [];
-  const mode = modeString(entry.mode);
-  if (check.permissions !== undefined) {
-    const want = permissionString(check.permissions);
+  // Compared as written: with a file-type letter when the check has one (container-structure-test's).
+  const full = lsMode(entry);
+  const want = check.permissions !== undefined ? permissionString(check.permissions) : undefined;
+  const mode = want?.length === 10 ? full : full.slice(1);
+  if (want !== undefined) {
     wants.push(`mode ${want}`);
     if (want !== mode) reasons.push(`mode ${mode} (expected ${want})`);
   }
@@ -47,8 +52,9 @@ export function fileFailure(check: FileCheck, entry: TarEntry | undefined): Chec
     if (entry.type !== 'file') reasons.push(`is a ${entry.type}, so its content cannot be checked`);
     else {
       const content = entry.content?.toString('utf8') ?? '';
-      const missing = check.expectContent.filter((re) => !new RegExp(re, 'm').test(content));
-      const present = check.excludeContent.filter((re) => new RegExp(re, 'm').test(content));
+      const flags = regexFlags(check.dialect);
+      const missing = check.expectContent.filter((re) => !new RegExp(re, flags).test(content));
+      const present = check.excludeContent.filter((re) => new RegExp(re, flags).test(content));
       wants.push(...check.expectContent.map((r) => `content matching /${r}/`), ...check.excludeContent.map((r) => `content not matching /${r}/`));
       const cut = entry.truncated ? ` (only its first ${MAX_CONTENT_BYTES / 1024 / 1024} MB read)` : '';
       if (missing.length > 0) reasons.push(`content did not match ${missing.map((r) => `/${r}/`).join(', ')}${cut}`);

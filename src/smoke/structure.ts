@@ -18,14 +18,12 @@ type HostEnv = Readonly<Record<string, string | undefined>>;
 /** CST has no per-command timeout; ours keeps a hung command from hanging the build. */
 const COMMAND_TIMEOUT_MS = 60_000;
 
-// The keys of each struct in CST's pkg/types/v1 and v2 (yaml.v2 lower-cases Go field names without a tag).
-const COMMAND_V1 = ['name', 'setup', 'teardown', 'envVars', 'exitCode', 'command', 'expectedOutput', 'excludedOutput', 'expectedError', 'excludedError'];
-const EXISTENCE_V1 = ['name', 'path', 'shouldExist', 'permissions'];
-const TOP_V1 = ['schemaVersion', 'globalEnvVars', 'commandTests', 'fileExistenceTests', 'fileContentTests', 'licenseTests'];
+// The keys of each struct in CST's pkg/types/v1 and v2 (yaml.v2 lower-cases Go field names without a tag);
+// [keys in 1.0.0, keys 2.0.0 added] for the three that 2.0.0 grew.
 const KEYS = {
-  top: { '1.0.0': TOP_V1, '2.0.0': [...TOP_V1, 'metadataTest', 'containerRunOptions'] },
-  command: { '1.0.0': COMMAND_V1, '2.0.0': [...COMMAND_V1, 'args'] },
-  existence: { '1.0.0': EXISTENCE_V1, '2.0.0': [...EXISTENCE_V1, 'uid', 'gid', 'isExecutableBy'] },
+  top: [['schemaVersion', 'globalEnvVars', 'commandTests', 'fileExistenceTests', 'fileContentTests', 'licenseTests'], ['metadataTest', 'containerRunOptions']],
+  command: [['name', 'setup', 'teardown', 'envVars', 'exitCode', 'command', 'expectedOutput', 'excludedOutput', 'expectedError', 'excludedError'], ['args']],
+  existence: [['name', 'path', 'shouldExist', 'permissions'], ['uid', 'gid', 'isExecutableBy']],
   content: ['name', 'path', 'expectedContents', 'excludedContents'],
   metadata: ['envVars', 'unboundEnvVars', 'labels', 'exposedPorts', 'unexposedPorts', 'volumes', 'unmountedVolumes', 'entrypoint', 'cmd', 'workdir', 'user'],
   license: ['debian', 'files'],
@@ -38,15 +36,12 @@ const GO_MODE_LETTERS = 'dalTLDpSugct?';
 const MODE_HINT = 'a mode as container-structure-test prints it (Go\'s FileMode text: -rw-r--r--, drwxr-xr-x, urwxr-xr-x when setuid, dtrwxrwxrwx for a sticky directory, Lrwxrwxrwx for a link)';
 const BIND_OPTIONS = ['ro', 'rw', 'z', 'Z', 'shared', 'rshared', 'slave', 'rslave', 'private', 'rprivate'];
 const ONLY_METADATA_REGEX = { isRegex: '"isRegex" has no effect here: container-structure-test reads it only in metadataTest' };
-const ONLY_KEY = {
-  value: '"value" has no effect in unboundEnvVars: container-structure-test reads only key there',
-  isRegex: '"isRegex" has no effect in unboundEnvVars: container-structure-test reads only key there',
-};
+const ONLY_KEY = Object.fromEntries(['value', 'isRegex'].map((k) => [k, `"${k}" has no effect in unboundEnvVars: container-structure-test reads only key there`]));
 
-/** Messages for the keys schemaVersion 2.0.0 has and 1.0.0 lacks, for a 1.0.0 file. */
-function v2Only(v1: readonly string[], v2: readonly string[], version: Version): Record<string, string> {
-  const extra = version === '1.0.0' ? v2.filter((k) => !v1.includes(k)) : [];
-  return Object.fromEntries(extra.map((k) => [k, `"${k}" is not in schemaVersion 1.0.0 (container-structure-test has it from 2.0.0 on)`]));
+/** The keys of a struct 2.0.0 grew, in `version`, and (in 1.0.0) why the added ones are refused. */
+function keysIn([v1, added]: readonly [readonly string[], readonly string[]], version: Version): [string[], Record<string, string>] {
+  if (version === '2.0.0') return [[...v1, ...added], {}];
+  return [[...v1], Object.fromEntries(added.map((k) => [k, `"${k}" is not in schemaVersion 1.0.0 (container-structure-test has it from 2.0.0 on)`]))];
 }
 
 /**
@@ -73,10 +68,10 @@ export function parseStructureTest(text: string, file: string, baseDir: string, 
   if (version !== '1.0.0' && version !== '2.0.0') {
     r.stop(['schemaVersion'], `unsupported schemaVersion ${version === undefined ? describe(data.schemaVersion) : `"${version}"`}: container-structure-test knows "2.0.0" and "1.0.0"`);
   }
-  r.mapping(data, [], KEYS.top[version], v2Only(TOP_V1, KEYS.top['2.0.0'], version));
+  r.mapping(data, [], ...keysIn(KEYS.top, version));
 
   const globalEnv = r.envVars(data, 'globalEnvVars', [], false);
-  const runOptions = version === '2.0.0' ? readRunOptions(r, data, baseDir, hostEnv) : { env: {}, privileged: false, capabilities: [], bindMounts: [] };
+  const runOptions = readRunOptions(r, version === '2.0.0' ? data.containerRunOptions : undefined, baseDir, hostEnv);
   // CST's order of running (and reporting): commands, file contents, file existence, licenses, metadata.
   const checks: ImageCheck[] = [
     ...r.items(data, 'commandTests', [], (v, p) => commandTest(r, v, p, version, globalEnv)),
@@ -93,7 +88,7 @@ export function parseStructureTest(text: string, file: string, baseDir: string, 
 }
 
 function commandTest(r: Reader, v: unknown, p: Path, version: Version, globalEnv: Record<string, string>): CommandCheck | undefined {
-  const o = r.mapping(v, p, KEYS.command[version], v2Only(COMMAND_V1, KEYS.command['2.0.0'], version));
+  const o = r.mapping(v, p, ...keysIn(KEYS.command, version));
   if (!o) return undefined;
   const name = r.required(o, 'name', p);
   let run: string[] | undefined;
@@ -102,14 +97,10 @@ function commandTest(r: Reader, v: unknown, p: Path, version: Version, globalEnv
     const command = Array.isArray(o.command) ? undefined : r.required(o, 'command', p);
     const args = r.strings(o, 'args', p) ?? [];
     if (command !== undefined) run = [command, ...args];
-  } else if (!('command' in o)) {
-    r.fail(p, 'missing required key "command"');
-  } else if (!Array.isArray(o.command)) {
-    r.fail([...p, 'command'], `expected a list, got ${describe(o.command)}: schemaVersion 1.0.0 takes the whole command line as a list (2.0.0 has command and args)`);
-  } else {
-    run = r.strings(o, 'command', p);
-    if (run?.length === 0) run = r.fail([...p, 'command'], 'must list at least the program to run');
-  }
+  } else if (!('command' in o)) r.fail(p, 'missing required key "command"');
+  else if (!Array.isArray(o.command)) r.fail([...p, 'command'], `expected a list, got ${describe(o.command)}: schemaVersion 1.0.0 takes the whole command line as a list (2.0.0 has command and args)`);
+  else if (o.command.length === 0) r.fail([...p, 'command'], 'must list at least the program to run');
+  else run = r.strings(o, 'command', p);
   return {
     kind: 'command',
     name: name ?? '',
@@ -121,6 +112,7 @@ function commandTest(r: Reader, v: unknown, p: Path, version: Version, globalEnv
     expectError: r.regexes(o, 'expectedError', p),
     excludeError: r.regexes(o, 'excludedError', p),
     streams: 'separate', // CST matches stdout and stderr each on its own
+    dialect: 'cst',
     timeoutMs: COMMAND_TIMEOUT_MS,
     setup: r.commands(o, 'setup', p),
     teardown: r.commands(o, 'teardown', p),
@@ -133,13 +125,13 @@ function contentTest(r: Reader, v: unknown, p: Path): FileCheck | undefined {
   if (!o) return undefined;
   const [name, file] = [r.required(o, 'name', p), r.required(o, 'path', p)];
   const [expectContent, excludeContent] = [r.regexes(o, 'expectedContents', p), r.regexes(o, 'excludedContents', p)];
-  return { kind: 'file', name: name ?? '', path: file ?? '', shouldExist: true, expectContent, excludeContent, location: r.at(p) };
+  return { kind: 'file', name: name ?? '', path: file ?? '', shouldExist: true, expectContent, excludeContent, dialect: 'cst', location: r.at(p) };
 }
 
 function existenceTest(r: Reader, v: unknown, p: Path, version: Version): FileCheck | undefined {
-  const o = r.mapping(v, p, KEYS.existence[version], v2Only(EXISTENCE_V1, KEYS.existence['2.0.0'], version));
+  const o = r.mapping(v, p, ...keysIn(KEYS.existence, version));
   if (!o) return undefined;
-  const check: FileCheck = { kind: 'file', name: r.required(o, 'name', p) ?? '', path: r.required(o, 'path', p) ?? '', shouldExist: r.bool(o, 'shouldExist', p) ?? true, expectContent: [], excludeContent: [], location: r.at(p) };
+  const check: FileCheck = { kind: 'file', name: r.required(o, 'name', p) ?? '', path: r.required(o, 'path', p) ?? '', shouldExist: r.bool(o, 'shouldExist', p) ?? true, expectContent: [], excludeContent: [], dialect: 'cst', location: r.at(p) };
   const permissions = r.str(o, 'permissions', p);
   if (permissions !== undefined) {
     check.permissions = goModeToLs(permissions);
@@ -201,14 +193,14 @@ function metadataTest(r: Reader, v: unknown, p: Path): MetadataCheck | undefined
     else if (value !== undefined) check[key] = value;
   }
   // CST skips a metadataTest with nothing in it; so do we (no check at all, rather than one that passes).
-  const empty = check.env.length + check.unboundEnv.length + check.labels.length + check.exposedPorts.length + check.unexposedPorts.length + check.volumes.length + check.unmountedVolumes.length === 0;
-  return empty && !check.entrypoint && !check.cmd && !check.workdir && !check.user ? undefined : check;
+  const lists = [check.env, check.unboundEnv, check.labels, check.exposedPorts, check.unexposedPorts, check.volumes, check.unmountedVolumes];
+  return lists.every((l) => l.length === 0) && !check.entrypoint && !check.cmd && !check.workdir && !check.user ? undefined : check;
 }
 
-function readRunOptions(r: Reader, data: Obj, baseDir: string, hostEnv: HostEnv): RunOptions {
+function readRunOptions(r: Reader, v: unknown, baseDir: string, hostEnv: HostEnv): RunOptions {
   const p = ['containerRunOptions'];
   const options: RunOptions = { env: {}, privileged: false, capabilities: [], bindMounts: [] };
-  const o = data.containerRunOptions == null ? undefined : r.mapping(data.containerRunOptions, p, KEYS.runOptions);
+  const o = v == null ? undefined : r.mapping(v, p, KEYS.runOptions);
   if (!o) return options;
   const user = r.str(o, 'user', p);
   if (user === '') r.fail([...p, 'user'], 'must not be empty (leave user out to run as the image user)');
@@ -310,14 +302,16 @@ class Reader {
   /** A problem nothing else can be read past (no mapping, no known schema). */
   stop(p: Path, message: string): never {
     this.fail(p, message);
-    this.throwIfAny();
-    throw new Error('unreachable');
+    throw this.error();
   }
 
   throwIfAny(): void {
-    if (this.issues.length === 0) return;
-    const order = (i: ConfigIssue) => i.location.line * 1e6 + i.location.column;
-    throw new ConfigError(this.issues.map((issue, n) => ({ issue, n })).sort((a, b) => order(a.issue) - order(b.issue) || a.n - b.n).map((x) => x.issue));
+    if (this.issues.length > 0) throw this.error();
+  }
+
+  /** All problems in file order (the sort is stable: same place, order found). */
+  private error(): ConfigError {
+    return new ConfigError(this.issues.sort((a, b) => a.location.line - b.location.line || a.location.column - b.location.column));
   }
 
   /** `v` as a mapping whose keys are all in `allowed`; `hints` explain CST keys that are not read here. */
@@ -349,14 +343,12 @@ class Reader {
     return s === '' ? this.fail([...p, key], 'must not be empty') : s;
   }
 
-  bool(o: Obj, key: string, p: Path): boolean | undefined {
-    if (!(key in o)) return undefined;
-    return typeof o[key] === 'boolean' ? o[key] : this.fail([...p, key], `expected a boolean (true or false), got ${describe(o[key])}`);
-  }
+  bool = (o: Obj, key: string, p: Path) => this.typed<boolean>(o, key, p, (v) => typeof v === 'boolean', 'a boolean (true or false)');
+  int = (o: Obj, key: string, p: Path) => this.typed<number>(o, key, p, Number.isInteger, 'an integer');
 
-  int(o: Obj, key: string, p: Path): number | undefined {
-    if (!(key in o)) return undefined;
-    return Number.isInteger(o[key]) ? (o[key] as number) : this.fail([...p, key], `expected an integer, got ${describe(o[key])}`);
+  /** o[key] when absent or of the type `is` accepts (no null: yaml.v2 would read it as false or 0). */
+  typed<T>(o: Obj, key: string, p: Path, is: (v: unknown) => boolean, what: string): T | undefined {
+    return !(key in o) || is(o[key]) ? (o[key] as T | undefined) : this.fail([...p, key], `expected ${what}, got ${describe(o[key])}`);
   }
 
   /** The items of the list at o[key] (null or absent: none), each read by `read`; rejected items are left out. */
@@ -383,6 +375,7 @@ class Reader {
     });
   }
 
+  /** The regular expressions at o[key] (absent: none). */
   regexes(o: Obj, key: string, p: Path): string[] {
     return this.strings(o, key, p, (s, ip) => this.regex(s, ip)) ?? [];
   }

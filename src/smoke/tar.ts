@@ -10,7 +10,7 @@ export interface TarEntry {
   uid: number;
   gid: number;
   size: number;
-  type: 'file' | 'directory' | 'symlink' | 'hardlink' | 'other';
+  type: 'file' | 'directory' | 'symlink' | 'hardlink' | 'char' | 'block' | 'fifo' | 'other';
   linkTarget?: string;
   /** Up to the reader's limit of a regular file's content. */
   content?: Buffer;
@@ -53,7 +53,7 @@ function parsePax(body: Buffer): Record<string, string> {
   return out;
 }
 
-const TYPES: Record<string, TarEntry['type']> = { '0': 'file', '\0': 'file', '': 'file', '5': 'directory', '2': 'symlink', '1': 'hardlink' };
+const TYPES: Record<string, TarEntry['type']> = { '0': 'file', '\0': 'file', '': 'file', '5': 'directory', '2': 'symlink', '1': 'hardlink', '3': 'char', '4': 'block', '6': 'fifo' };
 
 /**
  * Feed chunks to `push`; each complete entry goes to `onEntry`, which may answer 'stop'. `push` answers true

@@ -2,6 +2,7 @@
 // say whether the check passed and, if not, exactly why: a one-line message for logs, and what was
 // expected next to what came, for the job summary.
 import type { CommandCheckConfig, HttpCheckConfig } from '../config/types.js';
+import { regexFlags, type Dialect } from './checks.js';
 
 export interface CheckFailure {
   /** Why, for the log line (a command's output tail on the following lines). */
@@ -20,6 +21,7 @@ export interface CommandOutcome {
 /** What a command check looks at: the config's check, or a container-structure-test one (stdout alone). */
 export type CommandExpectation = Pick<CommandCheckConfig, 'expectExitCode' | 'expectOutput' | 'excludeOutput' | 'expectError' | 'excludeError' | 'timeoutMs'> & {
   streams?: 'combined' | 'separate';
+  dialect?: Dialect;
 };
 
 export function commandFailure(check: CommandExpectation, outcome: CommandOutcome): CheckFailure | undefined {
@@ -38,7 +40,7 @@ export function commandFailure(check: CommandExpectation, outcome: CommandOutcom
   }
   const reasons: string[] = [];
   if (outcome.exitCode !== check.expectExitCode) reasons.push(`exit code ${outcome.exitCode} (expected ${check.expectExitCode})`);
-  const test = (re: string, text: string) => new RegExp(re, 'm').test(text);
+  const test = (re: string, text: string) => new RegExp(re, regexFlags(check.dialect)).test(text);
   const missing = check.expectOutput.filter((re) => !test(re, output));
   if (missing.length > 0) reasons.push(`${out} did not match ${missing.map((r) => `/${r}/`).join(', ')}`);
   const present = check.excludeOutput.filter((re) => test(re, output));
@@ -97,7 +99,7 @@ export function httpFailure(check: HttpCheckConfig, outcome: HttpOutcome): Check
   return {
     message: `${reasons.join('; ')}; body: ${body}`,
     expected: `${check.method} ${check.path} → ${wants.join(', ')}`,
-    actual: `status ${outcome.status}${outcome.ms !== undefined ? ` in ${Math.round(outcome.ms)} ms` : ''}, body: ${body}`,
+    actual: `status ${outcome.status}${outcome.ms !== undefined && check.maxLatencyMs !== undefined ? ` in ${Math.round(outcome.ms)} ms` : ''}, body: ${body}`,
   };
 }
 

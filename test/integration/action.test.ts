@@ -79,8 +79,11 @@ describe.each(NODES)('the Action under $name', ({ node }) => {
   it("main builds, tests and pushes with login-action's registry-auth; every output; post leaves nothing", async () => {
     const name = `it/action-${uid()}`;
     const r = runner();
-    const main = await r.main({ config: tinyConfig(name), 'registry-auth': loginActionAuth() });
+    const junit = path.relative(ROOT, path.join(dir, `${uid()}-smoke.xml`));
+    const main = await r.main({ config: tinyConfig(name), 'registry-auth': loginActionAuth(), 'junit-report': junit });
     expect(main.log).toContain('✓ http "predict"');
+    expect(main.outputs['smoke-test']).toBe('passed');
+    expect(readFileSync(path.join(ROOT, junit), 'utf8')).toMatch(/<testcase classname="http" name="predict" time="[\d.]+"/);
     expect(main.status).toBe(0);
     expect(main.unexpectedInputs).toEqual([]);
 

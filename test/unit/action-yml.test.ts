@@ -69,6 +69,7 @@ describe('getInputs, with the environment the runner builds from action.yml', ()
       buildxBuilder: undefined,
       cacheBackend: undefined,
       minFreeBytes: undefined,
+      reports: { junit: undefined, json: undefined },
     });
   });
 
@@ -90,6 +91,8 @@ describe('getInputs, with the environment the runner builds from action.yml', ()
         builder: 'gpu-builder',
         'cache-backend': 'gha',
         'min-free-space': '20GB',
+        'junit-report': 'reports/smoke.xml',
+        'json-report': 'reports/smoke.json',
       }),
     );
     expect(got).toEqual({
@@ -106,6 +109,7 @@ describe('getInputs, with the environment the runner builds from action.yml', ()
       buildxBuilder: 'gpu-builder',
       cacheBackend: 'gha',
       minFreeBytes: 20_000_000_000,
+      reports: { junit: 'reports/smoke.xml', json: 'reports/smoke.json' },
     });
   });
 

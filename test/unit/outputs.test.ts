@@ -112,6 +112,7 @@ describe('toOutputs', () => {
       digest: D1,
       images: JSON.stringify(images),
       matrix: MATRIX,
+      'smoke-test': 'passed',
     });
   });
 
@@ -141,7 +142,7 @@ describe('toOutputs', () => {
 
   it('no images at all', () => {
     expect(toOutputs(run({ version: '', images: [] }))).toStrictEqual({
-      tags: '', labels: '', version: '', json: '{"tags":[],"tag-names":[],"labels":{}}', imageid: '', digest: '', images: '{}', matrix: MATRIX,
+      tags: '', labels: '', version: '', json: '{"tags":[],"tag-names":[],"labels":{}}', imageid: '', digest: '', images: '{}', matrix: MATRIX, 'smoke-test': 'skipped',
     });
   });
 });
