@@ -144,6 +144,7 @@ function resolveSmoke(raw: Raw, at: PathSegment[], map: SourceText, dir: string)
   return {
     timeoutMs: durationMs(raw.timeout, 300_000),
     gpu: (raw.gpu as SmokeTestConfig['gpu'] | undefined) ?? 'auto',
+    gpuCheck: raw['gpu-check'] === false ? false : undefined,
     env: stringMap(raw.env, [...at, 'env'], map),
     commands,
     http: http && {

@@ -180,6 +180,11 @@ const smokeTest: Schema = {
       default: 'auto',
       description: 'auto: use GPUs when the runner has them; required: fail without one; none: never.',
     },
+    'gpu-check': {
+      type: 'boolean',
+      default: true,
+      description: 'When the smoke test has GPUs: also check that the container sees one (nvidia-smi -L) and, when the image has PyTorch, that it runs a kernel on it.',
+    },
     env: stringMap('Environment variables for every container the smoke test starts.'),
     commands: { type: 'array', items: commandCheck, description: 'Commands run in fresh containers of the image.' },
     http: {

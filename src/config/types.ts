@@ -50,6 +50,8 @@ export interface HttpConfig {
 export interface SmokeTestConfig {
   timeoutMs: number;
   gpu: GpuPolicy;
+  /** Built-in GPU checks when the test has GPUs (default true). */
+  gpuCheck?: boolean;
   env: Record<string, string>;
   commands: CommandCheckConfig[];
   http?: HttpConfig;

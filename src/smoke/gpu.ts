@@ -67,3 +67,28 @@ export async function engineGpuFacts(info: () => Promise<string>, readDir: (dir:
   });
   return { runtimes: Object.keys(parsed.Runtimes ?? {}), cdiSpecDirs, nvidiaCdiSpec };
 }
+
+/** src/smoke/probes/torch-cuda.py, word for word (a unit test keeps the two equal; the device check runs the file). */
+export const TORCH_CUDA_PROBE = `# ml-image's built-in GPU probe for images with PyTorch: passes when torch is absent (nothing to probe),
+# fails when torch is there but sees no CUDA device or cannot run a kernel on it.
+import importlib.util, sys
+if importlib.util.find_spec("torch") is None:
+    print("torch not installed: skipped"); sys.exit(0)
+import torch
+if not torch.cuda.is_available():
+    print("torch " + torch.__version__ + " sees no CUDA device", file=sys.stderr); sys.exit(1)
+x = torch.ones(1024, device="cuda")
+print("torch " + torch.__version__ + ": " + str(torch.cuda.device_count()) + " CUDA device(s), " + torch.cuda.get_device_name(0) + ", sum " + str(int(x.sum().item())))
+`;
+
+/**
+ * The built-in checks a GPU smoke test gets (smoke-test.gpu-check, default on): the GPU is visible in the
+ * container (nvidia-smi -L, which the NVIDIA runtime or CDI mounts in), and PyTorch, when the image has it,
+ * runs a kernel on it.
+ */
+export function builtInGpuChecks(): { name: string; run: string[]; expectOutput: string[] }[] {
+  return [
+    { name: 'GPU visible (nvidia-smi -L)', run: ['nvidia-smi', '-L'], expectOutput: ['^GPU \\d+: '] },
+    { name: 'PyTorch runs on CUDA (when installed)', run: ['python3', '-c', TORCH_CUDA_PROBE], expectOutput: ['^torch (not installed|.*CUDA device)'] },
+  ];
+}

@@ -17,7 +17,7 @@ import { commandRunArgs, runOptionArgs, setupRunArgs, type ContainerSpec } from 
 import { NO_RUN_OPTIONS, type CommandCheck, type FileCheck, type LicenseCheck, type MetadataCheck, type RunOptions, type StructureSuite } from './checks.js';
 import { prepareEnvironment, type TestEnvironment } from './environment.js';
 import { fileFailure, ImageFiles, licenseFailure, licenseFiles, metadataFailure, type ImageConfig } from './files.js';
-import { decideGpu, type GpuDevice } from './gpu.js';
+import { builtInGpuChecks, decideGpu, type GpuDevice } from './gpu.js';
 import { httpChecks } from './service.js';
 import { commandFailure, type CheckFailure } from './verdict.js';
 
@@ -56,6 +56,8 @@ export interface SmokeContext {
 }
 
 const EMPTY: SmokeTestConfig = { timeoutMs: 0, gpu: 'none', env: {}, commands: [], files: [], structureTests: [], volumes: [], services: [] };
+
+const EMPTY_COMMAND: CommandCheckConfig = { name: '', run: [], expectOutput: [], excludeOutput: [], expectError: [], excludeError: [], expectExitCode: 0, env: {}, timeoutMs: 120_000 };
 
 /** The config's command check in the common model: stdout and stderr matched together, no setup. */
 export const commandCheckOf = (c: CommandCheckConfig): CommandCheck => ({ ...c, kind: 'command', streams: 'combined', setup: [], teardown: [] });
@@ -130,8 +132,9 @@ export async function smokeTest(ctx: SmokeContext, job: SmokeTarget, image: stri
 export type { Session };
 
 async function commandChecks(s: Session, suites: readonly StructureSuite[]): Promise<void> {
+  const builtIn = s.gpus && s.config.gpuCheck !== false ? builtInGpuChecks().map((c) => ({ ...EMPTY_COMMAND, ...c })) : [];
   const all: { check: CommandCheck; options: RunOptions }[] = [
-    ...s.config.commands.map((c) => ({ check: commandCheckOf(c), options: NO_RUN_OPTIONS })),
+    ...[...builtIn, ...s.config.commands].map((c) => ({ check: commandCheckOf(c), options: NO_RUN_OPTIONS })),
     ...suites.flatMap((suite) => suite.checks.filter((c): c is CommandCheck => c.kind === 'command').map((check) => ({ check, options: suite.runOptions }))),
   ];
   for (const { check, options } of all) {

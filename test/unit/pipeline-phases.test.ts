@@ -44,6 +44,8 @@ interface Script {
   mountBuildFails?: boolean;
   /** The build runs the step that declares the cache mount (prints its output) instead of taking it from the cache. */
   mountStepRuns?: boolean;
+  /** nvidia-smi on the runner lists a GPU; with cdiDir, the engine reads CDI specs from there. */
+  gpu?: { cdiDir?: string };
   /** Called before each docker command (e.g. to cancel at a given one). */
   onCall?: (args: readonly string[]) => void;
 }
@@ -55,7 +57,7 @@ function fakeDocker(script: Script = {}): { runner: Runner; calls: string[][] } 
   const ok = (stdout = '', file = 'docker', args: readonly string[] = []): RunResult => ({ file, args, exitCode: 0, stdout, stderr: '', timedOut: false });
   const runner: Runner = async (file, argv, options: RunOptions = {}) => {
     const args = [...argv];
-    if (file === 'nvidia-smi') return { ...ok('', file, args), exitCode: 127, spawnError: 'not found' };
+    if (file === 'nvidia-smi') return script.gpu ? ok('GPU 0: NVIDIA H100 80GB HBM3 (UUID: GPU-0)', file, args) : { ...ok('', file, args), exitCode: 127, spawnError: 'not found' };
     if (file === 'git') return ok('2026-11-01T00:00:00+00:00', file, args);
     // --config DIR is the isolated login; the rest is the command.
     const rest = args[0] === '--config' ? args.slice(2) : args;
@@ -64,7 +66,10 @@ function fakeDocker(script: Script = {}): { runner: Runner; calls: string[][] } 
     const [cmd, sub] = rest;
     if (cmd === '--version') return ok('Docker version 26.1.5, build 1');
     if (cmd === 'version') return ok('26.1.5');
-    if (cmd === 'info') return ok(JSON.stringify({ DriverStatus: script.classicStore ? [['Backing Filesystem', 'extfs']] : [['driver-type', 'io.containerd.snapshotter.v1']], DockerRootDir: repo }));
+    if (cmd === 'info') {
+      const cdi = script.gpu?.cdiDir ? { CDISpecDirs: [script.gpu.cdiDir] } : {};
+      return ok(JSON.stringify({ DriverStatus: script.classicStore ? [['Backing Filesystem', 'extfs']] : [['driver-type', 'io.containerd.snapshotter.v1']], DockerRootDir: repo, Runtimes: { runc: {}, ...(script.gpu ? { nvidia: {} } : {}) }, ...cdi }));
+    }
     if (cmd === 'buildx' && sub === 'version') return ok('github.com/docker/buildx 0.13.1+ds1 0.13.1+ds1-3');
     if (cmd === 'buildx' && sub === 'inspect' && rest[3]) return ok('Name: ' + rest[3] + '\nDriver: docker-container\nBuildKit version: v0.13.2\n');
     if (cmd === 'buildx' && sub === 'inspect') return ok('Name:          default\nDriver:        docker\n\nNodes:\nName:             default\nBuildKit version: v0.12.5\n');
@@ -79,6 +84,8 @@ function fakeDocker(script: Script = {}): { runner: Runner; calls: string[][] } 
       return { ...ok('', 'docker', args), stderr: progress.join('\n') };
     }
     if (cmd === 'image') return ok(`${IID} 1000`);
+    if (cmd === 'run' && rest.includes('nvidia-smi')) return ok('GPU 0: NVIDIA H100 80GB HBM3 (UUID: GPU-0)');
+    if (cmd === 'run' && rest.some((a) => a.includes('import torch'))) return ok('torch not installed: skipped');
     if (cmd === 'run') {
       const code = checks.shift() ?? 0;
       return { ...ok(code === 0 ? 'ok' : 'Traceback'), exitCode: code };
@@ -214,6 +221,35 @@ describe('pipeline phases with a fake docker', () => {
     } finally {
       writeFileSync(path.join(repo, 'Dockerfile'), 'FROM debian:bookworm\nRUN --mount=type=cache,target=/root/.cache/pip pip install numpy\n');
       rmSync(cacheDir, { recursive: true, force: true });
+    }
+  });
+
+  it.each([
+    ['the NVIDIA runtime', undefined, ['--gpus', 'all']],
+    ['CDI', 'nvidia.yaml', ['--device', 'nvidia.com/gpu=all']],
+  ])('a GPU image on a GPU runner (%s): the built-in GPU checks run first, every container gets the GPU', async (_, spec, flags) => {
+    const cdiDir = mkdtempSync(path.join(os.tmpdir(), 'cdi-'));
+    if (spec) writeFileSync(path.join(cdiDir, spec), 'cdiVersion: 0.6.0\nkind: nvidia.com/gpu\ndevices: [{name: all}]\n');
+    const gpuRepo = mkdtempSync(path.join(os.tmpdir(), 'phases-gpu-'));
+    mkdirSync(path.join(gpuRepo, '.git'));
+    writeFileSync(path.join(gpuRepo, 'Dockerfile'), 'FROM nvidia/cuda:12.4.1-runtime-ubuntu22.04\n');
+    writeFileSync(path.join(gpuRepo, 'ml-image.yml'), 'version: 1\nimages:\n  - name: acme/llm\n    gpu: true\n    tags: [latest]\n    smoke-test:\n      commands:\n        - { name: first, run: [python3, -c, "print(1)"] }\n');
+    try {
+      const { runner, calls } = fakeDocker({ gpu: { cdiDir: spec ? cdiDir : undefined } });
+      const log = new MemoryLogger();
+      const result = await buildTestPush(options(runner, { cwd: gpuRepo, push: false, log, env: { ...options(runner).env, GITHUB_EVENT_PATH: path.join(repo, 'event.json') } }));
+      const runs = calls.map((c) => (c[0] === '--config' ? c.slice(2) : c)).filter((c) => c[0] === 'run');
+      expect(runs.map((c) => c[c.indexOf('--entrypoint') + 1])).toEqual(['nvidia-smi', 'python3', 'python3']);
+      for (const r of runs) expect(r.slice(r.indexOf('--label') + 2, r.indexOf('--label') + 4)).toEqual(flags);
+      expect(result.images[0]!.smoke!.checks.map((c) => [c.name, c.passed])).toEqual([
+        ['GPU visible (nvidia-smi -L)', true],
+        ['PyTorch runs on CUDA (when installed)', true],
+        ['first', true],
+      ]);
+      expect(log.lines.some((l) => l.includes(`GPU: nvidia-smi lists a GPU; engine runtimes runc, nvidia; ${spec ? `CDI spec dirs ${cdiDir} (NVIDIA spec found)` : 'no CDI'}; containers get ${flags.join(' ')}`))).toBe(true);
+    } finally {
+      rmSync(cdiDir, { recursive: true, force: true });
+      rmSync(gpuRepo, { recursive: true, force: true });
     }
   });
 

@@ -3,13 +3,13 @@
 // matching, and the GPU device choice and argv.
 import { describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { commandRunArgs, runOptionArgs, type ContainerSpec } from '../../src/smoke/argv.js';
 import type { FileCheck, MetadataCheck } from '../../src/smoke/checks.js';
 import { fileFailure, licenseFailure, metadataFailure } from '../../src/smoke/files.js';
-import { describeGpu, engineGpuFacts, gpuDeviceFor } from '../../src/smoke/gpu.js';
+import { builtInGpuChecks, describeGpu, engineGpuFacts, gpuDeviceFor, TORCH_CUDA_PROBE } from '../../src/smoke/gpu.js';
 import { TarReader, type TarEntry } from '../../src/smoke/tar.js';
 import { commandFailure, httpFailure, jsonMismatch } from '../../src/smoke/verdict.js';
 
@@ -176,6 +176,11 @@ describe('GPU devices', () => {
     expect(describeGpu(true, facts)).toBe('GPU: nvidia-smi lists a GPU; engine runtimes runc, nvidia; CDI spec dirs /etc/cdi, /var/run/cdi (NVIDIA spec found); containers get --device nvidia.com/gpu=all');
     const none = await engineGpuFacts(async () => JSON.stringify({ Runtimes: { runc: {} } }), () => [], () => '');
     expect([gpuDeviceFor(none), describeGpu(false, none)]).toEqual(['gpus-flag', 'GPU: nvidia-smi lists none; engine runtimes runc; no CDI; containers get no GPU']);
+  });
+
+  it('the built-in PyTorch probe is src/smoke/probes/torch-cuda.py, word for word (the device check runs that file)', () => {
+    expect(TORCH_CUDA_PROBE).toBe(readFileSync(path.join(process.cwd(), 'src/smoke/probes/torch-cuda.py'), 'utf8'));
+    expect(builtInGpuChecks().map((c) => c.run[0])).toEqual(['nvidia-smi', 'python3']);
   });
 
   it("container-structure-test's run options", () => {
