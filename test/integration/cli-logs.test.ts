@@ -48,6 +48,7 @@ describe('the CLI log', () => {
       `cache mounts of ${name} (/var/cache/apt, /var/lib/apt/lists): nothing stored yet`,
       expect.stringMatching(new RegExp(`^built ${name} in \\d+\\.\\ds \\(\\d+/\\d+ steps cached, \\d+(\\.\\d)? MB\\): sha256:[a-f0-9]{64}$`)),
       expect.stringMatching(new RegExp(`^saved cache mounts of ${name} \\(/var/cache/apt, /var/lib/apt/lists\\): [\\d.]+ MB in \\d+\\.\\ds as ml-image-mounts-`)),
+      expect.stringMatching(/^GPU: nvidia-smi lists none; engine runtimes [^;]+; no CDI; containers get no GPU$/),
       expect.stringMatching(/^✓ command "python" \(\d+\.\ds\)$/),
       'done: built and tested (not pushed)',
     ]);

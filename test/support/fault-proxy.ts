@@ -82,7 +82,7 @@ export async function startFaultProxy(options: ProxyOptions): Promise<FaultProxy
     }
     const send = options.ca ? httpsRequest : httpRequest;
     const upstream = send(
-      { host, port: Number(port), method: req.method, path, headers: req.headers, ...(options.ca ? { ca: options.ca, servername: host } : {}) },
+      { host, port: Number(port), method: req.method, path, headers: req.headers, ...(options.ca ? { ca: options.ca } : {}) },
       (up) => {
         record.outcome = up.statusCode ?? 0;
         res.writeHead(up.statusCode ?? 502, up.headers);

@@ -176,7 +176,7 @@ push:
             platforms: ['linux/amd64'],
             gpu: true,
             smokeTest: {
-              files: [], metadata: undefined, structureTests: [], volumes: [], services: [], compose: undefined,
+              gpuCheck: undefined, files: [], metadata: undefined, structureTests: [], volumes: [], services: [], compose: undefined,
               timeoutMs: 90_000,
               gpu: 'required',
               env: { OMP_NUM_THREADS: '1', MODE: 'test' },
@@ -213,7 +213,7 @@ push:
         variants: [
           onlyVariant({
             smokeTest: {
-              files: [], metadata: undefined, structureTests: [], volumes: [], services: [], compose: undefined,
+              gpuCheck: undefined, files: [], metadata: undefined, structureTests: [], volumes: [], services: [], compose: undefined,
               timeoutMs: 300_000,
               gpu: 'auto',
               env: {},
@@ -332,6 +332,7 @@ push:
     env: {},
     commands: [{ name: 'python -c import torch', run: ['python', '-c', 'import torch'], expectOutput: [], excludeOutput: [], expectError: [], excludeError: [], env: {}, workdir: undefined, user: undefined, requiresGpu: undefined, expectExitCode: 0, timeoutMs: 60_000, location: { file: 'ml-image.yml', line: 25, column: 11 } }],
     http: undefined,
+    gpuCheck: undefined,
     files: [],
     metadata: undefined,
     structureTests: [],
@@ -380,7 +381,7 @@ push:
             gpu: true,
             runsOn: ['self-hosted', 'linux', 'gpu'],
             // Other keys than build-args and labels replace the image's: this smoke test has no commands.
-            smokeTest: { timeoutMs: 300_000, gpu: 'required', env: {}, commands: [], http: undefined, files: [], metadata: undefined, structureTests: [], volumes: [], services: [], compose: undefined },
+            smokeTest: { timeoutMs: 300_000, gpu: 'required', env: {}, commands: [], http: undefined, gpuCheck: undefined, files: [], metadata: undefined, structureTests: [], volumes: [], services: [], compose: undefined },
             tagSuffix: '-cuda12',
             latestTag: 'cuda',
             cache: cacheConfig({ backend: 'inline' }),
