@@ -48,12 +48,16 @@ export function semanticIssues(data: Record<string, unknown>, ctx: CheckContext)
     for (const unit of units) {
       if (contextOk) checkDockerfile(context!, unit.raw, raw, unit.at, at, ctx, reported, problem);
       const unitPlatforms = unit.raw.platforms ?? raw.platforms;
-      if (Array.isArray(unitPlatforms) && unitPlatforms.length > 1) {
+      if (Array.isArray(unitPlatforms)) {
         const where = unit.raw.platforms ? unit.at('platforms') : at('platforms');
-        if (!reported.has(`platforms:${where.join('.')}`)) {
-          reported.add(`platforms:${where.join('.')}`);
-          problem(where, 'one platform per image (or variant) for now: each platform is built, loaded and smoke-tested on its own runner');
-        }
+        const seenPlatforms = new Set<unknown>();
+        unitPlatforms.forEach((p: unknown, i) => {
+          if (seenPlatforms.has(p) && !reported.has(`platforms:${where.join('.')}:${i}`)) {
+            reported.add(`platforms:${where.join('.')}:${i}`);
+            problem([...where, i], `platform ${String(p)} is listed twice`);
+          }
+          seenPlatforms.add(p);
+        });
       }
       if (unit.raw !== raw) checkSmokeTest(unit.raw['smoke-test'], unit.at('smoke-test'), problem, ctx);
     }

@@ -54,6 +54,7 @@ function resolveImage(raw: Raw, index: number, dir: string, map: SourceText): Im
     platforms: (raw.platforms as string[] | undefined) ?? [],
     gpu: (raw.gpu as boolean | undefined) ?? false,
     runsOn: listOf(raw['runs-on']) ?? [DEFAULT_RUNS_ON],
+    ...(raw['platform-runs-on'] ? { platformRunsOn: platformRunsOn(raw['platform-runs-on']) } : {}),
     smokeTest: isObject(raw['smoke-test']) ? resolveSmoke(raw['smoke-test'], at('smoke-test'), map, dir) : undefined,
     cache: resolveCache(raw.cache as Raw | undefined),
   };
@@ -75,6 +76,7 @@ function resolveImage(raw: Raw, index: number, dir: string, map: SourceText): Im
             platforms: (v.platforms as string[] | undefined) ?? base.platforms,
             gpu: (v.gpu as boolean | undefined) ?? base.gpu,
             runsOn: listOf(v['runs-on']) ?? base.runsOn,
+            ...(base.platformRunsOn || v['platform-runs-on'] ? { platformRunsOn: { ...base.platformRunsOn, ...platformRunsOn(v['platform-runs-on']) } } : {}),
             smokeTest: isObject(v['smoke-test']) ? resolveSmoke(v['smoke-test'], vAt('smoke-test'), map, dir) : base.smokeTest,
             cache: resolveCache(v.cache as Raw | undefined, base.cache),
             tagSuffix: isDefault ? '' : ((v['tag-suffix'] as string | undefined) ?? `-${name}`),
@@ -145,6 +147,7 @@ function resolveSmoke(raw: Raw, at: PathSegment[], map: SourceText, dir: string)
     timeoutMs: durationMs(raw.timeout, 300_000),
     gpu: (raw.gpu as SmokeTestConfig['gpu'] | undefined) ?? 'auto',
     gpuCheck: raw['gpu-check'] === false ? false : undefined,
+    emulated: raw.emulated === 'skip' ? 'skip' : undefined,
     env: stringMap(raw.env, [...at, 'env'], map),
     commands,
     http: http && {
@@ -231,6 +234,14 @@ export function ruleLines(value: unknown): string[] {
     .split(/\r?\n/)
     .map((l) => l.trim())
     .filter((l) => l !== '' && !l.startsWith('#'));
+}
+
+/** GitHub's arm64 runners, for linux/arm64 builds in the fan-out matrix unless the config names others. */
+export const DEFAULT_PLATFORM_RUNS_ON: Record<string, string[]> = { 'linux/arm64': ['ubuntu-24.04-arm'] };
+
+function platformRunsOn(value: unknown): Record<string, string[]> {
+  if (!isObject(value)) return {};
+  return Object.fromEntries(Object.entries(value).map(([p, labels]) => [p, listOf(labels) ?? []]));
 }
 
 function listOf(value: unknown): string[] | undefined {

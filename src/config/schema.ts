@@ -180,6 +180,12 @@ const smokeTest: Schema = {
       default: 'auto',
       description: 'auto: use GPUs when the runner has them; required: fail without one; none: never.',
     },
+    emulated: {
+      type: 'string',
+      enum: ['run', 'skip'],
+      default: 'run',
+      description: "A platform this runner's CPU cannot run natively (arm64 on an amd64 runner): run its checks under QEMU emulation (slow), or skip them with a notice.",
+    },
     'gpu-check': {
       type: 'boolean',
       default: true,
@@ -293,6 +299,11 @@ const variantKeys: Record<string, Schema> = {
   platforms,
   gpu: { type: 'boolean', description: 'The image needs a GPU at run time (e.g. a CUDA image).' },
   'runs-on': runsOn,
+  'platform-runs-on': {
+    type: 'object',
+    description: 'Runner labels per platform for the fan-out matrix, e.g. {"linux/arm64": "ubuntu-24.04-arm"} (the default for linux/arm64; other platforms use runs-on).',
+    additionalProperties: runsOn,
+  },
   'smoke-test': smokeTest,
 };
 

@@ -52,6 +52,8 @@ export interface SmokeTestConfig {
   gpu: GpuPolicy;
   /** Built-in GPU checks when the test has GPUs (default true). */
   gpuCheck?: boolean;
+  /** Checks of a platform the runner runs only under emulation: 'skip' reports them skipped (default run). */
+  emulated?: 'run' | 'skip';
   env: Record<string, string>;
   commands: CommandCheckConfig[];
   http?: HttpConfig;
@@ -92,6 +94,8 @@ export interface VariantConfig {
   platforms: string[];
   gpu: boolean;
   runsOn: string[];
+  /** Runner labels per platform (platform-runs-on), over runsOn. */
+  platformRunsOn?: Record<string, string[]>;
   smokeTest?: SmokeTestConfig;
   /** Appended to every tag; '' for the default variant. */
   tagSuffix: string;

@@ -1,6 +1,7 @@
 // The Plan: pure data saying what a run will do — which image variants are built, with which tags,
 // labels, secrets and smoke tests, on which runners, and where they are pushed. Computed from the resolved
 // config and the git context only, so it can be printed, diffed and tested without an engine.
+import { DEFAULT_PLATFORM_RUNS_ON } from '../config/resolve.js';
 import { readFileSync } from 'node:fs';
 import { cacheSpec, type CacheSpec } from '../cache/plan.js';
 import type { Config, ImageConfig, PushEvent, SmokeTestConfig, VariantConfig } from '../config/types.js';
@@ -18,11 +19,15 @@ export interface BuildSpec {
   /** Environment variable names passed as BuildKit secrets. */
   secrets: string[];
   cache: CacheSpec;
+  /** SOURCE_DATE_EPOCH for the build (set for multi-platform and fan-out builds, pushed by digest). */
+  sourceDateEpoch?: number;
 }
 
 export interface BuildJob {
   /** Stable id used in logs, container names and reports, e.g. "acme-iris-classifier-cuda12". */
   id: string;
+  /** The publish target (image × variant) this platform build belongs to; absent: the job is its own target. */
+  target?: string;
   image: string;
   /** '' for an image without variants. */
   variant: string;
@@ -98,32 +103,46 @@ export function makePlan(config: Config, git: GitContext, options: PlanOptions):
       // e.g. an enable= expression that renders to neither true nor false for this event.
       throw new MlImageError(`tags of ${image.name}: ${err instanceof Error ? err.message : String(err)}`);
     }
-    return selectVariants(image, options.filters).map((variant): BuildJob => {
+    return selectVariants(image, options.filters).flatMap((variant): BuildJob[] => {
       const tags = variantTags(computed.tags, variant, flavor);
       const dockerfileText = read(variant.dockerfile);
       const baseImage = dockerfileText === undefined ? undefined : baseImageOf(dockerfileText, variant.buildArgs, variant.target);
-      return {
-        id: jobId(image.name, variant.name),
-        image: image.name,
-        variant: variant.name,
-        platform: variant.platforms[0],
-        build: {
-          context: image.context,
-          dockerfile: variant.dockerfile,
-          target: variant.target,
-          buildArgs: variant.buildArgs,
-          secrets: image.secrets,
-          cache: cacheSpec({ cache: variant.cache, image: image.name, variant: variant.name, jobId: jobId(image.name, variant.name), registries, git }),
-        },
-        smokeTest: variant.smokeTest,
-        gpu: variant.gpu,
-        runsOn: variant.runsOn,
-        tags,
-        version: computed.version,
-        localRefs: tags.map((t) => `${image.name}:${t}`),
-        pushRefs: registries.flatMap((r) => tags.map((t) => `${repositoryIn(r, image.name)}:${t}`)),
-        labels: imageLabels({ image: image.name, variant, version: computed.version ?? tags[0], ctx: git, created: options.date.toISOString(), baseImage }),
-      };
+      const target = jobId(image.name, variant.name);
+      const platforms: (string | undefined)[] = variant.platforms.length > 0 ? variant.platforms : [undefined];
+      const multi = platforms.length > 1;
+      const labels = imageLabels({ image: image.name, variant, version: computed.version ?? tags[0], ctx: git, created: options.date.toISOString(), baseImage });
+      return platforms.map((platform): BuildJob => {
+        // One publish target (image × variant) has a build per platform; with several, each platform's build
+        // has its own id, local names and cache, and they share the target's tags and registry references.
+        const slug = platform ? platformSlug(platform) : '';
+        const id = multi ? `${target}-${slug}` : target;
+        return {
+          id,
+          ...(multi ? { target } : {}),
+          image: image.name,
+          variant: variant.name,
+          platform,
+          build: {
+            context: image.context,
+            dockerfile: variant.dockerfile,
+            target: variant.target,
+            buildArgs: variant.buildArgs,
+            secrets: image.secrets,
+            cache: cacheSpec({ cache: variant.cache, image: image.name, variant: [variant.name, multi ? slug : ''].filter(Boolean).join('-'), jobId: id, registries, git }),
+            // Several platforms are pushed by digest from a second, cached build: the same timestamps make it
+            // the very image that was tested (checked by its config digest).
+            ...(multi ? { sourceDateEpoch: Math.floor(options.date.getTime() / 1000) } : {}),
+          },
+          smokeTest: variant.smokeTest,
+          gpu: variant.gpu,
+          runsOn: (platform && (variant.platformRunsOn?.[platform] ?? DEFAULT_PLATFORM_RUNS_ON[platform])) || variant.runsOn,
+          tags,
+          version: computed.version,
+          localRefs: tags.map((t) => `${image.name}:${multi ? `${t}-${slug}`.slice(0, 128) : t}`),
+          pushRefs: registries.flatMap((r) => tags.map((t) => `${repositoryIn(r, image.name)}:${t}`)),
+          labels,
+        };
+      });
     });
   });
   assertDistinct(jobs);
@@ -191,6 +210,14 @@ function selectVariants(image: ImageConfig, filters?: PlanFilters): VariantConfi
 /** How a job is named in logs and messages: image, or image (variant). */
 export function jobName(job: Pick<BuildJob, 'image' | 'variant'>): string {
   return job.variant ? `${job.image} (${job.variant})` : job.image;
+}
+
+/** The publish target of a job: its image × variant, shared by its platform builds. */
+export const targetOf = (job: Pick<BuildJob, 'id' | 'target'>): string => job.target ?? job.id;
+
+/** linux/arm64/v8 → linux-arm64-v8: a platform as part of an id, a tag or a cache reference. */
+export function platformSlug(platform: string): string {
+  return platform.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
 }
 
 export function jobId(name: string, variant = ''): string {

@@ -56,7 +56,6 @@ const issue = (line: number, column: number, keyPath: string, message: string): 
 const TAG_MESSAGE = 'expected a tag of letters, digits, _ . - (at most 128, not starting with . or -)';
 const ENV_MESSAGE = 'expected an environment variable name like HF_TOKEN';
 const REPO_MESSAGE = 'expected a repository name like acme/iris-classifier (letters, digits, . _ - and /)';
-const ONE_PLATFORM = 'one platform per image (or variant) for now: each platform is built, loaded and smoke-tested on its own runner';
 const SPLIT_HINT = ' (commas split items inside [...]: quote each rule, or write a block list or a "|" string)';
 const BACKEND_MESSAGE = 'expected one of auto, registry, gha, local, inline, none';
 const PUSH_EVENTS = 'always, default-branch, branch, tag, pull-request, schedule, workflow-dispatch, release';
@@ -176,7 +175,7 @@ push:
             platforms: ['linux/amd64'],
             gpu: true,
             smokeTest: {
-              gpuCheck: undefined, files: [], metadata: undefined, structureTests: [], volumes: [], services: [], compose: undefined,
+              gpuCheck: undefined, emulated: undefined, files: [], metadata: undefined, structureTests: [], volumes: [], services: [], compose: undefined,
               timeoutMs: 90_000,
               gpu: 'required',
               env: { OMP_NUM_THREADS: '1', MODE: 'test' },
@@ -213,7 +212,7 @@ push:
         variants: [
           onlyVariant({
             smokeTest: {
-              gpuCheck: undefined, files: [], metadata: undefined, structureTests: [], volumes: [], services: [], compose: undefined,
+              gpuCheck: undefined, emulated: undefined, files: [], metadata: undefined, structureTests: [], volumes: [], services: [], compose: undefined,
               timeoutMs: 300_000,
               gpu: 'auto',
               env: {},
@@ -333,6 +332,7 @@ push:
     commands: [{ name: 'python -c import torch', run: ['python', '-c', 'import torch'], expectOutput: [], excludeOutput: [], expectError: [], excludeError: [], env: {}, workdir: undefined, user: undefined, requiresGpu: undefined, expectExitCode: 0, timeoutMs: 60_000, location: { file: 'ml-image.yml', line: 25, column: 11 } }],
     http: undefined,
     gpuCheck: undefined,
+    emulated: undefined,
     files: [],
     metadata: undefined,
     structureTests: [],
@@ -381,7 +381,7 @@ push:
             gpu: true,
             runsOn: ['self-hosted', 'linux', 'gpu'],
             // Other keys than build-args and labels replace the image's: this smoke test has no commands.
-            smokeTest: { timeoutMs: 300_000, gpu: 'required', env: {}, commands: [], http: undefined, gpuCheck: undefined, files: [], metadata: undefined, structureTests: [], volumes: [], services: [], compose: undefined },
+            smokeTest: { timeoutMs: 300_000, gpu: 'required', env: {}, commands: [], http: undefined, gpuCheck: undefined, emulated: undefined, files: [], metadata: undefined, structureTests: [], volumes: [], services: [], compose: undefined },
             tagSuffix: '-cuda12',
             latestTag: 'cuda',
             cache: cacheConfig({ backend: 'inline' }),
@@ -733,9 +733,9 @@ describe('parseConfig: every problem, located', () => {
       issues: [issue(5, 11, 'images[2].name', 'duplicate image name "a" (also images[0])')],
     },
     {
-      name: 'two platforms',
-      yaml: img('platforms: [linux/amd64, linux/arm64]'),
-      issues: [issue(4, 16, 'images[0].platforms', ONE_PLATFORM)],
+      name: 'a platform listed twice',
+      yaml: img('platforms: [linux/amd64, linux/amd64]'),
+      issues: [issue(4, 30, 'images[0].platforms[1]', 'platform linux/amd64 is listed twice')],
     },
     {
       name: 'invalid regex in expect-output',
@@ -802,7 +802,6 @@ images:
         issue(8, 27, 'images[0].smoke-test.commands[0].expect-output[0]', 'invalid regular expression: Invalid regular expression: /(/m: Unterminated group'),
         issue(11, 17, 'images[1].dockerfile', `Dockerfile not found: ${path.join('model', 'Dockerfile.cpu')}`),
         issue(12, 11, 'images[2].name', 'duplicate image name "a" (also images[0])'),
-        issue(13, 16, 'images[2].platforms', ONE_PLATFORM),
       ],
     },
   ];
@@ -865,8 +864,8 @@ images:
   // dockerfile, platforms, smoke) rather than file order, so `platforms` on line 4 is listed after `context` on
   // line 5. Expected: issues sorted by location.
   it('resolve-phase issues within one image come in file order', () => {
-    expect(issuesOf(img('platforms: [linux/amd64, linux/arm64]', 'context: nope'))).toEqual([
-      issue(4, 16, 'images[0].platforms', ONE_PLATFORM),
+    expect(issuesOf(img('platforms: [linux/amd64, linux/amd64]', 'context: nope'))).toEqual([
+      issue(4, 30, 'images[0].platforms[1]', 'platform linux/amd64 is listed twice'),
       issue(5, 14, 'images[0].context', 'build context not found: nope'),
     ]);
   });
@@ -1040,14 +1039,14 @@ describe('parseConfig: config v1 problems, located', () => {
       issues: [issue(5, 12, 'images[0].variants.cpu', 'expected a mapping or nothing, got boolean true')],
     },
     {
-      name: 'variant with two platforms',
-      yaml: variants('platforms: [linux/amd64, linux/arm64]'),
-      issues: [issue(7, 20, 'images[0].variants.gpu.platforms', ONE_PLATFORM)],
+      name: 'a variant platform listed twice',
+      yaml: variants('platforms: [linux/arm64, linux/arm64]'),
+      issues: [issue(7, 34, 'images[0].variants.gpu.platforms[1]', 'platform linux/arm64 is listed twice')],
     },
     {
-      name: 'two image platforms inherited by two variants: reported once, at the image',
-      yaml: img('platforms: [linux/amd64, linux/arm64]', 'variants:', '  cpu: {}', '  gpu: {}'),
-      issues: [issue(4, 16, 'images[0].platforms', ONE_PLATFORM)],
+      name: 'a duplicate image platform inherited by two variants: reported once, at the image',
+      yaml: img('platforms: [linux/amd64, linux/amd64]', 'variants:', '  cpu: {}', '  gpu: {}'),
+      issues: [issue(4, 30, 'images[0].platforms[1]', 'platform linux/amd64 is listed twice')],
     },
     {
       name: 'variant gpu not a boolean',
@@ -1228,7 +1227,6 @@ push:
         issue(6, 15, 'images[0].secrets[0]', `${ENV_MESSAGE}, got "hf-token"`),
         issue(7, 22, 'images[0].default-variant', 'no variant named "gpu" (variants: cpu, CUDA 12)'),
         issue(8, 23, 'images[0].cache.backend', `${BACKEND_MESSAGE}, got "s3"`),
-        issue(11, 20, 'images[0].variants.cpu.platforms', ONE_PLATFORM),
         issue(12, 9, 'images[0].variants.cpu.buidl-args', 'unknown key "buidl-args" (did you mean "build-args"?)'),
         issue(13, 7, 'images[0].variants.CUDA 12', VARIANT_NAME('CUDA 12')),
         issue(14, 21, 'images[0].variants.CUDA 12.tag-suffix', 'expected a suffix of letters, digits, _ . -, got "-cuda 12"'),
