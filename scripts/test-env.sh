@@ -42,6 +42,7 @@ AUTH_ADDR=127.0.0.1:5443
 AUTH_USER=mlci
 CERT_DIR=/etc/docker/certs.d/$AUTH_ADDR
 BASE_IMAGE=ml-image-test/debian:bookworm
+MULTI_BASE_IMAGE=127.0.0.1:5000/ml-image-test/debian:bookworm-multi
 APT_DIR=/etc/apt
 FALLBACK_MIRROR=http://deb.debian.org/debian
 MIRROR= # set by set_mirror
@@ -412,13 +413,17 @@ verify_engine() {
     "mode=max), multi-platform push + imagetools create, and the 20.10 client's BuildKit builds"
 }
 
+# build_rootfs_tarball [ARCH]: a Debian bookworm minbase (debootstrap; another architecture's second stage
+# runs under QEMU through binfmt), apt pointed at this machine's mirror, as a tarball cached in $CACHE.
 build_rootfs_tarball() {
-  [[ -s $ROOTFS_TAR ]] && return 0
+  local arch=${1:-amd64} tar=$ROOTFS_TAR
+  [[ $arch == amd64 ]] || tar=${ROOTFS_TAR%.tar.gz}-$arch.tar.gz
+  [[ -s $tar ]] && return 0
   local dir; dir=$(mktemp -d "$CACHE/rootfs.XXXXXX")
-  log "debootstrap bookworm minbase into $dir (~30 s)"
+  log "debootstrap bookworm minbase ($arch) into $dir (~30 s; ~2 min under QEMU)"
   set_mirror
-  debootstrap --variant=minbase bookworm "$dir" "$MIRROR" >"$STATE/debootstrap.log" 2>&1 ||
-    { tail -n 20 "$STATE/debootstrap.log" >&2; rm -rf "$dir"; die "debootstrap failed"; }
+  debootstrap --arch="$arch" --variant=minbase bookworm "$dir" "$MIRROR" >"$STATE/debootstrap-$arch.log" 2>&1 ||
+    { tail -n 20 "$STATE/debootstrap-$arch.log" >&2; rm -rf "$dir"; die "debootstrap ($arch) failed"; }
   rm -rf "$dir"/var/cache/apt/archives/*.deb "$dir"/var/lib/apt/lists/* "$dir/etc/apt/sources.list"
   cat >"$dir/etc/apt/sources.list.d/debian.sources" <<SRC
 Types: deb
@@ -433,8 +438,29 @@ Suites: bookworm-security
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 SRC
-  tar --numeric-owner -C "$dir" -c . | gzip -1 >"$ROOTFS_TAR.tmp" && mv "$ROOTFS_TAR.tmp" "$ROOTFS_TAR"
+  tar --numeric-owner -C "$dir" -c . | gzip -1 >"$tar.tmp" && mv "$tar.tmp" "$tar"
   rm -rf "$dir"
+}
+
+# The base as a two-platform index (linux/amd64 + linux/arm64) in the plain registry, for multi-platform
+# builds: BuildKit resolves FROM per platform from a registry, not from the engine's single-platform image.
+multi_base_up() {
+  [[ $(skopeo inspect --raw --tls-verify=false "docker://$MULTI_BASE_IMAGE" 2>/dev/null | jq '[.manifests[]?.platform.architecture] | map(select(. == "amd64" or . == "arm64")) | length') == 2 ]]
+}
+
+ensure_multi_base() {
+  multi_base_up && return 0
+  build_rootfs_tarball arm64
+  local ref=${MULTI_BASE_IMAGE%:*}
+  log "pushing $MULTI_BASE_IMAGE (linux/amd64 + linux/arm64)"
+  "$DOCKER" tag "$BASE_IMAGE" "$ref:bookworm-amd64"
+  "$DOCKER" import --platform linux/arm64 --change 'CMD ["bash"]' \
+    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    "${ROOTFS_TAR%.tar.gz}-arm64.tar.gz" "$ref:bookworm-arm64" >/dev/null
+  { "$DOCKER" push -q "$ref:bookworm-amd64" && "$DOCKER" push -q "$ref:bookworm-arm64" &&
+    "$DOCKER" buildx imagetools create -t "$MULTI_BASE_IMAGE" "$ref:bookworm-amd64" "$ref:bookworm-arm64"; } \
+    >"$STATE/multi-base.log" 2>&1 || { cat "$STATE/multi-base.log" >&2; die "could not push $MULTI_BASE_IMAGE"; }
+  multi_base_up || die "$MULTI_BASE_IMAGE is not a two-platform index"
 }
 
 ensure_base_image() {
@@ -546,6 +572,7 @@ export ML_IMAGE_TEST_AUTH_USER=$AUTH_USER
 export ML_IMAGE_TEST_AUTH_PASSWORD=$(password)
 export ML_IMAGE_TEST_AUTH_CERT_DIR=$CERT_DIR
 export ML_IMAGE_TEST_BASE_IMAGE=$BASE_IMAGE
+export ML_IMAGE_TEST_MULTI_BASE_IMAGE=$MULTI_BASE_IMAGE
 export ML_IMAGE_TEST_NODE24=$NODE24
 ENV
 )
@@ -576,6 +603,7 @@ cmd_up() {
   local auth_was_up=0; auth_up && auth_was_up=1
   start_registry registry-auth auth_up
   ensure_base_image
+  ensure_multi_base
   ensure_node24
   ((auth_was_up && ENGINE_STARTED == 0)) || verify_auth_registry
   ((ENGINE_STARTED == 0)) || verify_engine

@@ -21,6 +21,8 @@ export interface BuiltImage {
   sizeBytes?: number;
   /** A step with a RUN --mount=type=cache ran (its mounts may hold new content). */
   mountStepsRan: boolean;
+  /** The image config's digest (buildx metadata; else the iidfile): what a push by digest must reproduce. */
+  configDigest: string;
 }
 
 export interface BuildOptions {
@@ -35,11 +37,23 @@ export interface BuildOptions {
   signal?: AbortSignal;
 }
 
+/** The image config's digest from buildx's --metadata-file (the iidfile names the index when attestations make one). */
+export async function configDigestOf(metadataFile: string): Promise<string | undefined> {
+  try {
+    const meta = JSON.parse(await readFile(metadataFile, 'utf8')) as Record<string, unknown>;
+    const d = meta['containerimage.config.digest'];
+    return typeof d === 'string' && /^sha256:[a-f0-9]{64}$/.test(d) ? d : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function buildImage(docker: Docker, job: BuildJob, options: BuildOptions): Promise<BuiltImage> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'ml-image-build-'));
   try {
     const iidFile = path.join(dir, 'iid');
-    const cmd = buildCommand(job, options.builder, { iidFile, cache: options.cache, builderName: options.builderName });
+    const metadataFile = options.builder.kind === 'buildx' ? path.join(dir, 'metadata.json') : undefined;
+    const cmd = buildCommand(job, options.builder, { iidFile, cache: options.cache, builderName: options.builderName, metadataFile });
     const started = Date.now();
     const result = await docker.call(cmd.args, {
       env: { ...cmd.env, ...options.secretEnv },
@@ -59,7 +73,7 @@ export async function buildImage(docker: Docker, job: BuildJob, options: BuildOp
     const inspect = await docker.call(['image', 'inspect', '--format', '{{.Id}} {{.Size}}', job.localRefs[0] ?? built], { timeoutMs: 30_000 });
     const [engineId, size] = inspect.exitCode === 0 ? inspect.stdout.trim().split(' ') : [];
     const imageId = engineId && /^sha256:[a-f0-9]{64}$/.test(engineId) ? engineId : built;
-    return { imageId, durationMs, steps: countSteps(output), sizeBytes: size && /^\d+$/.test(size) ? Number(size) : undefined, mountStepsRan: cacheMountStepsRan(output) };
+    return { imageId, durationMs, steps: countSteps(output), sizeBytes: size && /^\d+$/.test(size) ? Number(size) : undefined, mountStepsRan: cacheMountStepsRan(output), configDigest: (metadataFile && (await configDigestOf(metadataFile))) || built };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -15,6 +15,8 @@ export const USAGE = `usage: ml-image <command> [options]
 
 commands:
   build      build every image, smoke-test it in a container, and with --push push it
+  merge      fan-out's last step: put each target's platform digests (--digests DIR) under every tag of
+             the plan (--plan FILE) in every registry, and check them
   test IMAGE run the smoke test against an existing image: the config's (with --config, --image,
              --variant) and/or container-structure-test files (--structure-test); exit 1 when a check fails
   plan       print what build would do: images, variants, tags, labels, runners
@@ -37,6 +39,11 @@ options:
       --cache-backend B   replaces cache.backend: auto | registry | gha | local | inline | none
       --min-free-space S  fail before building with less free space under the engine's data root, e.g. 20GB
       --images-file F     write the images JSON (the Action's images output) to F
+      --plan FILE         use this plan file (ml-image plan --format json) for tags, labels and dates (build, merge)
+      --only ID           build, test and push by digest only this matrix entry (build; with --digests-dir)
+      --digests-dir DIR   where --only writes the entry's digest file (default ml-image-digests)
+      --digests DIR       the digest files of every matrix entry (merge)
+      --output-refs FILE  write every pushed reference@digest, per image, variant and platform (build, merge)
       --junit FILE        write the smoke-test results as JUnit XML (build, test)
       --json FILE         write the smoke-test results as JSON (build, test)
       --structure-test F  a container-structure-test file (test; repeatable)
@@ -67,8 +74,12 @@ export type CliCommand =
       minFreeBytes?: number;
       imagesFile?: string;
       reports: SmokeReportFiles;
+      planFile?: string;
+      digestsDir?: string;
+      outputRefs?: string;
       verbose: boolean;
     }
+  | { command: 'merge'; config: string; planFile: string; digests: string; username?: string; passwordStdin: boolean; docker?: string; outputRefs?: string; verbose: boolean }
   | { command: 'test'; image: string; config?: string; filters: PlanFilters; structureTests: string[]; docker?: string; reports: SmokeReportFiles; verbose: boolean };
 
 export type { SmokeReportFiles };
@@ -85,6 +96,11 @@ export function parseCli(argv: readonly string[]): CliCommand {
         junit: { type: 'string' },
         json: { type: 'string' },
         'structure-test': { type: 'string', multiple: true },
+        plan: { type: 'string' },
+        only: { type: 'string' },
+        'digests-dir': { type: 'string' },
+        digests: { type: 'string' },
+        'output-refs': { type: 'string' },
         image: { type: 'string', multiple: true },
         variant: { type: 'string', multiple: true },
         format: { type: 'string' },
@@ -126,9 +142,15 @@ export function parseCli(argv: readonly string[]): CliCommand {
     };
   }
   if (values['structure-test'] !== undefined) throw new UsageError('--structure-test goes with test (in a config: smoke-test.structure-tests)');
+  if (command === 'merge') {
+    if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
+    if (!values.plan || !values.digests) throw new UsageError('merge needs --plan FILE (from ml-image plan --format json) and --digests DIR (the matrix entries\' digest files)');
+    if (values['password-stdin'] && !values.username) throw new UsageError('--password-stdin needs --username');
+    return { command, config: values.config ?? 'ml-image.yml', planFile: values.plan, digests: values.digests, username: values.username, passwordStdin: values['password-stdin'], docker: values.docker, outputRefs: values['output-refs'], verbose: values.verbose };
+  }
   if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
   values.config ??= 'ml-image.yml';
-  const filters: PlanFilters = { images: values.image, variants: values.variant };
+  const filters: PlanFilters = { images: values.image, variants: values.variant, ...(values.only ? { only: values.only } : {}) };
   if (command !== 'plan' && values.format !== undefined) throw new UsageError('--format goes with plan');
   if (command === 'validate') return { command, config: values.config };
   if (command === 'schema') return { command };
@@ -137,7 +159,8 @@ export function parseCli(argv: readonly string[]): CliCommand {
     if (format !== 'table' && format !== 'json' && format !== 'matrix') throw new UsageError(`--format must be table, json or matrix, got "${format}"`);
     return { command, config: values.config, format, push: values.push, registries: values.registry, filters };
   }
-  if (command !== 'build') throw new UsageError(`unknown command "${command}" (expected build, test, plan, validate, schema or help)`);
+  if (command !== 'build') throw new UsageError(`unknown command "${command}" (expected build, test, merge, plan, validate, schema or help)`);
+  if (values.digests !== undefined) throw new UsageError('--digests goes with merge (build --only writes to --digests-dir)');
   if (values.builder === 'buildx' || values.builder === 'buildkit') {
     throw new UsageError(`--builder names a buildx builder instance (as in docker buildx build); to choose ${values.builder}, use --build-engine ${values.builder}`);
   }
@@ -168,6 +191,9 @@ export function parseCli(argv: readonly string[]): CliCommand {
     minFreeBytes: minFree === undefined ? undefined : sizeBytes(minFree),
     imagesFile: values['images-file'],
     reports,
+    planFile: values.plan,
+    digestsDir: values['digests-dir'],
+    outputRefs: values['output-refs'],
     verbose: values.verbose,
   };
 }

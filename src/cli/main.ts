@@ -1,11 +1,13 @@
 // The `ml-image` command: plain typed command functions over the shared pipeline. Errors become exit
 // codes in exactly one place (`main`).
 import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { jsonSchemaDocument } from '../config/json-schema.js';
 import { loadConfig } from '../config/load.js';
 import { ConfigError, exitCodeFor, formatIssue, MlImageError, oneLineReason } from '../errors.js';
 import { buildTestPush, PipelineFailure } from '../pipeline/pipeline.js';
 import { testImage } from '../pipeline/test-image.js';
+import { merge } from '../pipeline/merge.js';
 import { consoleTable, smokeSuites, writeSmokeReports } from '../report/smoke-report.js';
 import { preparePlan } from '../pipeline/prepare.js';
 import { formatPlan } from '../plan/format.js';
@@ -45,6 +47,8 @@ export async function buildCommandMain(args: BuildArgs, io: CliIo, log: Logger):
     buildxBuilder: args.buildxBuilder,
     cacheBackend: args.cacheBackend,
     minFreeBytes: args.minFreeBytes,
+    planFile: args.planFile,
+    digestsDir: args.digestsDir,
     log,
     signal: io.signal,
   }).catch((err: unknown) => {
@@ -53,10 +57,41 @@ export async function buildCommandMain(args: BuildArgs, io: CliIo, log: Logger):
     throw err;
   });
   writeSmokeReports(args.reports, smokeSuites(result.images), io.cwd);
+  if (args.outputRefs) writeOutputRefs(args.outputRefs, io.cwd, result.images.map((i) => ({ image: i.name, variant: i.variant, platform: i.platform ?? null, refs: i.pushed.map((p) => `${p.ref}@${p.digest}`) })));
   if (args.imagesFile) writeFileSync(args.imagesFile, toOutputs(result).images + '\n');
   const refs = result.images.flatMap((i) => (i.pushed.length > 0 ? i.pushed.map((p) => `${p.ref}@${p.digest}`) : i.localRefs));
   log.info(`done: ${result.pushRequested ? 'pushed' : 'built and tested (not pushed)'}`);
-  io.stdout(refs.join('\n') + '\n');
+  io.stdout([...new Set(refs)].join('\n') + '\n');
+}
+
+/** --output-refs: every pushed reference@digest, per image, variant and platform, for manifests to pin. */
+function writeOutputRefs(file: string, cwd: string, entries: { image: string; variant: string; platform: string | null; refs: string[] }[]): void {
+  writeFileSync(path.resolve(cwd, file), JSON.stringify({ version: 1, images: entries }, null, 2) + '\n');
+}
+
+type MergeArgs = Extract<CliCommand, { command: 'merge' }>;
+
+export async function mergeCommandMain(args: MergeArgs, io: CliIo, log: Logger): Promise<void> {
+  const env = io.env;
+  const password = args.passwordStdin ? io.readStdin().replace(/\r?\n$/, '') : env.ML_IMAGE_PASSWORD;
+  const username = args.username ?? env.ML_IMAGE_USERNAME;
+  if (password) log.addSecret(password);
+  const merged = await merge({
+    config: args.config,
+    planFile: args.planFile,
+    digestsDir: path.resolve(io.cwd, args.digests),
+    cwd: io.cwd,
+    env,
+    credentials: parseRegistryAuth(env.ML_IMAGE_REGISTRY_AUTH ?? '', 'ML_IMAGE_REGISTRY_AUTH'),
+    sharedCredential: username && password ? { username, password } : undefined,
+    docker: args.docker ?? env.ML_IMAGE_DOCKER,
+    log,
+    signal: io.signal,
+  });
+  if (args.outputRefs) {
+    writeOutputRefs(args.outputRefs, io.cwd, merged.flatMap((m) => m.platforms.map((p) => ({ image: p.image, variant: p.variant, platform: p.platform, refs: [...p.refs, ...m.indexes.map((x) => `${x.ref}@${x.digest}`)] }))));
+  }
+  io.stdout(merged.flatMap((m) => m.indexes.map((x) => `${x.ref}@${x.digest}`)).join('\n') + '\n');
 }
 
 type TestArgs = Extract<CliCommand, { command: 'test' }>;
@@ -100,7 +135,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   let log: Logger = io.log ?? new ConsoleLogger();
   try {
     const cmd = parseCli(argv);
-    if (cmd.command === 'build' || cmd.command === 'test') verbose = cmd.verbose;
+    if (cmd.command === 'build' || cmd.command === 'test' || cmd.command === 'merge') verbose = cmd.verbose;
     log = io.log ?? new ConsoleLogger({ verbose });
     switch (cmd.command) {
       case 'help':
@@ -120,6 +155,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         return 0;
       case 'test':
         return await testCommandMain(cmd, io, log);
+      case 'merge':
+        await mergeCommandMain(cmd, io, log);
+        return 0;
     }
   } catch (err: unknown) {
     if (err instanceof ConfigError) {

@@ -15,13 +15,15 @@ import { createContainerBuilder, describeBuilder, localCacheDir } from './builde
 import { Docker } from '../docker/docker.js';
 import { MlImageError, type SourceLocation } from '../errors.js';
 import type { Env } from '../meta/context.js';
-import { jobName, type BuildJob, type Plan } from '../plan/plan.js';
+import { jobName, targetOf, type BuildJob, type Plan } from '../plan/plan.js';
 import { run as defaultRunner, type Runner } from '../process/run.js';
 import { checkUsable, credentialsFor, login, registryHost, type Login, type RegistryCredential } from '../registry/auth.js';
 import { RegistryClient } from '../registry/client.js';
 import { ambientConfigDir, configCredentials } from '../registry/docker-config.js';
 import { checkReleasesBeforeBuild, decideReleases, type ExistingRelease, type Inspect, type LocalImage, type ReleaseDecision } from '../registry/immutable.js';
 import { pushImage } from '../registry/push.js';
+import { createIndexes, pushByDigest, type PlatformDigest } from '../registry/publish.js';
+import { writeDigestFile } from './digests.js';
 import type { RetryPolicy } from '../registry/retry.js';
 import { megabytes, seconds, type Logger } from '../report/log.js';
 import { planResult, type PipelineResult } from '../report/result.js';
@@ -40,6 +42,8 @@ export interface PipelineOptions extends Omit<PrepareOptions, 'runner'> {
   builder?: BuilderKind;
   /** An existing buildx builder instance to use (docker/build-push-action's builder). */
   buildxBuilder?: string;
+  /** Where a pushed-by-digest entry (filters.only) writes its digest file (for `merge`). */
+  digestsDir?: string;
   /** Attempts and backoff for logins and pushes (tests shorten the waits). */
   retry?: RetryPolicy;
   /** Fail before building below this much free space under the engine's data root (bytes). */
@@ -98,6 +102,8 @@ interface Run {
   resources: Resources;
   /** container-structure-test files of each job, read before building. */
   suites: Map<string, StructureSuite[]>;
+  /** Each job's builder and cache flags, as it was built (a push by digest builds it again from the cache). */
+  buildSetup: Map<string, { builder: BuilderInfo; builderName?: string; cache: CacheArgs }>;
   /** A docker-container builder created for this run, once a cache backend needed one. */
   containerBuilder?: Promise<string | undefined>;
 }
@@ -149,7 +155,7 @@ async function prepare(options: PipelineOptions): Promise<Run> {
   const freeBytes = await checkDiskSpace(builder.dataRoot, options.minFreeBytes, log);
   const result = planResult(plan, { runId, builder: describeBuilder(builder), pushSkipped });
   result.freeBytes = freeBytes;
-  return { options, log, runner, runId, plan, docker, builder, secrets, suites, result, resources: new Resources() };
+  return { options, log, runner, runId, plan, docker, builder, secrets, suites, result, resources: new Resources(), buildSetup: new Map() };
 }
 
 /** Free space under the engine's data root, reported; below the asked minimum, a failure before building. */
@@ -189,6 +195,7 @@ async function buildAll(r: Run, auth: Login | undefined): Promise<Map<string, Bu
     const image = r.result.images[i]!;
     stopIfCancelled(options.signal);
     const cache = await cacheFor(r, job);
+    r.buildSetup.set(job.id, { builder: cache.builder, builderName: cache.builderName, cache: cache.args });
     image.cache = { backend: cache.choice.backend, write: cache.choice.write, reason: cache.choice.reason };
     const dockerfile = await readFile(job.build.dockerfile, 'utf8').catch(() => undefined);
     const mounts: MountContext = { docker: r.docker, builder: cache.builder, builderName: cache.builderName, store: mountStore(r), log, unique: saveId(r), layerCacheKeepsSteps: cache.keepsEveryStep, signal: options.signal };
@@ -289,11 +296,15 @@ function failUnlessAllPassed(result: PipelineResult): void {
 }
 
 /** The registry client, with this run's credentials first and then the caller's docker config. */
-function inspector(r: Run): Inspect {
+function inspectClient(r: Run): RegistryClient {
   const creds = pushCredentials(r.plan, r.options);
-  const client = new RegistryClient({
+  return new RegistryClient({
     credentialsFor: async (host) => creds.find((c) => registryHost(c.registry) === host) ?? configCredentials(ambientConfigDir(r.options.env), host, r.runner),
   });
+}
+
+function inspector(r: Run): Inspect {
+  const client = inspectClient(r);
   return (ref, platform) => client.inspect(ref, platform);
 }
 
@@ -310,22 +321,72 @@ async function keptReleases(r: Run, releases: readonly ExistingRelease[]): Promi
   return decideReleases(releases, r.plan.jobs, local);
 }
 
+/**
+ * Tested images to their registries: a single-platform target under its tags; a multi-platform target by
+ * digest per platform, then one index under every tag; a fan-out entry (options.only) by digest alone, its
+ * digest written for `merge`.
+ */
 async function pushAll(r: Run, auth: Login, keep: ReadonlyMap<string, string>): Promise<void> {
-  for (const [i, job] of r.plan.jobs.entries()) {
-    const image = r.result.images[i]!;
+  const targets = new Map<string, number[]>();
+  r.plan.jobs.forEach((job, i) => targets.set(targetOf(job), [...(targets.get(targetOf(job)) ?? []), i]));
+  for (const indexes of targets.values()) {
     stopIfCancelled(r.options.signal);
-    for (const ref of job.pushRefs.filter((x) => keep.has(x))) {
-      image.pushed.push({ ref, digest: keep.get(ref)!, kept: true });
-      r.log.info(`kept ${ref}@${keep.get(ref)!}: the release tag exists with the same layers (push.immutable-tags)`);
-    }
-    const refs = job.pushRefs.filter((x) => !keep.has(x));
+    const jobs = indexes.map((i) => r.plan.jobs[i]!);
+    if (jobs.length > 1 || r.options.filters?.only) await publishByDigest(r, auth, indexes);
+    else await pushTags(r, auth, keep, indexes[0]!);
+  }
+}
+
+async function pushTags(r: Run, auth: Login, keep: ReadonlyMap<string, string>, i: number): Promise<void> {
+  const job = r.plan.jobs[i]!;
+  const image = r.result.images[i]!;
+  for (const ref of job.pushRefs.filter((x) => keep.has(x))) {
+    image.pushed.push({ ref, digest: keep.get(ref)!, kept: true });
+    r.log.info(`kept ${ref}@${keep.get(ref)!}: the release tag exists with the same layers (push.immutable-tags)`);
+  }
+  const refs = job.pushRefs.filter((x) => !keep.has(x));
+  try {
+    await pushImage(r.docker, image.imageId!, refs, auth, r.log, { signal: r.options.signal, retry: r.options.retry, onPushed: (p) => image.pushed.push(p) });
+  } catch (err: unknown) {
+    image.pushError = err instanceof Error ? err.message : String(err);
+    throw err;
+  }
+}
+
+/**
+ * The builder that pushes by digest: buildx's docker driver cannot (buildx 0.13), so a docker-container
+ * builder for the run does it, reading the job's layer cache (the registry cache its build just wrote).
+ */
+async function digestBuilder(r: Run, setup: { builder: BuilderInfo; builderName?: string; cache: CacheArgs }): Promise<{ builder: BuilderInfo; builderName?: string; cache: CacheArgs }> {
+  if (setup.builder.kind === 'buildx' && setup.builder.driver !== 'docker') return setup;
+  r.containerBuilder ??= createContainerBuilder(r);
+  const name = await r.containerBuilder;
+  if (!name) throw new MlImageError('pushing by digest needs a docker-container builder (the docker driver cannot), which could not be created');
+  return { ...setup, builder: { ...setup.builder, kind: 'buildx', name, driver: 'docker-container' }, builderName: name };
+}
+
+async function publishByDigest(r: Run, auth: Login, indexes: readonly number[]): Promise<void> {
+  const digests: PlatformDigest[] = [];
+  const client = inspectClient(r);
+  for (const i of indexes) {
+    const job = r.plan.jobs[i]!;
+    const image = r.result.images[i]!;
     try {
-      await pushImage(r.docker, image.imageId!, refs, auth, r.log, { signal: r.options.signal, retry: r.options.retry, onPushed: (p) => image.pushed.push(p) });
+      const setup = await digestBuilder(r, r.buildSetup.get(job.id)!);
+      const smoke = image.smoke?.checks.every((c) => c.skipped) ? 'skipped' : 'passed';
+      const d = await pushByDigest({ docker: r.docker, client, ...setup, auth, log: r.log, signal: r.options.signal }, job, { imageId: image.imageId! }, smoke);
+      digests.push(d);
+      image.pushed.push(...d.refs.map((ref) => ({ ref: ref.slice(0, ref.lastIndexOf('@')), digest: d.digest })));
+      if (r.options.filters?.only) await writeDigestFile(r.options.digestsDir ?? 'ml-image-digests', d, r.options.cwd);
     } catch (err: unknown) {
       image.pushError = err instanceof Error ? err.message : String(err);
       throw err;
     }
   }
+  if (r.options.filters?.only) return;
+  const first = r.plan.jobs[indexes[0]!]!;
+  const made = await createIndexes({ docker: r.docker, auth, log: r.log, client, signal: r.options.signal }, first, digests);
+  for (const i of indexes) r.result.images[i]!.pushed.push(...made.map((m) => ({ ref: m.ref, digest: m.digest })));
 }
 
 function stopIfCancelled(signal: AbortSignal | undefined): void {

@@ -8,6 +8,8 @@ import { MlImageError } from '../errors.js';
 import { detectContext, type Env, type GitContext } from '../meta/context.js';
 import { buildDate } from '../meta/labels.js';
 import { makePlan, pushAllowed, type Plan, type PlanFilters } from '../plan/plan.js';
+import { applyPlanFile } from '../plan/readback.js';
+import path from 'node:path';
 import type { Runner } from '../process/run.js';
 
 /** true/false: as asked. auto: as push.when allows for this event, when there is a registry. */
@@ -23,6 +25,8 @@ export interface PrepareOptions {
   filters?: PlanFilters;
   /** Replaces cache.backend of every image (Action input cache-backend, CLI --cache-backend). */
   cacheBackend?: CacheBackend;
+  /** A plan file from the plan job: its tags, labels, references and dates are used (fan-out). */
+  planFile?: string;
   runner: Runner;
 }
 
@@ -54,7 +58,8 @@ export async function preparePlan(options: PrepareOptions): Promise<Prepared> {
     throw new MlImageError(`push requested but no registry is configured (push.registries in ${config.file}, or --registry)`);
   }
 
-  const plan = makePlan(config, git, { push, registries, date: buildDate(options.env), filters: options.filters });
+  const computed = makePlan(config, git, { push, registries, date: buildDate(options.env), filters: options.filters });
+  const plan = options.planFile ? applyPlanFile(computed, path.resolve(options.cwd, options.planFile)) : computed;
   const backend = options.cacheBackend;
   if (backend) for (const job of plan.jobs) job.build.cache = { ...job.build.cache, backend };
   if (plan.jobs.length === 0) throw new MlImageError('the image and variant filters select nothing to build');

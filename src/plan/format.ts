@@ -6,24 +6,33 @@ import type { BuildJob, Plan } from './plan.js';
 
 export type PlanFormat = 'table' | 'json' | 'matrix';
 
+/** The plan file's format version (`ml-image plan --format json`, read back by `--plan FILE`). */
+export const PLAN_VERSION = 1;
+
 const sorted = (map: Record<string, string>): Record<string, string> =>
   Object.fromEntries(Object.keys(map).sort().map((k) => [k, map[k]!]));
 
 export function planToJson(plan: Plan): string {
   const rel = (p: string) => path.relative(plan.root, p).split(path.sep).join('/') || '.';
   const data = {
+    version: PLAN_VERSION,
     config: rel(plan.configFile),
+    date: plan.date ?? null,
     push: plan.push,
     registries: plan.registries,
     jobs: plan.jobs.map((j) => ({
       id: j.id,
+      target: j.target ?? j.id,
       image: j.image,
       variant: j.variant,
       platform: j.platform ?? null,
       gpu: j.gpu,
       'runs-on': j.runsOn,
       tags: j.tags,
+      version: j.version ?? null,
       refs: plan.push ? j.pushRefs : j.localRefs,
+      'local-refs': j.localRefs,
+      'push-refs': j.pushRefs,
       build: {
         context: rel(j.build.context),
         dockerfile: rel(j.build.dockerfile),
@@ -31,6 +40,7 @@ export function planToJson(plan: Plan): string {
         'build-args': sorted(j.build.buildArgs),
         secrets: j.build.secrets,
         cache: j.build.cache,
+        'source-date-epoch': j.build.sourceDateEpoch ?? null,
       },
       labels: sorted(j.labels),
       'smoke-test': j.smokeTest ?? null,

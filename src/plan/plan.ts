@@ -55,11 +55,15 @@ export interface Plan {
   push: boolean;
   /** push.immutable-tags: release tags already in a registry are not moved. */
   immutableTags: boolean;
+  /** The build date the tags and labels were computed for (ISO). */
+  date?: string;
 }
 
 export interface PlanFilters {
   images?: string[];
   variants?: string[];
+  /** One matrix entry (job id) of the fan-out; the rest of the plan is left out. */
+  only?: string;
 }
 
 export interface PlanOptions {
@@ -146,7 +150,13 @@ export function makePlan(config: Config, git: GitContext, options: PlanOptions):
     });
   });
   assertDistinct(jobs);
-  return { configFile: config.file, root: config.root, registries, push: options.push, immutableTags: config.push.immutableTags, jobs };
+  const only = options.filters?.only;
+  if (only !== undefined) {
+    const entry = jobs.filter((j) => j.id === only);
+    if (entry.length === 0) throw new MlImageError(`no matrix entry "${only}" in the plan (entries: ${jobs.map((j) => j.id).join(', ') || 'none'})`);
+    jobs.splice(0, jobs.length, ...entry);
+  }
+  return { configFile: config.file, root: config.root, registries, push: options.push, immutableTags: config.push.immutableTags, date: options.date.toISOString(), jobs };
 }
 
 /** The repository an image has in a push registry; Docker Hub's one-part names live under library/, as the docker CLI reads them. */

@@ -77,6 +77,12 @@ interface Session {
 
 export async function smokeTest(ctx: SmokeContext, job: SmokeTarget, image: string, suites: readonly StructureSuite[] = []): Promise<SmokeResult> {
   const config = job.smokeTest ?? EMPTY;
+  if (job.platform && isEmulated(job.platform) && config.emulated === 'skip') {
+    const why = `${job.platform} runs only under emulation on this ${hostPlatform()} runner (smoke-test.emulated: skip)`;
+    ctx.log.warn(`smoke test of ${jobName(job)} skipped: ${why}`);
+    return { passed: true, gpus: false, checks: [{ name: 'smoke test', kind: 'command', passed: true, durationMs: 0, skipped: why }] };
+  }
+  if (job.platform && isEmulated(job.platform)) ctx.log.info(`${jobName(job)}: ${job.platform} runs under QEMU emulation on this ${hostPlatform()} runner (slower)`);
   const gpu = decideGpu(config.gpu, job.gpu, ctx.gpuPresent, jobName(job));
   if (gpu.warning) ctx.log.warn(gpu.warning);
   const deadline = Date.now() + config.timeoutMs;
@@ -130,6 +136,14 @@ export async function smokeTest(ctx: SmokeContext, job: SmokeTarget, image: stri
 }
 
 export type { Session };
+
+const ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
+
+/** This runner's platform as an image platform, e.g. linux/amd64. */
+export const hostPlatform = (): string => `linux/${ARCH[process.arch] ?? process.arch}`;
+
+/** Whether containers of this platform run only through QEMU here. */
+export const isEmulated = (platform: string): boolean => platform.split('/').slice(0, 2).join('/') !== hostPlatform();
 
 async function commandChecks(s: Session, suites: readonly StructureSuite[]): Promise<void> {
   const builtIn = s.gpus && s.config.gpuCheck !== false ? builtInGpuChecks().map((c) => ({ ...EMPTY_COMMAND, ...c })) : [];

@@ -5,7 +5,7 @@
 // RUNNER_TEMP and GITHUB_WORKSPACE, runs `runs.main` with the chosen Node binary in the workspace, then
 // `runs.post` with main's saved state as STATE_* variables, and reads the workflow commands on stdout.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
@@ -69,6 +69,12 @@ export interface ActionRunnerOptions {
   env?: Record<string, string>;
 }
 
+/** Every RUNNER_TEMP made in this process, removed when it exits (each holds a local layer cache). */
+const temps: string[] = [];
+process.once('exit', () => {
+  for (const t of temps) rmSync(t, { recursive: true, force: true });
+});
+
 export class ActionRunner {
   private readonly metadata: ActionMetadata;
   private readonly actionDir: string;
@@ -82,6 +88,7 @@ export class ActionRunner {
     this.metadata = parse(readFileSync(path.join(this.actionDir, 'action.yml'), 'utf8')) as ActionMetadata;
     if (this.metadata.runs.using !== 'node24') throw new Error(`action.yml runs.using is ${this.metadata.runs.using}, not node24`);
     this.runnerTemp = mkdtempSync(path.join(os.tmpdir(), 'runner-temp-'));
+    temps.push(this.runnerTemp);
   }
 
   /** The main step with these `with:` values. */

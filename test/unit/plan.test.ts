@@ -174,6 +174,7 @@ describe('makePlan', () => {
       registries: ['ghcr.io/acme', '127.0.0.1:5000'],
       push: true,
       immutableTags: false,
+      date: '2024-05-01T12:00:00.000Z',
       jobs: [cpuJob, cudaJob, irisJob],
     };
     expect(makePlan(config, git, options())).toStrictEqual(want);
@@ -432,19 +433,25 @@ describe('plan output', () => {
   it('planToJson: paths relative to the repository root, sorted labels and build args, push refs when pushing', () => {
     const json = JSON.parse(planToJson(makePlan({ ...config, images: [iris] }, git, options()))) as unknown;
     expect(json).toEqual({
+      version: 1,
       config: 'ml-image.yml',
+      date: '2024-05-01T12:00:00.000Z',
       push: true,
       registries: ['ghcr.io/acme', '127.0.0.1:5000'],
       jobs: [
         {
           id: 'acme-iris',
+          target: 'acme-iris',
           image: 'acme/iris',
           variant: '',
           platform: null,
           gpu: false,
           'runs-on': ['ubuntu-latest'],
           tags: ['stable'],
+          version: 'stable',
           refs: ['ghcr.io/acme/acme/iris:stable', '127.0.0.1:5000/acme/iris:stable'],
+          'local-refs': ['acme/iris:stable'],
+          'push-refs': ['ghcr.io/acme/acme/iris:stable', '127.0.0.1:5000/acme/iris:stable'],
           build: {
             context: '.',
             dockerfile: 'Dockerfile.iris',
@@ -453,6 +460,7 @@ describe('plan output', () => {
             secrets: [],
             // The whole cache spec; JSON drops the unset ref.
             cache: { backend: 'none', mode: 'max', scope: 'acme-iris', mounts: true, mountsMaxBytes: 2_000_000_000, registry: { write: 'ghcr.io/acme/acme/iris:buildcache', read: ['ghcr.io/acme/acme/iris:buildcache'] } },
+            'source-date-epoch': null,
           },
           labels: { ...irisJob.labels },
           'smoke-test': irisSmoke,

@@ -482,7 +482,7 @@ describe('parseCli', () => {
     { name: 'the old --metadata-file', argv: ['build', '--metadata-file', 'm.json'], message: '--metadata-file is now --images-file (buildx uses --metadata-file for its build metadata)' },
     { name: '--password-stdin without --username', argv: ['build', '--password-stdin'], message: '--password-stdin needs --username' },
     { name: '--password-stdin with an empty --username', argv: ['build', '--password-stdin', '--username', ''], message: '--password-stdin needs --username' },
-    { name: 'unknown command', argv: ['deploy'], message: 'unknown command "deploy" (expected build, test, plan, validate, schema or help)' },
+    { name: 'unknown command', argv: ['deploy'], message: 'unknown command "deploy" (expected build, test, merge, plan, validate, schema or help)' },
     { name: 'extra argument after build', argv: ['build', 'now'], message: 'unexpected argument "now"' },
     { name: 'extra argument after validate', argv: ['validate', 'x.yml'], message: 'unexpected argument "x.yml"' },
     { name: 'extra argument after plan', argv: ['plan', 'json'], message: 'unexpected argument "json"' },
