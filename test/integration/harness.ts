@@ -20,6 +20,8 @@ export interface TestEnv {
   authPassword: string;
   authCertDir: string;
   baseImage: string;
+  /** The base as a linux/amd64 + linux/arm64 index in the plain registry (multi-platform builds). */
+  multiBaseImage: string;
   /** A Node 24 binary: action.yml's runtime. */
   node24: string;
   /** A BuildKit image for docker-container builders (moby/buildkit cannot be pulled here), and its config. */
@@ -47,6 +49,7 @@ export function testEnv(): TestEnv {
     authPassword: get('ML_IMAGE_TEST_AUTH_PASSWORD'),
     authCertDir: get('ML_IMAGE_TEST_AUTH_CERT_DIR'),
     baseImage: get('ML_IMAGE_TEST_BASE_IMAGE'),
+    multiBaseImage: get('ML_IMAGE_TEST_MULTI_BASE_IMAGE'),
     node24: get('ML_IMAGE_TEST_NODE24'),
     buildkitImage: get('ML_IMAGE_TEST_BUILDKIT_IMAGE'),
     buildkitdConfig: get('ML_IMAGE_TEST_BUILDKITD_CONFIG'),
