@@ -2,6 +2,9 @@
 // INPUT_<NAME> variables, action.yml's defaults filled in; an absent variable (a direct run) means the default.
 import type { SmokeReportFiles } from '../report/smoke-report.js';
 import * as core from '@actions/core';
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { sizeBytes } from '../config/resolve.js';
 import { SIZE_PATTERN } from '../config/schema.js';
 import type { CacheBackend } from '../config/types.js';
@@ -14,6 +17,10 @@ import { Inputs, RenamedInputs } from './names.js';
 
 export interface ActionInputs {
   config: string;
+  /** Fan-out: the plan file (a path; JSON given inline is written to RUNNER_TEMP first). */
+  planFile?: string;
+  mode: 'build' | 'merge';
+  digestsDir: string;
   /** Smoke-test reports to write (JUnit XML, JSON), relative to the workspace. */
   reports: SmokeReportFiles;
   push: PushMode;
@@ -79,7 +86,10 @@ export function getInputs(env: Env = process.env): ActionInputs {
     config: getInput(Inputs.config) || 'ml-image.yml',
     push: pushInput(getInput(Inputs.push)),
     planOnly: booleanInput(Inputs.planOnly, false),
-    filters: { images: listInput(Inputs.onlyImages), variants: listInput(Inputs.onlyVariants) },
+    filters: { images: listInput(Inputs.onlyImages), variants: listInput(Inputs.onlyVariants), ...(getInput(Inputs.only) ? { only: getInput(Inputs.only) } : {}) },
+    planFile: planInput(getInput(Inputs.plan), env),
+    mode: oneOf(Inputs.mode, getInput(Inputs.mode) || 'build', ['build', 'merge'] as const),
+    digestsDir: getInput(Inputs.digestsDir) || 'ml-image-digests',
     registries: registries.length > 0 ? registries : undefined,
     credentials,
     // One without the other is what a pull request from a fork gets (no secrets): an error only when pushing.
@@ -92,6 +102,17 @@ export function getInputs(env: Env = process.env): ActionInputs {
     minFreeBytes: minFree ? sizeInput(Inputs.minFreeSpace, minFree) : undefined,
     reports: { junit: getInput(Inputs.junitReport) || undefined, json: getInput(Inputs.jsonReport) || undefined },
   };
+}
+
+/** The plan input: the plan job's JSON output (written to a file in RUNNER_TEMP), or a path to a plan file. */
+function planInput(value: string, env: Env): string | undefined {
+  const text = value.trim();
+  if (!text) return undefined;
+  if (!text.startsWith('{')) return text;
+  const dir = env.RUNNER_TEMP || os.tmpdir();
+  const file = path.join(dir, `ml-image-plan-${process.pid}.json`);
+  writeFileSync(file, text + '\n');
+  return file;
 }
 
 /** An input renamed for docker/* compatibility, used under its old name: say the new one. */

@@ -5,9 +5,11 @@ import * as core from '@actions/core';
 import { ConfigError, issueText, MlImageError, oneLineReason, type SourceLocation } from '../errors.js';
 import { buildTestPush, newRunId, PipelineFailure } from '../pipeline/pipeline.js';
 import { preparePlan } from '../pipeline/prepare.js';
-import { formatPlan } from '../plan/format.js';
 import { run } from '../process/run.js';
 import { planResult, toOutputs, type PipelineResult } from '../report/result.js';
+import { merge } from '../pipeline/merge.js';
+import { formatPlan, planToJson } from '../plan/format.js';
+import path from 'node:path';
 import { smokeSuites, writeSmokeReports, type SmokeReportFiles } from '../report/smoke-report.js';
 import { summaryMarkdown } from '../report/summary.js';
 import { getInputs, type ActionInputs } from './inputs.js';
@@ -21,6 +23,10 @@ export async function runMain(env: Record<string, string | undefined> = process.
     const inputs = getInputs(env);
     if (inputs.planOnly) {
       await planOnly(inputs, env);
+      return;
+    }
+    if (inputs.mode === 'merge') {
+      await mergeMode(inputs, env, log);
       return;
     }
     reports = inputs.reports;
@@ -53,6 +59,7 @@ export async function runMain(env: Record<string, string | undefined> = process.
 async function planOnly(inputs: ActionInputs, env: Record<string, string | undefined>): Promise<void> {
   const { plan, pushSkipped } = await preparePlan({ ...inputs, cwd: process.cwd(), env, runner: run });
   setOutputs(planResult(plan, { runId: newRunId(), builder: '', pushSkipped }));
+  core.setOutput(Outputs.plan, planToJson(plan).trim());
   core.info(formatPlan(plan, 'table'));
 }
 
@@ -64,7 +71,17 @@ async function finish(result: PipelineResult, failure: string | undefined, repor
 
 function setOutputs(result: PipelineResult): void {
   const outputs = toOutputs(result);
-  for (const name of Object.values(Outputs)) core.setOutput(name, outputs[name]);
+  for (const name of Object.values(Outputs)) if (name !== Outputs.plan) core.setOutput(name, outputs[name]);
+}
+
+/** mode: merge — every entry's digest under every tag of the plan; tags and digest outputs name the indexes. */
+async function mergeMode(inputs: ActionInputs, env: Record<string, string | undefined>, log: ActionLogger): Promise<void> {
+  if (!inputs.planFile) throw new MlImageError('mode: merge needs the plan input (the plan job\'s plan output)');
+  const merged = await merge({ ...inputs, planFile: inputs.planFile, digestsDir: path.resolve(process.cwd(), inputs.digestsDir), cwd: process.cwd(), env, log });
+  const refs = merged.flatMap((m) => m.indexes);
+  core.setOutput(Outputs.tags, refs.map((x) => x.ref).join('\n'));
+  core.setOutput(Outputs.digest, refs[0]?.digest ?? '');
+  await writeSummary(`## ml-image merge ✅\n\n${refs.map((x) => `- \`${x.ref}@${x.digest}\``).join('\n')}\n`);
 }
 
 async function writeSummary(markdown: string): Promise<void> {

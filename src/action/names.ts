@@ -17,6 +17,10 @@ export const Inputs = {
   builder: 'builder',
   cacheBackend: 'cache-backend',
   minFreeSpace: 'min-free-space',
+  plan: 'plan',
+  only: 'only',
+  mode: 'mode',
+  digestsDir: 'digests-dir',
   junitReport: 'junit-report',
   jsonReport: 'json-report',
 } as const;
@@ -40,6 +44,7 @@ export const Outputs = {
   images: 'images',
   matrix: 'matrix',
   smokeTest: 'smoke-test',
+  plan: 'plan',
 } as const;
 
 export const State = {

@@ -70,6 +70,9 @@ describe('getInputs, with the environment the runner builds from action.yml', ()
       cacheBackend: undefined,
       minFreeBytes: undefined,
       reports: { junit: undefined, json: undefined },
+      planFile: undefined,
+      mode: 'build',
+      digestsDir: 'ml-image-digests',
     });
   });
 
@@ -92,6 +95,10 @@ describe('getInputs, with the environment the runner builds from action.yml', ()
         'cache-backend': 'gha',
         'min-free-space': '20GB',
         'junit-report': 'reports/smoke.xml',
+        plan: 'plan/plan.json',
+        only: 'acme-iris-linux-arm64',
+        mode: 'build',
+        'digests-dir': 'out/digests',
         'json-report': 'reports/smoke.json',
       }),
     );
@@ -99,7 +106,7 @@ describe('getInputs, with the environment the runner builds from action.yml', ()
       config: 'ml/ml-image.yml',
       push: true,
       planOnly: false,
-      filters: { images: ['acme/iris', 'acme/bert', 'acme/gpt'], variants: ['cuda12'] },
+      filters: { images: ['acme/iris', 'acme/bert', 'acme/gpt'], variants: ['cuda12'], only: 'acme-iris-linux-arm64' },
       registries: ['ghcr.io/acme', '127.0.0.1:5000'],
       credentials: [{ registry: 'docker.io', username: 'hub', password: 'hub-tok' }],
       sharedCredential: { username: 'octo', password: 'tok-1' },
@@ -110,6 +117,9 @@ describe('getInputs, with the environment the runner builds from action.yml', ()
       cacheBackend: 'gha',
       minFreeBytes: 20_000_000_000,
       reports: { junit: 'reports/smoke.xml', json: 'reports/smoke.json' },
+      planFile: 'plan/plan.json',
+      mode: 'build',
+      digestsDir: 'out/digests',
     });
   });
 
