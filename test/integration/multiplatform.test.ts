@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { ActionRunner } from './action-runner.js';
 import { remoteTags, removeScratch, ROOT, scratchDir, testEnv, TINY, uid, writeFile } from './harness.js';
 
 jest.setTimeout(600_000);
@@ -127,3 +128,28 @@ describe('fan-out: plan → matrix entries pushed by digest → merge', () => {
     expect(remoteTags(`${env.registry}/${name}`).filter((t) => !t.startsWith('buildcache'))).toEqual([]);
   });
 });
+
+describe('fan-out through the Action as GitHub runs it (Node 24)', () => {
+  it('plan-only gives matrix and plan; each matrix job pushes its entry by digest; mode: merge tags the index', async () => {
+    const name = `it/actfan-${uid()}`;
+    const file = path.relative(ROOT, config(name));
+    const digests = path.relative(ROOT, path.join(dir, `digests-${uid()}`));
+    const step = () => new ActionRunner({ node: env.node24, workspace: ROOT, env: { ML_IMAGE_BUILDKIT_IMAGE: env.buildkitImage, ML_IMAGE_BUILDKITD_CONFIG: env.buildkitdConfig, ML_IMAGE_DOCKER: env.docker } });
+    const plan = await step().main({ config: file, 'plan-only': 'true' });
+    expect(plan.status).toBe(0);
+    const matrix = JSON.parse(plan.outputs.matrix!) as { include: { id: string; platform: string; 'runs-on': string }[] };
+    expect(matrix.include.map((e) => [e.platform, e['runs-on']])).toEqual([['linux/amd64', 'ubuntu-latest'], ['linux/arm64', 'ubuntu-24.04-arm']]);
+    for (const entry of matrix.include) {
+      const r = await step().main({ config: file, plan: plan.outputs.plan!, only: entry.id, push: 'true', docker: env.docker, 'digests-dir': digests });
+      expect(r.status).toBe(0);
+      expect(r.outputs.digest).toMatch(/^sha256:[a-f0-9]{64}$/);
+      expect(existsSync(path.join(ROOT, digests, `${entry.id}.json`))).toBe(true);
+    }
+    const merged = await step().main({ config: file, mode: 'merge', plan: plan.outputs.plan!, docker: env.docker, 'digests-dir': digests });
+    expect(merged.status).toBe(0);
+    expect(merged.outputs.tags!.split('\n').sort()).toEqual([`${env.registry}/${name}:latest`, expect.stringMatching(new RegExp(`^${env.registry}/${name}:nightly-\\d{8}$`))].sort());
+    expect(platformsOf(`${env.registry}/${name}:latest`)).toEqual(PLATFORMS);
+    expect(merged.summary).toContain('## ml-image merge ✅');
+  });
+});
+
