@@ -346,7 +346,8 @@ async function pushTags(r: Run, auth: Login, keep: ReadonlyMap<string, string>, 
   }
   const refs = job.pushRefs.filter((x) => !keep.has(x));
   try {
-    await pushImage(r.docker, image.imageId!, refs, auth, r.log, { signal: r.options.signal, retry: r.options.retry, onPushed: (p) => image.pushed.push(p) });
+    const copyWithinRegistry = r.builder.kind === 'buildx' ? { client: inspectClient(r) } : undefined;
+    await pushImage(r.docker, image.imageId!, refs, auth, r.log, { signal: r.options.signal, retry: r.options.retry, copyWithinRegistry, onPushed: (p) => image.pushed.push(p) });
   } catch (err: unknown) {
     image.pushError = err instanceof Error ? err.message : String(err);
     throw err;

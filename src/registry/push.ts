@@ -4,6 +4,7 @@ import { MlImageError } from '../errors.js';
 import { tailOf } from '../process/run.js';
 import { seconds, type Logger } from '../report/log.js';
 import { registryHost, type Login } from './auth.js';
+import { parseRef, type RegistryClient } from './client.js';
 import { backoffMs, classifyFailure, DEFAULT_RETRY, sleep, type RetryPolicy } from './retry.js';
 
 export interface PushedRef {
@@ -21,6 +22,12 @@ export function parsePushDigest(output: string): string | undefined {
 
 export interface PushOptions {
   retry?: RetryPolicy;
+  /**
+   * With buildx: a further repository on a registry already pushed to gets the image by `imagetools
+   * create` from the first one, which mounts every blob across repositories — no layer is uploaded again,
+   * whatever the engine remembers about where its blobs came from. The client reads the digest back.
+   */
+  copyWithinRegistry?: { client: RegistryClient };
   signal?: AbortSignal;
   /** Told about each reference as it lands, so a failure later still reports what did land. */
   onPushed?: (pushed: PushedRef) => void;
@@ -39,10 +46,21 @@ export async function pushImage(
   options: PushOptions = {},
 ): Promise<PushedRef[]> {
   const pushed: PushedRef[] = [];
+  // The first repository pushed on each registry, and the digest it got.
+  const firsts = new Map<string, { repo: string; digest: string }>();
   for (const [i, ref] of refs.entries()) {
     try {
-      await docker.ok(['tag', imageId, ref], `tag ${ref}`);
-      const one = { ref, digest: await pushOne(docker, ref, auth, log, options) };
+      const repo = ref.slice(0, ref.lastIndexOf(':'));
+      const first = firsts.get(registryHost(ref));
+      let digest: string;
+      if (first && first.repo !== repo && options.copyWithinRegistry) {
+        digest = await copyOne(docker, ref, `${first.repo}@${first.digest}`, auth, log, options.copyWithinRegistry.client, options);
+      } else {
+        await docker.ok(['tag', imageId, ref], `tag ${ref}`);
+        digest = await pushOne(docker, ref, auth, log, options);
+      }
+      if (!first) firsts.set(registryHost(ref), { repo, digest });
+      const one = { ref, digest };
       pushed.push(one);
       options.onPushed?.(one);
     } catch (err: unknown) {
@@ -52,6 +70,27 @@ export async function pushImage(
     }
   }
   return pushed;
+}
+
+/** imagetools create from the registry's first repository (blobs mounted, never uploaded), with retries. */
+async function copyOne(docker: Docker, ref: string, source: string, auth: Login, log: Logger, client: RegistryClient, options: PushOptions): Promise<string> {
+  const policy = options.retry ?? DEFAULT_RETRY;
+  for (let attempt = 1; ; attempt++) {
+    const r = await docker.call(['buildx', 'imagetools', 'create', '--tag', ref, source], { configDir: auth.configFor(ref), signal: options.signal, timeoutMs: 10 * 60_000 });
+    if (r.exitCode === 0) {
+      const m = await client.manifest(parseRef(ref));
+      if (!m?.digest) throw new MlImageError(`${ref} is not in the registry after imagetools create`);
+      log.info(`pushed ${ref}@${m.digest} (from ${source}: blobs mounted, none uploaded)`);
+      return m.digest;
+    }
+    const why = tailOf(r, 3);
+    if (classifyFailure(`${r.stdout}\n${r.stderr}`) === 'permanent' || attempt >= policy.attempts || options.signal?.aborted) {
+      throw new MlImageError(`push to ${registryHost(ref)} failed${attempt > 1 ? ` after ${attempt} attempts` : ''}: ${why}`);
+    }
+    const wait = backoffMs(policy, attempt + 1);
+    log.warn(`copy of ${source} to ${ref} failed (attempt ${attempt}/${policy.attempts}: ${why.split('\n').pop()}); retrying in ${seconds(wait)}`);
+    await sleep(wait, options.signal);
+  }
 }
 
 async function pushOne(docker: Docker, ref: string, auth: Login, log: Logger, options: PushOptions): Promise<string> {
