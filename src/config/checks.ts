@@ -2,6 +2,7 @@
 // regular expressions that must compile, unique image names. They run beside the schema check, so one
 // run reports both kinds of problem; therefore they look only at values that have the right type.
 import path from 'node:path';
+import { backtrackingRisk } from '../meta/regex.js';
 import { parseFlavor, parseTagRules, type RuleError } from '../meta/tags.js';
 import { ruleLines } from './resolve.js';
 import { VARIANT_PATTERN } from './schema.js';
@@ -62,6 +63,8 @@ export function semanticIssues(data: Record<string, unknown>, ctx: CheckContext)
       if (unit.raw !== raw) checkSmokeTest(unit.raw['smoke-test'], unit.at('smoke-test'), problem, ctx);
     }
     checkSmokeTest(raw['smoke-test'], at('smoke-test'), problem, ctx);
+    checkKeys(raw, at, problem);
+    for (const [name, v] of Object.entries(variants)) if (isObject(v)) checkKeys(v, (...rest) => at('variants', name, ...rest), problem);
     checkRules(raw.tags, at('tags'), parseTagRules, problem, ctx.isFlowList?.(at('tags')) ?? false);
     checkRules(raw.flavor, at('flavor'), parseFlavor, problem);
   });
@@ -223,5 +226,43 @@ function checkRegex(source: unknown, keyPath: PathSegment[], problem: Problem): 
     new RegExp(source, 'm');
   } catch (err: unknown) {
     problem(keyPath, `invalid regular expression: ${err instanceof Error ? err.message : String(err)}`);
+    return;
   }
+  const why = backtrackingRisk(source);
+  if (why) problem(keyPath, `regular expression ${why}: it can take exponential time on some inputs (README "Limits")`);
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const BUILD_ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const LABEL_KEY = /^[A-Za-z0-9][A-Za-z0-9._/-]*$/;
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** Keys and values the engine or HTTP would take differently than written: env and build-arg names, label keys, header lines. */
+function checkKeys(raw: Record<string, unknown>, at: (...rest: PathSegment[]) => PathSegment[], problem: Problem): void {
+  const each = (value: unknown, keyPath: PathSegment[], keyRule: RegExp, what: string, noLineBreaks = false) => {
+    if (!isObject(value)) return;
+    for (const [k, v] of Object.entries(value)) {
+      if (!keyRule.test(k)) problem([...keyPath, k], `"${k.replace(/[\u0000-\u001f\u007f]/g, '?')}" is not a valid ${what}`, true);
+      if (typeof v === 'string' && (v.includes('\u0000') || (noLineBreaks && /[\r\n]/.test(v)))) problem([...keyPath, k], `the value holds ${v.includes('\u0000') ? 'a NUL byte' : 'a line break'}, which ${what === 'HTTP header name' ? 'would split the request' : 'cannot be passed on'}`);
+    }
+  };
+  each(raw['build-args'], at('build-args'), BUILD_ARG_NAME, 'build argument name');
+  each(raw.labels, at('labels'), LABEL_KEY, 'label key');
+  const smoke = isObject(raw['smoke-test']) ? raw['smoke-test'] : undefined;
+  if (!smoke) return;
+  each(smoke.env, at('smoke-test', 'env'), ENV_NAME, 'environment variable name', true);
+  (Array.isArray(smoke.commands) ? smoke.commands : []).forEach((c: unknown, i) => isObject(c) && each(c.env, at('smoke-test', 'commands', i, 'env'), ENV_NAME, 'environment variable name', true));
+  (Array.isArray(smoke.services) ? smoke.services : []).forEach((c: unknown, i) => isObject(c) && each(c.env, at('smoke-test', 'services', i, 'env'), ENV_NAME, 'environment variable name', true));
+  const http = isObject(smoke.http) ? smoke.http : {};
+  (Array.isArray(http.checks) ? http.checks : []).forEach((c: unknown, i) => isObject(c) && each(c.headers, at('smoke-test', 'http', 'checks', i, 'headers'), HEADER_NAME, 'HTTP header name', true));
+}
+
+const SECRET_NAME = /(TOKEN|SECRET|PASSWORD|PASSWD|PRIVATE_KEY|API_KEY|ACCESS_KEY|CREDENTIAL)/i;
+const SECRET_VALUE = /^(ghp_|gho_|ghs_|github_pat_|hf_|glpat-|xox[abp]-|sk-|AKIA[0-9A-Z]{16}|ASIA[0-9A-Z]{16})/;
+
+/** Build arguments that look like secrets (by name or value): they end up in the image history. */
+export function secretLookingBuildArgs(buildArgs: Record<string, string>): string[] {
+  return Object.entries(buildArgs)
+    .filter(([k, v]) => SECRET_NAME.test(k) || SECRET_VALUE.test(v))
+    .map(([k]) => k);
 }

@@ -1,8 +1,8 @@
 // Reads a config file: YAML with source positions → schema validation and semantic checks (together,
 // so every problem is reported in one run, in file order) → the resolved Config of types.ts.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
+import { isScalar, LineCounter, parseDocument, visit } from 'yaml';
 import { ConfigError, MlImageError, type ConfigIssue } from '../errors.js';
 import { semanticIssues } from './checks.js';
 import { isFile, repositoryRoot } from './paths.js';
@@ -20,16 +20,57 @@ export interface LoadOptions {
   root?: string;
 }
 
+/** Limits on a config file (README "Limits"): its size, flow nesting, and anchors expanded. */
+export const CONFIG_LIMITS = { bytes: 1024 * 1024, depth: 64, aliases: 50 } as const;
+
 export function loadConfig(file: string, cwd = process.cwd(), options: LoadOptions = {}): Config {
   const abs = path.resolve(cwd, file);
-  if (!existsSync(abs)) throw new MlImageError(`config file not found: ${displayPath(abs, cwd)}`);
-  if (!isFile(abs)) throw new MlImageError(`config file is not a regular file: ${displayPath(abs, cwd)}`);
-  return parseConfig(readFileSync(abs, 'utf8'), abs, cwd, options);
+  const shown = displayPath(abs, cwd);
+  if (!existsSync(abs)) throw new MlImageError(`config file not found: ${shown}`);
+  if (!isFile(abs)) throw new MlImageError(`config file is not a regular file: ${shown}`);
+  const size = statSync(abs).size;
+  if (size > CONFIG_LIMITS.bytes) throw new MlImageError(`config file ${shown} is ${(size / 1024 / 1024).toFixed(1)} MB; the limit is ${CONFIG_LIMITS.bytes / 1024 / 1024} MB`);
+  let text: string;
+  try {
+    text = readFileSync(abs, 'utf8');
+  } catch (err: unknown) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new MlImageError(`cannot read config file ${shown}: ${code === 'EACCES' ? 'permission denied' : code ?? String(err)}`);
+  }
+  if (text.includes('\u0000')) throw new MlImageError(`config file ${shown} is not text (it holds NUL bytes)`);
+  return parseConfig(text, abs, cwd, options);
+}
+
+/** The first place flow collections nest deeper than the limit (the parser recurses per level). */
+function tooDeep(text: string): number | undefined {
+  let depth = 0;
+  let quote: string | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote) {
+      if (c === '\\' && quote === '"') i++;
+      else if (c === quote) quote = undefined;
+      continue;
+    }
+    if (c === '"' || c === "'") quote = c;
+    else if (c === '#' && (i === 0 || /\s/.test(text[i - 1]!))) {
+      const nl = text.indexOf('\n', i);
+      i = nl < 0 ? text.length : nl;
+    } else if (c === '[' || c === '{') {
+      if (++depth > CONFIG_LIMITS.depth) return i;
+    } else if (c === ']' || c === '}') depth = Math.max(0, depth - 1);
+  }
+  return undefined;
 }
 
 export function parseConfig(text: string, file: string, cwd = process.cwd(), options: LoadOptions = {}): Config {
   const shown = displayPath(file, cwd);
   const lines = new LineCounter();
+  const deep = tooDeep(text);
+  if (deep !== undefined) {
+    const before = text.slice(0, deep).split('\n');
+    throw new ConfigError([{ location: { file: shown, line: before.length, column: before.at(-1)!.length + 1 }, path: '', message: `nested deeper than ${CONFIG_LIMITS.depth} levels` }]);
+  }
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
     // Only the first syntax error: the parser's later ones are mostly the same mistake seen again.
@@ -39,8 +80,31 @@ export function parseConfig(text: string, file: string, cwd = process.cwd(), opt
     const hint = lineText.includes('{{') && /\[/.test(lineText) ? ' ({{ starts a mapping inside [...]: quote the item, or write the rules as a block list or a "|" string)' : '';
     throw new ConfigError([{ location: { file: shown, line: pos.line, column: pos.col }, path: '', message: `YAML: ${firstLine(e.message)}${hint}` }]);
   }
+  // A "__proto__" key would set the prototype of the object yaml builds instead of becoming a key that
+  // the schema can refuse, so it is refused here, wherever it is.
+  let proto: [number, number] | undefined;
+  visit(doc, {
+    Pair(_, pair) {
+      if (isScalar(pair.key) && pair.key.value === '__proto__' && !proto) proto = pair.key.range ? [pair.key.range[0], 0] : [0, 0];
+    },
+  });
+  if (proto) {
+    const pos = lines.linePos(proto[0]);
+    throw new ConfigError([{ location: { file: shown, line: pos.line, column: pos.col }, path: '', message: 'the key "__proto__" is not allowed anywhere' }]);
+  }
   const map = new SourceMap(shown, doc, lines);
-  const data: unknown = doc.toJS({ maxAliasCount: 50 });
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: CONFIG_LIMITS.aliases });
+  } catch (err: unknown) {
+    // An alias to an anchor that is not there (or not yet), or more expansions than the limit: located at
+    // the document's first alias, since the parser does not say which.
+    const why = err instanceof Error ? firstLine(err.message) : String(err);
+    const alias = /\*[^\s,\]}]+/.exec(text);
+    const before = text.slice(0, alias?.index ?? 0).split('\n');
+    const message = /alias count/i.test(why) ? `anchors and aliases expand past the limit of ${CONFIG_LIMITS.aliases} (an alias bomb?)` : `YAML: ${why}`;
+    throw new ConfigError([{ location: { file: shown, line: before.length, column: before.at(-1)!.length + 1 }, path: '', message }]);
+  }
   if (!isObject(data)) {
     throw new ConfigError([{ location: map.locate([]), path: '', message: 'expected a mapping with "version" and "images"' }]);
   }

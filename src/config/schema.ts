@@ -33,8 +33,8 @@ const duration = (description: string, dflt: string): Schema => ({
   default: dflt,
   oneOf: [
     // The lookahead rejects zero ("0s", "0.0ms"): a limit of 0 would mean no limit at all.
-    { type: 'string', pattern: '^(?![0.]+(ms|s|m|h)$)[0-9]+(\\.[0-9]+)?(ms|s|m|h)$', patternMessage: 'a positive duration like 30s, 2m or 500ms' },
-    { type: 'integer', minimum: 1 },
+    { type: 'string', pattern: '^(?![0.]+(ms|s|m|h)$)[0-9]{1,7}(\\.[0-9]{1,3})?(ms|s|m|h)$', patternMessage: 'a positive duration like 30s, 2m or 500ms' },
+    { type: 'integer', minimum: 1, maximum: 86_400 },
   ],
 });
 
@@ -335,7 +335,8 @@ const image: Schema = {
   required: ['name'],
   additionalProperties: false,
   properties: {
-    name: str('Repository name without registry, e.g. acme/iris-classifier.', {
+    name: str('Repository name without registry, e.g. acme/iris-classifier (at most 200 characters).', {
+      maxLength: 200,
       pattern: REPOSITORY,
       patternMessage: 'a repository name like acme/iris-classifier (letters, digits, . _ - and /)',
     }),

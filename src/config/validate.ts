@@ -81,10 +81,11 @@ function validateObject(value: Record<string, unknown>, schema: Schema, path: Pa
   const issues: SchemaIssue[] = [];
   const known = Object.keys(schema.properties ?? {});
   for (const key of schema.required ?? []) {
-    if (!(key in value)) issues.push({ path, message: `missing required key "${key}"` });
+    if (!Object.hasOwn(value, key)) issues.push({ path, message: `missing required key "${key}"` });
   }
   for (const [key, child] of Object.entries(value)) {
-    const prop = schema.properties?.[key];
+    // Own keys only: "constructor" or "toString" must not find Object.prototype's.
+    const prop = schema.properties && Object.hasOwn(schema.properties, key) ? schema.properties[key] : undefined;
     if (prop) issues.push(...validate(child, prop, [...path, key], source));
     else if (schema.additionalProperties === false) {
       issues.push({ path: [...path, key], atKey: true, message: `unknown key "${key}"${suggest(key, known)}` });

@@ -1,6 +1,7 @@
 // The git context a run is about: commit, ref, event, repository. In GitHub Actions it comes from GITHUB_*
 // variables and the event file (what the runner sets); elsewhere from the local checkout via git.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { MlImageError } from '../errors.js';
 import type { Runner } from '../process/run.js';
 import { isObject } from '../config/validate.js';
 
@@ -62,8 +63,19 @@ export function githubContext(env: Env, commitDate?: Date): GitContext {
   };
 }
 
+/** GitHub's event payloads stay far below this; a bigger "event" (or /dev/zero) is not read. */
+const MAX_EVENT_BYTES = 25 * 1024 * 1024;
+
 function readEvent(file: string | undefined): Record<string, unknown> {
   if (!file) return {};
+  try {
+    const st = statSync(file);
+    if (!st.isFile()) throw new MlImageError(`GITHUB_EVENT_PATH ${file} is not a regular file`);
+    if (st.size > MAX_EVENT_BYTES) throw new MlImageError(`GITHUB_EVENT_PATH ${file} is ${(st.size / 1024 / 1024).toFixed(0)} MB; the limit is 25 MB`);
+  } catch (err: unknown) {
+    if (err instanceof MlImageError) throw err;
+    return {};
+  }
   try {
     const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
     return isObject(parsed) ? parsed : {};

@@ -2,6 +2,7 @@
 // the same CSV reading, key handling and per-type defaults, but with every problem collected per line instead
 // of a thrown "Invalid ..." for the first one, and with typos caught that metadata-action silently ignores.
 import { checkExpressions, didYouMean, GLOBAL_SCOPE, PEP440_SCOPE, SCHEDULE_SCOPE, SEMVER_SCOPE, type Scope } from './expressions.js';
+import { backtrackingRisk } from './regex.js';
 import type { Flavor, RuleError, TagRule } from './tags.js';
 
 export const TAG_TYPES = ['schedule', 'semver', 'pep440', 'match', 'edge', 'ref', 'raw', 'sha'] as const;
@@ -78,7 +79,8 @@ function entries(lines: readonly string[]): { index: number; line: string }[] {
 function checkRegex(source: string, flags: string, where: string): string | undefined {
   try {
     new RegExp(source, flags);
-    return undefined;
+    const risk = backtrackingRisk(source);
+    return risk ? `${where} ${risk}: it can take exponential time on some refs (README "Limits")` : undefined;
   } catch (err: unknown) {
     const detail = err instanceof Error ? err.message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '') : String(err);
     return `${where} is not a valid regular expression: ${detail}`;

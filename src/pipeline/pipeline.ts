@@ -6,6 +6,7 @@ import { readFile, statfs } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { buildImage, type BuiltImage } from '../build/build.js';
+import { secretLookingBuildArgs } from '../config/checks.js';
 import { chooseCache, cacheArgs, type CacheArgs, type CacheChoice } from '../cache/cache.js';
 import { ActionsMountStore, LocalMountStore, restoreMounts, saveMounts, type MountContext, type MountStore } from '../cache/persist.js';
 import { inspectBuilder, type BuilderInfo } from '../docker/builder.js';
@@ -143,6 +144,10 @@ async function prepare(options: PipelineOptions): Promise<Run> {
   const { plan, pushSkipped } = await preparePlan({ ...options, runner });
   if (pushSkipped) log.info(`not pushing: ${pushSkipped}`);
   if (plan.push) checkUsable(pushCredentials(plan, options));
+  for (const job of plan.jobs) {
+    const risky = secretLookingBuildArgs(job.build.buildArgs);
+    if (risky.length > 0) log.warn(`${jobName(job)}: build argument${risky.length > 1 ? 's' : ''} ${risky.join(', ')} look${risky.length > 1 ? '' : 's'} like a secret; build arguments are stored in the image history — pass it with secrets: instead`);
+  }
   const secrets = secretValues(plan, options.env);
   const suites = loadSuites(plan);
   for (const value of Object.values(secrets)) log.addSecret(value);

@@ -64,7 +64,7 @@ export class ConsoleLogger implements Logger {
 
   private emit(prefix: string, message: string): void {
     const indent = '  '.repeat(this.depth);
-    for (const line of this.masker.mask(message).split('\n')) this.write(`${indent}${prefix}${line}`);
+    for (const line of visibleControls(this.masker.mask(message)).split('\n')) this.write(`${indent}${prefix}${line}`);
   }
 
   info(message: string): void {
@@ -137,4 +137,13 @@ export class MemoryLogger extends ConsoleLogger {
     super({ write: (l) => lines.push(l), verbose: true, masker });
     this.lines = lines;
   }
+}
+
+/**
+ * Control characters from config values, refs or command output, shown rather than obeyed by the terminal
+ * (an ANSI escape in an image name must not recolour or rewrite the log): \u001b and the like, tabs and
+ * line breaks kept.
+ */
+export function visibleControls(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

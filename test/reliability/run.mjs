@@ -1,0 +1,93 @@
+// @ts-check
+// `npm run test:reliability` (also run by `npm test`): every case of cases.mjs against the bundled CLI, in a
+// scratch repository of its own. Prints one table row per case — scenario, expected outcome, outcome,
+// time, leaked resources, secrets found — and exits 1 when any case did not go as expected.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CASES } from './cases.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const CLI = path.join(ROOT, 'dist/cli/index.js');
+const SECRET = `rel-canary-${process.pid}-s3cret`;
+const DEFAULT_MAX_MS = 10_000;
+
+/** Containers, networks and volumes with ml-image's run label, when an engine answers; else 0. */
+function labelled() {
+  const docker = process.env.ML_IMAGE_TEST_DOCKER ?? 'docker';
+  try {
+    return ['ps -a -q', 'network ls -q', 'volume ls -q']
+      .map((c) => execFileSync(docker, [...c.split(' '), '--filter', 'label=io.github.ml-image.run'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }))
+      .join('\n')
+      .split('\n')
+      .filter(Boolean).length;
+  } catch {
+    return 0;
+  }
+}
+
+function setUp(c) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ml-image-rel-'));
+  chmodSync(dir, 0o755);
+  mkdirSync(path.join(dir, '.git'));
+  writeFileSync(path.join(dir, 'Dockerfile'), 'FROM debian:bookworm\n');
+  for (const [name, content] of Object.entries(c.files ?? {})) {
+    const file = path.join(dir, name);
+    if (Buffer.isBuffer(content) || typeof content === 'string') writeFileSync(file, content);
+    else if ('dir' in content) mkdirSync(file);
+    else if ('fifo' in content) execFileSync('mkfifo', [file]);
+    else if ('link' in content) symlinkSync(content.link, file);
+  }
+  if (c.uid !== undefined) for (const name of Object.keys(c.files ?? {})) chmodSync(path.join(dir, name), 0o000);
+  return dir;
+}
+
+const rows = [];
+let failed = 0;
+const before = labelled();
+for (const c of CASES) {
+  const dir = setUp(c);
+  const started = performance.now();
+  const r = spawnSync(process.execPath, [CLI, ...(c.argv ?? ['validate'])], {
+    cwd: dir,
+    encoding: 'utf8',
+    timeout: 30_000,
+    env: { ...process.env, GITHUB_ACTIONS: '', ML_IMAGE_PASSWORD: SECRET, ...c.env },
+    ...(c.uid !== undefined ? { uid: c.uid, gid: c.uid } : {}),
+  });
+  const ms = performance.now() - started;
+  const out = `${r.stdout ?? ''}${r.stderr ?? ''}`;
+  const problems = [];
+  if (r.error) problems.push(`did not finish (${r.error.message})`);
+  if (r.status !== c.exit) problems.push(`exit ${r.status} (expected ${c.exit})`);
+  if (c.stderr && !c.stderr.test(r.stderr ?? '')) problems.push(`stderr does not match ${c.stderr}`);
+  if (c.stdout && !c.stdout.test(r.stdout ?? '')) problems.push(`stdout does not match ${c.stdout}`);
+  if (/unexpected error/i.test(out)) problems.push('an internal "unexpected error"');
+  if (/^\s+at .+\(.+:\d+:\d+\)$/m.test(out)) problems.push('a stack trace');
+  if (out.includes('\u001b')) problems.push('a raw escape character in the output');
+  if (existsSync(path.join(dir, 'CANARY'))) problems.push('a command from the input ran');
+  if (ms > (c.maxMs ?? DEFAULT_MAX_MS)) problems.push(`took ${(ms / 1000).toFixed(1)}s`);
+  const secrets = out.includes(SECRET) ? 1 : 0;
+  if (secrets) problems.push('the password appeared in the output');
+  if (problems.length > 0) failed++;
+  rows.push([c.kind, c.name, `exit ${c.exit}`, problems.length ? `FAIL: ${problems.join('; ')}` : `ok (exit ${r.status})`, `${(ms / 1000).toFixed(2)}s`, '0', String(secrets)]);
+  if (problems.length > 0 && process.env.RELIABILITY_VERBOSE) process.stderr.write(`--- ${c.name}\n${out.slice(0, 2000)}\n`);
+  rmSync(dir, { recursive: true, force: true });
+}
+const leaked = labelled() - before;
+if (leaked > 0) failed++;
+
+const header = ['class', 'scenario', 'expected', 'outcome', 'time', 'leaked', 'secrets'];
+const widths = header.map((h, i) => Math.min(i === 3 ? 70 : 60, Math.max(h.length, ...rows.map((r) => r[i].length))));
+const cell = (s, w) => (s.length > w ? `${s.slice(0, w - 1)}…` : s.padEnd(w));
+console.log(`| ${header.map((h, i) => cell(h, widths[i])).join(' | ')} |`);
+console.log(`| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`);
+for (const r of rows) console.log(`| ${r.map((x, i) => cell(x, widths[i])).join(' | ')} |`);
+const times = rows.map((r) => parseFloat(r[4])).sort((a, b) => a - b);
+console.log(
+  `\n${rows.length} hostile inputs: ${rows.length - (failed - (leaked > 0 ? 1 : 0))} as expected, ${failed - (leaked > 0 ? 1 : 0)} not; ` +
+    `median ${times[Math.floor(times.length / 2)]?.toFixed(2)}s, slowest ${times.at(-1)?.toFixed(2)}s; leaked resources ${Math.max(0, leaked)}; secrets found ${rows.filter((r) => r[6] !== '0').length}`,
+);
+process.exit(failed > 0 ? 1 : 0);
