@@ -5,6 +5,7 @@
 // RUNNER_TEMP and GITHUB_WORKSPACE, runs `runs.main` with the chosen Node binary in the workspace, then
 // `runs.post` with main's saved state as STATE_* variables, and reads the workflow commands on stdout.
 import { spawn } from 'node:child_process';
+import { afterAll } from '@jest/globals';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -69,10 +70,10 @@ export interface ActionRunnerOptions {
   env?: Record<string, string>;
 }
 
-/** Every RUNNER_TEMP made in this process, removed when it exits (each holds a local layer cache). */
+/** Every RUNNER_TEMP a test file made, removed after its tests (each holds a local layer cache). */
 const temps: string[] = [];
-process.once('exit', () => {
-  for (const t of temps) rmSync(t, { recursive: true, force: true });
+afterAll(() => {
+  for (const t of temps.splice(0)) rmSync(t, { recursive: true, force: true });
 });
 
 export class ActionRunner {
