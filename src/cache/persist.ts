@@ -3,6 +3,7 @@
 // with @actions/cache in the Action, in a local directory for the CLI. Both directions are one small
 // BuildKit build on the same builder as the real one (mounts.ts writes them). Failures only warn.
 import * as actionsCache from '@actions/cache';
+import { withLock } from '../resources/lock.js';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
@@ -18,6 +19,8 @@ import { cacheMountsOf, exportDockerfile, importDockerfile, mountKeys, NONCE, se
 
 /** Where mount content lives between runs. */
 export interface MountStore {
+  /** Runs fn with the scope's stored content to itself (concurrent runs on one machine). */
+  locked?<T>(scope: string, fn: () => Promise<T>): Promise<T>;
   /** The newest stored content for these keys, as a directory; undefined on a miss. */
   restore(key: string, restoreKeys: readonly string[], scope: string): Promise<{ dir: string; key: string } | undefined>;
   /** Stores a directory's content under a key (the directory may be moved). */
@@ -29,6 +32,10 @@ export interface MountStore {
 /** The CLI's store: one directory per key under root; the newest key of a scope wins, older ones are removed. */
 export class LocalMountStore implements MountStore {
   constructor(private readonly root: string) {}
+
+  locked<T>(scope: string, fn: () => Promise<T>): Promise<T> {
+    return withLock(`mounts ${this.root} ${scope}`, fn);
+  }
 
   async restore(key: string, restoreKeys: readonly string[]): Promise<{ dir: string; key: string } | undefined> {
     const names = existsSync(this.root) ? await readdir(this.root) : [];
@@ -75,6 +82,11 @@ export class ActionsMountStore implements MountStore {
     await mkdir(dir, { recursive: true });
     const hit = await actionsCache.restoreCache([dir], key, [...restoreKeys]);
     return hit ? { dir, key: hit } : undefined;
+  }
+
+  /** The fixed directory is shared by every run of the scope on this machine: one at a time. */
+  locked<T>(scope: string, fn: () => Promise<T>): Promise<T> {
+    return withLock(`mounts ${this.dirOf(scope)}`, fn);
   }
 
   async newest(prefix: string, scope: string): Promise<string | undefined> {
@@ -160,7 +172,19 @@ async function copyBuild(ctx: MountContext, dockerfile: string, context: string,
   }
 }
 
-export async function restoreMounts(job: BuildJob, ctx: MountContext, dockerfileText: string | undefined): Promise<MountReport | undefined> {
+/** Restores a job's mounts, holding its scope against other runs on this machine. */
+export function restoreMounts(job: BuildJob, ctx: MountContext, dockerfileText: string | undefined): Promise<MountReport | undefined> {
+  const run = () => restoreUnlocked(job, ctx, dockerfileText);
+  return ctx.store.locked ? ctx.store.locked(job.build.cache.scope, run) : run();
+}
+
+/** Saves a job's mounts, holding its scope against other runs on this machine. */
+export function saveMounts(job: BuildJob, ctx: MountContext, dockerfileText: string | undefined, report: MountReport | undefined): Promise<MountReport | undefined> {
+  const run = () => saveUnlocked(job, ctx, dockerfileText, report);
+  return ctx.store.locked ? ctx.store.locked(job.build.cache.scope, run) : run();
+}
+
+async function restoreUnlocked(job: BuildJob, ctx: MountContext, dockerfileText: string | undefined): Promise<MountReport | undefined> {
   const sel = await selected(job, ctx, dockerfileText);
   if (!sel) return undefined;
   const report: MountReport = { mounts: sel.mounts.map((m) => m.id) };
@@ -196,7 +220,7 @@ export async function restoreMounts(job: BuildJob, ctx: MountContext, dockerfile
   return report;
 }
 
-export async function saveMounts(job: BuildJob, ctx: MountContext, dockerfileText: string | undefined, report: MountReport | undefined): Promise<MountReport | undefined> {
+async function saveUnlocked(job: BuildJob, ctx: MountContext, dockerfileText: string | undefined, report: MountReport | undefined): Promise<MountReport | undefined> {
   const sel = await selected(job, ctx, dockerfileText);
   if (!sel) return report;
   const out: MountReport = report ?? { mounts: sel.mounts.map((m) => m.id) };

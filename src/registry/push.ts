@@ -3,6 +3,7 @@ import type { Docker } from '../docker/docker.js';
 import { MlImageError } from '../errors.js';
 import { tailOf } from '../process/run.js';
 import { seconds, type Logger } from '../report/log.js';
+import { withLock } from '../resources/lock.js';
 import { registryHost, type Login } from './auth.js';
 import { parseRef, type RegistryClient } from './client.js';
 import { backoffMs, classifyFailure, DEFAULT_RETRY, sleep, type RetryPolicy } from './retry.js';
@@ -56,8 +57,11 @@ export async function pushImage(
       if (first && first.repo !== repo && options.copyWithinRegistry) {
         digest = await copyOne(docker, ref, `${first.repo}@${first.digest}`, auth, log, options.copyWithinRegistry.client, options);
       } else {
-        await docker.ok(['tag', imageId, ref], `tag ${ref}`);
-        digest = await pushOne(docker, ref, auth, log, options);
+        // The tag is the engine's, shared with any other run on this machine: held from tag to pushed.
+        digest = await withLock(`tag ${ref}`, async () => {
+          await docker.ok(['tag', imageId, ref], `tag ${ref}`);
+          return pushOne(docker, ref, auth, log, options);
+        });
       }
       if (!first) firsts.set(registryHost(ref), { repo, digest });
       const one = { ref, digest };
