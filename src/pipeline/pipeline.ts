@@ -11,6 +11,7 @@ import { chooseCache, cacheArgs, type CacheArgs, type CacheChoice } from '../cac
 import { ActionsMountStore, LocalMountStore, restoreMounts, saveMounts, type MountContext, type MountStore } from '../cache/persist.js';
 import { inspectBuilder, type BuilderInfo } from '../docker/builder.js';
 import { detectDocker, type BuilderKind } from '../docker/detect.js';
+import { withLock } from '../resources/lock.js';
 import { Resources } from '../resources/resources.js';
 import { createContainerBuilder, describeBuilder, localCacheDir } from './builders.js';
 import { Docker } from '../docker/docker.js';
@@ -206,14 +207,18 @@ async function buildAll(r: Run, auth: Login | undefined): Promise<Map<string, Bu
     const mounts: MountContext = { docker: r.docker, builder: cache.builder, builderName: cache.builderName, store: mountStore(r), log, unique: saveId(r), layerCacheKeepsSteps: cache.keepsEveryStep, signal: options.signal };
     const result = await log.group(`Build ${jobName(job)}${job.platform ? ` (${job.platform})` : ''}`, async () => {
       image.mounts = await restoreMounts(job, mounts, dockerfile);
-      const b = await buildImage(r.docker, job, {
-        builder: cache.builder,
-        builderName: cache.builderName,
-        cache: cache.args,
-        configDir: auth?.configDir,
-        secretEnv: Object.fromEntries(job.build.secrets.map((n) => [n, r.secrets[n]!])),
-        signal: options.signal,
-      });
+      // The local names are the engine's, shared with another run of this config on the machine: BuildKit
+      // refuses to name an image that is being named ("already exists"), so the build holds them.
+      const b = await withLock(`tags ${[...job.localRefs].sort().join(' ')}`, () =>
+        buildImage(r.docker, job, {
+          builder: cache.builder,
+          builderName: cache.builderName,
+          cache: cache.args,
+          configDir: auth?.configDir,
+          secretEnv: Object.fromEntries(job.build.secrets.map((n) => [n, r.secrets[n]!])),
+          signal: options.signal,
+        }),
+      );
       log.info(builtLine(job, b));
       // Unchanged mounts are not saved again: only a step that ran can have changed them (or nothing is stored yet).
       const stored = image.mounts?.restored ?? image.mounts?.unchanged;
