@@ -16,6 +16,8 @@ export interface BuildArgvOptions {
   builderName?: string;
   /** buildx's --metadata-file: the image digest and BuildKit's record of the build. */
   metadataFile?: string;
+  /** More local names for the image (a run's own name, which holds the image while the run uses it). */
+  extraTags?: readonly string[];
   /**
    * Push the image by digest (no tag) to these repositories instead of loading it: the tested build run
    * again from the cache, for a multi-platform index or a fan-out entry. Cache exports are left out.
@@ -55,7 +57,7 @@ export function buildCommand(job: BuildJob, builder: BuilderInfo, options: Build
     ...(options.pushByDigest ? importsOnly(options.cache.args) : options.cache.args),
     '--iidfile',
     options.iidFile,
-    ...(options.pushByDigest ? [] : job.localRefs.flatMap((r) => ['--tag', r])),
+    ...(options.pushByDigest ? [] : [...job.localRefs, ...(options.extraTags ?? [])].flatMap((r) => ['--tag', r])),
   ];
   if (builder.kind === 'buildx') {
     return {

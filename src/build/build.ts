@@ -32,6 +32,8 @@ export interface BuildOptions {
   builderName?: string;
   /** The private docker config holding registry logins, so --cache-from can read a private registry. */
   configDir?: string;
+  /** More local names (see BuildArgvOptions.extraTags). */
+  extraTags?: readonly string[];
   /** Values of the job's secrets by name: only the build process's environment holds them. */
   secretEnv?: Record<string, string>;
   signal?: AbortSignal;
@@ -53,7 +55,7 @@ export async function buildImage(docker: Docker, job: BuildJob, options: BuildOp
   try {
     const iidFile = path.join(dir, 'iid');
     const metadataFile = options.builder.kind === 'buildx' ? path.join(dir, 'metadata.json') : undefined;
-    const cmd = buildCommand(job, options.builder, { iidFile, cache: options.cache, builderName: options.builderName, metadataFile });
+    const cmd = buildCommand(job, options.builder, { iidFile, cache: options.cache, builderName: options.builderName, metadataFile, extraTags: options.extraTags });
     const started = Date.now();
     const result = await docker.call(cmd.args, {
       env: { ...cmd.env, ...options.secretEnv },

@@ -209,8 +209,15 @@ async function buildAll(r: Run, auth: Login | undefined): Promise<Map<string, Bu
       image.mounts = await restoreMounts(job, mounts, dockerfile);
       // The local names are the engine's, shared with another run of this config on the machine: BuildKit
       // refuses to name an image that is being named ("already exists"), so the build holds them.
+      // The run's own name for the image holds it while the run tests and pushes it: on the containerd
+      // store an image whose last name moves to another run's build is gone.
+      const hold = `${job.image}:ml-image-${r.runId}`;
+      r.resources.add('image', hold, async () => {
+        await r.docker.call(['image', 'rm', hold], { timeoutMs: 60_000 });
+      });
       const b = await withLock(`tags ${[...job.localRefs].sort().join(' ')}`, () =>
         buildImage(r.docker, job, {
+          extraTags: [hold],
           builder: cache.builder,
           builderName: cache.builderName,
           cache: cache.args,

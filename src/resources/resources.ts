@@ -5,7 +5,7 @@
 // all register here, none imports another's cleanup.
 import type { Logger } from '../report/log.js';
 
-export type ResourceKind = 'container' | 'network' | 'volume' | 'builder' | 'credentials' | 'directory';
+export type ResourceKind = 'container' | 'network' | 'volume' | 'builder' | 'credentials' | 'directory' | 'image';
 
 export class Resources {
   private readonly tasks = new Map<string, () => Promise<void>>();
