@@ -3,7 +3,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { jsonSchemaDocument } from '../config/json-schema.js';
-import { secretLookingBuildArgs } from '../config/checks.js';
+import { secretBuildArgsWarning } from '../config/checks.js';
+import { jobName } from '../plan/plan.js';
 import { loadConfig } from '../config/load.js';
 import { ConfigError, exitCodeFor, formatIssue, MlImageError, oneLineReason } from '../errors.js';
 import { buildTestPush, PipelineFailure } from '../pipeline/pipeline.js';
@@ -129,8 +130,8 @@ export function validateCommandMain(config: string, io: CliIo, log: Logger): voi
   const c = loadConfig(config, io.cwd);
   for (const image of c.images) {
     for (const v of image.variants) {
-      const risky = secretLookingBuildArgs(v.buildArgs);
-      if (risky.length > 0) log.warn(`${image.name}${v.name ? ` (${v.name})` : ''}: build argument${risky.length > 1 ? 's' : ''} ${risky.join(', ')} look${risky.length > 1 ? '' : 's'} like a secret; build arguments are stored in the image history — pass it with secrets: instead`);
+      const warning = secretBuildArgsWarning(jobName({ image: image.name, variant: v.name }), v.buildArgs);
+      if (warning) log.warn(warning);
     }
   }
   log.info(`${config}: valid (${c.images.length} image${c.images.length === 1 ? '' : 's'})`);

@@ -260,6 +260,14 @@ function checkKeys(raw: Record<string, unknown>, at: (...rest: PathSegment[]) =>
 const SECRET_NAME = /(TOKEN|SECRET|PASSWORD|PASSWD|PRIVATE_KEY|API_KEY|ACCESS_KEY|CREDENTIAL)/i;
 const SECRET_VALUE = /^(ghp_|gho_|ghs_|github_pat_|hf_|glpat-|xox[abp]-|sk-|AKIA[0-9A-Z]{16}|ASIA[0-9A-Z]{16})/;
 
+/** The warning for build arguments that look like secrets, or undefined. `what` names the image (variant). */
+export function secretBuildArgsWarning(what: string, buildArgs: Record<string, string>): string | undefined {
+  const risky = secretLookingBuildArgs(buildArgs);
+  if (risky.length === 0) return undefined;
+  const many = risky.length > 1;
+  return `${what}: build argument${many ? 's' : ''} ${risky.join(', ')} look${many ? '' : 's'} like a secret; build arguments are stored in the image history — pass it with secrets: instead`;
+}
+
 /** Build arguments that look like secrets (by name or value): they end up in the image history. */
 export function secretLookingBuildArgs(buildArgs: Record<string, string>): string[] {
   return Object.entries(buildArgs)

@@ -9,9 +9,8 @@ import { MlImageError } from '../errors.js';
 import type { Env } from '../meta/context.js';
 import { jobName, targetOf } from '../plan/plan.js';
 import { run as defaultRunner, type Runner } from '../process/run.js';
-import { credentialsFor, login, registryHost, type RegistryCredential } from '../registry/auth.js';
-import { RegistryClient } from '../registry/client.js';
-import { ambientConfigDir, configCredentials } from '../registry/docker-config.js';
+import { credentialsFor, login, type RegistryCredential } from '../registry/auth.js';
+import { registryClientFor } from '../registry/docker-config.js';
 import { createIndexes, type IndexResult, type PlatformDigest } from '../registry/publish.js';
 import type { Logger } from '../report/log.js';
 import { readDigestFiles } from './digests.js';
@@ -54,9 +53,7 @@ export async function merge(options: MergeOptions): Promise<MergedTarget[]> {
   const docker = new Docker(choice.docker, choice.builder, runner, options.log);
   const creds = credentialsFor(plan.registries, options.credentials ?? [], options.sharedCredential);
   const auth = await login(docker, creds, options.log, { env: options.env, signal: options.signal });
-  const client = new RegistryClient({
-    credentialsFor: async (host) => creds.find((c) => registryHost(c.registry) === host) ?? configCredentials(ambientConfigDir(options.env), host, runner),
-  });
+  const client = registryClientFor(creds, options.env, runner);
   try {
     const out: MergedTarget[] = [];
     for (const [target, jobs] of targets) {

@@ -1,12 +1,12 @@
 // The job both front ends run: load the config, plan, build every image, smoke-test every image, and only
 // when all passed, push every reference. Cleanup of containers and credentials happens here on every path.
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { readFile, statfs } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { buildImage, type BuiltImage } from '../build/build.js';
-import { secretLookingBuildArgs } from '../config/checks.js';
+import { secretBuildArgsWarning } from '../config/checks.js';
 import { chooseCache, cacheArgs, type CacheArgs, type CacheChoice } from '../cache/cache.js';
 import { ActionsMountStore, LocalMountStore, restoreMounts, saveMounts, type MountContext, type MountStore } from '../cache/persist.js';
 import { inspectBuilder, type BuilderInfo } from '../docker/builder.js';
@@ -19,9 +19,9 @@ import { MlImageError, type SourceLocation } from '../errors.js';
 import type { Env } from '../meta/context.js';
 import { jobName, targetOf, type BuildJob, type Plan } from '../plan/plan.js';
 import { run as defaultRunner, type Runner } from '../process/run.js';
-import { checkUsable, credentialsFor, login, registryHost, type Login, type RegistryCredential } from '../registry/auth.js';
+import { checkUsable, credentialsFor, login, type Login, type RegistryCredential } from '../registry/auth.js';
 import { RegistryClient } from '../registry/client.js';
-import { ambientConfigDir, configCredentials } from '../registry/docker-config.js';
+import { registryClientFor } from '../registry/docker-config.js';
 import { checkReleasesBeforeBuild, decideReleases, type ExistingRelease, type Inspect, type LocalImage, type ReleaseDecision } from '../registry/immutable.js';
 import { pushImage } from '../registry/push.js';
 import { createIndexes, pushByDigest, type PlatformDigest } from '../registry/publish.js';
@@ -29,7 +29,7 @@ import { writeDigestFile } from './digests.js';
 import type { RetryPolicy } from '../registry/retry.js';
 import { megabytes, seconds, type Logger } from '../report/log.js';
 import { planResult, type PipelineResult } from '../report/result.js';
-import { describeGpu, detectGpu, engineGpuFacts, gpuDeviceFor, type GpuDevice } from '../smoke/gpu.js';
+import { probeGpuSetup, type GpuDevice } from '../smoke/gpu.js';
 import type { StructureSuite } from '../smoke/checks.js';
 import { loadSuites } from '../smoke/suites.js';
 import { smokeTest } from '../smoke/run.js';
@@ -146,8 +146,8 @@ async function prepare(options: PipelineOptions): Promise<Run> {
   if (pushSkipped) log.info(`not pushing: ${pushSkipped}`);
   if (plan.push) checkUsable(pushCredentials(plan, options));
   for (const job of plan.jobs) {
-    const risky = secretLookingBuildArgs(job.build.buildArgs);
-    if (risky.length > 0) log.warn(`${jobName(job)}: build argument${risky.length > 1 ? 's' : ''} ${risky.join(', ')} look${risky.length > 1 ? '' : 's'} like a secret; build arguments are stored in the image history — pass it with secrets: instead`);
+    const warning = secretBuildArgsWarning(jobName(job), job.build.buildArgs);
+    if (warning) log.warn(warning);
   }
   const secrets = secretValues(plan, options.env);
   const suites = loadSuites(plan);
@@ -283,18 +283,11 @@ function saveId(r: Run): string {
 
 async function smokeTestAll(r: Run, built: Map<string, BuiltImage>): Promise<void> {
   const { log, options, plan } = r;
-  let gpuPresent = false;
-  let gpuDevice: GpuDevice | undefined;
-  if (plan.jobs.some((j) => j.smokeTest)) {
-    gpuPresent = await detectGpu(r.runner);
-    const facts = await engineGpuFacts(async () => (await r.docker.call(['info', '--format', '{{json .}}'], { timeoutMs: 30_000, quiet: true })).stdout, readdirSync, (f) => readFileSync(f, 'utf8'));
-    gpuDevice = gpuDeviceFor(facts);
-    log.info(describeGpu(gpuPresent, facts));
-  }
+  const gpu: { gpuPresent: boolean; gpuDevice?: GpuDevice } = plan.jobs.some((j) => j.smokeTest) ? await probeGpuSetup(r.runner, r.docker, log) : { gpuPresent: false };
   for (const [i, job] of plan.jobs.entries()) {
     if (!job.smokeTest) continue;
     stopIfCancelled(options.signal);
-    const ctx = { docker: r.docker, log, resources: r.resources, runId: r.runId, gpuPresent, gpuDevice, signal: options.signal };
+    const ctx = { docker: r.docker, log, resources: r.resources, runId: r.runId, ...gpu, signal: options.signal };
     r.result.images[i]!.smoke = await log.group(`Smoke test ${jobName(job)}`, () => smokeTest(ctx, job, built.get(job.id)!.imageId, r.suites.get(job.id) ?? []));
   }
   stopIfCancelled(options.signal);
@@ -314,10 +307,7 @@ function failUnlessAllPassed(result: PipelineResult): void {
 
 /** The registry client, with this run's credentials first and then the caller's docker config. */
 function inspectClient(r: Run): RegistryClient {
-  const creds = pushCredentials(r.plan, r.options);
-  return new RegistryClient({
-    credentialsFor: async (host) => creds.find((c) => registryHost(c.registry) === host) ?? configCredentials(ambientConfigDir(r.options.env), host, r.runner),
-  });
+  return registryClientFor(pushCredentials(r.plan, r.options), r.options.env, r.runner);
 }
 
 function inspector(r: Run): Inspect {

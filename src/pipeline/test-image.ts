@@ -11,12 +11,11 @@ import { run as defaultRunner, type Runner } from '../process/run.js';
 import type { Logger } from '../report/log.js';
 import { Resources } from '../resources/resources.js';
 import type { StructureSuite } from '../smoke/checks.js';
-import { describeGpu, detectGpu, engineGpuFacts, gpuDeviceFor } from '../smoke/gpu.js';
+import { probeGpuSetup } from '../smoke/gpu.js';
 import { smokeTest, type SmokeResult, type SmokeTarget } from '../smoke/run.js';
 import { loadSuites, readSuite } from '../smoke/suites.js';
 import { newRunId } from './pipeline.js';
 import { preparePlan } from './prepare.js';
-import { readdirSync, readFileSync } from 'node:fs';
 
 export interface TestImageOptions {
   image: string;
@@ -67,10 +66,7 @@ export async function testImage(options: TestImageOptions): Promise<TestImageRes
   const resources = new Resources();
   const runId = options.runId ?? newRunId();
   try {
-    const gpuPresent = await detectGpu(runner);
-    const facts = await engineGpuFacts(async () => (await docker.call(['info', '--format', '{{json .}}'], { timeoutMs: 30_000, quiet: true })).stdout, readdirSync, (f) => readFileSync(f, 'utf8'));
-    options.log.info(describeGpu(gpuPresent, facts));
-    const ctx = { docker, log: options.log, resources, runId, gpuPresent, gpuDevice: gpuDeviceFor(facts), signal: options.signal };
+    const ctx = { docker, log: options.log, resources, runId, ...(await probeGpuSetup(runner, docker, options.log)), signal: options.signal };
     const name = options.config ? `${options.image} (${jobName(job)})` : options.image;
     const result = await options.log.group(`Smoke test ${name}`, () => smokeTest(ctx, job, options.image, suites));
     return { name, result };

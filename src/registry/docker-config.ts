@@ -9,7 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Env } from '../meta/context.js';
 import type { Runner } from '../process/run.js';
-import type { Credentials } from './client.js';
+import { registryHost, type RegistryCredential } from './auth.js';
+import { RegistryClient, type Credentials } from './client.js';
 
 interface ConfigFile {
   auths?: Record<string, { auth?: string; identitytoken?: string }>;
@@ -78,4 +79,11 @@ async function helperCredentials(helper: string, serverUrl: string, runner: Runn
   } catch {
     return undefined;
   }
+}
+
+/** A registry client whose credentials are this run's first, then the caller's docker config (logins, helpers). */
+export function registryClientFor(creds: readonly RegistryCredential[], env: Env, runner: Runner): RegistryClient {
+  return new RegistryClient({
+    credentialsFor: async (host) => creds.find((c) => registryHost(c.registry) === host) ?? configCredentials(ambientConfigDir(env), host, runner),
+  });
 }

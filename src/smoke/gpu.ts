@@ -2,7 +2,10 @@
 // (policy, image needs a GPU, GPU present) into a decision, a warning, or a clear failure.
 import type { GpuPolicy } from '../config/types.js';
 import { MlImageError } from '../errors.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import type { Docker } from '../docker/docker.js';
 import type { Runner } from '../process/run.js';
+import type { Logger } from '../report/log.js';
 
 export interface GpuDecision {
   gpus: boolean;
@@ -91,4 +94,15 @@ export function builtInGpuChecks(): { name: string; run: string[]; expectOutput:
     { name: 'GPU visible (nvidia-smi -L)', run: ['nvidia-smi', '-L'], expectOutput: ['^GPU \\d+: '] },
     { name: 'PyTorch runs on CUDA (when installed)', run: ['python3', '-c', TORCH_CUDA_PROBE], expectOutput: ['^torch (not installed|.*CUDA device)'] },
   ];
+}
+
+/**
+ * What a smoke test needs to know about GPUs on this runner and engine, found once per run and logged in
+ * one line: whether nvidia-smi lists a GPU, and how the engine hands it over.
+ */
+export async function probeGpuSetup(run: Runner, docker: Docker, log: Logger): Promise<{ gpuPresent: boolean; gpuDevice: GpuDevice }> {
+  const gpuPresent = await detectGpu(run);
+  const facts = await engineGpuFacts(async () => (await docker.call(['info', '--format', '{{json .}}'], { timeoutMs: 30_000, quiet: true })).stdout, readdirSync, (f) => readFileSync(f, 'utf8'));
+  log.info(describeGpu(gpuPresent, facts));
+  return { gpuPresent, gpuDevice: gpuDeviceFor(facts) };
 }
