@@ -1,6 +1,7 @@
 // Builds one job's image with BuildKit and loads it into the local engine. The image id comes from the
 // --iidfile BuildKit writes, its size from the engine; the progress output only gives the report its step
 // counts and, on failure, the Dockerfile line to point at.
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rename, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,6 +10,7 @@ import type { CacheArgs } from '../cache/cache.js';
 import type { BuilderInfo } from '../docker/builder.js';
 import type { Docker } from '../docker/docker.js';
 import { MlImageError } from '../errors.js';
+import { withLock } from '../resources/lock.js';
 import type { BuildJob } from '../plan/plan.js';
 import { buildCommand } from './argv.js';
 import { cacheMountStepsRan, countSteps, failedStep, type StepCounts } from './progress.js';
@@ -81,13 +83,30 @@ export async function buildImage(docker: Docker, job: BuildJob, options: BuildOp
   }
 }
 
-/** BuildKit appends to a local cache forever: the fresh export replaces the old one. A failure only costs the cache. */
+/**
+ * BuildKit appends to a local cache forever: the fresh export replaces the old one. The swap holds a lock
+ * (two runs of one scope swap one at a time) and happens only when the export is complete — BuildKit writes
+ * index.json last, so an export cut short (a full disk) leaves the previous cache as it was. A failure
+ * only costs the cache.
+ */
 async function swapLocalCache(swap: { from: string; to: string }): Promise<void> {
+  const old = `${swap.from}.old`;
   try {
-    await rm(swap.to, { recursive: true, force: true });
-    await rename(swap.from, swap.to);
+    if (!existsSync(path.join(swap.from, 'index.json'))) return;
+    await withLock(`local cache ${swap.to}`, async () => {
+      if (existsSync(swap.to)) await rename(swap.to, old);
+      try {
+        await rename(swap.from, swap.to);
+      } catch (err: unknown) {
+        if (existsSync(old) && !existsSync(swap.to)) await rename(old, swap.to);
+        throw err;
+      }
+    }, 5 * 60_000);
   } catch {
+    // The cache stays as it was; the image is unaffected.
+  } finally {
     await rm(swap.from, { recursive: true, force: true });
+    await rm(old, { recursive: true, force: true });
   }
 }
 

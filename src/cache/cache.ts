@@ -114,6 +114,8 @@ export interface CacheArgsInput {
   pushRefs: readonly string[];
   /** Whether the local cache directory holds a previous export (BuildKit fails on a missing src). */
   localExists: boolean;
+  /** This run's id: a local cache export goes to a directory of its own before the swap. */
+  runId: string;
 }
 
 export function cacheArgs(input: CacheArgsInput): CacheArgs {
@@ -146,7 +148,8 @@ export function cacheArgs(input: CacheArgsInput): CacheArgs {
       return { args: ['--cache-from', `type=gha,scope=${spec.scope}`, ...to(`type=gha,scope=${spec.scope},${mode}`)], buildArgs: {} };
     case 'local': {
       const dir = path.join(input.localDir, spec.scope);
-      const next = `${dir}.new`;
+      // Each run exports beside the cache under its own name: two runs of one scope never write one directory.
+      const next = `${dir}.new-${input.runId}`;
       return {
         args: [...(input.localExists ? ['--cache-from', `type=local,src=${dir}`] : []), ...to(`type=local,dest=${next},${mode}`)],
         buildArgs: {},

@@ -65,6 +65,10 @@ export function semanticIssues(data: Record<string, unknown>, ctx: CheckContext)
     checkSmokeTest(raw['smoke-test'], at('smoke-test'), problem, ctx);
     checkKeys(raw, at, problem);
     for (const [name, v] of Object.entries(variants)) if (isObject(v)) checkKeys(v, (...rest) => at('variants', name, ...rest), problem);
+    if (secretPolicy(data) === 'error') {
+      checkSecretBuildArgs(raw['build-args'], at('build-args'), problem);
+      for (const [name, v] of Object.entries(variants)) if (isObject(v)) checkSecretBuildArgs(v['build-args'], at('variants', name, 'build-args'), problem);
+    }
     checkRules(raw.tags, at('tags'), parseTagRules, problem, ctx.isFlowList?.(at('tags')) ?? false);
     checkRules(raw.flavor, at('flavor'), parseFlavor, problem);
   });
@@ -259,6 +263,17 @@ function checkKeys(raw: Record<string, unknown>, at: (...rest: PathSegment[]) =>
 
 const SECRET_NAME = /(TOKEN|SECRET|PASSWORD|PASSWD|PRIVATE_KEY|API_KEY|ACCESS_KEY|CREDENTIAL)/i;
 const SECRET_VALUE = /^(ghp_|gho_|ghs_|github_pat_|hf_|glpat-|xox[abp]-|sk-|AKIA[0-9A-Z]{16}|ASIA[0-9A-Z]{16})/;
+
+const secretPolicy = (data: Record<string, unknown>): unknown => (isObject(data.policy) ? data.policy['secret-build-args'] : undefined);
+
+/** policy.secret-build-args: error — each secret-looking build argument refused at its own key. */
+function checkSecretBuildArgs(value: unknown, keyPath: PathSegment[], problem: Problem): void {
+  if (!isObject(value)) return;
+  const args = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, typeof v === 'string' ? v : String(v)]));
+  for (const k of secretLookingBuildArgs(args)) {
+    problem([...keyPath, k], `build argument ${k} looks like a secret and would be stored in the image history (policy.secret-build-args: error) — pass it with secrets: instead`, true);
+  }
+}
 
 /** The warning for build arguments that look like secrets, or undefined. `what` names the image (variant). */
 export function secretBuildArgsWarning(what: string, buildArgs: Record<string, string>): string | undefined {

@@ -2,7 +2,7 @@
 // absolute, durations in milliseconds, variants merged over their image, names lowercased.
 import path from 'node:path';
 import type { FileCheck } from '../smoke/checks.js';
-import type { CacheBackend, CacheConfig, CommandCheckConfig, Config, HttpCheckConfig, ImageConfig, PushEvent, SmokeTestConfig, VariantConfig } from './types.js';
+import type { CacheBackend, CacheConfig, CommandCheckConfig, Config, HttpCheckConfig, ImageConfig, PushEvent, SecretBuildArgsPolicy, SmokeTestConfig, VariantConfig } from './types.js';
 import { isObject, type PathSegment } from './validate.js';
 import type { SourceLocation } from '../errors.js';
 
@@ -30,6 +30,7 @@ export function resolveConfig(data: Raw, dir: string, root: string, map: SourceT
       when: [...new Set((push.when as PushEvent[] | undefined) ?? DEFAULT_PUSH_WHEN)],
       immutableTags: push['immutable-tags'] === true,
     },
+    policy: { secretBuildArgs: ((data.policy as Raw | undefined)?.['secret-build-args'] as SecretBuildArgsPolicy | undefined) ?? 'warn' },
   };
 }
 

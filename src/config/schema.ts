@@ -402,5 +402,19 @@ export const configSchema: Schema = {
         },
       },
     },
+    policy: {
+      type: 'object',
+      additionalProperties: false,
+      description: 'What ml-image allows.',
+      properties: {
+        'secret-build-args': {
+          type: 'string',
+          enum: ['warn', 'error', 'off'],
+          default: 'warn',
+          description:
+            'A build argument that looks like a secret (a name with TOKEN, SECRET, PASSWORD, KEY…, or a value shaped like a GitHub, Hugging Face, GitLab, Slack, OpenAI or AWS key) is stored in the image history: warn (default), error (refused, at its line) or off. Pass secrets with secrets: instead.',
+        },
+      },
+    },
   },
 };

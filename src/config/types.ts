@@ -131,4 +131,12 @@ export interface Config {
   version: 1;
   images: ImageConfig[];
   push: PushConfig;
+  policy: PolicyConfig;
+}
+
+/** What to do about a build argument that looks like a secret: it ends up in the image history. */
+export type SecretBuildArgsPolicy = 'warn' | 'error' | 'off';
+
+export interface PolicyConfig {
+  secretBuildArgs: SecretBuildArgsPolicy;
 }

@@ -146,7 +146,7 @@ async function prepare(options: PipelineOptions): Promise<Run> {
   if (pushSkipped) log.info(`not pushing: ${pushSkipped}`);
   if (plan.push) checkUsable(pushCredentials(plan, options));
   for (const job of plan.jobs) {
-    const warning = secretBuildArgsWarning(jobName(job), job.build.buildArgs);
+    const warning = plan.secretBuildArgs === 'off' ? undefined : secretBuildArgsWarning(jobName(job), job.build.buildArgs);
     if (warning) log.warn(warning);
   }
   const secrets = secretValues(plan, options.env);
@@ -259,7 +259,7 @@ async function cacheFor(r: Run, job: BuildJob): Promise<{ args: CacheArgs; choic
     }
   }
   const localDir = path.join(run.localDir, job.build.cache.scope);
-  const args = cacheArgs({ choice, spec: job.build.cache, builder, localDir: run.localDir, pushRefs: job.pushRefs, localExists: existsSync(localDir) });
+  const args = cacheArgs({ choice, spec: job.build.cache, builder, localDir: run.localDir, pushRefs: job.pushRefs, localExists: existsSync(localDir), runId: r.runId });
   r.log.info(`cache for ${jobName(job)}: ${choice.backend}${choice.backend !== 'none' && !choice.write ? ' (read only)' : ''}: ${choice.reason}`);
   // A layer cache that is read and keeps every step (max mode), intermediate stages included.
   const keepsEveryStep = job.build.cache.mode === 'max' && (choice.backend === 'registry' || choice.backend === 'gha' || (choice.backend === 'local' && existsSync(localDir)));

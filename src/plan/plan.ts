@@ -4,7 +4,7 @@
 import { DEFAULT_PLATFORM_RUNS_ON } from '../config/resolve.js';
 import { readFileSync } from 'node:fs';
 import { cacheSpec, type CacheSpec } from '../cache/plan.js';
-import type { Config, ImageConfig, PushEvent, SmokeTestConfig, VariantConfig } from '../config/types.js';
+import type { Config, ImageConfig, PushEvent, SecretBuildArgsPolicy, SmokeTestConfig, VariantConfig } from '../config/types.js';
 import { MlImageError } from '../errors.js';
 import { baseImageOf } from '../meta/base-image.js';
 import type { GitContext } from '../meta/context.js';
@@ -55,6 +55,8 @@ export interface Plan {
   push: boolean;
   /** push.immutable-tags: release tags already in a registry are not moved. */
   immutableTags: boolean;
+  /** policy.secret-build-args: warn about, refuse or ignore build arguments that look like secrets. */
+  secretBuildArgs: SecretBuildArgsPolicy;
   /** The build date the tags and labels were computed for (ISO). */
   date?: string;
 }
@@ -156,7 +158,7 @@ export function makePlan(config: Config, git: GitContext, options: PlanOptions):
     if (entry.length === 0) throw new MlImageError(`no matrix entry "${only}" in the plan (entries: ${jobs.map((j) => j.id).join(', ') || 'none'})`);
     jobs.splice(0, jobs.length, ...entry);
   }
-  return { configFile: config.file, root: config.root, registries, push: options.push, immutableTags: config.push.immutableTags, date: options.date.toISOString(), jobs };
+  return { configFile: config.file, root: config.root, registries, push: options.push, immutableTags: config.push.immutableTags, secretBuildArgs: config.policy.secretBuildArgs, date: options.date.toISOString(), jobs };
 }
 
 /** The repository an image has in a push registry; Docker Hub's one-part names live under library/, as the docker CLI reads them. */

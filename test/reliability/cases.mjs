@@ -159,7 +159,11 @@ for (const [name, text, where, exit] of [
   ['a build arg that looks like a token', img('build-args: { HF_TOKEN: "hf_abcdefghijklmnop" }'), /build argument HF_TOKEN looks like a secret/, 0],
   ['a build arg whose value is a GitHub token', img('build-args: { PIP_EXTRA: "ghp_0123456789abcdefghij0123456789abcdef" }'), /build argument PIP_EXTRA looks like a secret/, 0],
   ['a build arg named like an AWS key', img('build-args: { AWS_SECRET_ACCESS_KEY: x }'), /looks like a secret/, 0],
+  ['a secret-looking build arg, policy error', `policy: { secret-build-args: error }\n${img('build-args: { HF_TOKEN: "hf_abcdefghijklmnop" }')}`, /ml-image\.yml:6:19: images\[0\]\.build-args\.HF_TOKEN: build argument HF_TOKEN looks like a secret .*policy\.secret-build-args: error/, 1],
+  ['a secret-looking variant build arg, policy error', `policy: { secret-build-args: error }\n${img('variants: { cuda: { build-args: { AKIA: "AKIAABCDEFGHIJKLMNOP" } } }')}`, /ml-image\.yml:6:\d+: images\[0\]\.variants\.cuda\.build-args\.AKIA: build argument AKIA looks like a secret/, 1],
+  ['a bad policy value', `policy: { secret-build-args: deny }\n${VALID}`, /ml-image\.yml:1:\d+: policy\.secret-build-args: .*warn, error, off|must be one of/, 1],
 ]) config('values', name, text, where, exit);
+add({ kind: 'values', name: 'a secret-looking build arg, policy off', files: { 'ml-image.yml': `policy: { secret-build-args: off }\n${img('build-args: { HF_TOKEN: "hf_abcdefghijklmnop" }')}` }, argv: ['validate'], exit: 0, stderr: /^(?![\s\S]*looks like a secret)/ });
 
 // ---- hostile git context (plan reads it; nothing may run) ----
 const hostileRefs = [

@@ -169,7 +169,7 @@ describe('buildCommand', () => {
     // The cache arguments as the pipeline makes them: chosen for this builder and run, then written out.
     const info = BUILDER[builder];
     const choice = chooseCache(j.build.cache, info, { push: push ?? false, ghaService: false, localDir: '/cache' });
-    const cache = cacheArgs({ choice, spec: j.build.cache, builder: info, localDir: '/cache', pushRefs: j.pushRefs, localExists: false });
+    const cache = cacheArgs({ choice, spec: j.build.cache, builder: info, localDir: '/cache', pushRefs: j.pushRefs, localExists: false, runId: 'r1' });
     expect(buildCommand(j, info, { iidFile: '/t/iid', cache, ...options })).toEqual({ args, env });
   });
 });

@@ -179,9 +179,9 @@ describe('cacheArgs: the exact arguments per backend', () => {
       choice: choice('local', true),
       localExists: true,
       want: {
-        args: ['--cache-from', 'type=local,src=/cache/acme-iris', '--cache-to', 'type=local,dest=/cache/acme-iris.new,mode=max,ignore-error=true'],
+        args: ['--cache-from', 'type=local,src=/cache/acme-iris', '--cache-to', 'type=local,dest=/cache/acme-iris.new-r1,mode=max,ignore-error=true'],
         buildArgs: {},
-        localSwap: { from: '/cache/acme-iris.new', to: '/cache/acme-iris' },
+        localSwap: { from: '/cache/acme-iris.new-r1', to: '/cache/acme-iris' },
       },
     },
     {
@@ -189,12 +189,12 @@ describe('cacheArgs: the exact arguments per backend', () => {
       builder: BUILDERS.dockerContainerd,
       choice: choice('local', true),
       spec: { mode: 'min' },
-      want: { args: ['--cache-to', 'type=local,dest=/cache/acme-iris.new,mode=min,ignore-error=true'], buildArgs: {}, localSwap: { from: '/cache/acme-iris.new', to: '/cache/acme-iris' } },
+      want: { args: ['--cache-to', 'type=local,dest=/cache/acme-iris.new-r1,mode=min,ignore-error=true'], buildArgs: {}, localSwap: { from: '/cache/acme-iris.new-r1', to: '/cache/acme-iris' } },
     },
     { name: 'local, not writing: no swap', builder: BUILDERS.container, choice: choice('local', false), localExists: true, want: { args: ['--cache-from', 'type=local,src=/cache/acme-iris'], buildArgs: {}, localSwap: undefined } },
   ];
   it.each(rows)('$name', ({ builder, choice: c, spec, refs, localExists, want }) => {
-    const got = cacheArgs({ choice: c, spec: cacheSpecOf(spec), builder, localDir: '/cache', pushRefs: refs ?? [], localExists: localExists ?? false });
+    const got = cacheArgs({ choice: c, spec: cacheSpecOf(spec), builder, localDir: '/cache', pushRefs: refs ?? [], localExists: localExists ?? false, runId: 'r1' });
     expect(got).toStrictEqual(want);
     expect(got.args.join(' ')).not.toMatch(/token|url=|ACTIONS_/i);
   });

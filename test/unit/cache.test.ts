@@ -68,6 +68,6 @@ describe('cacheArgs after chooseCache, inline-only builders', () => {
   it.each(cases)('$builder, $backend, push $push, push refs $refs', ({ builder, backend, push, refs, want }) => {
     const spec = cacheSpecOf({ backend });
     const choice = chooseCache(spec, BUILDER[builder], run(push));
-    expect(cacheArgs({ choice, spec, builder: BUILDER[builder], localDir: '/cache', pushRefs: refs ? REFS : [], localExists: false })).toEqual(want);
+    expect(cacheArgs({ choice, spec, builder: BUILDER[builder], localDir: '/cache', pushRefs: refs ? REFS : [], localExists: false, runId: 'r1' })).toEqual(want);
   });
 });

@@ -224,6 +224,7 @@ push:
       }),
     ],
     push: { registries: ['ghcr.io/acme', '127.0.0.1:5000'], when: ['branch', 'tag', 'schedule', 'workflow-dispatch', 'release'], immutableTags: false },
+    policy: { secretBuildArgs: 'warn' },
   };
 
   it('resolves every key, applies the defaults and de-duplicates registries', () => {
@@ -390,6 +391,7 @@ push:
       },
     ],
     push: { registries: ['ghcr.io/acme'], when: ['tag', 'default-branch'], immutableTags: false },
+    policy: { secretBuildArgs: 'warn' },
   };
 
   it('resolves to the exact Config: variants merged over the image, the default one unsuffixed', () => {

@@ -160,7 +160,7 @@ describe('planResult', () => {
     id: 'acme-llm-cuda12', image: 'acme/llm', variant: 'cuda12', platform: undefined, gpu: true, runsOn: ['self-hosted', 'gpu'],
     tags: ['1.2.0-cuda12', 'cuda'], localRefs: ['acme/llm:1.2.0-cuda12', 'acme/llm:cuda'], pushRefs: ['ghcr.io/acme/llm:1.2.0-cuda12', 'ghcr.io/acme/llm:cuda'], labels: {},
   });
-  const plan: Plan = { configFile: '/repo/ml-image.yml', root: '/repo', registries: ['ghcr.io'], push: true, immutableTags: false, jobs: [job(), cuda] };
+  const plan: Plan = { configFile: '/repo/ml-image.yml', root: '/repo', registries: ['ghcr.io'], push: true, immutableTags: false, secretBuildArgs: 'warn', jobs: [job(), cuda] };
 
   it('every planned image, nothing built or pushed', () => {
     expect(planResult(plan, { runId: 'r7', builder: 'docker' })).toStrictEqual({

@@ -68,6 +68,7 @@ const config: Config = {
   version: 1,
   images: [llm, iris],
   push: { registries: ['ghcr.io/acme', '127.0.0.1:5000'], when: [...DEFAULT_PUSH_WHEN], immutableTags: false },
+  policy: { secretBuildArgs: 'warn' },
 };
 const git: GitContext = gitContext({ sha: SHA, ref: 'refs/tags/v1.2.3', eventName: 'push', repository: 'acme/ml', defaultBranch: 'main' });
 
@@ -174,6 +175,7 @@ describe('makePlan', () => {
       registries: ['ghcr.io/acme', '127.0.0.1:5000'],
       push: true,
       immutableTags: false,
+      secretBuildArgs: 'warn',
       date: '2024-05-01T12:00:00.000Z',
       jobs: [cpuJob, cudaJob, irisJob],
     };

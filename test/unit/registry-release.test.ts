@@ -42,7 +42,7 @@ const RUN = { Env: ['PATH=/usr/bin', 'PORT=8080'], Cmd: ['python3', '/app/server
 const remote = (over: Partial<RemoteImage> = {}): RemoteImage => ({ digest: 'sha256:' + '1'.repeat(64), configDigest: 'sha256:c', layers: [], diffIds: ['sha256:l1', 'sha256:l2'], labels: {}, runConfig: RUN, ...over });
 const job = (over: Partial<BuildJob> = {}): BuildJob =>
   ({ id: 'iris', image: 'acme/iris', variant: '', pushRefs: ['r.example/acme/iris:1.2.3', 'r.example/acme/iris:latest'], labels: { 'org.opencontainers.image.revision': 'b'.repeat(40) }, ...over }) as BuildJob;
-const plan = (jobs: BuildJob[]): Plan => ({ configFile: 'c.yml', root: '/', jobs, registries: ['r.example'], push: true, immutableTags: true });
+const plan = (jobs: BuildJob[]): Plan => ({ configFile: 'c.yml', root: '/', jobs, registries: ['r.example'], push: true, immutableTags: true, secretBuildArgs: 'warn' });
 
 describe('checkReleasesBeforeBuild', () => {
   it('asks only about release tags; an absent one is fine', async () => {
