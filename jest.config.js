@@ -1,5 +1,6 @@
-// Two projects: unit (pure logic, no engine) and integration (a real engine and real registries,
-// brought up by scripts/test-env.sh; `npm test` runs both).
+// Three projects: unit (pure logic, no engine), integration (a real engine and real registries, brought
+// up by scripts/test-env.sh) and reliability (faults and signals; `npm run test:reliability` runs it and
+// prints its table). `npm test` runs all three.
 const common = {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
@@ -11,5 +12,7 @@ export default {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'], slowTestThreshold: 120 },
+    // Faults and signals: run by test/reliability/run.mjs, which prints their rows in its table.
+    { ...common, displayName: 'reliability', testMatch: ['<rootDir>/test/reliability/**/*.test.ts'], slowTestThreshold: 300 },
   ],
 };

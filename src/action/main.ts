@@ -16,7 +16,8 @@ import { getInputs, type ActionInputs } from './inputs.js';
 import { ActionLogger } from './logger.js';
 import { Outputs, State } from './names.js';
 
-export async function runMain(env: Record<string, string | undefined> = process.env): Promise<void> {
+/** `signal`: aborted when the runner cancels the step (entry point, process/interrupt.ts). */
+export async function runMain(env: Record<string, string | undefined> = process.env, signal?: AbortSignal): Promise<void> {
   const log = new ActionLogger();
   let reports: SmokeReportFiles = {};
   try {
@@ -26,7 +27,7 @@ export async function runMain(env: Record<string, string | undefined> = process.
       return;
     }
     if (inputs.mode === 'merge') {
-      await mergeMode(inputs, env, log);
+      await mergeMode(inputs, env, log, signal);
       return;
     }
     reports = inputs.reports;
@@ -35,6 +36,7 @@ export async function runMain(env: Record<string, string | undefined> = process.
       cwd: process.cwd(),
       env,
       log,
+      signal,
       onResource: (r) => core.saveState(r.kind === 'run-id' ? State.runId : State.dockerConfig, r.kind === 'run-id' ? r.id : r.path),
     });
     await finish(result, undefined, reports);
@@ -75,9 +77,9 @@ function setOutputs(result: PipelineResult): void {
 }
 
 /** mode: merge — every entry's digest under every tag of the plan; tags and digest outputs name the indexes. */
-async function mergeMode(inputs: ActionInputs, env: Record<string, string | undefined>, log: ActionLogger): Promise<void> {
+async function mergeMode(inputs: ActionInputs, env: Record<string, string | undefined>, log: ActionLogger, signal?: AbortSignal): Promise<void> {
   if (!inputs.planFile) throw new MlImageError('mode: merge needs the plan input (the plan job\'s plan output)');
-  const merged = await merge({ ...inputs, planFile: inputs.planFile, digestsDir: path.resolve(process.cwd(), inputs.digestsDir), cwd: process.cwd(), env, log });
+  const merged = await merge({ ...inputs, planFile: inputs.planFile, digestsDir: path.resolve(process.cwd(), inputs.digestsDir), cwd: process.cwd(), env, log, signal });
   const refs = merged.flatMap((m) => m.indexes);
   core.setOutput(Outputs.tags, refs.map((x) => x.ref).join('\n'));
   core.setOutput(Outputs.digest, refs[0]?.digest ?? '');

@@ -27,10 +27,10 @@ export async function runPost(env: Record<string, string | undefined> = process.
     const builder = containerBuilderName(runId);
     const builders = choice.builder === 'buildx' && (await docker.call(['buildx', 'inspect', builder], { timeoutMs: 30_000 })).exitCode === 0 ? 1 : 0;
     if (builders > 0) await docker.call(['buildx', 'rm', builder], { timeoutMs: 60_000 });
-    const found = left.containers + left.networks + left.volumes + builders;
+    const found = left.containers + left.networks + left.volumes + left.images + builders;
     log.info(
       found > 0
-        ? `removed ${left.containers} container(s), ${left.networks} network(s), ${left.volumes} volume(s), ${builders} builder(s) left by run ${runId}`
+        ? `removed ${left.containers} container(s), ${left.networks} network(s), ${left.volumes} volume(s), ${left.images} image name(s), ${builders} builder(s) left by run ${runId}`
         : `run ${runId}: nothing left behind`,
     );
   } catch (err: unknown) {

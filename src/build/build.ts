@@ -39,6 +39,8 @@ export interface BuildOptions {
   /** Values of the job's secrets by name: only the build process's environment holds them. */
   secretEnv?: Record<string, string>;
   signal?: AbortSignal;
+  /** A problem that costs only the cache (the build goes on). */
+  warn?: (message: string) => void;
 }
 
 /** The image config's digest from buildx's --metadata-file (the iidfile names the index when attestations make one). */
@@ -67,7 +69,7 @@ export async function buildImage(docker: Docker, job: BuildJob, options: BuildOp
     });
     const output = `${result.stdout}\n${result.stderr}`;
     if (result.exitCode !== 0) throw await buildFailure(job, output, result.exitCode);
-    if (options.cache.localSwap) await swapLocalCache(options.cache.localSwap);
+    if (options.cache.localSwap) await swapLocalCache(options.cache.localSwap, options.warn ?? (() => undefined));
     const built = (await readFile(iidFile, 'utf8')).trim();
     if (!/^sha256:[a-f0-9]{64}$/.test(built)) throw new MlImageError(`build of ${job.image} wrote no image id`);
     const durationMs = Date.now() - started;
@@ -89,10 +91,14 @@ export async function buildImage(docker: Docker, job: BuildJob, options: BuildOp
  * index.json last, so an export cut short (a full disk) leaves the previous cache as it was. A failure
  * only costs the cache.
  */
-async function swapLocalCache(swap: { from: string; to: string }): Promise<void> {
+async function swapLocalCache(swap: { from: string; to: string }, warn: (message: string) => void): Promise<void> {
   const old = `${swap.from}.old`;
   try {
-    if (!existsSync(path.join(swap.from, 'index.json'))) return;
+    if (!existsSync(path.join(swap.from, 'index.json'))) {
+      // BuildKit ignores a failed cache export (ignore-error=true) and says nothing; this is where it shows.
+      warn(`the local cache export to ${path.dirname(swap.to)} did not complete (a full disk?); the previous cache is kept`);
+      return;
+    }
     await withLock(`local cache ${swap.to}`, async () => {
       if (existsSync(swap.to)) await rename(swap.to, old);
       try {
@@ -102,8 +108,8 @@ async function swapLocalCache(swap: { from: string; to: string }): Promise<void>
         throw err;
       }
     }, 5 * 60_000);
-  } catch {
-    // The cache stays as it was; the image is unaffected.
+  } catch (err: unknown) {
+    warn(`the local cache was not replaced: ${err instanceof Error ? err.message : String(err)}; the previous cache is kept`);
   } finally {
     await rm(swap.from, { recursive: true, force: true });
     await rm(old, { recursive: true, force: true });
@@ -122,5 +128,9 @@ async function buildFailure(job: BuildJob, output: string, exitCode: number): Pr
   const step = failedStep(output, dockerfile);
   const where = step?.line ? { file: displayPath(job.build.dockerfile), line: step.line, column: 1 } : undefined;
   const what = step?.step ? ` at ${step.step}` : '';
+  // BuildKit's last line then only says the step exited 1; the step's own output says why.
+  if (/no space left on device/i.test(output)) {
+    return new MlImageError(`build of ${job.image} failed${what}: the engine's disk is full (No space left on device); free space on it (docker system prune, docker builder prune) or build on a larger disk`, 1, where);
+  }
   return new MlImageError(`build of ${job.image} failed${what}${last ? `: ${last.replace(/^#\d+ /, '').trim()}` : ` (exit ${exitCode})`}`, 1, where);
 }

@@ -70,9 +70,11 @@ export class Docker {
 
   /**
    * Removes every container, then network, then volume labelled with this run id (containers first: they
-   * hold the others). Returns how many of each were found; cleanup must never fail, so errors only warn.
+   * hold the others), then the names the run gave images: `<image>:ml-image-<run id>` (the image it tests)
+   * and `ml-image-setup/<run id>-…` (smoke-test setup commits). Only names go; an image another name keeps
+   * stays. Returns how many of each were found; cleanup must never fail, so errors only warn.
    */
-  async sweepRun(runId: string): Promise<{ containers: number; networks: number; volumes: number }> {
+  async sweepRun(runId: string): Promise<{ containers: number; networks: number; volumes: number; images: number }> {
     const label = `${RUN_LABEL}=${runId}`;
     const containers = await this.listIds(['ps', '--all', '--quiet'], label);
     await this.removeContainers(containers);
@@ -80,7 +82,19 @@ export class Docker {
     if (networks.length > 0) await this.call(['network', 'rm', ...networks], { timeoutMs: 60_000 });
     const volumes = await this.listIds(['volume', 'ls', '--quiet'], label);
     if (volumes.length > 0) await this.call(['volume', 'rm', '--force', ...volumes], { timeoutMs: 60_000 });
-    return { containers: containers.length, networks: networks.length, volumes: volumes.length };
+    const images = await this.imageNamesOfRun(runId);
+    if (images.length > 0) await this.call(['image', 'rm', ...images], { timeoutMs: 60_000 });
+    return { containers: containers.length, networks: networks.length, volumes: volumes.length, images: images.length };
+  }
+
+  /**
+   * Image names this run made (see sweepRun). Found by reference filters (a name of up to five path parts):
+   * listing every image makes the engine size each one, seconds on an engine with a thousand.
+   */
+  async imageNamesOfRun(runId: string): Promise<string[]> {
+    const filters = [1, 2, 3, 4, 5].flatMap((parts) => ['--filter', `reference=${Array(parts).fill('*').join('/')}:ml-image-${runId}`]);
+    const r = await this.call(['image', 'ls', ...filters, '--filter', `reference=ml-image-setup/${runId}-*`, '--format', '{{.Repository}}:{{.Tag}}'], { timeoutMs: 30_000, quiet: true });
+    return r.exitCode === 0 ? [...new Set(r.stdout.split('\n').filter(Boolean))] : [];
   }
 
   private async listIds(args: readonly string[], label: string): Promise<string[]> {

@@ -224,6 +224,7 @@ async function buildAll(r: Run, auth: Login | undefined): Promise<Map<string, Bu
           configDir: auth?.configDir,
           secretEnv: Object.fromEntries(job.build.secrets.map((n) => [n, r.secrets[n]!])),
           signal: options.signal,
+          warn: (message) => log.warn(message),
         }),
       );
       log.info(builtLine(job, b));

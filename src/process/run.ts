@@ -62,7 +62,9 @@ export const run: Runner = async (file, args, options = {}) => {
     stdin: options.input === undefined ? 'ignore' : undefined,
     timeout: options.timeoutMs,
     cancelSignal: options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal,
-    forceKillAfterDelay: 5_000,
+    // A process still there 2 s after SIGTERM is killed: `docker run` waits on a container that ignores the
+    // signal it forwards, and a cancelled Action has 7.5 s before the runner's own SIGTERM.
+    forceKillAfterDelay: 2_000,
     stripFinalNewline: !options.keepFinalNewline,
     stdout: bytes ? [bytes] : [tap('stdout')],
     stderr: [tap('stderr')],

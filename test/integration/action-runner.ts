@@ -4,7 +4,7 @@
 // the GITHUB_OUTPUT / GITHUB_STATE / GITHUB_ENV / GITHUB_PATH / GITHUB_STEP_SUMMARY files, an event payload,
 // RUNNER_TEMP and GITHUB_WORKSPACE, runs `runs.main` with the chosen Node binary in the workspace, then
 // `runs.post` with main's saved state as STATE_* variables, and reads the workflow commands on stdout.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll } from '@jest/globals';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -92,10 +92,13 @@ export class ActionRunner {
     temps.push(this.runnerTemp);
   }
 
-  /** The main step with these `with:` values. */
-  async main(withValues: Record<string, string> = {}, extraEnv: Record<string, string> = {}): Promise<StepResult> {
+  /**
+   * The main step with these `with:` values. `during` sees the step's process and its log so far while it
+   * runs, e.g. to cancel it as the runner does (cancelAsRunner).
+   */
+  async main(withValues: Record<string, string> = {}, extraEnv: Record<string, string> = {}, during?: (child: ChildProcess, log: () => string) => void): Promise<StepResult> {
     this.lastInputs = withValues;
-    const result = await this.step(this.metadata.runs.main, withValues, extraEnv);
+    const result = await this.step(this.metadata.runs.main, withValues, extraEnv, during);
     this.savedState = result.state;
     return result;
   }
@@ -148,7 +151,7 @@ export class ActionRunner {
     };
   }
 
-  private async step(entry: string, withValues: Record<string, string>, extraEnv: Record<string, string>): Promise<StepResult> {
+  private async step(entry: string, withValues: Record<string, string>, extraEnv: Record<string, string>, during?: (child: ChildProcess, log: () => string) => void): Promise<StepResult> {
     const event = this.options.event ?? PUSH_TO_MAIN;
     const dir = mkdtempSync(path.join(this.runnerTemp, '_runner_file_commands-'));
     const file = (name: string, text = '') => {
@@ -166,7 +169,7 @@ export class ActionRunner {
     };
     mkdirSync(path.join(this.runnerTemp, 'tool-cache'), { recursive: true });
     const env = { ...this.stepEnv(withValues, files), ...extraEnv };
-    const { status, log } = await runNode(this.options.node, path.join(this.actionDir, entry), this.options.workspace, env);
+    const { status, log } = await runNode(this.options.node, path.join(this.actionDir, entry), this.options.workspace, env, during);
     const commands = parseWorkflowCommands(log);
     const declared = new Set(Object.keys(this.metadata.inputs ?? {}).map((n) => n.toLowerCase()));
     return {
@@ -191,7 +194,7 @@ export function inputVariable(name: string): string {
   return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
 }
 
-function runNode(node: string, script: string, cwd: string, env: Record<string, string>): Promise<{ status: number | null; log: string }> {
+function runNode(node: string, script: string, cwd: string, env: Record<string, string>, during?: (child: ChildProcess, log: () => string) => void): Promise<{ status: number | null; log: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(node, [script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let log = '';
@@ -199,7 +202,27 @@ function runNode(node: string, script: string, cwd: string, env: Record<string, 
     child.stderr.on('data', (d: Buffer) => (log += d.toString()));
     child.on('error', reject);
     child.on('close', (status) => resolve({ status, log }));
+    during?.(child, () => log);
   });
+}
+
+/**
+ * Cancels a step as GitHub's runner does (actions/runner ProcessInvoker): SIGINT, then SIGTERM 7.5 s later,
+ * then SIGKILL 2.5 s after that, each only while the process still runs. Resolves with the signals sent.
+ */
+export function cancelAsRunner(child: ChildProcess): Promise<NodeJS.Signals[]> {
+  const sent: NodeJS.Signals[] = [];
+  const exited = new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+  const step = async (sig: NodeJS.Signals, waitMs: number): Promise<boolean> => {
+    if (child.exitCode !== null || child.signalCode !== null) return true;
+    child.kill(sig);
+    sent.push(sig);
+    return Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), waitMs))]);
+  };
+  return (async () => {
+    if (!(await step('SIGINT', 7_500)) && !(await step('SIGTERM', 2_500))) await step('SIGKILL', 5_000);
+    return sent;
+  })();
 }
 
 const unescapeData = (s: string): string => s.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%');

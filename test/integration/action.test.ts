@@ -155,7 +155,7 @@ describe.each(NODES)('the Action under $name', ({ node }) => {
     const r = runner();
     const post = await r.post({ isPost: 'true', 'run-id': runId, 'docker-config': configDir });
     expect(post.status).toBe(0);
-    expect(post.log).toContain('removed 1 container(s), 1 network(s), 1 volume(s), 0 builder(s) left by run');
+    expect(post.log).toContain('removed 1 container(s), 1 network(s), 1 volume(s), 0 image name(s), 0 builder(s) left by run');
     expect(labelledLeftovers(runId)).toEqual([]);
     expect(existsSync(configDir)).toBe(false);
   });

@@ -24,6 +24,10 @@ export interface TestEnv {
   multiBaseImage: string;
   /** A Node 24 binary: action.yml's runtime. */
   node24: string;
+  /** The base image's root filesystem (gzipped tar), for a private engine of a test's own. */
+  rootfsTar: string;
+  /** The engine's binary, to start a private engine (test/support/private-engine.ts). */
+  dockerd: string;
   /** A BuildKit image for docker-container builders (moby/buildkit cannot be pulled here), and its config. */
   buildkitImage: string;
   buildkitdConfig: string;
@@ -51,6 +55,8 @@ export function testEnv(): TestEnv {
     baseImage: get('ML_IMAGE_TEST_BASE_IMAGE'),
     multiBaseImage: get('ML_IMAGE_TEST_MULTI_BASE_IMAGE'),
     node24: get('ML_IMAGE_TEST_NODE24'),
+    rootfsTar: get('ML_IMAGE_TEST_ROOTFS_TAR'),
+    dockerd: get('ML_IMAGE_TEST_DOCKERD'),
     buildkitImage: get('ML_IMAGE_TEST_BUILDKIT_IMAGE'),
     buildkitdConfig: get('ML_IMAGE_TEST_BUILDKITD_CONFIG'),
   };

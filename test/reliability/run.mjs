@@ -1,9 +1,11 @@
 // @ts-check
 // `npm run test:reliability` (also run by `npm test`): every case of cases.mjs against the bundled CLI, in a
-// scratch repository of its own. Prints one table row per case — scenario, expected outcome, outcome,
-// time, leaked resources, secrets found — and exits 1 when any case did not go as expected.
+// scratch repository of its own, then the fault, signal and cancellation scenarios of faults.test.ts (the
+// jest project "reliability": real engines, registries behind the fault proxy, the bundled CLI and Action).
+// Prints one table row per case and scenario — scenario, expected outcome, outcome, time, leaked
+// resources, secrets found — and exits 1 when any did not go as expected.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -80,14 +82,51 @@ const leaked = labelled() - before;
 if (leaked > 0) failed++;
 
 const header = ['class', 'scenario', 'expected', 'outcome', 'time', 'leaked', 'secrets'];
-const widths = header.map((h, i) => Math.min(i === 3 ? 70 : 60, Math.max(h.length, ...rows.map((r) => r[i].length))));
-const cell = (s, w) => (s.length > w ? `${s.slice(0, w - 1)}…` : s.padEnd(w));
-console.log(`| ${header.map((h, i) => cell(h, widths[i])).join(' | ')} |`);
-console.log(`| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`);
-for (const r of rows) console.log(`| ${r.map((x, i) => cell(x, widths[i])).join(' | ')} |`);
-const times = rows.map((r) => parseFloat(r[4])).sort((a, b) => a - b);
+/** One markdown table; long cells are cut (the full text is in the failure list below it). */
+function table(rows, outcomeWidth, textWidth = 60) {
+  const widths = header.map((h, i) => Math.min(i === 3 ? outcomeWidth : textWidth, Math.max(h.length, ...rows.map((r) => r[i].length))));
+  const cell = (s, w) => (s.length > w ? `${s.slice(0, w - 1)}…` : s.padEnd(w));
+  console.log(`| ${header.map((h, i) => cell(h, widths[i])).join(' | ')} |`);
+  console.log(`| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`);
+  for (const r of rows) console.log(`| ${r.map((x, i) => cell(x, widths[i])).join(' | ')} |`);
+}
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+
+table(rows, 70);
+const times = rows.map((r) => parseFloat(r[4]));
+const hostileFailed = failed - (leaked > 0 ? 1 : 0);
 console.log(
-  `\n${rows.length} hostile inputs: ${rows.length - (failed - (leaked > 0 ? 1 : 0))} as expected, ${failed - (leaked > 0 ? 1 : 0)} not; ` +
-    `median ${times[Math.floor(times.length / 2)]?.toFixed(2)}s, slowest ${times.at(-1)?.toFixed(2)}s; leaked resources ${Math.max(0, leaked)}; secrets found ${rows.filter((r) => r[6] !== '0').length}`,
+  `\n${rows.length} hostile inputs: ${rows.length - hostileFailed} as expected, ${hostileFailed} not; ` +
+    `median ${median(times).toFixed(2)}s, slowest ${Math.max(...times).toFixed(2)}s; leaked resources ${Math.max(0, leaked)}; secrets found ${rows.filter((r) => r[6] !== '0').length}\n`,
 );
-process.exit(failed > 0 ? 1 : 0);
+
+// ---- faults, signals and cancellation: the jest project "reliability" writes one row per scenario ----
+const rowsFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'ml-image-rel-rows-')), 'rows.jsonl');
+const summaryFile = path.join(path.dirname(rowsFile), 'jest.json');
+const jest = spawnSync(
+  process.execPath,
+  ['--experimental-vm-modules', path.join(ROOT, 'node_modules/jest/bin/jest.js'), '--selectProjects', 'reliability', '--runInBand', '--forceExit', '--json', '--outputFile', summaryFile],
+  { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, RELIABILITY_ROWS: rowsFile } },
+);
+const faultRows = existsSync(rowsFile)
+  ? readFileSync(rowsFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
+  : [];
+const ran = existsSync(summaryFile) ? JSON.parse(readFileSync(summaryFile, 'utf8')).numTotalTests : 0;
+rmSync(path.dirname(rowsFile), { recursive: true, force: true });
+table(
+  faultRows.map((r) => [r.kind, r.scenario, r.expected, r.outcome, `${(r.ms / 1000).toFixed(1)}s`, String(r.leaked), String(r.secrets)]),
+  110,
+  90,
+);
+const faultFailed = faultRows.filter((r) => !r.outcome.startsWith('ok')).length;
+console.log(
+  `\n${faultRows.length} fault, signal and cancellation scenarios: ${faultRows.length - faultFailed} as expected, ${faultFailed} not; ` +
+    `leaked resources ${faultRows.reduce((n, r) => n + r.leaked, 0)}; secrets found ${faultRows.reduce((n, r) => n + r.secrets, 0)}`,
+);
+for (const r of faultRows.filter((x) => !x.outcome.startsWith('ok'))) console.log(`\n${r.scenario}:\n  ${r.outcome}`);
+// A scenario that crashed before writing its row still fails: jest's own status and count decide too.
+if (jest.status !== 0 || faultRows.length === 0 || faultRows.length !== ran) {
+  console.log(`\nthe scenarios did not all run cleanly (jest exit ${jest.status}, ${faultRows.length} rows for ${ran} scenarios)`);
+  failed++;
+}
+process.exit(failed + faultFailed > 0 ? 1 : 0);
