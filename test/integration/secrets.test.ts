@@ -1,7 +1,7 @@
 // Secrets, searched for everywhere a run leaves a trace (issue 11): a registry password (login-action's
 // registry-auth) and a BuildKit build secret, through the bundled Action under Node 24, pushing to the TLS +
 // basic-auth registry. Neither may appear in the log (but the runner's own mask command), the job summary,
-// the outputs or the step state, in any process's argv sampled during the run, in a file left under the
+// the outputs, the step state or the JUnit and JSON reports, in any process's argv sampled during the run, in a file left under the
 // temp directory or RUNNER_TEMP, or in the image: its history, its config, and the config the registry holds.
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
@@ -69,7 +69,7 @@ push:
     }, 40);
     let step;
     try {
-      step = await runner.main({ config, 'registry-auth': `- registry: ${env.authRegistry}\n  username: ${env.authUser}\n  password: ${env.authPassword}\n` });
+      step = await runner.main({ config, 'registry-auth': `- registry: ${env.authRegistry}\n  username: ${env.authUser}\n  password: ${env.authPassword}\n`, 'junit-report': path.relative(ROOT, path.join(dir, 'junit.xml')), 'json-report': path.relative(ROOT, path.join(dir, 'report.json')) });
     } finally {
       clearInterval(sampler);
     }
@@ -87,6 +87,8 @@ push:
       argv: [...argvs].join('\n'),
       history: execFileSync(env.docker, ['history', '--no-trunc', '--format', '{{.CreatedBy}}', `${name}:latest`], { encoding: 'utf8' }),
       config: execFileSync(env.docker, ['image', 'inspect', `${name}:latest`], { encoding: 'utf8' }),
+      'JUnit report': readFileSync(path.join(dir, 'junit.xml'), 'utf8'),
+      'JSON report': readFileSync(path.join(dir, 'report.json'), 'utf8'),
       'registry config': execFileSync('skopeo', ['inspect', '--config', '--cert-dir', env.authCertDir, '--creds', `${env.authUser}:${env.authPassword}`, `docker://${env.authRegistry}/${name}:latest`], { encoding: 'utf8' }),
     };
     const newTemp = readdirSync(os.tmpdir()).filter((n) => !tmpBefore.has(n));
