@@ -1,8 +1,9 @@
 // Secrets, searched for everywhere a run leaves a trace (issue 11): a registry password (login-action's
 // registry-auth) and a BuildKit build secret, through the bundled Action under Node 24, pushing to the TLS +
 // basic-auth registry. Neither may appear in the log (but the runner's own mask command), the job summary,
-// the outputs, the step state or the JUnit and JSON reports, in any process's argv sampled during the run, in a file left under the
-// temp directory or RUNNER_TEMP, or in the image: its history, its config, and the config the registry holds.
+// the outputs, the step state, the JUnit and JSON reports, any process's argv sampled during the run, a file
+// left under the temp directory or RUNNER_TEMP, or the image: its history, its config, and the config the
+// registry holds.
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
