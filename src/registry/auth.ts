@@ -9,9 +9,9 @@ import type { Docker } from '../docker/docker.js';
 import { MlImageError } from '../errors.js';
 import { isObject, suggest } from '../config/validate.js';
 import type { Env } from '../meta/context.js';
-import { seconds, type Logger } from '../report/log.js';
+import type { Logger } from '../report/log.js';
 import { seedPrivateConfig } from './docker-config.js';
-import { backoffMs, classifyFailure, DEFAULT_RETRY, sleep, type RetryPolicy } from './retry.js';
+import { DEFAULT_RETRY, withRetries, type RetryPolicy } from './retry.js';
 
 export interface RegistryCredential {
   registry: string;
@@ -146,20 +146,15 @@ export async function login(docker: Docker, creds: readonly RegistryCredential[]
 
 /** One login, retried on transient failures (a 5xx, a reset, a timeout); a refusal fails at once. */
 async function loginOne(docker: Docker, c: RegistryCredential, host: string, configDir: string | undefined, log: Logger, options: LoginOptions): Promise<void> {
-  const policy = options.retry ?? DEFAULT_RETRY;
-  for (let attempt = 1; ; attempt++) {
-    const r = await docker.call(['login', loginHost(host), '--username', c.username, '--password-stdin'], { configDir, input: c.password, timeoutMs: 60_000, signal: options.signal });
-    if (r.exitCode === 0) return;
-    const why = ((r.stderr.trim().split('\n').pop() ?? '') || r.stdout.trim().split('\n').pop() || `exit ${r.exitCode}`).split(c.password).join('***');
-    const kind = classifyFailure(`${r.stdout}\n${r.stderr}`);
-    if (kind === 'permanent' || attempt >= policy.attempts || options.signal?.aborted) {
-      const tries = attempt > 1 ? ` after ${attempt} attempts` : kind === 'transient' ? '' : ' (not retried: the registry refused)';
-      throw new MlImageError(`login to ${host} as ${c.username} failed${tries}: ${why}`);
-    }
-    const wait = backoffMs(policy, attempt + 1);
-    log.warn(`login to ${host} failed (attempt ${attempt}/${policy.attempts}: ${why}); retrying in ${seconds(wait)}`);
-    await sleep(wait, options.signal);
-  }
+  await withRetries(
+    async () => {
+      const r = await docker.call(['login', loginHost(host), '--username', c.username, '--password-stdin'], { configDir, input: c.password, timeoutMs: 60_000, signal: options.signal });
+      if (r.exitCode === 0) return { value: undefined };
+      const why = ((r.stderr.trim().split('\n').pop() ?? '') || r.stdout.trim().split('\n').pop() || `exit ${r.exitCode}`).split(c.password).join('***');
+      return { failure: { output: `${r.stdout}\n${r.stderr}`, why } };
+    },
+    { policy: options.retry ?? DEFAULT_RETRY, log, signal: options.signal, failed: `login to ${host} as ${c.username}`, retrying: `login to ${host}` },
+  );
 }
 
 /** Docker Hub logins go to the client's default server name. */

@@ -6,7 +6,7 @@ import { seconds, type Logger } from '../report/log.js';
 import { withLock } from '../resources/lock.js';
 import { registryHost, type Login } from './auth.js';
 import { parseRef, type RegistryClient } from './client.js';
-import { backoffMs, classifyFailure, DEFAULT_RETRY, sleep, type RetryPolicy } from './retry.js';
+import { DEFAULT_RETRY, withRetries, type RetryPolicy } from './retry.js';
 
 export interface PushedRef {
   ref: string;
@@ -78,46 +78,31 @@ export async function pushImage(
 
 /** imagetools create from the registry's first repository (blobs mounted, never uploaded), with retries. */
 async function copyOne(docker: Docker, ref: string, source: string, auth: Login, log: Logger, client: RegistryClient, options: PushOptions): Promise<string> {
-  const policy = options.retry ?? DEFAULT_RETRY;
-  for (let attempt = 1; ; attempt++) {
-    const r = await docker.call(['buildx', 'imagetools', 'create', '--tag', ref, source], { configDir: auth.configFor(ref), signal: options.signal, timeoutMs: 10 * 60_000 });
-    if (r.exitCode === 0) {
-      const m = await client.manifest(parseRef(ref));
-      if (!m?.digest) throw new MlImageError(`${ref} is not in the registry after imagetools create`);
-      log.info(`pushed ${ref}@${m.digest} (from ${source}: blobs mounted, none uploaded)`);
-      return m.digest;
-    }
-    const why = tailOf(r, 3);
-    if (classifyFailure(`${r.stdout}\n${r.stderr}`) === 'permanent' || attempt >= policy.attempts || options.signal?.aborted) {
-      throw new MlImageError(`push to ${registryHost(ref)} failed${attempt > 1 ? ` after ${attempt} attempts` : ''}: ${why}`);
-    }
-    const wait = backoffMs(policy, attempt + 1);
-    log.warn(`copy of ${source} to ${ref} failed (attempt ${attempt}/${policy.attempts}: ${why.split('\n').pop()}); retrying in ${seconds(wait)}`);
-    await sleep(wait, options.signal);
-  }
+  return withRetries<string>(
+    async () => {
+      const r = await docker.call(['buildx', 'imagetools', 'create', '--tag', ref, source], { configDir: auth.configFor(ref), signal: options.signal, timeoutMs: 10 * 60_000 });
+      if (r.exitCode !== 0) return { failure: { output: `${r.stdout}\n${r.stderr}`, why: tailOf(r, 3) } };
+      const digest = (await client.manifest(parseRef(ref)))?.digest;
+      if (!digest) throw new MlImageError(`${ref} is not in the registry after imagetools create`);
+      log.info(`pushed ${ref}@${digest} (from ${source}: blobs mounted, none uploaded)`);
+      return { value: digest };
+    },
+    { policy: options.retry ?? DEFAULT_RETRY, log, signal: options.signal, failed: `push to ${registryHost(ref)}`, retrying: `copy of ${source} to ${ref}` },
+  );
 }
 
 async function pushOne(docker: Docker, ref: string, auth: Login, log: Logger, options: PushOptions): Promise<string> {
-  const policy = options.retry ?? DEFAULT_RETRY;
   const started = Date.now();
-  const registry = registryHost(ref);
-  for (let attempt = 1; ; attempt++) {
-    const r = await docker.call(['push', ref], { configDir: auth.configFor(ref), stream: true, signal: options.signal, timeoutMs: 30 * 60_000 });
-    const output = `${r.stdout}\n${r.stderr}`;
-    if (r.exitCode === 0) {
+  return withRetries<string>(
+    async (attempt) => {
+      const r = await docker.call(['push', ref], { configDir: auth.configFor(ref), stream: true, signal: options.signal, timeoutMs: 30 * 60_000 });
+      const output = `${r.stdout}\n${r.stderr}`;
+      if (r.exitCode !== 0) return { failure: { output, why: tailOf(r, 3), transient: r.timedOut } };
       const digest = parsePushDigest(output);
       if (!digest) throw new MlImageError(`push of ${ref} reported no digest`);
       log.info(`pushed ${ref}@${digest} (${seconds(Date.now() - started)}${attempt > 1 ? `, attempt ${attempt}` : ''})`);
-      return digest;
-    }
-    const kind = r.timedOut ? 'transient' : classifyFailure(output);
-    const why = tailOf(r, 3);
-    if (kind === 'permanent' || attempt >= policy.attempts || options.signal?.aborted) {
-      const tries = attempt > 1 ? ` after ${attempt} attempts` : kind === 'permanent' ? ' (not retried: the registry refused)' : '';
-      throw new MlImageError(`push to ${registry} failed${tries}: ${why}`);
-    }
-    const wait = backoffMs(policy, attempt + 1);
-    log.warn(`push of ${ref} failed (attempt ${attempt}/${policy.attempts}: ${why.split('\n').pop()}); retrying in ${seconds(wait)}`);
-    await sleep(wait, options.signal);
-  }
+      return { value: digest };
+    },
+    { policy: options.retry ?? DEFAULT_RETRY, log, signal: options.signal, failed: `push to ${registryHost(ref)}`, retrying: `push of ${ref}` },
+  );
 }

@@ -1,6 +1,9 @@
-// Which registry failures are worth another attempt, and the bounded exponential backoff between attempts.
-// Shared by login and push: a 5xx, a reset connection or a timeout may pass; the registry saying no
-// (401/403, a name or manifest it refuses) will not, so it is not retried.
+// Which registry failures are worth another attempt, the bounded exponential backoff between attempts, and
+// the one loop that applies them (withRetries) to login, push and the copy to a further repository: a 5xx,
+// a reset connection or a timeout may pass; the registry saying no (401/403, a name or manifest it
+// refuses) will not, so it is not retried.
+import { MlImageError } from '../errors.js';
+import { seconds, type Logger } from '../report/log.js';
 
 export interface RetryPolicy {
   /** Attempts in all, the first included. */
@@ -39,4 +42,37 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
       resolve();
     }, { once: true });
   });
+}
+
+/** One attempt's result: its value, or its failure (the output to classify and a one-line reason). */
+export type AttemptResult<T> = { value: T } | { failure: { output: string; why: string; transient?: boolean } };
+
+export interface RetryOptions {
+  policy: RetryPolicy;
+  log: Logger;
+  signal?: AbortSignal;
+  /** The error's subject, e.g. "push to ghcr.io": "<failed> failed after 4 attempts: <why>". */
+  failed: string;
+  /** The warning's subject, e.g. "push of ghcr.io/acme/x:1": "<retrying> failed (attempt 1/4: …); retrying in 1s". */
+  retrying: string;
+}
+
+/**
+ * Runs `attempt` until it gives a value, the failure is a refusal, the attempts are used up or the run is
+ * cancelled; warns before each retry and waits the backoff (cut short by cancellation).
+ */
+export async function withRetries<T>(attempt: (n: number) => Promise<AttemptResult<T>>, o: RetryOptions): Promise<T> {
+  for (let n = 1; ; n++) {
+    const r = await attempt(n);
+    if ('value' in r) return r.value;
+    const { output, why, transient } = r.failure;
+    const kind = transient ? 'transient' : classifyFailure(output);
+    if (kind === 'permanent' || n >= o.policy.attempts || o.signal?.aborted) {
+      const tries = n > 1 ? ` after ${n} attempts` : kind === 'permanent' ? ' (not retried: the registry refused)' : '';
+      throw new MlImageError(`${o.failed} failed${tries}: ${why}`);
+    }
+    const wait = backoffMs(o.policy, n + 1);
+    o.log.warn(`${o.retrying} failed (attempt ${n}/${o.policy.attempts}: ${why.split('\n').pop()}); retrying in ${seconds(wait)}`);
+    await sleep(wait, o.signal);
+  }
 }

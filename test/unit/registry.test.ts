@@ -2,7 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import { MlImageError } from '../../src/errors.js';
 import { checkUsable, credentialsFor, parseRegistryAuth, registryHost, type RegistryCredential } from '../../src/registry/auth.js';
 import { parsePushDigest } from '../../src/registry/push.js';
-import { backoffMs, classifyFailure, DEFAULT_RETRY } from '../../src/registry/retry.js';
+import { backoffMs, classifyFailure, DEFAULT_RETRY, withRetries } from '../../src/registry/retry.js';
+import { MemoryLogger } from '../../src/report/log.js';
 import { caught } from './helpers.js';
 
 
@@ -314,5 +315,41 @@ describe('classifyFailure: only refusals are permanent', () => {
 describe('backoffMs', () => {
   it('doubles from the base and stays under the cap', () => {
     expect([2, 3, 4, 5, 6, 7].map((n) => backoffMs(DEFAULT_RETRY, n))).toEqual([1000, 2000, 4000, 8000, 15000, 15000]);
+  });
+});
+
+describe('withRetries: one loop for login, push and copy', () => {
+  const FAST = { attempts: 3, baseMs: 1, maxMs: 2 };
+  const fail = (output: string, transient?: boolean) => ({ failure: { output, why: output.split('\n').pop()!, transient } });
+  type Step = ReturnType<typeof fail> | { value: string };
+  it.each<{ name: string; steps: Step[]; want: string; calls: number; warnings: number }>([
+    { name: 'a value at once', steps: [{ value: 'd1' }], want: 'd1', calls: 1, warnings: 0 },
+    { name: 'two 5xx, then a value', steps: [fail('received unexpected HTTP status: 502 Bad Gateway'), fail('connection reset by peer'), { value: 'd2' }], want: 'd2', calls: 3, warnings: 2 },
+    { name: 'a refusal: not retried', steps: [fail('unauthorized: authentication required')], want: 'error: push to r.example failed (not retried: the registry refused): unauthorized: authentication required', calls: 1, warnings: 0 },
+    { name: 'transient until the bound', steps: [fail('503'), fail('503'), fail('EOF')], want: 'error: push to r.example failed after 3 attempts: EOF', calls: 3, warnings: 2 },
+    { name: 'a timeout counts as transient whatever its output says', steps: [fail('denied', true), { value: 'd3' }], want: 'd3', calls: 2, warnings: 1 },
+  ])('$name', async ({ steps, want, calls, warnings }) => {
+    const log = new MemoryLogger();
+    let n = 0;
+    const got = await withRetries(async () => steps[n++]!, { policy: FAST, log, failed: 'push to r.example', retrying: 'push of r.example/a:1' }).then(
+      (v) => v,
+      (err: unknown) => `error: ${(err as Error).message}`,
+    );
+    expect([got, n, log.lines.filter((l) => l.includes('retrying in')).length]).toEqual([want, calls, warnings]);
+  });
+
+  it('a cancelled run stops after the attempt in flight, without waiting', async () => {
+    const controller = new AbortController();
+    let n = 0;
+    const started = Date.now();
+    const err = await withRetries(
+      async () => {
+        n++;
+        controller.abort();
+        return fail('502 Bad Gateway');
+      },
+      { policy: { attempts: 4, baseMs: 10_000, maxMs: 10_000 }, log: new MemoryLogger(), signal: controller.signal, failed: 'login to r.example', retrying: 'login to r.example' },
+    ).catch((e: unknown) => e as MlImageError);
+    expect([n, err instanceof MlImageError, Date.now() - started < 5_000]).toEqual([1, true, true]);
   });
 });
