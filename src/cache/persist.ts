@@ -27,6 +27,8 @@ export interface MountStore {
   save(dir: string, key: string, scope: string): Promise<void>;
   /** The key restore() would pick for this prefix, without fetching anything. */
   newest(prefix: string, scope: string): Promise<string | undefined>;
+  /** Drops a working copy restore() made once it has been used (a store that is not itself the copy). */
+  discard?(scope: string): Promise<void>;
 }
 
 /** The CLI's store: one directory per key under root; the newest key of a scope wins, older ones are removed. */
@@ -101,7 +103,16 @@ export class ActionsMountStore implements MountStore {
       await mkdir(path.dirname(fixed), { recursive: true });
       await rename(dir, fixed);
     }
-    await actionsCache.saveCache([fixed], key);
+    try {
+      await actionsCache.saveCache([fixed], key);
+    } finally {
+      await this.discard(scope);
+    }
+  }
+
+  /** The working copy is uploaded or loaded into BuildKit: a self-hosted runner keeps no copy of it. */
+  async discard(scope: string): Promise<void> {
+    await rm(this.dirOf(scope), { recursive: true, force: true });
   }
 }
 
@@ -199,21 +210,25 @@ async function restoreUnlocked(job: BuildJob, ctx: MountContext, dockerfileText:
         return report;
       }
     }
-    const hit = await ctx.store.restore(sel.keys.key, sel.keys.restoreKeys, job.build.cache.scope);
-    if (!hit) {
-      ctx.log.info(`cache mounts of ${job.image} (${report.mounts.join(', ')}): nothing stored yet`);
-      return report;
-    }
-    const out = await mkdtemp(path.join(os.tmpdir(), 'ml-image-mounts-out-'));
     try {
-      const r = await copyBuild(ctx, importDockerfile(sel.helper, sel.mounts), hit.dir, out);
-      if (!r.ok) throw new Error(r.why);
+      const hit = await ctx.store.restore(sel.keys.key, sel.keys.restoreKeys, job.build.cache.scope);
+      if (!hit) {
+        ctx.log.info(`cache mounts of ${job.image} (${report.mounts.join(', ')}): nothing stored yet`);
+        return report;
+      }
+      const out = await mkdtemp(path.join(os.tmpdir(), 'ml-image-mounts-out-'));
+      try {
+        const r = await copyBuild(ctx, importDockerfile(sel.helper, sel.mounts), hit.dir, out);
+        if (!r.ok) throw new Error(r.why);
+      } finally {
+        await rm(out, { recursive: true, force: true });
+      }
+      const bytes = await sizeOf(hit.dir);
+      report.restored = { bytes, ms: Date.now() - started, key: hit.key };
+      ctx.log.info(`restored cache mounts of ${job.image} (${report.mounts.join(', ')}): ${megabytes(bytes)} in ${seconds(report.restored.ms)} from ${hit.key}`);
     } finally {
-      await rm(out, { recursive: true, force: true });
+      await ctx.store.discard?.(job.build.cache.scope);
     }
-    const bytes = await sizeOf(hit.dir);
-    report.restored = { bytes, ms: Date.now() - started, key: hit.key };
-    ctx.log.info(`restored cache mounts of ${job.image} (${report.mounts.join(', ')}): ${megabytes(bytes)} in ${seconds(report.restored.ms)} from ${hit.key}`);
   } catch (err: unknown) {
     ctx.log.warn(`restoring the cache mounts of ${job.image} failed, building without them: ${err instanceof Error ? err.message : String(err)}`);
   }

@@ -1,5 +1,6 @@
 // The job both front ends run: load the config, plan, build every image, smoke-test every image, and only
-// when all passed, push every reference. Cleanup of containers and credentials happens here on every path.
+// when all passed, push every reference (the push phase: push-phase.ts; the state phases share:
+// run-state.ts). Cleanup of containers and credentials happens here on every path.
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, statfs } from 'node:fs/promises';
@@ -17,23 +18,19 @@ import { createContainerBuilder, describeBuilder, localCacheDir } from './builde
 import { Docker } from '../docker/docker.js';
 import { MlImageError, type SourceLocation } from '../errors.js';
 import type { Env } from '../meta/context.js';
-import { jobName, targetOf, type BuildJob, type Plan } from '../plan/plan.js';
+import { jobName, type BuildJob, type Plan } from '../plan/plan.js';
 import { run as defaultRunner, type Runner } from '../process/run.js';
-import { checkUsable, credentialsFor, login, type Login, type RegistryCredential } from '../registry/auth.js';
-import { RegistryClient } from '../registry/client.js';
-import { registryClientFor } from '../registry/docker-config.js';
-import { checkReleasesBeforeBuild, decideReleases, type ExistingRelease, type Inspect, type LocalImage, type ReleaseDecision } from '../registry/immutable.js';
-import { pushImage } from '../registry/push.js';
-import { createIndexes, pushByDigest, type PlatformDigest } from '../registry/publish.js';
-import { writeDigestFile } from './digests.js';
+import { checkUsable, login, type Login, type RegistryCredential } from '../registry/auth.js';
+import { checkReleasesBeforeBuild } from '../registry/immutable.js';
 import type { RetryPolicy } from '../registry/retry.js';
 import { megabytes, seconds, type Logger } from '../report/log.js';
 import { planResult, type PipelineResult } from '../report/result.js';
 import { probeGpuSetup, type GpuDevice } from '../smoke/gpu.js';
-import type { StructureSuite } from '../smoke/checks.js';
 import { loadSuites } from '../smoke/suites.js';
 import { smokeTest } from '../smoke/run.js';
 import { preparePlan, type PrepareOptions } from './prepare.js';
+import { inspector, keptReleases, pushAll } from './push-phase.js';
+import { pushCredentials, stopIfCancelled, type Run } from './run-state.js';
 
 export interface PipelineOptions extends Omit<PrepareOptions, 'runner'> {
   credentials?: RegistryCredential[];
@@ -91,24 +88,6 @@ export function newRunId(): string {
   return randomBytes(4).toString('hex');
 }
 
-interface Run {
-  options: PipelineOptions;
-  log: Logger;
-  runner: Runner;
-  runId: string;
-  plan: Plan;
-  docker: Docker;
-  builder: BuilderInfo;
-  secrets: Record<string, string>;
-  result: PipelineResult;
-  resources: Resources;
-  /** container-structure-test files of each job, read before building. */
-  suites: Map<string, StructureSuite[]>;
-  /** Each job's builder and cache flags, as it was built (a push by digest builds it again from the cache). */
-  buildSetup: Map<string, { builder: BuilderInfo; builderName?: string; cache: CacheArgs }>;
-  /** A docker-container builder created for this run, once a cache backend needed one. */
-  containerBuilder?: Promise<string | undefined>;
-}
 
 /**
  * The whole job, as phases, each taking what the previous one made: prepare (plan, secrets, engine,
@@ -181,9 +160,6 @@ async function checkDiskSpace(dataRoot: string | undefined, minFree: number | un
   }
   return free;
 }
-
-const pushCredentials = (plan: Plan, options: PipelineOptions): RegistryCredential[] =>
-  credentialsFor(plan.registries, options.credentials ?? [], options.sharedCredential);
 
 async function logIn(r: Run): Promise<Login> {
   const l = await login(r.docker, pushCredentials(r.plan, r.options), r.log, { keep: r.options.logout === false, env: r.options.env, retry: r.options.retry, signal: r.options.signal });
@@ -304,100 +280,4 @@ function failUnlessAllPassed(result: PipelineResult): void {
     `smoke test failed for ${failed.map((i) => jobName({ image: i.name, variant: i.variant })).join(', ')}: ${first.kind} "${first.name}": ${(first.message ?? '').split('\n')[0]}` +
       `${more > 0 ? ` (and ${more} more)` : ''}; nothing was pushed`,
   );
-}
-
-/** The registry client, with this run's credentials first and then the caller's docker config. */
-function inspectClient(r: Run): RegistryClient {
-  return registryClientFor(pushCredentials(r.plan, r.options), r.options.env, r.runner);
-}
-
-function inspector(r: Run): Inspect {
-  const client = inspectClient(r);
-  return (ref, platform) => client.inspect(ref, platform);
-}
-
-/** Existing release tags whose image has the layers of the tested one; any other difference refuses the push. */
-async function keptReleases(r: Run, releases: readonly ExistingRelease[]): Promise<ReleaseDecision> {
-  if (releases.length === 0) return { keep: new Map() };
-  const local = new Map<string, LocalImage>();
-  for (const [i, job] of r.plan.jobs.entries()) {
-    if (!releases.some((e) => e.jobId === job.id)) continue;
-    const out = await r.docker.ok(['image', 'inspect', '--format', '{{json .}}', r.result.images[i]!.imageId!], `inspect ${jobName(job)}`);
-    const data = JSON.parse(out.stdout) as { RootFS?: { Layers?: string[] }; Config?: Record<string, unknown> };
-    local.set(job.id, { diffIds: data.RootFS?.Layers ?? [], runConfig: data.Config ?? {} });
-  }
-  return decideReleases(releases, r.plan.jobs, local);
-}
-
-/**
- * Tested images to their registries: a single-platform target under its tags; a multi-platform target by
- * digest per platform, then one index under every tag; a fan-out entry (options.only) by digest alone, its
- * digest written for `merge`.
- */
-async function pushAll(r: Run, auth: Login, keep: ReadonlyMap<string, string>): Promise<void> {
-  const targets = new Map<string, number[]>();
-  r.plan.jobs.forEach((job, i) => targets.set(targetOf(job), [...(targets.get(targetOf(job)) ?? []), i]));
-  for (const indexes of targets.values()) {
-    stopIfCancelled(r.options.signal);
-    const jobs = indexes.map((i) => r.plan.jobs[i]!);
-    if (jobs.length > 1 || r.options.filters?.only) await publishByDigest(r, auth, indexes);
-    else await pushTags(r, auth, keep, indexes[0]!);
-  }
-}
-
-async function pushTags(r: Run, auth: Login, keep: ReadonlyMap<string, string>, i: number): Promise<void> {
-  const job = r.plan.jobs[i]!;
-  const image = r.result.images[i]!;
-  for (const ref of job.pushRefs.filter((x) => keep.has(x))) {
-    image.pushed.push({ ref, digest: keep.get(ref)!, kept: true });
-    r.log.info(`kept ${ref}@${keep.get(ref)!}: the release tag exists with the same layers (push.immutable-tags)`);
-  }
-  const refs = job.pushRefs.filter((x) => !keep.has(x));
-  try {
-    const copyWithinRegistry = r.builder.kind === 'buildx' ? { client: inspectClient(r) } : undefined;
-    await pushImage(r.docker, image.imageId!, refs, auth, r.log, { signal: r.options.signal, retry: r.options.retry, copyWithinRegistry, onPushed: (p) => image.pushed.push(p) });
-  } catch (err: unknown) {
-    image.pushError = err instanceof Error ? err.message : String(err);
-    throw err;
-  }
-}
-
-/**
- * The builder that pushes by digest: buildx's docker driver cannot (buildx 0.13), so a docker-container
- * builder for the run does it, reading the job's layer cache (the registry cache its build just wrote).
- */
-async function digestBuilder(r: Run, setup: { builder: BuilderInfo; builderName?: string; cache: CacheArgs }): Promise<{ builder: BuilderInfo; builderName?: string; cache: CacheArgs }> {
-  if (setup.builder.kind === 'buildx' && setup.builder.driver !== 'docker') return setup;
-  r.containerBuilder ??= createContainerBuilder(r);
-  const name = await r.containerBuilder;
-  if (!name) throw new MlImageError('pushing by digest needs a docker-container builder (the docker driver cannot), which could not be created');
-  return { ...setup, builder: { ...setup.builder, kind: 'buildx', name, driver: 'docker-container' }, builderName: name };
-}
-
-async function publishByDigest(r: Run, auth: Login, indexes: readonly number[]): Promise<void> {
-  const digests: PlatformDigest[] = [];
-  const client = inspectClient(r);
-  for (const i of indexes) {
-    const job = r.plan.jobs[i]!;
-    const image = r.result.images[i]!;
-    try {
-      const setup = await digestBuilder(r, r.buildSetup.get(job.id)!);
-      const smoke = image.smoke?.checks.every((c) => c.skipped) ? 'skipped' : 'passed';
-      const d = await pushByDigest({ docker: r.docker, client, ...setup, auth, log: r.log, signal: r.options.signal }, job, { imageId: image.imageId! }, smoke);
-      digests.push(d);
-      image.pushed.push(...d.refs.map((ref) => ({ ref: ref.slice(0, ref.lastIndexOf('@')), digest: d.digest })));
-      if (r.options.filters?.only) await writeDigestFile(r.options.digestsDir ?? 'ml-image-digests', d, r.options.cwd);
-    } catch (err: unknown) {
-      image.pushError = err instanceof Error ? err.message : String(err);
-      throw err;
-    }
-  }
-  if (r.options.filters?.only) return;
-  const first = r.plan.jobs[indexes[0]!]!;
-  const made = await createIndexes({ docker: r.docker, auth, log: r.log, client, signal: r.options.signal }, first, digests);
-  for (const i of indexes) r.result.images[i]!.pushed.push(...made.map((m) => ({ ref: m.ref, digest: m.digest })));
-}
-
-function stopIfCancelled(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new MlImageError('cancelled; nothing more was built, tested or pushed', 130);
 }

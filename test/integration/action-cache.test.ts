@@ -4,6 +4,8 @@
 // downloads only what is new.
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { startCacheService, type CacheService } from '../support/cache-service.js';
 import { ActionRunner } from './action-runner.js';
@@ -62,6 +64,8 @@ describe("cache mounts through GitHub's cache service", () => {
     expect(got).not.toContain('python3-minimal');
     const images = JSON.parse(second.outputs.images!) as Record<string, { 'cache-mounts': { 'restored-bytes': number } }>;
     expect(Object.values(images)[0]!['cache-mounts']['restored-bytes']).toBeGreaterThan(1_000_000);
+    // The working copy under the temp dir was uploaded, then loaded into BuildKit: no run leaves it behind.
+    expect(readdirSync(path.join(os.tmpdir(), 'ml-image-mounts')).filter((d) => d.includes(name.replace('/', '-')))).toEqual([]);
   });
 
   it('a fresh runner whose registry cache holds the unchanged mount steps only looks the mounts up (lookupOnly), never downloads them', async () => {

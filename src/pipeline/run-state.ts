@@ -1,0 +1,40 @@
+// The state one run of the pipeline carries from phase to phase (pipeline.ts, push-phase.ts), and the two
+// small rules every phase shares: whose credentials a push uses, and stopping when the run is cancelled.
+import type { CacheArgs } from '../cache/cache.js';
+import type { BuilderInfo } from '../docker/builder.js';
+import type { Docker } from '../docker/docker.js';
+import { MlImageError } from '../errors.js';
+import type { Plan } from '../plan/plan.js';
+import type { Runner } from '../process/run.js';
+import { credentialsFor, type RegistryCredential } from '../registry/auth.js';
+import type { Logger } from '../report/log.js';
+import type { PipelineResult } from '../report/result.js';
+import type { Resources } from '../resources/resources.js';
+import type { StructureSuite } from '../smoke/checks.js';
+import type { PipelineOptions } from './pipeline.js';
+
+export interface Run {
+  options: PipelineOptions;
+  log: Logger;
+  runner: Runner;
+  runId: string;
+  plan: Plan;
+  docker: Docker;
+  builder: BuilderInfo;
+  secrets: Record<string, string>;
+  result: PipelineResult;
+  resources: Resources;
+  /** container-structure-test files of each job, read before building. */
+  suites: Map<string, StructureSuite[]>;
+  /** Each job's builder and cache flags, as it was built (a push by digest builds it again from the cache). */
+  buildSetup: Map<string, { builder: BuilderInfo; builderName?: string; cache: CacheArgs }>;
+  /** A docker-container builder created for this run, once a cache backend needed one. */
+  containerBuilder?: Promise<string | undefined>;
+}
+
+export const pushCredentials = (plan: Plan, options: PipelineOptions): RegistryCredential[] =>
+  credentialsFor(plan.registries, options.credentials ?? [], options.sharedCredential);
+
+export function stopIfCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new MlImageError('cancelled; nothing more was built, tested or pushed', 130);
+}
