@@ -1,0 +1,2 @@
+import { teardown } from './jest-global.mjs';
+export default teardown;
