@@ -1,8 +1,10 @@
 // Two runs of the same config at once on one machine (two jobs of a self-hosted runner, issue 11): each keeps
 // its own containers, network, builder and credentials (named by its run id), the engine-wide tags and the
-// shared cache-mount store are taken in turn, and each run pushes the image it tested.
+// shared cache-mount store are taken in turn, and each run pushes the image it tested; with a shared local
+// layer cache each exports to a directory of its own and the swaps take turns.
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { authDirsLeft, labelledLeftovers, removeScratch, ROOT, scratchDir, testEnv, TINY, uid, writeFile } from './harness.js';
 
@@ -70,5 +72,34 @@ push:
     const c = await cli(args, cacheDir);
     expect(c.status).toBe(0);
     expect(c.stderr).not.toMatch(/^warning: (restoring|saving) the cache mounts/m);
+  });
+
+  it('with one local layer cache: each exports to its own directory and swaps in turn; the cache is whole after', async () => {
+    const name = `it/twice-local-${uid()}`;
+    const config = writeFile(
+      dir,
+      `${uid()}.yml`,
+      `version: 1
+images:
+  - name: ${name}
+    context: ${path.relative(dir, TINY)}
+    build-args: { BASE_IMAGE: "${env.baseImage}" }
+    tags: [latest]
+`,
+    );
+    const cacheDir = path.join(dir, 'cache-local', 'buildkit');
+    const args = ['build', '-c', config, '--cache-backend', 'local', '--docker', env.docker];
+    const [a, b] = await Promise.all([cli(args, cacheDir), cli(args, cacheDir)]);
+    for (const r of [a, b]) expect([r.status, r.stderr.split('\n').filter((l) => /^(error|warning)/.test(l))]).toEqual([0, []]);
+    // One cache per scope, complete, and no export or old copy left beside it.
+    const entries = readdirSync(cacheDir);
+    expect(entries).toHaveLength(1);
+    expect(existsSync(path.join(cacheDir, entries[0]!, 'index.json'))).toBe(true);
+    // A third run on an emptied builder reads it: every step comes from that cache.
+    execFileSync(env.docker, ['builder', 'prune', '--all', '--force']);
+    const c = await cli(args, cacheDir);
+    expect(c.status).toBe(0);
+    const steps = /\((\d+)\/(\d+) steps cached/.exec(c.stderr);
+    expect([Number(steps?.[1]) > 0, steps?.[1]]).toEqual([true, steps?.[2]]);
   });
 });
