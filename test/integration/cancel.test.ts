@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { execFileSync, spawn } from 'node:child_process';
 import path from 'node:path';
-import { containersOfRun, imageTags, removeScratch, ROOT, scratchDir, testEnv, TINY, uid, writeFile } from './harness.js';
+import { containersOfRun, imageTags, removeScratch, ROOT, scratchDir, testEnv, tinyConfig, uid } from './harness.js';
 
 jest.setTimeout(180_000);
 
@@ -23,22 +23,13 @@ function runIdsOf(name: string): string[] {
 describe('cancellation', () => {
   it('SIGINT during a smoke test removes the container, pushes nothing, exits 130', async () => {
     const name = `it/tiny-cancel-${uid()}`;
-    const config = writeFile(
-      dir,
-      'cancel.yml',
-      `version: 1
-images:
-  - name: ${name}
-    context: ${path.relative(dir, TINY)}
-    build-args: { BASE_IMAGE: "${env.baseImage}" }
-    tags: [latest]
-    smoke-test:
+    const config = tinyConfig(dir, name, {
+      more: `    smoke-test:
       commands:
         - { name: long, run: [sleep, "120"], timeout: 100s }
-push:
-  registries: [${env.registry}]
 `,
-    );
+      registries: [env.registry],
+    });
     const child = spawn(process.execPath, [path.join(ROOT, 'dist/cli/index.js'), 'build', '-c', config, '--push'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));

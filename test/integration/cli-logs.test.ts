@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { removeScratch, ROOT, scratchDir, testEnv, TINY, uid, writeFile } from './harness.js';
+import { removeScratch, ROOT, scratchDir, testEnv, tinyConfig, TINY, uid, writeFile } from './harness.js';
 
 jest.setTimeout(300_000);
 
@@ -16,20 +16,12 @@ beforeAll(() => {
 afterAll(() => removeScratch(dir));
 
 function config(name: string, dockerfile?: string): string {
-  return writeFile(
-    dir,
-    `${uid()}.yml`,
-    `version: 1
-images:
-  - name: ${name}
-    context: ${path.relative(dir, TINY)}
-${dockerfile ? `    dockerfile: ${dockerfile}\n` : ''}    build-args: { BASE_IMAGE: "${env.baseImage}" }
-    tags: [latest]
-    smoke-test:
+  return tinyConfig(dir, name, {
+    more: `${dockerfile ? `    dockerfile: ${dockerfile}\n` : ''}    smoke-test:
       commands:
         - { name: python, run: [python3, -c, "print('ok')"], expect-output: ["^ok$"] }
 `,
-  );
+  });
 }
 
 const cli = (args: string[]) =>

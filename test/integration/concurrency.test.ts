@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { authDirsLeft, labelledLeftovers, removeScratch, ROOT, scratchDir, testEnv, TINY, uid, writeFile } from './harness.js';
+import { authDirsLeft, labelledLeftovers, removeScratch, ROOT, scratchDir, testEnv, tinyConfig, TINY, uid, writeFile } from './harness.js';
 
 jest.setTimeout(300_000);
 
@@ -75,18 +75,7 @@ push:
   });
 
   it('with one local layer cache: each exports to its own directory and swaps in turn; the cache is whole after', async () => {
-    const name = `it/twice-local-${uid()}`;
-    const config = writeFile(
-      dir,
-      `${uid()}.yml`,
-      `version: 1
-images:
-  - name: ${name}
-    context: ${path.relative(dir, TINY)}
-    build-args: { BASE_IMAGE: "${env.baseImage}" }
-    tags: [latest]
-`,
-    );
+    const config = tinyConfig(dir, `it/twice-local-${uid()}`);
     const cacheDir = path.join(dir, 'cache-local', 'buildkit');
     const args = ['build', '-c', config, '--cache-backend', 'local', '--docker', env.docker];
     const [a, b] = await Promise.all([cli(args, cacheDir), cli(args, cacheDir)]);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { remoteTags, removeScratch, ROOT, scratchDir, testEnv, TINY, uid, writeFile } from './harness.js';
+import { remoteTags, removeScratch, ROOT, scratchDir, testEnv, tinyConfig, uid } from './harness.js';
 
 jest.setTimeout(600_000);
 
@@ -26,23 +26,15 @@ afterAll(() => {
 describe('a named docker-container builder', () => {
   it('builds with --builder, loads the image for the smoke test, writes the registry cache and pushes', () => {
     const name = `it/ctr-${uid()}`;
-    const config = writeFile(
-      dir,
-      'ctr.yml',
-      `version: 1
-images:
-  - name: ${name}
-    context: ${path.relative(dir, TINY)}
-    build-args: { BASE_IMAGE: "${env.registry}/${env.baseImage}" }
-    tags: [latest]
-    cache: { mounts: false }
+    const config = tinyConfig(dir, name, {
+      base: `${env.registry}/${env.baseImage}`,
+      more: `    cache: { mounts: false }
     smoke-test:
       commands:
         - { name: python, run: [python3, -c, "print('ok')"], expect-output: ["^ok$"] }
-push:
-  registries: [${env.registry}]
 `,
-    );
+      registries: [env.registry],
+    });
     const imagesFile = path.join(dir, 'images.json');
     const r = spawnSync(process.execPath, [CLI, 'build', '-c', config, '--push', '--docker', env.docker, '--builder', builder, '--images-file', imagesFile], {
       cwd: ROOT,
