@@ -2,21 +2,17 @@
 // the containerd image store, registry cache) and a Docker 20.10 client driving the engine's built-in
 // BuildKit (inline cache). A fresh runner is simulated by removing the images and pruning the builder's
 // cache (cache mounts included); the registry and ml-image's mount store are what survive.
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { debianDownloads, removeScratch, ROOT, scratchDir, testEnv, TINY, uid, writeFile } from './harness.js';
+import { debianDownloads, ROOT, scratchForFile, testEnv, TINY, uid, writeFile } from './harness.js';
 
 jest.setTimeout(600_000);
 
 const env = testEnv();
 const CLI = path.join(ROOT, 'dist/cli/index.js');
-let dir: string;
-beforeAll(() => {
-  dir = scratchDir();
-});
-afterAll(() => removeScratch(dir));
+const dir = scratchForFile();
 
 interface Build {
   status: number | null;

@@ -1,18 +1,14 @@
 // Ctrl-C in the middle of a smoke test: the CLI stops the running check, removes its containers and
 // exits 130, and nothing is pushed.
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { execFileSync, spawn } from 'node:child_process';
 import path from 'node:path';
-import { containersOfRun, imageTags, removeScratch, ROOT, scratchDir, testEnv, tinyConfig, uid } from './harness.js';
+import { containersOfRun, imageTags, ROOT, scratchForFile, testEnv, tinyConfig, uid } from './harness.js';
 
 jest.setTimeout(180_000);
 
 const env = testEnv();
-let dir: string;
-beforeAll(() => {
-  dir = scratchDir();
-});
-afterAll(() => removeScratch(dir));
+const dir = scratchForFile();
 
 /** Containers of any ml-image run whose image is this test's repository. */
 function runIdsOf(name: string): string[] {

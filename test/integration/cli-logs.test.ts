@@ -1,19 +1,15 @@
 // The CLI's log as a person reads it (dist/cli/index.js): one line per step with its time; BuildKit's own
 // output only with -v, or, when a step fails, its last 50 lines.
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { removeScratch, ROOT, scratchDir, testEnv, tinyConfig, TINY, uid, writeFile } from './harness.js';
+import { ROOT, scratchForFile, testEnv, TINY, tinyConfig, uid, writeFile } from './harness.js';
 
 jest.setTimeout(300_000);
 
 const env = testEnv();
 const CLI = path.join(ROOT, 'dist/cli/index.js');
-let dir: string;
-beforeAll(() => {
-  dir = scratchDir();
-});
-afterAll(() => removeScratch(dir));
+const dir = scratchForFile();
 
 function config(name: string, dockerfile?: string): string {
   return tinyConfig(dir, name, {

@@ -2,21 +2,17 @@
 // its own containers, network, builder and credentials (named by its run id), the engine-wide tags and the
 // shared cache-mount store are taken in turn, and each run pushes the image it tested; with a shared local
 // layer cache each exports to a directory of its own and the swaps take turns.
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { authDirsLeft, labelledLeftovers, removeScratch, ROOT, scratchDir, testEnv, tinyConfig, TINY, uid, writeFile } from './harness.js';
+import { authDirsLeft, labelledLeftovers, ROOT, scratchForFile, testEnv, TINY, tinyConfig, uid, writeFile } from './harness.js';
 
 jest.setTimeout(300_000);
 
 const env = testEnv();
 const CLI = path.join(ROOT, 'dist/cli/index.js');
-let dir: string;
-beforeAll(() => {
-  dir = scratchDir();
-});
-afterAll(() => removeScratch(dir));
+const dir = scratchForFile();
 
 function cli(args: string[], cacheDir: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

@@ -1,5 +1,6 @@
 // Shared helpers for integration tests: the real test environment (scripts/test-env.sh), scratch dirs
 // inside the repository, registry inspection from the registry side (skopeo), and engine leftovers.
+import { afterAll } from '@jest/globals';
 import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -74,6 +75,13 @@ export function scratchDir(): string {
 
 export function removeScratch(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** A scratch dir for one test file: made now, removed after the file's tests. */
+export function scratchForFile(): string {
+  const dir = scratchDir();
+  afterAll(() => removeScratch(dir));
+  return dir;
 }
 
 export function writeFile(dir: string, name: string, text: string): string {

@@ -4,22 +4,18 @@
 // the outputs, the step state, the JUnit and JSON reports, any process's argv sampled during the run, a file
 // left under the temp directory or RUNNER_TEMP, or the image: its history, its config, and the config the
 // registry holds.
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ActionRunner } from './action-runner.js';
-import { removeScratch, ROOT, scratchDir, testEnv, TINY, uid, writeFile } from './harness.js';
+import { ROOT, scratchForFile, testEnv, TINY, uid, writeFile } from './harness.js';
 
 jest.setTimeout(300_000);
 
 const env = testEnv();
-let dir: string;
-beforeAll(() => {
-  dir = scratchDir();
-});
-afterAll(() => removeScratch(dir));
+const dir = scratchForFile();
 
 /** Every regular file under a directory (links not followed), at most 8 MB each. */
 function filesUnder(root: string, out: string[] = []): string[] {

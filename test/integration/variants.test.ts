@@ -1,21 +1,17 @@
 // Config v1 end to end on the real engine: variants built, tested and tagged separately; BuildKit secrets
 // reaching the build without landing in the image or the log; `ml-image plan` output from the CLI bundle.
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { buildTestPush } from '../../src/pipeline/pipeline.js';
 import { MemoryLogger } from '../../src/report/log.js';
-import { inspectRemote, imageTags, removeScratch, ROOT, scratchDir, testEnv, TINY, uid, writeFile } from './harness.js';
+import { imageTags, inspectRemote, ROOT, scratchForFile, testEnv, TINY, uid, writeFile } from './harness.js';
 
 jest.setTimeout(300_000);
 
 const env = testEnv();
-let dir: string;
-beforeAll(() => {
-  dir = scratchDir();
-});
-afterAll(() => removeScratch(dir));
+const dir = scratchForFile();
 
 const context = () => path.relative(dir, TINY);
 
