@@ -128,9 +128,9 @@ export async function planCommandMain(args: PlanArgs, io: CliIo): Promise<void> 
 
 export function validateCommandMain(config: string, io: CliIo, log: Logger): void {
   const c = loadConfig(config, io.cwd);
-  for (const image of c.policy.secretBuildArgs === 'off' ? [] : c.images) {
+  for (const image of c.images) {
     for (const v of image.variants) {
-      const warning = secretBuildArgsWarning(jobName({ image: image.name, variant: v.name }), v.buildArgs);
+      const warning = secretBuildArgsWarning(jobName({ image: image.name, variant: v.name }), v.buildArgs, c.policy.secretBuildArgs);
       if (warning) log.warn(warning);
     }
   }

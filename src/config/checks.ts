@@ -9,6 +9,7 @@ import { VARIANT_PATTERN } from './schema.js';
 import { displayPath } from './source-map.js';
 import { isDirectory, isFile, isInside } from './paths.js';
 import { isObject, type PathSegment, type SchemaIssue } from './validate.js';
+import type { SecretBuildArgsPolicy } from './types.js';
 
 export interface CheckContext {
   /** Directory of the config file: relative paths start here. */
@@ -275,8 +276,12 @@ function checkSecretBuildArgs(value: unknown, keyPath: PathSegment[], problem: P
   }
 }
 
-/** The warning for build arguments that look like secrets, or undefined. `what` names the image (variant). */
-export function secretBuildArgsWarning(what: string, buildArgs: Record<string, string>): string | undefined {
+/**
+ * The warning for build arguments that look like secrets, or undefined (none, or policy.secret-build-args:
+ * off; under `error` the config was refused before). `what` names the image (variant).
+ */
+export function secretBuildArgsWarning(what: string, buildArgs: Record<string, string>, policy: SecretBuildArgsPolicy): string | undefined {
+  if (policy === 'off') return undefined;
   const risky = secretLookingBuildArgs(buildArgs);
   if (risky.length === 0) return undefined;
   const many = risky.length > 1;

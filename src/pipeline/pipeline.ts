@@ -88,7 +88,6 @@ export function newRunId(): string {
   return randomBytes(4).toString('hex');
 }
 
-
 /**
  * The whole job, as phases, each taking what the previous one made: prepare (plan, secrets, engine,
  * builder) → log in → build → smoke test → push, only when every smoke test passed. Resources are released
@@ -125,7 +124,7 @@ async function prepare(options: PipelineOptions): Promise<Run> {
   if (pushSkipped) log.info(`not pushing: ${pushSkipped}`);
   if (plan.push) checkUsable(pushCredentials(plan, options));
   for (const job of plan.jobs) {
-    const warning = plan.secretBuildArgs === 'off' ? undefined : secretBuildArgsWarning(jobName(job), job.build.buildArgs);
+    const warning = secretBuildArgsWarning(jobName(job), job.build.buildArgs, plan.secretBuildArgs);
     if (warning) log.warn(warning);
   }
   const secrets = secretValues(plan, options.env);

@@ -6,7 +6,7 @@ import { describe, expect, it, jest } from '@jest/globals';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { authDirsLeft, labelledLeftovers, ROOT, scratchForFile, testEnv, TINY, tinyConfig, uid, writeFile } from './harness.js';
+import { authDirsLeft, labelledLeftovers, ROOT, scratchForFile, testEnv, tinyConfig, uid } from './harness.js';
 
 jest.setTimeout(300_000);
 
@@ -28,16 +28,9 @@ function cli(args: string[], cacheDir: string): Promise<{ status: number | null;
 describe('two runs of one config at once', () => {
   it('do not clobber each other: both pass, each pushes its own tested image, nothing is left', async () => {
     const name = `it/twice-${uid()}`;
-    const config = writeFile(
-      dir,
-      `${uid()}.yml`,
-      `version: 1
-images:
-  - name: ${name}
-    context: ${path.relative(dir, TINY)}
-    build-args: { BASE_IMAGE: "${env.baseImage}" }
-    tags: [latest, v1]
-    smoke-test:
+    const config = tinyConfig(dir, name, {
+      tags: ['latest', 'v1'],
+      more: `    smoke-test:
       commands:
         - { name: python, run: [python3, -c, "print('ok')"], expect-output: ["^ok$"] }
       http:
@@ -45,10 +38,9 @@ images:
         ready: { path: /health, timeout: 30s }
         checks:
           - { name: predict, method: POST, path: /predict, json: { features: [1] }, expect-body: setosa }
-push:
-  registries: [${env.registry}]
 `,
-    );
+      registries: [env.registry],
+    });
     const cacheDir = path.join(dir, 'cache', 'buildkit');
     const args = ['build', '-c', config, '--push', '--docker', env.docker];
     const [a, b] = await Promise.all([cli(args, cacheDir), cli(args, cacheDir)]);

@@ -94,10 +94,10 @@ export function writeFile(dir: string, name: string, text: string): string {
 export const TINY = path.join(ROOT, 'test/fixtures/tiny-service');
 
 /**
- * A config file in `dir` for the tiny fixture image on the test base image (or `base`): tagged latest,
+ * A config file in `dir` for the tiny fixture image on the test base image (or `base`): tagged latest (or `tags`),
  * `more` (YAML lines under the image, indented 4) and an optional push registry list.
  */
-export function tinyConfig(dir: string, name: string, o: { more?: string; registries?: string[]; base?: string } = {}): string {
+export function tinyConfig(dir: string, name: string, o: { more?: string; registries?: string[]; base?: string; tags?: string[] } = {}): string {
   return writeFile(
     dir,
     `${uid()}.yml`,
@@ -106,7 +106,7 @@ images:
   - name: ${name}
     context: ${path.relative(dir, TINY)}
     build-args: { BASE_IMAGE: "${o.base ?? testEnv().baseImage}" }
-    tags: [latest]
+    tags: [${(o.tags ?? ['latest']).join(', ')}]
 ${o.more ?? ''}${o.registries ? `push:\n  registries: [${o.registries.join(', ')}]\n` : ''}`,
   );
 }
