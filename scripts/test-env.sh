@@ -19,11 +19,16 @@
 #   - a Node 24 binary (npm's node@24 package, in $CACHE/node24): the runtime action.yml names (node24),
 #     which the Action's tests run the bundle under besides this machine's Node 20
 #
-# Usage: scripts/test-env.sh up|down|env|status
+# Usage: scripts/test-env.sh up [example]|down|env|status|run-registries
 #   up      start whatever is missing (fast no-op when all is running), then print `env`
+#   up example  only what `npm run example` needs: the engine packages, dockerd, the plain registry and
+#           the base image (no TLS registry, 20.10 client, QEMU, arm64 base, Node 24 or BuildKit image);
+#           a later `up` adds the rest
 #   down    stop both registries and dockerd (keeps certs, password, storage, tarball)
 #   env     print `export KEY=VALUE` lines (also written to $STATE/env); source them
 #   status  report each component; exit 1 if anything is down
+#   run-registries up DIR PLAIN_PORT AUTH_PORT | down DIR
+#           a test run's own pair of registries (see cmd_run_registries; jest's global setup uses it)
 # The mirror (apt source for trixie, debootstrap) is the first Debian mirror serving bookworm in this
 # machine's apt sources (/etc/apt/sources.list, sources.list.d/*.list|*.sources).
 # Env: ML_IMAGE_TEST_STATE (default /var/lib/ml-image-test),
@@ -58,9 +63,9 @@ BUILDKIT_IMAGE=ml-image-test/buildkit:debian13
 BUILDKIT_MARK=$STATE/buildkit-image               # written once a docker-container builder worked
 BUILDKIT_FAILED=$STATE/buildkit-build.failed      # a failed build is not retried on every `up`
 BUILDKITD_CONFIG=$STATE/buildkitd.toml
-# Debian 12 packages (the machine's own suite) ...
-PACKAGES=(docker-registry skopeo debootstrap apache2-utils openssl curl ca-certificates jq runc tini
-  qemu-user-static binfmt-support)
+# Debian 12 packages (the machine's own suite): those the example needs, then those only the tests need ...
+EXAMPLE_PACKAGES=(docker-registry debootstrap curl ca-certificates jq runc tini)
+PACKAGES=("${EXAMPLE_PACKAGES[@]}" skopeo apache2-utils openssl qemu-user-static binfmt-support)
 # ... and the engine from Debian 13 (trixie): package -> the version prefix it must have.
 declare -A ENGINE_PACKAGES=([docker.io]=26.1. [docker-cli]=26.1. [docker-buildx]=0.13. [docker-compose]=2.26.
   [containerd]=1.7.)
@@ -68,7 +73,7 @@ ENGINE_VERSION=26.1.
 SNAPSHOTTER=io.containerd.snapshotter.v1 # `docker info` DriverStatus driver-type of the containerd store
 export DOCKER_BUILDKIT=1
 
-log() { echo "test-env: $*" >&2; }
+log() { echo "test-env: [${SECONDS}s] $*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 # pid_alive PIDFILE: the pid in it runs dockerd/docker-registry (guards against pid reuse).
 pid_alive() { local pid; pid=$(cat "$1" 2>/dev/null) && grep -qaE 'dockerd|docker-registry' "/proc/$pid/cmdline" 2>/dev/null; }
@@ -80,16 +85,20 @@ wait_for() {
   until "$@" >/dev/null 2>&1; do ((SECONDS < deadline)) || return 1; sleep 0.5; done
 }
 
-# start_detached NAME CMD... : run CMD in its own session, log + pid under $STATE.
+# Where the processes this script starts keep their pid, log, config and storage: $STATE, or a test run's
+# own directory for the registries of one run (run-registries).
+PROC_DIR=$STATE
+
+# start_detached NAME CMD... : run CMD in its own session, log + pid under $PROC_DIR.
 start_detached() {
   local name=$1; shift
-  setsid "$@" >"$STATE/$name.log" 2>&1 </dev/null 9>&- &  # 9>&-: do not inherit the lock
-  echo $! >"$STATE/$name.pid"
+  setsid "$@" >"$PROC_DIR/$name.log" 2>&1 </dev/null 9>&- &  # 9>&-: do not inherit the lock
+  echo $! >"$PROC_DIR/$name.pid"
 }
 
-# stop_pid NAME SECONDS : SIGTERM the process in $STATE/NAME.pid, SIGKILL after SECONDS.
+# stop_pid NAME SECONDS : SIGTERM the process in $PROC_DIR/NAME.pid, SIGKILL after SECONDS.
 stop_pid() {
-  local file=$STATE/$1.pid
+  local file=$PROC_DIR/$1.pid
   if pid_alive "$file"; then
     log "stopping $1 (pid $(cat "$file"))"
     kill "$(cat "$file")"
@@ -162,11 +171,13 @@ installed_versions() {
   dpkg-query -W -f '${db:Status-Abbrev} ${Package} ${Version}\n' "$@" 2>/dev/null | awk '$1 == "ii" { print $2, $3 }' || true
 }
 
+# install_packages [PKG...]: the Debian 12 packages given (default: PACKAGES) and the trixie engine.
 install_packages() {
   local -A have=()
-  local missing=() engine=() p v
-  while read -r p v; do have[$p]=$v; done < <(installed_versions "${PACKAGES[@]}" "${!ENGINE_PACKAGES[@]}")
-  for p in "${PACKAGES[@]}"; do [[ -n ${have[$p]:-} ]] || missing+=("$p"); done
+  local missing=() engine=() p v wanted=("$@")
+  ((${#wanted[@]})) || wanted=("${PACKAGES[@]}")
+  while read -r p v; do have[$p]=$v; done < <(installed_versions "${wanted[@]}" "${!ENGINE_PACKAGES[@]}")
+  for p in "${wanted[@]}"; do [[ -n ${have[$p]:-} ]] || missing+=("$p"); done
   for p in "${!ENGINE_PACKAGES[@]}"; do [[ ${have[$p]:-} == "${ENGINE_PACKAGES[$p]}"* ]] || engine+=("$p/trixie"); done
   trixie_source || true
   ((${#missing[@]} + ${#engine[@]})) || return 0
@@ -284,9 +295,9 @@ ensure_binfmt() {
   binfmt_up || die "qemu-aarch64 is not registered (update-binfmts --display qemu-aarch64)"
 }
 
-# write_registry_config NAME ADDR [tls+auth]: docker-registry config, storage under $STATE.
+# write_registry_config NAME ADDR [tls+auth]: docker-registry config, storage under $PROC_DIR.
 write_registry_config() {
-  cat >"$STATE/$1.yml" <<YAML
+  cat >"$PROC_DIR/$1.yml" <<YAML
 version: 0.1
 log:
   level: warn
@@ -294,7 +305,7 @@ log:
     disabled: true
 storage:
   filesystem:
-    rootdirectory: $STATE/$1-storage
+    rootdirectory: $PROC_DIR/$1-storage
   delete:
     enabled: true
 http:
@@ -302,7 +313,7 @@ http:
   headers:
     X-Content-Type-Options: [nosniff]
 YAML
-  [[ -z ${3:-} ]] || cat >>"$STATE/$1.yml" <<YAML
+  [[ -z ${3:-} ]] || cat >>"$PROC_DIR/$1.yml" <<YAML
   tls:
     certificate: $STATE/tls/server.crt
     key: $STATE/tls/server.key
@@ -323,11 +334,11 @@ auth_up() {
 
 start_registry() { # NAME CHECK_FUNCTION
   "$2" && return 0
-  pid_alive "$STATE/$1.pid" && stop_pid "$1" 5
-  log "starting $1 (log: $STATE/$1.log)"
-  mkdir -p "$STATE/$1-storage"
-  start_detached "$1" "$REGISTRY_BIN" serve "$STATE/$1.yml"
-  wait_for 20 "$2" || { tail -n 20 "$STATE/$1.log" >&2; die "$1 did not come up"; }
+  pid_alive "$PROC_DIR/$1.pid" && stop_pid "$1" 5
+  log "starting $1 (log: $PROC_DIR/$1.log)"
+  mkdir -p "$PROC_DIR/$1-storage"
+  start_detached "$1" "$REGISTRY_BIN" serve "$PROC_DIR/$1.yml"
+  wait_for 20 "$2" || { tail -n 20 "$PROC_DIR/$1.log" >&2; die "$1 did not come up"; }
 }
 
 make_certs() {
@@ -378,20 +389,37 @@ probe() {
   tail -n 30 "$dir/log" >&2; rm -rf "$dir"; die "$what"
 }
 
-# Once per engine start: containers publish to 127.0.0.1, builds reach the Debian mirror, and what the
-# tests build with works on this engine - buildx's docker driver exporting local and registry caches
-# (mode=max) and building + pushing a multi-platform image that imagetools copies, and the 20.10
-# client driving the engine's built-in BuildKit.
-verify_engine() {
-  local c port dir ref=$PLAIN_ADDR/ml-image-test/probe n
+# The engine is verified once per dockerd start, per profile: $ENGINE_MARK holds "<dockerd pid> <profile>".
+ENGINE_MARK=$STATE/engine-verified
+engine_key() { if pid_alive "$STATE/dockerd.pid"; then cat "$STATE/dockerd.pid"; else echo external; fi; }
+engine_verified() { # PROFILE: example is met by a full verification too
+  local mark; mark=$(cat "$ENGINE_MARK" 2>/dev/null) || return 1
+  [[ $mark == "$(engine_key) full" || ($1 == example && $mark == "$(engine_key) example") ]]
+}
+
+# verify_engine_example: containers publish to 127.0.0.1 and builds reach the Debian mirror (what the
+# example needs).
+verify_engine_example() {
+  local c port dir
   c=$("$DOCKER" run -d --rm -p 127.0.0.1::8080 "$BASE_IMAGE" sleep 30)
   port=$("$DOCKER" port "$c" 8080/tcp | head -n1)
   "$DOCKER" rm -f "$c" >/dev/null
   [[ $port == 127.0.0.1:* ]] || die "port publishing failed (docker port said: '$port')"
-  dir=$(mktemp -d); mkdir "$dir/multi"
+  dir=$(mktemp -d)
   printf 'FROM %s\nRUN apt-get update\n' "$BASE_IMAGE" >"$dir/Dockerfile"
   probe "$dir" "a BuildKit RUN step could not reach $MIRROR" \
     "$DOCKER" build -q --no-cache -t ml-image-test/probe:mirror "$dir"
+  rm -rf "$dir"
+  "$DOCKER" rmi ml-image-test/probe:mirror >/dev/null 2>&1 || true
+  log "verified port publishing ($port) and mirror access from builds"
+}
+
+# verify_engine_full: what the tests build with works on this engine - buildx's docker driver exporting
+# local and registry caches (mode=max) and building + pushing a multi-platform image that imagetools
+# copies, and the 20.10 client driving the engine's built-in BuildKit.
+verify_engine_full() {
+  local dir ref=$PLAIN_ADDR/ml-image-test/probe n
+  dir=$(mktemp -d); mkdir "$dir/multi"
   printf 'FROM %s\nRUN echo probe >/probe\n' "$BASE_IMAGE" >"$dir/Dockerfile"
   probe "$dir" "buildx (docker driver) could not export local + registry caches (mode=max)" \
     "$DOCKER" buildx build --progress=plain --no-cache -t ml-image-test/probe:cache \
@@ -408,9 +436,17 @@ verify_engine() {
     env DOCKER_BUILDKIT=1 "$DOCKER_LEGACY" build --progress=plain --no-cache -t ml-image-test/probe:legacy "$dir"
   grep -q 'RUN echo probe' "$dir/log" || { rm -rf "$dir"; die "the 20.10 client's build did not go through BuildKit"; }
   rm -rf "$dir"
-  "$DOCKER" rmi ml-image-test/probe:mirror ml-image-test/probe:cache ml-image-test/probe:legacy "$ref:multi" >/dev/null 2>&1 || true
-  log "verified port publishing ($port), mirror access from builds, buildx cache export (local + registry," \
-    "mode=max), multi-platform push + imagetools create, and the 20.10 client's BuildKit builds"
+  "$DOCKER" rmi ml-image-test/probe:cache ml-image-test/probe:legacy "$ref:multi" >/dev/null 2>&1 || true
+  log "verified buildx cache export (local + registry, mode=max), multi-platform push + imagetools create," \
+    "and the 20.10 client's BuildKit builds"
+}
+
+# verify_engine PROFILE: once per engine start and profile.
+verify_engine() {
+  engine_verified "$1" && return 0
+  engine_verified example || verify_engine_example
+  [[ $1 == example ]] || verify_engine_full
+  echo "$(engine_key) $1" >"$ENGINE_MARK"
 }
 
 # build_rootfs_tarball [ARCH]: a Debian bookworm minbase (debootstrap; another architecture's second stage
@@ -488,14 +524,15 @@ ensure_node24() {
 buildkit_image_up() { "$DOCKER" image inspect "$BUILDKIT_IMAGE" >/dev/null 2>&1; }
 buildkit_up() { [[ -s $BUILDKIT_MARK ]] && buildkit_image_up; }
 
-# buildkitd_config: for `docker buildx create --driver docker-container --driver-opt network=host
-# --config $BUILDKITD_CONFIG`: the plain registry over HTTP, the auth registry with the test CA.
+# buildkitd_config [FILE PLAIN AUTH]: for `docker buildx create --driver docker-container --driver-opt
+# network=host --config FILE`: the plain registries over HTTP, the auth registries with the test CA (the
+# shared pair, and a test run's own pair when given).
 buildkitd_config() {
-  write_if_changed "$BUILDKITD_CONFIG" "# scripts/test-env.sh: buildkitd.toml for docker-container builders (network=host)
-[registry.\"$PLAIN_ADDR\"]
-  http = true
-[registry.\"$AUTH_ADDR\"]
-  ca = [\"$STATE/tls/ca.crt\"]"
+  local file=${1:-$BUILDKITD_CONFIG} text a
+  text="# scripts/test-env.sh: buildkitd.toml for docker-container builders (network=host)"
+  for a in "$PLAIN_ADDR" ${2:+"$2"}; do text+=$'\n'"[registry.\"$a\"]"$'\n'"  http = true"; done
+  for a in "$AUTH_ADDR" ${3:+"$3"}; do text+=$'\n'"[registry.\"$a\"]"$'\n'"  ca = [\"$STATE/tls/ca.crt\"]"; done
+  write_if_changed "$file" "$text"
 }
 
 # build_buildkit: buildkitd + buildctl from Debian's sources into $BUILDKIT_DIR (once, ~3 min), then the
@@ -590,25 +627,34 @@ lock() {
   flock -w 600 9 || die "another test-env.sh has held $STATE/lock for 600 s"
 }
 
+# cmd_up [example]: everything (the tests' environment), or only what the example needs.
 cmd_up() {
+  local profile=${1:-full}
+  [[ $profile == full || $profile == example ]] || die "unknown profile '$profile' (up [example])"
   lock
   set_mirror
-  install_packages
-  ensure_legacy_client
-  ensure_binfmt
+  if [[ $profile == example ]]; then install_packages "${EXAMPLE_PACKAGES[@]}"; else install_packages; fi
   ENGINE_STARTED=0
   start_engine
   write_registry_config registry-plain "$PLAIN_ADDR"
   start_registry registry-plain plain_up
+  ensure_base_image
+  if [[ $profile == example ]]; then
+    verify_engine example
+    log "environment for the example is up (the tests' environment: $0 up)"
+    return 0
+  fi
+  ensure_legacy_client
+  ensure_binfmt
   make_auth
   write_registry_config registry-auth "$AUTH_ADDR" tls+auth
   local auth_was_up=0; auth_up && auth_was_up=1
   start_registry registry-auth auth_up
-  ensure_base_image
   ensure_multi_base
   ensure_node24
+  engine_verified full || ENGINE_STARTED=1 # first full `up` on this engine (an example `up` may have started it)
   ((auth_was_up && ENGINE_STARTED == 0)) || verify_auth_registry
-  ((ENGINE_STARTED == 0)) || verify_engine
+  verify_engine full
   ensure_buildkit
   log "environment is up"
   cmd_env
@@ -653,10 +699,44 @@ cmd_status() {
   return "$bad"
 }
 
+# run-registries up DIR PLAIN_PORT AUTH_PORT: a plain and a TLS + basic-auth registry of one test run's own,
+# on 127.0.0.1 at the given ports, with config, logs and storage in DIR (so that a run starts cold and its
+# registry data goes with DIR), the CA in the engine's certs.d for the auth one, and a buildkitd.toml that
+# knows both pairs; prints the `export` lines that replace the shared pair for that run.
+# run-registries down DIR: stops them and removes DIR and the certs.d entry.
+cmd_run_registries() {
+  local verb=${1:-} dir=${2:-}
+  [[ -n $dir && ($verb == up && ${3:-} =~ ^[0-9]+$ && ${4:-} =~ ^[0-9]+$ || $verb == down) ]] ||
+    die "usage: $0 run-registries up DIR PLAIN_PORT AUTH_PORT | down DIR"
+  local shared_plain=$PLAIN_ADDR shared_auth=$AUTH_ADDR
+  if [[ $verb == down ]]; then
+    [[ -d $dir ]] || return 0
+    PROC_DIR=$dir
+    stop_pid registry-plain 10 2>/dev/null
+    stop_pid registry-auth 10 2>/dev/null
+    [[ ! -s $dir/auth-addr ]] || rm -rf "/etc/docker/certs.d/$(<"$dir/auth-addr")"
+    rm -rf "$dir"
+    return 0
+  fi
+  [[ -s $STATE/auth-password && -s $STATE/tls/ca.crt ]] || die "no test environment yet; run '$0 up' first"
+  mkdir -p "$dir"; PROC_DIR=$dir
+  PLAIN_ADDR=127.0.0.1:$3; AUTH_ADDR=127.0.0.1:$4; CERT_DIR=/etc/docker/certs.d/$AUTH_ADDR
+  echo "$AUTH_ADDR" >"$dir/auth-addr"
+  mkdir -p "$CERT_DIR"; install -m 0644 "$STATE/tls/ca.crt" "$CERT_DIR/ca.crt"
+  write_registry_config registry-plain "$PLAIN_ADDR"
+  start_registry registry-plain plain_up
+  write_registry_config registry-auth "$AUTH_ADDR" tls+auth
+  start_registry registry-auth auth_up
+  PLAIN_ADDR=$shared_plain AUTH_ADDR=$shared_auth buildkitd_config "$dir/buildkitd.toml" "127.0.0.1:$3" "127.0.0.1:$4" || true
+  printf 'export %s\n' "ML_IMAGE_TEST_REGISTRY=127.0.0.1:$3" "ML_IMAGE_TEST_AUTH_REGISTRY=127.0.0.1:$4" \
+    "ML_IMAGE_TEST_AUTH_CERT_DIR=$CERT_DIR" "ML_IMAGE_TEST_BUILDKITD_CONFIG=$dir/buildkitd.toml"
+}
+
 case "${1:-}" in
-  up) cmd_up ;;
+  up) cmd_up "${2:-}" ;;
   down) cmd_down ;;
   env) cmd_env ;;
   status) cmd_status ;;
-  *) echo "usage: $0 up|down|env|status" >&2; exit 2 ;;
+  run-registries) shift; cmd_run_registries "$@" ;;
+  *) echo "usage: $0 up [example]|down|env|status|run-registries up DIR PLAIN_PORT AUTH_PORT|run-registries down DIR" >&2; exit 2 ;;
 esac
