@@ -2,7 +2,7 @@
 // absolute, durations in milliseconds, variants merged over their image, names lowercased.
 import path from 'node:path';
 import type { FileCheck } from '../smoke/checks.js';
-import type { CacheBackend, CacheConfig, CommandCheckConfig, Config, HttpCheckConfig, ImageConfig, PushEvent, SecretBuildArgsPolicy, SmokeTestConfig, VariantConfig } from './types.js';
+import { DEFAULT_SMOKE_TIMEOUT_MS, type CacheBackend, type CacheConfig, type CommandCheckConfig, type Config, type HttpCheckConfig, type ImageConfig, type PushEvent, type SecretBuildArgsPolicy, type SmokeTestConfig, type VariantConfig } from './types.js';
 import { isObject, type PathSegment } from './validate.js';
 import type { SourceLocation } from '../errors.js';
 
@@ -145,7 +145,7 @@ function resolveSmoke(raw: Raw, at: PathSegment[], map: SourceText, dir: string)
   const metadata = raw.metadata as Raw | undefined;
   const compose = raw.compose as Raw | undefined;
   return {
-    timeoutMs: durationMs(raw.timeout, 300_000),
+    timeoutMs: durationMs(raw.timeout, DEFAULT_SMOKE_TIMEOUT_MS),
     gpu: (raw.gpu as SmokeTestConfig['gpu'] | undefined) ?? 'auto',
     gpuCheck: raw['gpu-check'] === false ? false : undefined,
     emulated: raw.emulated === 'skip' ? 'skip' : undefined,

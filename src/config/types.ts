@@ -3,6 +3,9 @@
 import type { ComposeSpec, FileCheck, MetadataCheck, ServiceSpec, VolumeSpec } from '../smoke/checks.js';
 import type { SourceLocation } from '../errors.js';
 
+/** A smoke test's whole time limit when the config gives none (smoke-test.timeout), or when there is no config. */
+export const DEFAULT_SMOKE_TIMEOUT_MS = 300_000;
+
 export type GpuPolicy = 'auto' | 'required' | 'none';
 
 export interface CommandCheckConfig {

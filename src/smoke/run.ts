@@ -3,7 +3,7 @@
 // then file, metadata and license checks (read from the image, nothing started), then the HTTP service
 // checks. Every check runs (a report lists all failures); every container, network and volume is removed
 // afterwards, on success, failure, timeout and cancellation (through Resources).
-import type { CommandCheckConfig, SmokeTestConfig } from '../config/types.js';
+import { DEFAULT_SMOKE_TIMEOUT_MS, type CommandCheckConfig, type SmokeTestConfig } from '../config/types.js';
 import type { SourceLocation } from '../errors.js';
 import { seconds } from '../report/log.js';
 import type { Docker } from '../docker/docker.js';
@@ -55,7 +55,8 @@ export interface SmokeContext {
   signal?: AbortSignal;
 }
 
-const EMPTY: SmokeTestConfig = { timeoutMs: 0, gpu: 'none', env: {}, commands: [], files: [], structureTests: [], volumes: [], services: [] };
+// No config (`ml-image test IMAGE --structure-test FILE`): the default limit; 0 left every command 1 s.
+const EMPTY: SmokeTestConfig = { timeoutMs: DEFAULT_SMOKE_TIMEOUT_MS, gpu: 'none', env: {}, commands: [], files: [], structureTests: [], volumes: [], services: [] };
 
 const EMPTY_COMMAND: CommandCheckConfig = { name: '', run: [], expectOutput: [], excludeOutput: [], expectError: [], excludeError: [], expectExitCode: 0, env: {}, timeoutMs: 120_000 };
 
@@ -190,10 +191,12 @@ async function runCommand(s: Session, check: CommandCheck, options: RunOptions):
     }
     const spec = base(image);
     const key = ctx.resources.add('container', spec.name, () => ctx.docker.removeContainers([spec.name]));
-    const r = await ctx.docker.call(commandRunArgs(spec, check.run), { timeoutMs: Math.min(check.timeoutMs, s.remaining()), signal: ctx.signal, keepFinalNewline: check.dialect === 'cst' });
+    // The check's own limit, or what is left of the smoke test's: a timeout names the one that applied.
+    const limitMs = Math.min(check.timeoutMs, s.remaining());
+    const r = await ctx.docker.call(commandRunArgs(spec, check.run), { timeoutMs: limitMs, signal: ctx.signal, keepFinalNewline: check.dialect === 'cst' });
     await ctx.resources.release(key, ctx.log);
     if (r.spawnError) return { message: r.spawnError, expected: 'the container starts', actual: r.spawnError };
-    const failure = commandFailure(check, { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, timedOut: r.timedOut });
+    const failure = commandFailure({ ...check, timeoutMs: limitMs }, { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, timedOut: r.timedOut });
     if (failure) return failure;
     // container-structure-test's docker driver never runs teardown commands; its files keep that verdict.
     const teardowns = check.dialect === 'cst' ? [] : check.teardown;

@@ -14,8 +14,14 @@ const CLI = path.join(ROOT, 'dist/cli/index.js');
 const builder = `it-ctr-${uid()}`;
 let dir: string;
 
+const base = () => `${env.registry}/${env.baseImage}`;
+
 beforeAll(() => {
   dir = scratchDir();
+  // Its BuildKit reads FROM from a registry: the base goes into this run's own first (nothing else put it there).
+  execFileSync(env.docker, ['tag', env.baseImage, base()]);
+  execFileSync(env.docker, ['push', '--quiet', base()]);
+  execFileSync(env.docker, ['image', 'rm', base()]);
   execFileSync(env.docker, ['buildx', 'create', '--name', builder, '--driver', 'docker-container', '--driver-opt', 'network=host', '--driver-opt', `image=${env.buildkitImage}`, '--config', env.buildkitdConfig]);
 });
 afterAll(() => {
@@ -27,7 +33,7 @@ describe('a named docker-container builder', () => {
   it('builds with --builder, loads the image for the smoke test, writes the registry cache and pushes', () => {
     const name = `it/ctr-${uid()}`;
     const config = tinyConfig(dir, name, {
-      base: `${env.registry}/${env.baseImage}`,
+      base: base(),
       more: `    cache: { mounts: false }
     smoke-test:
       commands:

@@ -1,12 +1,13 @@
 // Shared helpers for integration tests: the real test environment (scripts/test-env.sh), scratch dirs
 // inside the repository, registry inspection from the registry side (skopeo), and engine leftovers.
-import { afterAll } from '@jest/globals';
+import { afterAll, beforeAll } from '@jest/globals';
 import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startRegistries, stopRegistries } from '../support/run-registries.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -35,12 +36,15 @@ export interface TestEnv {
 }
 
 let cached: TestEnv | undefined;
+const RUN_KEYS = ['ML_IMAGE_TEST_REGISTRY', 'ML_IMAGE_TEST_AUTH_REGISTRY', 'ML_IMAGE_TEST_AUTH_CERT_DIR', 'ML_IMAGE_TEST_BUILDKITD_CONFIG'];
 
 /** Reads the environment `npm test` brought up; fails loudly when it is not up. */
 export function testEnv(): TestEnv {
   if (cached) return cached;
   const out = execFileSync('bash', [path.join(ROOT, 'scripts/test-env.sh'), 'env'], { encoding: 'utf8' });
   const vars = Object.fromEntries([...out.matchAll(/^export (\w+)=(.*)$/gm)].map((m) => [m[1]!, m[2]!.replace(/^'(.*)'$/, '$1')]));
+  // The test run's own registries (test/support/run-registries.mjs) replace the shared pair.
+  if (process.env.ML_IMAGE_TEST_RUN_DIR) for (const k of RUN_KEYS) if (process.env[k]) vars[k] = process.env[k]!;
   const get = (k: string) => {
     if (!vars[k]) throw new Error(`scripts/test-env.sh env did not print ${k}; run: bash scripts/test-env.sh up`);
     return vars[k]!;
@@ -64,7 +68,32 @@ export function testEnv(): TestEnv {
   return cached;
 }
 
-export const uid = (): string => randomBytes(3).toString('hex');
+/**
+ * For a test file that needs cold registries (it counts uploaded bytes): a plain and an auth registry of the
+ * file's own, started before its tests and removed after them; testEnv() names them meanwhile.
+ */
+export function ownRegistries(): void {
+  const env = testEnv();
+  const shared = { registry: env.registry, authRegistry: env.authRegistry, authCertDir: env.authCertDir, buildkitdConfig: env.buildkitdConfig };
+  const dir = mkdtempSync(path.join(os.tmpdir(), `ml-image-test-own-${uid()}-`));
+  beforeAll(async () => {
+    const vars = await startRegistries(dir);
+    env.registry = vars.ML_IMAGE_TEST_REGISTRY!;
+    env.authRegistry = vars.ML_IMAGE_TEST_AUTH_REGISTRY!;
+    env.authCertDir = vars.ML_IMAGE_TEST_AUTH_CERT_DIR!;
+    env.buildkitdConfig = vars.ML_IMAGE_TEST_BUILDKITD_CONFIG!;
+  });
+  afterAll(() => {
+    stopRegistries(dir);
+    Object.assign(env, shared);
+  });
+}
+
+/**
+ * A name part unique to one test: the test run's id (set by its global setup) and 3 random bytes, so that every
+ * engine name a run makes is its own and is removed with the run (test/support/run-registries.mjs).
+ */
+export const uid = (): string => `${process.env.ML_IMAGE_TEST_RUN_ID ?? ''}${randomBytes(3).toString('hex')}`;
 
 /** A scratch dir inside the repository (configs must live in the repo, like users' configs do). */
 export function scratchDir(): string {

@@ -12,13 +12,15 @@ import { RegistryClient } from '../../src/registry/client.js';
 import type { PipelineResult } from '../../src/report/result.js';
 import { MemoryLogger } from '../../src/report/log.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
-import { authDirsLeft, imageTags, inspectRemote, layersOf, remoteTags, removeScratch, ROOT, scratchDir, testEnv, TINY, uid, writeFile } from './harness.js';
+import { authDirsLeft, imageTags, inspectRemote, layersOf, ownRegistries, remoteTags, removeScratch, ROOT, scratchDir, testEnv, TINY, uid, writeFile } from './harness.js';
 
 const CLI = path.join(ROOT, 'dist/cli/index.js');
 
 jest.setTimeout(300_000);
 
 const env = testEnv();
+// Layer bytes are counted at the proxy: registries of this file's own, which no earlier push has seen.
+ownRegistries();
 let dir: string;
 let plain: FaultProxy;
 let auth: FaultProxy;

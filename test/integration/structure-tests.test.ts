@@ -3,7 +3,7 @@
 // (the verdict container-structure-test itself gives), and failing.yaml fails check by check.
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { labelledLeftovers, removeScratch, ROOT, scratchDir, testEnv, uid } from './harness.js';
 
@@ -72,6 +72,14 @@ describe('container-structure-test files', () => {
     expect(message('Wrong permissions')).toBe('/srv/model/model.txt: mode -rw-r----- (expected -rwxrwxrwx)');
     expect(message('license[1]')).toBe('1 license problem: /opt/fixture/licenses/NOTICE-agpl.txt mentions AGPL');
     expect(labelledLeftovers()).toEqual([]);
+  });
+
+  it('a command taking 3 s passes without --config: each command has 60 s (the whole test once had 0 s, so 1 s a command)', () => {
+    const file = path.join(dir, 'slow.yaml');
+    writeFileSync(file, "schemaVersion: '2.0.0'\ncommandTests:\n  - name: slow\n    command: sh\n    args: ['-c', 'sleep 3; echo slept']\n    expectedOutput: ['^slept\\n$']\n");
+    const r = spawnSync(process.execPath, [CLI, 'test', IMAGE, '--structure-test', file, '--docker', env.docker], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.stderr).toContain('✓ command "slow"');
+    expect(r.status).toBe(0);
   });
 
   it('an unsupported key is a clear error naming it (exit 2), never a silent pass', () => {

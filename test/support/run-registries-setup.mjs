@@ -1,0 +1,2 @@
+import { setup } from './run-registries.mjs';
+export default setup;

@@ -1,0 +1,2 @@
+import { teardown } from './run-registries.mjs';
+export default teardown;
