@@ -15,6 +15,8 @@ const ownRegistries = {
 };
 
 export default {
+  // Files that empty the engine's build cache run last (test/support/sequencer.cjs).
+  testSequencer: '<rootDir>/test/support/sequencer.cjs',
   // The CLI's local caches live in a directory of the test run (test/support/jest-global.mjs).
   globalSetup: '<rootDir>/test/support/jest-global-setup.mjs',
   globalTeardown: '<rootDir>/test/support/jest-global-teardown.mjs',

@@ -205,9 +205,10 @@ install_packages() {
       else
         "${apt[@]}" install "${missing[@]}" "${engine[@]}"
       fi
-  } >&2 || rc=$?
+  } >"$STATE/apt.log" 2>&1 || rc=$?
   ((own_policy == 0)) || rm -f "$policy"
-  ((rc == 0)) || die "apt-get install failed"
+  ((rc == 0)) || { tail -n 30 "$STATE/apt.log" >&2; die "apt-get install failed (log: $STATE/apt.log)"; }
+  log "installed (log: $STATE/apt.log)"
 }
 
 # engine_info: "VERSION DRIVER-STATUS-JSON" of the running engine (through the modern client).
