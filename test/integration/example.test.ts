@@ -59,7 +59,8 @@ describe('the bundled iris example', () => {
     const config = readFileSync(path.join(copy, 'ml-image.yml'), 'utf8').replace('name: acme/iris-classifier', `name: ${name}`);
     writeFileSync(path.join(copy, 'ml-image.yml'), config);
 
-    const r = cli(['build', '--config', path.relative(ROOT, path.join(copy, 'ml-image.yml')), '--push']);
+    // The run's registry, not the example's: its registry cache would land there otherwise.
+    const r = cli(['build', '--config', path.relative(ROOT, path.join(copy, 'ml-image.yml')), '--push', '--registry', env.registry]);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('✗ http "predict setosa"');
     expect(r.stderr.trim().split('\n').pop()).toBe(

@@ -64,13 +64,32 @@ export async function teardown() {
   const run = /** @type {{ dir: string, runId: string, registries: string[] } | undefined} */ (/** @type {Record<string, unknown>} */ (globalThis)[KEY]);
   if (!run) return;
   const started = Date.now();
+  const leaked = await sharedRepositoriesOf(run.runId);
   const images = removeRunImages(run.runId, run.registries);
   const mb = Number(spawnSync('du', ['-sm', run.dir], { encoding: 'utf8' }).stdout.split('\t')[0] ?? 0);
   stopRegistries(run.dir);
   process.stderr.write(`test run ${run.runId}: removed ${images.removed} image names (${images.via}) and its registries (${mb} MB) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   delete process.env.ML_IMAGE_TEST_RUN_DIR;
+  // A test that pushed to the example's registry instead of the run's (the broken-iris test's registry cache
+  // once did, 75 MB a run) fails the run.
+  if (leaked.length) throw new Error(`test run ${run.runId} wrote to the shared registry ${SHARED_PLAIN}: ${leaked.join(', ')}`);
 }
 
+const SHARED_PLAIN = '127.0.0.1:5000';
+
+/** Repositories of the shared plain registry (the example's) whose name holds the run id. @param {string} runId */
+async function sharedRepositoriesOf(runId) {
+  /** @type {Response} */
+  let res;
+  try {
+    res = await fetch(`http://${SHARED_PLAIN}/v2/_catalog?n=1000`, { signal: AbortSignal.timeout(10_000) });
+  } catch {
+    return []; // not running: nothing was written there
+  }
+  const body = /** @type {{ repositories?: string[] }} */ (await res.json());
+  if (!res.ok || !body.repositories) throw new Error(`the catalog of ${SHARED_PLAIN} answered ${res.status}: ${JSON.stringify(body)}`);
+  return body.repositories.filter((r) => r.includes(runId));
+}
 // The containerd that dockerd starts for itself (no system containerd here), whose namespace "moby" holds
 // the engine's images on the containerd image store.
 const ENGINE_CONTAINERD = '/var/run/docker/containerd/containerd.sock';
