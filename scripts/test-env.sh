@@ -709,7 +709,6 @@ cmd_run_registries() {
   local verb=${1:-} dir=${2:-}
   [[ -n $dir && ($verb == up && ${3:-} =~ ^[0-9]+$ && ${4:-} =~ ^[0-9]+$ || $verb == down) ]] ||
     die "usage: $0 run-registries up DIR PLAIN_PORT AUTH_PORT | down DIR"
-  local shared_plain=$PLAIN_ADDR shared_auth=$AUTH_ADDR
   if [[ $verb == down ]]; then
     [[ -d $dir ]] || return 0
     PROC_DIR=$dir
@@ -721,6 +720,9 @@ cmd_run_registries() {
   fi
   [[ -s $STATE/auth-password && -s $STATE/tls/ca.crt ]] || die "no test environment yet; run '$0 up' first"
   mkdir -p "$dir"; PROC_DIR=$dir
+  # Written while PLAIN_ADDR/AUTH_ADDR still name the shared pair (FROM the arm64 base on :5000 goes on working).
+  buildkitd_config "$dir/buildkitd.toml" "127.0.0.1:$3" "127.0.0.1:$4" || true
+  # From here on the registry functions (write_registry_config, plain_up, auth_up) see the run's pair.
   PLAIN_ADDR=127.0.0.1:$3; AUTH_ADDR=127.0.0.1:$4; CERT_DIR=/etc/docker/certs.d/$AUTH_ADDR
   echo "$AUTH_ADDR" >"$dir/auth-addr"
   mkdir -p "$CERT_DIR"; install -m 0644 "$STATE/tls/ca.crt" "$CERT_DIR/ca.crt"
@@ -728,7 +730,6 @@ cmd_run_registries() {
   start_registry registry-plain plain_up
   write_registry_config registry-auth "$AUTH_ADDR" tls+auth
   start_registry registry-auth auth_up
-  PLAIN_ADDR=$shared_plain AUTH_ADDR=$shared_auth buildkitd_config "$dir/buildkitd.toml" "127.0.0.1:$3" "127.0.0.1:$4" || true
   printf 'export %s\n' "ML_IMAGE_TEST_REGISTRY=127.0.0.1:$3" "ML_IMAGE_TEST_AUTH_REGISTRY=127.0.0.1:$4" \
     "ML_IMAGE_TEST_AUTH_CERT_DIR=$CERT_DIR" "ML_IMAGE_TEST_BUILDKITD_CONFIG=$dir/buildkitd.toml"
 }

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startRegistries, stopRegistries } from '../support/run-registries.mjs';
+import { parseExports, startRegistries, stopRegistries } from '../support/run-registries.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -36,15 +36,22 @@ export interface TestEnv {
 }
 
 let cached: TestEnv | undefined;
-const RUN_KEYS = ['ML_IMAGE_TEST_REGISTRY', 'ML_IMAGE_TEST_AUTH_REGISTRY', 'ML_IMAGE_TEST_AUTH_CERT_DIR', 'ML_IMAGE_TEST_BUILDKITD_CONFIG'];
+/** The values a run's (or a file's) own registries replace, by the variable that names them. */
+const REGISTRY_FIELDS = {
+  ML_IMAGE_TEST_REGISTRY: 'registry',
+  ML_IMAGE_TEST_AUTH_REGISTRY: 'authRegistry',
+  ML_IMAGE_TEST_AUTH_CERT_DIR: 'authCertDir',
+  ML_IMAGE_TEST_BUILDKITD_CONFIG: 'buildkitdConfig',
+} as const;
+type RegistryField = (typeof REGISTRY_FIELDS)[keyof typeof REGISTRY_FIELDS];
 
 /** Reads the environment `npm test` brought up; fails loudly when it is not up. */
 export function testEnv(): TestEnv {
   if (cached) return cached;
   const out = execFileSync('bash', [path.join(ROOT, 'scripts/test-env.sh'), 'env'], { encoding: 'utf8' });
-  const vars = Object.fromEntries([...out.matchAll(/^export (\w+)=(.*)$/gm)].map((m) => [m[1]!, m[2]!.replace(/^'(.*)'$/, '$1')]));
+  const vars = parseExports(out);
   // The test run's own registries (test/support/run-registries.mjs) replace the shared pair.
-  if (process.env.ML_IMAGE_TEST_RUN_DIR) for (const k of RUN_KEYS) if (process.env[k]) vars[k] = process.env[k]!;
+  if (process.env.ML_IMAGE_TEST_RUN_DIR) for (const k of Object.keys(REGISTRY_FIELDS)) if (process.env[k]) vars[k] = process.env[k]!;
   const get = (k: string) => {
     if (!vars[k]) throw new Error(`scripts/test-env.sh env did not print ${k}; run: bash scripts/test-env.sh up`);
     return vars[k]!;
@@ -74,14 +81,12 @@ export function testEnv(): TestEnv {
  */
 export function ownRegistries(): void {
   const env = testEnv();
-  const shared = { registry: env.registry, authRegistry: env.authRegistry, authCertDir: env.authCertDir, buildkitdConfig: env.buildkitdConfig };
+  const fields = Object.entries(REGISTRY_FIELDS) as [keyof typeof REGISTRY_FIELDS, RegistryField][];
+  const shared = Object.fromEntries(fields.map(([, f]) => [f, env[f]])) as Record<RegistryField, string>;
   const dir = mkdtempSync(path.join(os.tmpdir(), `ml-image-test-own-${uid()}-`));
   beforeAll(async () => {
     const vars = await startRegistries(dir);
-    env.registry = vars.ML_IMAGE_TEST_REGISTRY!;
-    env.authRegistry = vars.ML_IMAGE_TEST_AUTH_REGISTRY!;
-    env.authCertDir = vars.ML_IMAGE_TEST_AUTH_CERT_DIR!;
-    env.buildkitdConfig = vars.ML_IMAGE_TEST_BUILDKITD_CONFIG!;
+    for (const [k, f] of fields) env[f] = vars[k]!;
   });
   afterAll(() => {
     stopRegistries(dir);

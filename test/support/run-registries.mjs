@@ -30,6 +30,14 @@ function freePort() {
 }
 
 /**
+ * The `export KEY=VALUE` lines scripts/test-env.sh prints (env, run-registries up), a single-quoted value unquoted.
+ * @param {string} text @returns {Record<string, string>}
+ */
+export function parseExports(text) {
+  return Object.fromEntries([...text.matchAll(/^export (\w+)=(.*)$/gm)].map((m) => [String(m[1]), String(m[2]).replace(/^'(.*)'$/, '$1')]));
+}
+
+/**
  * Starts a plain and a TLS + basic-auth registry with storage in `dir` on free loopback ports; returns the
  * `ML_IMAGE_TEST_*` values that name them (registries, the auth one's certs.d dir, a buildkitd.toml).
  * @param {string} dir @returns {Promise<Record<string, string>>}
@@ -38,7 +46,7 @@ export async function startRegistries(dir) {
   for (let attempt = 1; ; attempt++) {
     const [plain, auth] = [await freePort(), await freePort()];
     const r = spawnSync('bash', [SCRIPT, 'run-registries', 'up', dir, String(plain), String(auth)], { encoding: 'utf8' });
-    if (r.status === 0) return Object.fromEntries([...r.stdout.matchAll(/^export (\w+)=(.*)$/gm)].map((m) => [String(m[1]), String(m[2])]));
+    if (r.status === 0) return parseExports(r.stdout);
     stopRegistries(dir);
     // A port taken between the probe and the registry's bind: try other ports, twice.
     if (attempt === 3) throw new Error(`scripts/test-env.sh run-registries up failed:\n${r.stderr}`);
@@ -90,6 +98,7 @@ async function sharedRepositoriesOf(runId) {
   if (!res.ok || !body.repositories) throw new Error(`the catalog of ${SHARED_PLAIN} answered ${res.status}: ${JSON.stringify(body)}`);
   return body.repositories.filter((r) => r.includes(runId));
 }
+
 // The containerd that dockerd starts for itself (no system containerd here), whose namespace "moby" holds
 // the engine's images on the containerd image store.
 const ENGINE_CONTAINERD = '/var/run/docker/containerd/containerd.sock';
@@ -99,9 +108,10 @@ const DANGLING = 'moby-dangling@';
 /**
  * Removes the engine's image names of this run: a name holding the run id, or naming one of its registries,
  * and the engine's dangling images (a tag that moved to a newer build leaves one; no run uses an image by an
- * ID alone, as every run holds a name of its own on what it tests). Through containerd where the engine keeps its images there: `ctr images rm` drops the names at once and
- * leaves the content to containerd's garbage collector (40 distinct images: 0.12 s, against 13.6 s for one
- * `docker image rm` of all of them, which waits for each deletion); else one `docker image rm` per 200 names.
+ * ID alone, as every run holds a name of its own on what it tests). Through containerd where the engine
+ * keeps its images there: `ctr images rm` drops the names at once and leaves the content to containerd's
+ * garbage collector (40 distinct images: 0.12 s, against 13.6 s for one `docker image rm` of all of them,
+ * which waits for each deletion); else one `docker image rm` per 200 names.
  * @param {string} runId @param {readonly string[]} registries
  * @returns {{ removed: number, via: string }}
  */
