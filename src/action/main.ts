@@ -67,7 +67,7 @@ async function planOnly(inputs: ActionInputs, env: Record<string, string | undef
 
 async function finish(result: PipelineResult, failure: string | undefined, reports: SmokeReportFiles): Promise<void> {
   setOutputs(result);
-  writeSmokeReports(reports, smokeSuites(result.images), process.env.GITHUB_WORKSPACE ?? process.cwd());
+  writeSmokeReports(reports, smokeSuites(result.images), process.env.GITHUB_WORKSPACE ?? process.cwd(), result.runId);
   await writeSummary(summaryMarkdown(result, failure));
 }
 

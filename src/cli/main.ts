@@ -55,10 +55,10 @@ export async function buildCommandMain(args: BuildArgs, io: CliIo, log: Logger):
     signal: io.signal,
   }).catch((err: unknown) => {
     // A failed run still leaves its reports: which check failed is what the reader wants.
-    if (err instanceof PipelineFailure) writeSmokeReports(args.reports, smokeSuites(err.result.images), io.cwd);
+    if (err instanceof PipelineFailure) writeSmokeReports(args.reports, smokeSuites(err.result.images), io.cwd, err.result.runId);
     throw err;
   });
-  writeSmokeReports(args.reports, smokeSuites(result.images), io.cwd);
+  writeSmokeReports(args.reports, smokeSuites(result.images), io.cwd, result.runId);
   if (args.outputRefs) writeOutputRefs(args.outputRefs, io.cwd, result.images.map((i) => ({ image: i.name, variant: i.variant, platform: i.platform ?? null, refs: i.pushed.map((p) => `${p.ref}@${p.digest}`) })));
   if (args.imagesFile) writeFileSync(args.imagesFile, toOutputs(result).images + '\n');
   const refs = result.images.flatMap((i) => (i.pushed.length > 0 ? i.pushed.map((p) => `${p.ref}@${p.digest}`) : i.localRefs));
@@ -100,7 +100,7 @@ type TestArgs = Extract<CliCommand, { command: 'test' }>;
 
 /** `ml-image test`: 0 when every check passed, 1 when one failed. */
 export async function testCommandMain(args: TestArgs, io: CliIo, log: Logger): Promise<number> {
-  const { name, result } = await testImage({
+  const { name, result, runId } = await testImage({
     image: args.image,
     config: args.config,
     images: args.filters.images,
@@ -113,7 +113,7 @@ export async function testCommandMain(args: TestArgs, io: CliIo, log: Logger): P
     signal: io.signal,
   });
   const suites = [{ name, result }];
-  writeSmokeReports(args.reports, suites, io.cwd);
+  writeSmokeReports(args.reports, suites, io.cwd, runId);
   io.stdout(consoleTable(suites));
   if (io.signal?.aborted) throw new MlImageError('cancelled', 130);
   return result.passed ? 0 : 1;

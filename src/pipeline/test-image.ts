@@ -37,6 +37,8 @@ export interface TestImageResult {
   /** What was tested: the image reference, with the config's image/variant when one was used. */
   name: string;
   result: SmokeResult;
+  /** The run label's value on what the test made. */
+  runId: string;
 }
 
 /** The job whose smoke test runs: the one the filters select from the config, or a bare one. */
@@ -69,7 +71,7 @@ export async function testImage(options: TestImageOptions): Promise<TestImageRes
     const ctx = { docker, log: options.log, resources, runId, ...(await probeGpuSetup(runner, docker, options.log)), signal: options.signal };
     const name = options.config ? `${options.image} (${jobName(job)})` : options.image;
     const result = await options.log.group(`Smoke test ${name}`, () => smokeTest(ctx, job, options.image, suites));
-    return { name, result };
+    return { name, result, runId };
   } finally {
     await resources.releaseAll(options.log);
   }

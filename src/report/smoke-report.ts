@@ -128,10 +128,15 @@ export function junitXml(suites: SmokeSuiteReport[]): string {
 /** The JSON report's version: raised when a field changes meaning or goes away, not when one is added. */
 export const SMOKE_REPORT_VERSION = 1;
 
-/** A stable, versioned JSON document; fields in a fixed order, optional ones only when they apply. */
-export function jsonReport(suites: SmokeSuiteReport[]): string {
+/**
+ * A stable, versioned JSON document; fields in a fixed order, optional ones only when they apply. `runId` is
+ * the value of the run label (io.github.ml-image.run) on every container, network and volume the test made,
+ * so what a run left behind can be found by it.
+ */
+export function jsonReport(suites: SmokeSuiteReport[], runId?: string): string {
   const doc = {
     version: SMOKE_REPORT_VERSION,
+    ...(runId ? { runId } : {}),
     passed: suites.every((s) => s.result.passed),
     suites: suites.map((s) => ({
       name: cleanText(s.name),
@@ -215,7 +220,7 @@ export interface SmokeReportFiles {
 }
 
 /** Writes the reports asked for, paths relative to `cwd`. */
-export function writeSmokeReports(files: SmokeReportFiles, suites: SmokeSuiteReport[], cwd: string): void {
+export function writeSmokeReports(files: SmokeReportFiles, suites: SmokeSuiteReport[], cwd: string, runId?: string): void {
   if (files.junit) writeFileSync(path.resolve(cwd, files.junit), junitXml(suites));
-  if (files.json) writeFileSync(path.resolve(cwd, files.json), jsonReport(suites));
+  if (files.json) writeFileSync(path.resolve(cwd, files.json), jsonReport(suites, runId));
 }

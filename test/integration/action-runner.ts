@@ -121,6 +121,8 @@ export class ActionRunner {
     return {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       HOME: process.env.HOME ?? '/root',
+      // The test file's own temp dir (test/support/file-environment.cjs) plays the machine's /tmp.
+      ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}),
       CI: 'true',
       GITHUB_ACTIONS: 'true',
       GITHUB_ACTION: 'ml',

@@ -24,6 +24,7 @@ afterAll(() => {
 });
 
 interface Report {
+  runId?: string;
   passed: boolean;
   suites: { name: string; passed: boolean; checks: { kind: string; name: string; result: string; seconds: number; message?: string; expected?: string; actual?: string; skipped?: string }[] }[];
 }
@@ -35,8 +36,14 @@ function smoke(section: string, extraArgs: string[] = []): { status: number | nu
   const started = Date.now();
   const r = spawnSync(process.execPath, [CLI, 'test', IMAGE, '--config', config, '--json', json, '--docker', env.docker, ...extraArgs], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, GITHUB_ACTIONS: '' } });
   const report = existsSync(json) ? (JSON.parse(readFileSync(json, 'utf8')) as Report) : ({ passed: false, suites: [] } as Report);
+  if (report.runId) cliRuns.push(report.runId);
   return { status: r.status, report, stderr: r.stderr, ms: Date.now() - started };
 }
+
+/** The run ids of this file's `ml-image test` runs (from their reports): other files' runs share the engine. */
+const cliRuns: string[] = [];
+/** What a run left: containers, networks and volumes with its run label; a run without a report, a marker. */
+const leftOver = (r: { report: Report }) => (r.report.runId ? labelledLeftovers(r.report.runId) : ['no run id in the report']);
 
 const checks = (r: Report) => r.suites[0]!.checks;
 const firstLine = (m?: string) => (m ?? '').split('\n')[0];
@@ -217,7 +224,7 @@ commands:
     run: [python3, -c, "print(open('/models/model.txt').read().strip()); open('/scratch/x', 'w').write('ok')"]
     expect-output: ["^weights v1$"]`);
     expect([r.status, checks(r.report).map((c) => [c.name, c.result])]).toEqual([0, [['calls the store', 'passed'], ['reads the weights', 'passed']]]);
-    expect(labelledLeftovers()).toEqual([]);
+    expect(leftOver(r)).toEqual([]);
   });
 
   const composeRun = (file: string) => {
@@ -237,13 +244,18 @@ http:
       delete process.env.ML_IMAGE_TEST_TINY_IMAGE;
     }
   };
-  const composeLeftovers = () =>
-    ['ps -a -q', 'network ls -q', 'volume ls -q'].flatMap((c) => execFileSync(env.docker, [...c.split(' '), '--filter', 'label=com.docker.compose.project'], { encoding: 'utf8' }).split('\n').filter(Boolean));
+  // Compose labels its containers, networks and volumes with the project, which holds the run id.
+  const composeLeftovers = (r: { report: Report }) =>
+    ['ps -a', 'network ls', 'volume ls'].flatMap((c) =>
+      execFileSync(env.docker, [...c.split(' '), '--filter', 'label=com.docker.compose.project', '--format', '{{.Label "com.docker.compose.project"}}'], { encoding: 'utf8' })
+        .split('\n')
+        .filter((p) => p.startsWith(`ml-image-${r.report.runId ?? ''}`)),
+    );
 
   it('Compose: the image under test replaces the app service, which calls its side service; the project is taken down', () => {
     const r = composeRun('compose.yaml');
     expect([r.status, checks(r.report).map((c) => [c.kind, c.name, c.result])]).toEqual([0, [['ready', '/health answers 200', 'passed'], ['http', 'predict', 'passed']]]);
-    expect([labelledLeftovers(), composeLeftovers()]).toEqual([[], []]);
+    expect([leftOver(r), composeLeftovers(r)]).toEqual([[], []]);
   });
 
   it('Compose with a broken side service: fails, says why, leaves nothing', () => {
@@ -251,7 +263,7 @@ http:
     expect(r.status).toBe(1);
     expect(checks(r.report).map((c) => [c.kind, c.name, c.result])).toEqual([['service', 'test environment', 'failed']]);
     expect(checks(r.report)[0]!.message).toMatch(/exited \(3\)/);
-    expect([labelledLeftovers(), composeLeftovers()]).toEqual([[], []]);
+    expect([leftOver(r), composeLeftovers(r)]).toEqual([[], []]);
   });
 });
 
@@ -266,7 +278,8 @@ describe('usage', () => {
 });
 
 describe('after every test above', () => {
-  it('no container, network or volume with the run label remains', () => {
-    expect(labelledLeftovers()).toEqual([]);
+  it('no container, network or volume with the run label of any of its runs remains', () => {
+    expect(cliRuns.length).toBeGreaterThan(10);
+    expect(cliRuns.flatMap((id) => labelledLeftovers(id))).toEqual([]);
   });
 });

@@ -31,7 +31,7 @@ interface Check {
   message?: string;
 }
 
-function runCst(file: string): { status: number | null; checks: Check[]; stderr: string } {
+function runCst(file: string): { status: number | null; checks: Check[]; stderr: string; runId?: string } {
   const json = path.join(dir, `${uid()}.json`);
   const r = spawnSync(process.execPath, [CLI, 'test', IMAGE, '--structure-test', path.join(FIXTURES, file), '--json', json, '--docker', env.docker], {
     cwd: ROOT,
@@ -39,8 +39,8 @@ function runCst(file: string): { status: number | null; checks: Check[]; stderr:
     // run-options.yaml reads this variable from the environment that runs the tests, as CST does.
     env: { ...process.env, GITHUB_ACTIONS: '', ML_IMAGE_CST_TOKEN: 'from-the-host' },
   });
-  const report = r.status === 0 || r.status === 1 ? (JSON.parse(readFileSync(json, 'utf8')) as { suites: { checks: Check[] }[] }) : { suites: [{ checks: [] }] };
-  return { status: r.status, checks: report.suites[0]!.checks, stderr: r.stderr };
+  const report = r.status === 0 || r.status === 1 ? (JSON.parse(readFileSync(json, 'utf8')) as { runId?: string; suites: { checks: Check[] }[] }) : { suites: [{ checks: [] }] };
+  return { status: r.status, checks: report.suites[0]!.checks, stderr: r.stderr, runId: report.runId };
 }
 
 describe('container-structure-test files', () => {
@@ -71,7 +71,9 @@ describe('container-structure-test files', () => {
     expect(message('directory is not a regular file')).toBe('/srv/model: mode drwxr-x--- (expected -rwxr-x---)');
     expect(message('Wrong permissions')).toBe('/srv/model/model.txt: mode -rw-r----- (expected -rwxrwxrwx)');
     expect(message('license[1]')).toBe('1 license problem: /opt/fixture/licenses/NOTICE-agpl.txt mentions AGPL');
-    expect(labelledLeftovers()).toEqual([]);
+    // By this run's label: other files' runs share the engine.
+    expect(r.runId).toMatch(/^[0-9a-f]{8}$/);
+    expect(labelledLeftovers(r.runId)).toEqual([]);
   });
 
   it('a command taking 3 s passes without --config: each command has 60 s (the whole test once had 0 s, so 1 s a command)', () => {

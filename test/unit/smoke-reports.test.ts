@@ -356,6 +356,13 @@ describe('smoke reports', () => {
     expect(consoleTable(suites)).toContain('✗');
   });
 
+  it('the JSON report carries the run label of what the test made, right after the version, only when given', () => {
+    const suites = [{ name: 'x', result: { passed: true, gpus: false, checks: [] } as SmokeResult }];
+    expect(Object.keys(JSON.parse(jsonReport(suites, 'ab12cd34')) as object)).toEqual(['version', 'runId', 'passed', 'suites']);
+    expect((JSON.parse(jsonReport(suites, 'ab12cd34')) as { runId: string }).runId).toBe('ab12cd34');
+    expect(Object.keys(JSON.parse(jsonReport(suites)) as object)).toEqual(['version', 'passed', 'suites']);
+  });
+
   it('long names and messages are cut to the width, a message on one line', () => {
     const result: SmokeResult = {
       passed: false,
