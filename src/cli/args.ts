@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
 import { sizeBytes } from '../config/resolve.js';
 import { SIZE_PATTERN } from '../config/schema.js';
+import { registryProblem } from '../config/names.js';
 import type { CacheBackend } from '../config/types.js';
 import type { BuilderKind } from '../docker/detect.js';
 
@@ -125,6 +126,11 @@ export function parseCli(argv: readonly string[]): CliCommand {
   }
   const { values, positionals } = parsed;
   const [command = 'help', ...rest] = positionals;
+  // Checked here, not when planning, so that the message names the flag (and exits 2, as usage errors do).
+  for (const r of values.registry ?? []) {
+    const problem = registryProblem(r);
+    if (problem) throw new UsageError(`--registry: ${problem}`);
+  }
   if (values.help || command === 'help') return { command: 'help' };
   const reports: SmokeReportFiles = { junit: values.junit, json: values.json };
   if (command === 'test') {
