@@ -21,7 +21,7 @@ commands:
   test IMAGE run the smoke test against an existing image: the config's (with --config, --image,
              --variant) and/or container-structure-test files (--structure-test); exit 1 when a check fails
   plan       print what build would do: images, variants, tags, labels, runners
-  validate   check the config file and report every problem
+  validate   check the config file and the plan it gives, and report every problem
   schema     print the config file's JSON Schema
   help       show this text
 
