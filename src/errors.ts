@@ -60,6 +60,14 @@ export function formatIssue(issue: ConfigIssue): string {
   return `${file}:${line}:${column}: ${issueText(issue)}`;
 }
 
+/** Issues in file order (line, then column), ties in the order found. */
+export function sortIssues(issues: readonly ConfigIssue[]): ConfigIssue[] {
+  return issues
+    .map((issue, order) => ({ issue, order }))
+    .sort((a, b) => a.issue.location.line - b.issue.location.line || a.issue.location.column - b.issue.location.column || a.order - b.order)
+    .map((x) => x.issue);
+}
+
 export function exitCodeFor(err: unknown): number {
   return err instanceof MlImageError ? err.exitCode : 1;
 }

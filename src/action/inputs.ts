@@ -5,6 +5,7 @@ import * as core from '@actions/core';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { checkRegistryOverride } from '../config/load.js';
 import { sizeBytes } from '../config/resolve.js';
 import { SIZE_PATTERN } from '../config/schema.js';
 import type { CacheBackend } from '../config/types.js';
@@ -27,6 +28,8 @@ export interface ActionInputs {
   planOnly: boolean;
   filters: PlanFilters;
   registries?: string[];
+  /** Where registries came from, for messages about them: this input. */
+  registriesFrom: string;
   credentials: RegistryCredential[];
   sharedCredential?: { username: string; password: string };
   /** false: log in to the job's own docker config and stay logged in (docker/login-action's logout). */
@@ -74,6 +77,8 @@ export function getInputs(env: Env = process.env): ActionInputs {
   for (const c of credentials) core.setSecret(c.password);
   const username = getInput(Inputs.username);
   const registries = listInput(Inputs.registries);
+  // Checked here, so that the message names the input rather than a flag.
+  checkRegistryOverride(registries, `input ${Inputs.registries}`);
   const engine = getInput(Inputs.buildEngine) || 'auto';
   const buildxBuilder = getInput(Inputs.builder);
   if (buildxBuilder === 'buildx' || buildxBuilder === 'buildkit') {
@@ -91,6 +96,7 @@ export function getInputs(env: Env = process.env): ActionInputs {
     mode: oneOf(Inputs.mode, getInput(Inputs.mode) || 'build', ['build', 'merge'] as const),
     digestsDir: getInput(Inputs.digestsDir) || 'ml-image-digests',
     registries: registries.length > 0 ? registries : undefined,
+    registriesFrom: `input ${Inputs.registries}`,
     credentials,
     // One without the other is what a pull request from a fork gets (no secrets): an error only when pushing.
     sharedCredential: username || password ? { username, password } : undefined,

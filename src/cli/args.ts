@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
 import { sizeBytes } from '../config/resolve.js';
 import { SIZE_PATTERN } from '../config/schema.js';
+import { registryProblem } from '../config/names.js';
 import type { CacheBackend } from '../config/types.js';
 import type { BuilderKind } from '../docker/detect.js';
 
@@ -20,7 +21,7 @@ commands:
   test IMAGE run the smoke test against an existing image: the config's (with --config, --image,
              --variant) and/or container-structure-test files (--structure-test); exit 1 when a check fails
   plan       print what build would do: images, variants, tags, labels, runners
-  validate   check the config file and report every problem
+  validate   check the config file and the plan it gives, and report every problem
   schema     print the config file's JSON Schema
   help       show this text
 
@@ -125,6 +126,11 @@ export function parseCli(argv: readonly string[]): CliCommand {
   }
   const { values, positionals } = parsed;
   const [command = 'help', ...rest] = positionals;
+  // Checked here, not when planning, so that the message names the flag (and exits 2, as usage errors do).
+  for (const r of values.registry ?? []) {
+    const problem = registryProblem(r);
+    if (problem) throw new UsageError(`--registry: ${problem}`);
+  }
   if (values.help || command === 'help') return { command: 'help' };
   const reports: SmokeReportFiles = { junit: values.junit, json: values.json };
   if (command === 'test') {

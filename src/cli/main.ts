@@ -5,7 +5,6 @@ import path from 'node:path';
 import { jsonSchemaDocument } from '../config/json-schema.js';
 import { secretBuildArgsWarning } from '../config/checks.js';
 import { jobName } from '../plan/plan.js';
-import { loadConfig } from '../config/load.js';
 import { ConfigError, exitCodeFor, formatIssue, MlImageError, oneLineReason } from '../errors.js';
 import { buildTestPush, PipelineFailure } from '../pipeline/pipeline.js';
 import { testImage } from '../pipeline/test-image.js';
@@ -13,7 +12,7 @@ import { merge } from '../pipeline/merge.js';
 import { consoleTable, smokeSuites, writeSmokeReports } from '../report/smoke-report.js';
 import { preparePlan } from '../pipeline/prepare.js';
 import { formatPlan } from '../plan/format.js';
-import { run } from '../process/run.js';
+import { run, type Runner } from '../process/run.js';
 import { parseRegistryAuth } from '../registry/auth.js';
 import { ConsoleLogger, type Logger } from '../report/log.js';
 import { toOutputs } from '../report/result.js';
@@ -41,6 +40,7 @@ export async function buildCommandMain(args: BuildArgs, io: CliIo, log: Logger):
     env,
     push: args.push,
     registries: args.registries,
+    registriesFrom: '--registry',
     filters: args.filters,
     credentials: parseRegistryAuth(env.ML_IMAGE_REGISTRY_AUTH ?? '', 'ML_IMAGE_REGISTRY_AUTH'),
     sharedCredential: username && password ? { username, password } : undefined,
@@ -121,13 +121,17 @@ export async function testCommandMain(args: TestArgs, io: CliIo, log: Logger): P
 
 type PlanArgs = Extract<CliCommand, { command: 'plan' }>;
 
-export async function planCommandMain(args: PlanArgs, io: CliIo): Promise<void> {
-  const { plan } = await preparePlan({ ...args, cwd: io.cwd, env: io.env, runner: run });
+export async function planCommandMain(args: PlanArgs, io: CliIo, runner: Runner = run): Promise<void> {
+  const { plan } = await preparePlan({ ...args, registriesFrom: '--registry', cwd: io.cwd, env: io.env, runner });
   io.stdout(formatPlan(plan, args.format));
 }
 
-export function validateCommandMain(config: string, io: CliIo, log: Logger): void {
-  const c = loadConfig(config, io.cwd);
+/**
+ * `ml-image validate`: the config file, then the plan it gives in this checkout (not printed), so that
+ * whatever `plan` refuses — two targets pushing one reference — validate refuses with the same message.
+ */
+export async function validateCommandMain(config: string, io: CliIo, log: Logger, runner: Runner = run): Promise<void> {
+  const { config: c } = await preparePlan({ config, cwd: io.cwd, env: io.env, push: false, runner });
   for (const image of c.images) {
     for (const v of image.variants) {
       const warning = secretBuildArgsWarning(jobName({ image: image.name, variant: v.name }), v.buildArgs, c.policy.secretBuildArgs);
@@ -150,7 +154,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         io.stdout(USAGE);
         return 0;
       case 'validate':
-        validateCommandMain(cmd.config, io, log);
+        await validateCommandMain(cmd.config, io, log);
         return 0;
       case 'schema':
         io.stdout(jsonSchemaDocument());

@@ -10,6 +10,7 @@ import { displayPath } from './source-map.js';
 import { isDirectory, isFile, isInside } from './paths.js';
 import { isObject, type PathSegment, type SchemaIssue } from './validate.js';
 import type { SecretBuildArgsPolicy } from './types.js';
+import { checkRunnerLabels, checkWrittenTags, type Problem } from './value-checks.js';
 
 export interface CheckContext {
   /** Directory of the config file: relative paths start here. */
@@ -20,8 +21,6 @@ export interface CheckContext {
   /** Whether the list at a key path was written [in, flow, style]. */
   isFlowList?: (keyPath: readonly PathSegment[]) => boolean;
 }
-
-type Problem = (keyPath: PathSegment[], message: string, atKey?: boolean) => void;
 
 export function semanticIssues(data: Record<string, unknown>, ctx: CheckContext): SchemaIssue[] {
   const issues: SchemaIssue[] = [];
@@ -65,13 +64,19 @@ export function semanticIssues(data: Record<string, unknown>, ctx: CheckContext)
     }
     checkSmokeTest(raw['smoke-test'], at('smoke-test'), problem, ctx);
     checkKeys(raw, at, problem);
-    for (const [name, v] of Object.entries(variants)) if (isObject(v)) checkKeys(v, (...rest) => at('variants', name, ...rest), problem);
+    checkRunnerLabels(raw, at, problem);
+    for (const [name, v] of Object.entries(variants)) {
+      if (!isObject(v)) continue;
+      checkKeys(v, (...rest) => at('variants', name, ...rest), problem);
+      checkRunnerLabels(v, (...rest) => at('variants', name, ...rest), problem);
+    }
     if (secretPolicy(data) === 'error') {
       checkSecretBuildArgs(raw['build-args'], at('build-args'), problem);
       for (const [name, v] of Object.entries(variants)) if (isObject(v)) checkSecretBuildArgs(v['build-args'], at('variants', name, 'build-args'), problem);
     }
     checkRules(raw.tags, at('tags'), parseTagRules, problem, ctx.isFlowList?.(at('tags')) ?? false);
     checkRules(raw.flavor, at('flavor'), parseFlavor, problem);
+    checkWrittenTags(raw.tags, raw.flavor, at('tags'), problem);
   });
   return issues;
 }
@@ -137,33 +142,12 @@ function checkVariants(raw: Record<string, unknown>, variants: Record<string, un
       problem(at('variants', name), `variant name "${name}" must be lowercase letters, digits, _ . - (it becomes part of tags)`, true);
     }
   }
-  checkSuffixes(variants, typeof raw['default-variant'] === 'string' && raw['default-variant'] in variants ? raw['default-variant'] : names[0], at, problem);
+  // Variants whose tags coincide are found over the whole plan, with the reference they share (plan/uniqueness.ts).
   const wanted = raw['default-variant'];
   // A malformed name is the schema's to report; "no variant named" would say it twice.
   if (typeof wanted !== 'string' || !new RegExp(VARIANT_PATTERN).test(wanted)) return;
   if (names.length === 0) problem(at('default-variant'), 'default-variant is set but the image has no variants');
   else if (!names.includes(wanted)) problem(at('default-variant'), `no variant named "${wanted}" (variants: ${names.join(', ')})`);
-}
-
-/** Variants whose tags would coincide push over each other: each needs its own suffix. */
-function checkSuffixes(
-  variants: Record<string, unknown>,
-  defaultName: string | undefined,
-  at: (...rest: PathSegment[]) => PathSegment[],
-  problem: Problem,
-): void {
-  const seen = new Map<string, string>();
-  for (const name of Object.keys(variants)) {
-    const v = isObject(variants[name]) ? variants[name] : {};
-    const own = typeof v['tag-suffix'] === 'string' ? v['tag-suffix'] : undefined;
-    // The default variant's tags carry no suffix whatever tag-suffix says (resolve.ts ignores it there).
-    const suffix = name === defaultName ? '' : (own ?? `-${name}`);
-    const other = seen.get(suffix);
-    if (other !== undefined && own !== undefined && name !== defaultName) {
-      problem(at('variants', name, 'tag-suffix'), `tag-suffix "${suffix}" gives this variant the same tags as variant "${other}"`);
-    }
-    seen.set(suffix, name);
-  }
 }
 
 function checkSmokeTest(smoke: unknown, at: PathSegment[], problem: Problem, ctx: CheckContext): void {
@@ -252,7 +236,8 @@ function checkKeys(raw: Record<string, unknown>, at: (...rest: PathSegment[]) =>
     }
   };
   each(raw['build-args'], at('build-args'), BUILD_ARG_NAME, 'build argument name');
-  each(raw.labels, at('labels'), LABEL_KEY, 'label key');
+  // A label value goes into the labels output, one key=value a line: a line break would forge another label.
+  each(raw.labels, at('labels'), LABEL_KEY, 'label key', true);
   const smoke = isObject(raw['smoke-test']) ? raw['smoke-test'] : undefined;
   if (!smoke) return;
   each(smoke.env, at('smoke-test', 'env'), ENV_NAME, 'environment variable name', true);

@@ -3,8 +3,9 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { isScalar, LineCounter, parseDocument, visit } from 'yaml';
-import { ConfigError, MlImageError, type ConfigIssue } from '../errors.js';
+import { ConfigError, MlImageError, sortIssues, type ConfigIssue } from '../errors.js';
 import { semanticIssues } from './checks.js';
+import { registryProblem } from './names.js';
 import { isFile, repositoryRoot } from './paths.js';
 import { resolveConfig } from './resolve.js';
 import { configSchema } from './schema.js';
@@ -23,7 +24,17 @@ export interface LoadOptions {
 /** Limits on a config file (README "Limits"): its size, flow nesting, and anchors expanded. */
 export const CONFIG_LIMITS = { bytes: 1024 * 1024, depth: 64, aliases: 50 } as const;
 
+/** A config and where its parts are written, for errors found later (the plan's, plan/uniqueness.ts). */
+export interface LoadedConfig {
+  config: Config;
+  source: SourceMap;
+}
+
 export function loadConfig(file: string, cwd = process.cwd(), options: LoadOptions = {}): Config {
+  return loadConfigSource(file, cwd, options).config;
+}
+
+export function loadConfigSource(file: string, cwd = process.cwd(), options: LoadOptions = {}): LoadedConfig {
   const abs = path.resolve(cwd, file);
   const shown = displayPath(abs, cwd);
   if (!existsSync(abs)) throw new MlImageError(`config file not found: ${shown}`);
@@ -38,7 +49,7 @@ export function loadConfig(file: string, cwd = process.cwd(), options: LoadOptio
     throw new MlImageError(`cannot read config file ${shown}: ${code === 'EACCES' ? 'permission denied' : code ?? String(err)}`);
   }
   if (text.includes('\u0000')) throw new MlImageError(`config file ${shown} is not text (it holds NUL bytes)`);
-  return parseConfig(text, abs, cwd, options);
+  return parseConfigSource(text, abs, cwd, options);
 }
 
 /** The first place flow collections nest deeper than the limit (the parser recurses per level). */
@@ -64,6 +75,10 @@ function tooDeep(text: string): number | undefined {
 }
 
 export function parseConfig(text: string, file: string, cwd = process.cwd(), options: LoadOptions = {}): Config {
+  return parseConfigSource(text, file, cwd, options).config;
+}
+
+export function parseConfigSource(text: string, file: string, cwd = process.cwd(), options: LoadOptions = {}): LoadedConfig {
   const shown = displayPath(file, cwd);
   const lines = new LineCounter();
   const deep = tooDeep(text);
@@ -112,24 +127,16 @@ export function parseConfig(text: string, file: string, cwd = process.cwd(), opt
   const root = options.root ?? repositoryRoot(dir);
   const found = [...validate(data, configSchema, [], (p) => map.sourceText(p)), ...semanticIssues(data, { dir, root, cwd, isFlowList: (p) => map.isFlowList(p) })];
   const issues: ConfigIssue[] = found.map((i) => ({ location: map.locate(i.path, i.atKey), path: formatPath(i.path), message: i.message }));
-  if (issues.length > 0) throw new ConfigError(sortByLocation(issues));
-  return { ...resolveConfig(data, dir, root, map), file };
+  if (issues.length > 0) throw new ConfigError(sortIssues(issues));
+  return { config: { ...resolveConfig(data, dir, root, map), file }, source: map };
 }
 
 /** Registries given outside the file (--registry, the registries input) obey the file's rule for them. */
 export function checkRegistryOverride(registries: readonly string[], source: string): void {
-  const item = configSchema.properties?.push?.properties?.registries?.items;
   for (const r of registries) {
-    const issue = item ? validate(r, item)[0] : undefined;
-    if (issue) throw new MlImageError(`${source}: ${issue.message}`);
+    const problem = registryProblem(r);
+    if (problem) throw new MlImageError(`${source}: ${problem}`);
   }
-}
-
-function sortByLocation(issues: ConfigIssue[]): ConfigIssue[] {
-  return issues
-    .map((issue, order) => ({ issue, order }))
-    .sort((a, b) => a.issue.location.line - b.issue.location.line || a.issue.location.column - b.issue.location.column || a.order - b.order)
-    .map((x) => x.issue);
 }
 
 function firstLine(message: string): string {

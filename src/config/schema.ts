@@ -1,6 +1,7 @@
 // The ONE definition of the config file's shape. It is plain JSON Schema (a subset, interpreted by
 // validate.ts), so the same object validates configs at run time and can be published for editors.
 // Every key here must be understood by load.ts; every key load.ts reads must be here.
+import { REGISTRY_MESSAGE, REGISTRY_PATTERN } from './names.js';
 
 export type JsonType = 'object' | 'array' | 'string' | 'integer' | 'number' | 'boolean' | 'null';
 
@@ -396,8 +397,8 @@ export const configSchema: Schema = {
         registries: {
           type: 'array',
           items: str('Registry host[:port], optionally with a namespace path, e.g. ghcr.io or 127.0.0.1:5000.', {
-            pattern: '^[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._-]+)*$',
-            patternMessage: 'a registry host like ghcr.io or 127.0.0.1:5000',
+            pattern: REGISTRY_PATTERN,
+            patternMessage: REGISTRY_MESSAGE,
           }),
         },
       },

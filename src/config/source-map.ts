@@ -40,6 +40,11 @@ export class SourceMap {
     return isSeq(node) && node.flow === true;
   }
 
+  /** Whether the key path is written in the file (a variant's tag-suffix, an image's cache.scope). */
+  has(keyPath: readonly PathSegment[]): boolean {
+    return this.doc.hasIn(keyPath);
+  }
+
   /** A scalar exactly as written (YAML reads `3.10` as the number 3.1; a build arg wants "3.10"). */
   sourceText(keyPath: readonly PathSegment[]): string | undefined {
     const node: unknown = this.doc.getIn(keyPath, true);

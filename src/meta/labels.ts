@@ -25,6 +25,14 @@ export interface LabelInput {
   baseImage?: string;
 }
 
+/**
+ * A generated value as one line: a repository description or URL from the event may hold line breaks,
+ * and the labels output is one key=value a line (plan/output-values.ts refuses a plan that would break it).
+ */
+function oneLine(value: string): string {
+  return value.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim();
+}
+
 export function imageLabels(input: LabelInput): Record<string, string> {
   const { ctx, variant } = input;
   const source = ctx.repo.htmlUrl ?? (ctx.repository ? `${ctx.serverUrl}/${ctx.repository}` : undefined);
@@ -44,6 +52,10 @@ export function imageLabels(input: LabelInput): Record<string, string> {
     [`${LABEL_PREFIX}.gpu`]: String(variant.gpu || cuda !== undefined),
     [`${LABEL_PREFIX}.cuda`]: cuda,
   };
-  const labels = Object.fromEntries(Object.entries(generated).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''));
+  const labels = Object.fromEntries(
+    Object.entries(generated)
+      .map(([k, v]) => [k, v === undefined ? undefined : oneLine(v)])
+      .filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''),
+  );
   return { ...labels, ...variant.labels };
 }

@@ -51,6 +51,8 @@ export interface TagsResult {
   version?: string;
   /** Tag names only (no image name), in metadata-action's order, de-duplicated, sanitized; includes latest when it applies. */
   tags: string[];
+  /** The rule each tag came from (its TagRule.index), -1 for the latest tag the flavor adds: for messages. */
+  rules: number[];
   /** Whether `latest` (possibly with flavor prefix/suffix) is among the tags. */
   latest: boolean;
 }
@@ -63,8 +65,45 @@ const MAX_TAG_LENGTH = 128;
  * most 128 characters. Can return "" for input with nothing usable.
  */
 export function sanitizeTag(value: string): string {
-  return value.replace(/[^a-zA-Z0-9._-]+/g, '-').replace(/^[.-]+/, '').slice(0, MAX_TAG_LENGTH);
+  return replaceInvalid(value).replace(/^[.-]+/, '').slice(0, MAX_TAG_LENGTH);
 }
+
+/** metadata-action's sanitizeTag alone: every run of characters outside [A-Za-z0-9_.-] becomes one "-". */
+export function replaceInvalid(value: string): string {
+  return value.replace(/[^a-zA-Z0-9._-]+/g, '-');
+}
+
+const OCI_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const written = (text: string): boolean => !text.includes('{{');
+
+/**
+ * What is wrong with the tag a rule writes out in the config — type=raw with no expression in its value,
+ * prefix or suffix — or with a rule's own written prefix, which starts every tag it gives. Such a tag is the
+ * user's to fix, so it is an error at its line; a value from git (a branch or tag name) is cut to fit instead.
+ */
+export function writtenTagProblem(rule: TagRule, flavor: Flavor): string | undefined {
+  const prefix = rule.attrs.prefix ?? flavor.prefix;
+  const suffix = rule.attrs.suffix ?? flavor.suffix;
+  const value = rule.attrs.value ?? '';
+  if (rule.type === 'raw' && written(prefix + value + suffix)) {
+    const text = prefix + value + suffix;
+    // An empty raw value gives no tag in metadata-action either: nothing is dropped that was asked for.
+    return text === '' ? undefined : ociProblem('tag', text);
+  }
+  const own = rule.attrs.prefix;
+  if (own && written(own) && /^[.-]/.test(replaceInvalid(own))) return `prefix=${JSON.stringify(own)} would start the tag with ${JSON.stringify(replaceInvalid(own)[0])}: a tag starts with a letter, a digit or _`;
+  return undefined;
+}
+
+function ociProblem(what: string, text: string): string | undefined {
+  const tag = replaceInvalid(text);
+  if (OCI_TAG.test(tag)) return undefined;
+  const from = tag === text ? '' : ` (from ${quote(text)})`;
+  const why = tag.length > MAX_TAG_LENGTH ? `is ${tag.length} characters long` : `starts with ${JSON.stringify(tag[0])}`;
+  return `${what} ${quote(tag)}${from} ${why}: a tag is a letter, a digit or _ and then at most 127 of letters, digits, _ . -`;
+}
+
+const quote = (text: string): string => JSON.stringify(text.length > 60 ? text.slice(0, 57) + '...' : text);
 
 /** Renders global expressions ({{branch}}, {{date ...}}, ...) in a string; used for labels and for tag-suffix templates by the caller. */
 export function renderExpressions(text: string, ctx: MetaContext): string {
@@ -191,7 +230,7 @@ function enabled(rule: TagRule, ctx: MetaContext): boolean {
 }
 
 /** The latest tag's name: the flavor prefix/suffix are added as written, without rendering expressions. */
-function latestName(flavor: Flavor): string {
+export function latestName(flavor: Flavor): string {
   return sanitizeTag(`${flavor.prefixLatest ? flavor.prefix : ''}latest${flavor.suffixLatest ? flavor.suffix : ''}`);
 }
 
@@ -199,6 +238,7 @@ export function computeTags(rules: readonly TagRule[], flavor: Flavor, ctx: Meta
   // parseTagRules sorts already; sorting again (stable) keeps hand-built rule lists right too.
   const sorted = [...rules].sort((a, b) => b.priority - a.priority);
   const tags: string[] = [];
+  const from: number[] = [];
   let latest: boolean | undefined;
   for (const rule of sorted) {
     if (!enabled(rule, ctx)) continue;
@@ -208,11 +248,17 @@ export function computeTags(rules: readonly TagRule[], flavor: Flavor, ctx: Meta
     if (value.length === 0) continue;
     const tag = sanitizeTag(value);
     if (tag.length === 0) continue;
-    if (!tags.includes(tag)) tags.push(tag);
+    if (!tags.includes(tag)) {
+      tags.push(tag);
+      from.push(rule.index);
+    }
     latest ??= flavor.latest === 'auto' ? produced.autoLatest : flavor.latest === 'true';
   }
-  if (tags.length === 0) return { version: undefined, tags: [], latest: false };
+  if (tags.length === 0) return { version: undefined, tags: [], rules: [], latest: false };
   const name = latestName(flavor);
-  if (latest && name && !tags.includes(name)) tags.push(name);
-  return { version: tags[0], tags, latest: tags.includes(name) };
+  if (latest && name && !tags.includes(name)) {
+    tags.push(name);
+    from.push(-1);
+  }
+  return { version: tags[0], tags, rules: from, latest: tags.includes(name) };
 }

@@ -5,12 +5,13 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { MlImageError } from '../errors.js';
+import { digestFileName } from '../plan/ids.js';
 import type { PlatformDigest } from '../registry/publish.js';
 
 export async function writeDigestFile(dir: string, d: PlatformDigest, cwd: string): Promise<string> {
   const full = path.resolve(cwd, dir);
   await mkdir(full, { recursive: true });
-  const file = path.join(full, `${d.entry}.json`);
+  const file = path.join(full, digestFileName(d.entry));
   await writeFile(file, JSON.stringify({ version: 1, ...d }, null, 2) + '\n');
   return file;
 }

@@ -1,7 +1,7 @@
 // From a config path and the environment to a Plan: load and check the config, read the git context,
 // decide whether this run pushes, compute tags and labels. Shared by `build` (which then runs the plan)
 // and `plan` (which prints it); needs git but no docker.
-import { checkRegistryOverride, loadConfig } from '../config/load.js';
+import { checkRegistryOverride, loadConfigSource } from '../config/load.js';
 import { lowerRegistry } from '../config/resolve.js';
 import type { CacheBackend, Config } from '../config/types.js';
 import { MlImageError } from '../errors.js';
@@ -22,6 +22,8 @@ export interface PrepareOptions {
   push: PushMode;
   /** Replaces push.registries of the config. */
   registries?: string[];
+  /** Where those registries came from, for messages: "--registry" or "input registries". */
+  registriesFrom?: string;
   filters?: PlanFilters;
   /** Replaces cache.backend of every image (Action input cache-backend, CLI --cache-backend). */
   cacheBackend?: CacheBackend;
@@ -39,8 +41,8 @@ export interface Prepared {
 }
 
 export async function preparePlan(options: PrepareOptions): Promise<Prepared> {
-  const config = loadConfig(options.config, options.cwd);
-  if (options.registries) checkRegistryOverride(options.registries, 'registries');
+  const { config, source } = loadConfigSource(options.config, options.cwd);
+  if (options.registries) checkRegistryOverride(options.registries, options.registriesFrom ?? 'registries');
   const git = await detectContext(options.env, options.runner, options.cwd);
   const registries = options.registries?.map(lowerRegistry) ?? config.push.registries;
 
@@ -58,7 +60,8 @@ export async function preparePlan(options: PrepareOptions): Promise<Prepared> {
     throw new MlImageError(`push requested but no registry is configured (push.registries in ${config.file}, or --registry)`);
   }
 
-  const computed = makePlan(config, git, { push, registries, date: buildDate(options.env), filters: options.filters });
+  const registriesFrom = options.registries ? options.registriesFrom : undefined;
+  const computed = makePlan(config, git, { push, registries, date: buildDate(options.env), filters: options.filters, source, registriesFrom });
   const plan = options.planFile ? applyPlanFile(computed, path.resolve(options.cwd, options.planFile)) : computed;
   const backend = options.cacheBackend;
   if (backend) for (const job of plan.jobs) job.build.cache = { ...job.build.cache, backend };

@@ -5,11 +5,19 @@ import { DEFAULT_PLATFORM_RUNS_ON } from '../config/resolve.js';
 import { readFileSync } from 'node:fs';
 import { cacheSpec, type CacheSpec } from '../cache/plan.js';
 import type { Config, ImageConfig, PushEvent, SecretBuildArgsPolicy, SmokeTestConfig, VariantConfig } from '../config/types.js';
-import { MlImageError } from '../errors.js';
+import { ConfigError, MlImageError, sortIssues } from '../errors.js';
 import { baseImageOf } from '../meta/base-image.js';
 import type { GitContext } from '../meta/context.js';
 import { imageLabels } from '../meta/labels.js';
-import { computeTags, DEFAULT_TAG_RULES, parseFlavor, parseTagRules, sanitizeTag, type Flavor, type MetaContext } from '../meta/tags.js';
+import { computeTags, DEFAULT_TAG_RULES, parseFlavor, parseTagRules, type MetaContext } from '../meta/tags.js';
+import { jobId, jobName, platformSlug, repositoryIn } from './ids.js';
+import { outputValueIssues } from './output-values.js';
+import { noSource, type ConfigSource } from './places.js';
+import { uniquenessIssues, type PlannedJob } from './uniqueness.js';
+import { variantTags } from './variant-tags.js';
+
+export { digestFileName, jobId, jobName, platformSlug, repositoryIn, targetOf } from './ids.js';
+export { variantTags } from './variant-tags.js';
 
 export interface BuildSpec {
   context: string;
@@ -77,6 +85,10 @@ export interface PlanOptions {
   filters?: PlanFilters;
   /** Reads a Dockerfile, to find the base image for labels; injectable for tests. */
   readFile?: (file: string) => string | undefined;
+  /** The config file's positions, for errors about the plan as a whole (none: a config built by hand). */
+  source?: ConfigSource;
+  /** Where `registries` came from, for those errors: "--registry" or "input registries". */
+  registriesFrom?: string;
 }
 
 export function metaContext(git: GitContext, date: Date): MetaContext {
@@ -99,7 +111,7 @@ export function makePlan(config: Config, git: GitContext, options: PlanOptions):
   const read = options.readFile ?? readText;
   const images = selectImages(config.images, options.filters);
   checkVariantFilter(images, options.filters);
-  const jobs = images.flatMap((image) => {
+  const planned = images.flatMap((image): PlannedJob[] => {
     const rules = parseTagRules(image.tags.length > 0 ? image.tags : DEFAULT_TAG_RULES).rules;
     const flavor = parseFlavor(image.flavor).flavor;
     let computed: ReturnType<typeof computeTags>;
@@ -109,7 +121,7 @@ export function makePlan(config: Config, git: GitContext, options: PlanOptions):
       // e.g. an enable= expression that renders to neither true nor false for this event.
       throw new MlImageError(`tags of ${image.name}: ${err instanceof Error ? err.message : String(err)}`);
     }
-    return selectVariants(image, options.filters).flatMap((variant): BuildJob[] => {
+    return selectVariants(image, options.filters).flatMap((variant): PlannedJob[] => {
       const tags = variantTags(computed.tags, variant, flavor);
       const dockerfileText = read(variant.dockerfile);
       const baseImage = dockerfileText === undefined ? undefined : baseImageOf(dockerfileText, variant.buildArgs, variant.target);
@@ -117,12 +129,13 @@ export function makePlan(config: Config, git: GitContext, options: PlanOptions):
       const platforms: (string | undefined)[] = variant.platforms.length > 0 ? variant.platforms : [undefined];
       const multi = platforms.length > 1;
       const labels = imageLabels({ image: image.name, variant, version: computed.version ?? tags[0], ctx: git, created: options.date.toISOString(), baseImage });
-      return platforms.map((platform): BuildJob => {
+      const pushed = registries.flatMap((r) => tags.map((t) => ({ registry: r, tag: t, ref: `${repositoryIn(r, image.name)}:${t}` })));
+      return platforms.map((platform): PlannedJob => {
         // One publish target (image × variant) has a build per platform; with several, each platform's build
         // has its own id, local names and cache, and they share the target's tags and registry references.
         const slug = platform ? platformSlug(platform) : '';
         const id = multi ? `${target}-${slug}` : target;
-        return {
+        const job: BuildJob = {
           id,
           ...(multi ? { target } : {}),
           image: image.name,
@@ -145,13 +158,18 @@ export function makePlan(config: Config, git: GitContext, options: PlanOptions):
           tags,
           version: computed.version,
           localRefs: tags.map((t) => `${image.name}:${multi ? `${t}-${slug}`.slice(0, 128) : t}`),
-          pushRefs: registries.flatMap((r) => tags.map((t) => `${repositoryIn(r, image.name)}:${t}`)),
+          pushRefs: pushed.map((p) => p.ref),
           labels,
         };
+        return { job, name: jobName(job), image, variant, imageTags: computed, flavor, pushed };
       });
     });
   });
-  assertDistinct(jobs);
+  // Before the --only filter: a matrix entry must not collide with the entries it is not.
+  const source = options.source ?? noSource(config.file);
+  const issues = [...uniquenessIssues(planned, source, options.registriesFrom ?? 'push.registries'), ...outputValueIssues(planned, source)];
+  if (issues.length > 0) throw new ConfigError(sortIssues(issues));
+  const jobs = planned.map((p) => p.job);
   const only = options.filters?.only;
   if (only !== undefined) {
     const entry = jobs.filter((j) => j.id === only);
@@ -161,46 +179,11 @@ export function makePlan(config: Config, git: GitContext, options: PlanOptions):
   return { configFile: config.file, root: config.root, registries, push: options.push, immutableTags: config.push.immutableTags, secretBuildArgs: config.policy.secretBuildArgs, date: options.date.toISOString(), jobs };
 }
 
-/** The repository an image has in a push registry; Docker Hub's one-part names live under library/, as the docker CLI reads them. */
-export function repositoryIn(registry: string, name: string): string {
-  return registry === 'docker.io' && !name.includes('/') ? `docker.io/library/${name}` : `${registry}/${name}`;
-}
-
-/** Two jobs pushing one reference would silently replace each other's image; ids name containers. */
-function assertDistinct(jobs: readonly BuildJob[]): void {
-  const owner = new Map<string, BuildJob>();
-  for (const job of jobs) {
-    for (const key of [`id ${job.id}`, ...job.localRefs.map((r) => `tag ${r}`)]) {
-      const other = owner.get(key);
-      if (other) throw new MlImageError(`${jobName(other)} and ${jobName(job)} would both be ${key.startsWith('id') ? 'job' : 'tagged'} ${key.slice(key.indexOf(' ') + 1)}`);
-      owner.set(key, job);
-    }
-  }
-}
-
 function checkVariantFilter(images: readonly ImageConfig[], filters?: PlanFilters): void {
   const known = [...new Set(images.flatMap((i) => i.variants.map((v) => v.name)).filter(Boolean))];
   for (const w of filters?.variants ?? []) {
     if (!known.includes(w)) throw new MlImageError(`no variant named "${w}" in the selected images (variants: ${known.join(', ') || 'none'})`);
   }
-}
-
-/**
- * Tags of a variant: the default variant takes metadata-action's tags as they are; every other variant
- * appends its suffix to each (1.2.3 → 1.2.3-cuda12, latest → latest-cuda12), or replaces the latest tag
- * with its own latest-tag when it sets one (latest → cuda12).
- */
-export function variantTags(tags: readonly string[], variant: VariantConfig, flavor: Flavor): string[] {
-  if (variant.isDefault) return [...tags];
-  // Compared after sanitizing, as the computed tags were: suffix=+cu121 yields latest-cu121.
-  const latest = sanitizeTag(`${flavor.prefixLatest ? flavor.prefix : ''}latest${flavor.suffixLatest ? flavor.suffix : ''}`);
-  const out = tags.map((t) => (t === latest && variant.latestTag ? variant.latestTag : withSuffix(t, variant.tagSuffix)));
-  return [...new Set(out)];
-}
-
-/** Appends a suffix, shortening the tag itself if needed so the result keeps to 128 characters. */
-function withSuffix(tag: string, suffix: string): string {
-  return tag.slice(0, Math.max(1, 128 - suffix.length)) + suffix;
 }
 
 function selectImages(images: readonly ImageConfig[], filters?: PlanFilters): ImageConfig[] {
@@ -217,23 +200,6 @@ function selectVariants(image: ImageConfig, filters?: PlanFilters): VariantConfi
   const wanted = filters?.variants;
   if (!wanted || wanted.length === 0) return image.variants;
   return image.variants.filter((v) => wanted.includes(v.name));
-}
-
-/** How a job is named in logs and messages: image, or image (variant). */
-export function jobName(job: Pick<BuildJob, 'image' | 'variant'>): string {
-  return job.variant ? `${job.image} (${job.variant})` : job.image;
-}
-
-/** The publish target of a job: its image × variant, shared by its platform builds. */
-export const targetOf = (job: Pick<BuildJob, 'id' | 'target'>): string => job.target ?? job.id;
-
-/** linux/arm64/v8 → linux-arm64-v8: a platform as part of an id, a tag or a cache reference. */
-export function platformSlug(platform: string): string {
-  return platform.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
-}
-
-export function jobId(name: string, variant = ''): string {
-  return [name, variant].filter(Boolean).join('-').replace(/[^a-z0-9]+/g, '-');
 }
 
 /** Whether push.when lets this event push (the Action's push: auto). */

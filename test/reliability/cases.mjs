@@ -126,10 +126,38 @@ for (const [name, text, where] of [
   ['a variant name with a slash', img('variants: { "a/b": {} }'), /variant name/],
   ['a variant name of 200 characters', img(`variants: { ${'v'.repeat(200)}: {} }`), /variant name/],
   ['two images with the same name', `version: 1\nimages:\n  - name: acme/x\n  - name: ACME/X\n`, /duplicate image name/],
-  ['colliding job ids', `version: 1\nimages:\n  - name: acme/x-y\n  - name: acme/x\n    variants: { "y": {}, z: {} }\n`, /would both be job acme-x-y/, ],
+  ['colliding job ids', `version: 1\nimages:\n  - name: acme/x-y\n  - name: acme/x\n    variants: { "y": {}, z: {} }\n`, /ml-image\.yml:5:17: images\[1\]\.variants\.y: acme\/x \(y\) and acme\/x-y at ml-image\.yml:3:11 \(images\[0\]\.name\) would both get job id acme-x-y/],
 ]) config('names', name, text, where, 1);
-// colliding ids only show when planning:
-CASES.at(-1).argv = ['plan'];
+
+// ---- one target over another, and names that are not names (issue 17) ----
+// The scratch repository has no git history, so the default tag rules give no tag: these set their own.
+// Each runs through validate and plan, which must refuse it with the same message.
+const tagged = (...lines) => ['version: 1', 'images:', '  - name: acme/iris', '    tags: [latest, "0.1.0"]', ...lines.map((l) => `    ${l}`), 'push: { registries: [ghcr.io] }', ''].join('\n');
+const both = (kind, name, text, stderr, planArgs = []) => {
+  add({ kind, name: `${name} (validate)`, files: { 'ml-image.yml': text }, argv: ['validate'], exit: 1, stderr });
+  // Nothing on stdout: no plan, no matrix, so no line of it can reach a workflow.
+  add({ kind, name: `${name} (plan)`, files: { 'ml-image.yml': text }, argv: ['plan', ...planArgs], exit: 1, stderr, stdout: /^$/ });
+};
+const PUSH = (ref) => `would both push ${ref.replace(/[.]/g, '\\.')}: whichever pushes last replaces the other's image`;
+both('unique', 'cuda with tag-suffix -gpu, then gpu', tagged('variants: {cpu: {}, cuda: {tag-suffix: "-gpu"}, gpu: {}}'), new RegExp(`ml-image\\.yml:5:53: images\\[0\\]\\.variants\\.gpu: acme/iris \\(gpu\\) and acme/iris \\(cuda\\) at ml-image\\.yml:5:44 \\(images\\[0\\]\\.variants\\.cuda\\.tag-suffix\\) ${PUSH('ghcr.io/acme/iris:latest-gpu')}`));
+both('unique', 'gpu, then cuda with tag-suffix -gpu (mirror)', tagged('variants: {cpu: {}, gpu: {}, cuda: {tag-suffix: "-gpu"}}'), /ml-image\.yml:5:53: images\[0\]\.variants\.cuda\.tag-suffix: acme\/iris \(cuda\) and acme\/iris \(gpu\) at ml-image\.yml:5:25 \(images\[0\]\.variants\.gpu\) would both push ghcr\.io\/acme\/iris:latest-gpu/);
+both('unique', "a variant's latest-tag 0.1.0 against the image tag 0.1.0", tagged('variants: {cpu: {}, cuda: {latest-tag: "0.1.0"}}'), /ml-image\.yml:5:44: images\[0\]\.variants\.cuda\.latest-tag: acme\/iris \(cuda\) and acme\/iris \(cpu\) at ml-image\.yml:4:20 \(images\[0\]\.tags\[1\]\) would both push ghcr\.io\/acme\/iris:0\.1\.0/);
+both('unique', 'images acme/foo-bar and acme/foo.bar', 'version: 1\nimages:\n  - name: acme/foo-bar\n  - name: acme/foo.bar\n', /ml-image\.yml:4:11: images\[1\]\.name: acme\/foo\.bar and acme\/foo-bar at ml-image\.yml:3:11 \(images\[0\]\.name\) would both get job id acme-foo-bar/);
+both('unique', 'images acme/foo.bar and acme/foo-bar (mirror)', 'version: 1\nimages:\n  - name: acme/foo.bar\n  - name: acme/foo-bar\n', /ml-image\.yml:4:11: images\[1\]\.name: acme\/foo-bar and acme\/foo\.bar at ml-image\.yml:3:11 \(images\[0\]\.name\) would both get job id acme-foo-bar/);
+both('unique', 'variants a.b and a-b', tagged('variants: {a.b: {}, a-b: {}}'), /ml-image\.yml:5:25: images\[0\]\.variants\.a-b: acme\/iris \(a-b\) and acme\/iris \(a\.b\) at ml-image\.yml:5:16 \(images\[0\]\.variants\.a\.b\) would both get job id acme-iris-a-b/);
+both('unique', 'two platforms with one slug', tagged('platforms: [linux/arm64/v8, linux/arm64_v8]'), /ml-image\.yml:5:33: images\[0\]\.platforms\[1\]: acme\/iris on linux\/arm64_v8 and acme\/iris on linux\/arm64\/v8 at ml-image\.yml:5:17 \(images\[0\]\.platforms\[0\]\) would both get job id acme-iris-linux-arm64-v8/);
+const irises = 'version: 1\nimages:\n  - name: iris\n    tags: [latest]\n  - name: acme/iris\n    tags: [latest]\n';
+both('unique', 'two images, one reference through push.registries', `${irises}push: { registries: [ghcr.io/acme, ghcr.io] }\n`, /ml-image\.yml:6:12: images\[1\]\.tags\[0\]: acme\/iris and iris at ml-image\.yml:4:12 \(images\[0\]\.tags\[0\]\) would both push ghcr\.io\/acme\/iris:latest: .* \(through push\.registries ghcr\.io\/acme and ghcr\.io\)/);
+add({ kind: 'unique', name: 'two images, one reference through --registry', files: { 'ml-image.yml': irises }, argv: ['plan', '--push', '--registry', 'ghcr.io', '--registry', 'ghcr.io/acme'], exit: 1, stderr: /images\[1\]\.tags\[0\]: acme\/iris and iris at ml-image\.yml:4:12 \(images\[0\]\.tags\[0\]\) would both push ghcr\.io\/acme\/iris:latest: .* \(through --registry ghcr\.io\/acme and ghcr\.io\)/ });
+for (const r of ['--all-tags', '..', '-', '127.0.0.1:99999', 'acme']) {
+  config('names', `the registry ${JSON.stringify(r)} in push.registries`, `${VALID}push: { registries: [${JSON.stringify(r)}] }\n`, new RegExp(`ml-image\\.yml:5:22: push\\.registries\\[0\\]: expected a registry host\\[:port\\].*got "${r.replace(/[.]/g, '\\.')}"`));
+  add({ kind: 'argv', name: `--registry=${r}`, files: { 'ml-image.yml': VALID }, argv: ['plan', '--push', `--registry=${r}`], exit: 2, stderr: new RegExp(`--registry: expected a registry host\\[:port\\].*got "${r.replace(/[.]/g, '\\.')}"`) });
+}
+both('values', 'a raw tag "---"', img('tags: ["---"]'), /ml-image\.yml:5:12: images\[0\]\.tags\[0\]: tag "---" starts with "-"/);
+both('values', 'a raw tag of 200 characters', img(`tags: ["${'a'.repeat(200)}"]`), /ml-image\.yml:5:12: images\[0\]\.tags\[0\]: tag "a+\.\.\." is 200 characters long/);
+both('values', 'a line break and a workflow command in runs-on', img('runs-on: "ubuntu-latest\\n::error title=injected::from runs-on"'), /ml-image\.yml:5:14: images\[0\]\.runs-on: runner label "ubuntu-latest\\n::error title=injected::from runs-on" holds a line break/, ['--format', 'matrix']);
+both('values', 'an option-like runner label', img('runs-on: [self-hosted, "--privileged"]'), /ml-image\.yml:5:28: images\[0\]\.runs-on\[1\]: runner label "--privileged" starts with "-"/);
+both('values', 'a line break in a label value', img('labels: { description: "a\\nforged=1" }'), /ml-image\.yml:5:28: images\[0\]\.labels\.description: the value holds a line break/);
 
 // ---- paths escaping the repository ----
 config('paths', 'a context of ../..', img('context: ../..').replace('    context: .\n', ''), /outside the repository/);

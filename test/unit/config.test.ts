@@ -672,7 +672,7 @@ describe('parseConfig: every problem, located', () => {
     {
       name: 'registry with a scheme',
       yaml: img() + 'push:\n  registries: ["https://ghcr.io"]\n',
-      issues: [issue(5, 16, 'push.registries[0]', 'expected a registry host like ghcr.io or 127.0.0.1:5000, got "https://ghcr.io"')],
+      issues: [issue(5, 16, 'push.registries[0]', 'expected a registry host[:port] like ghcr.io, ghcr.io/acme or 127.0.0.1:5000 (a name with a dot, an IP address or localhost; port 1-65535), got "https://ghcr.io"')],
     },
     {
       name: 'unknown key under push',
@@ -779,7 +779,7 @@ extra: 1
         issue(5, 10, 'images[0].gpu', 'expected a boolean, got "yes please"'),
         issue(7, 12, 'images[0].smoke-test.gpu', 'expected one of auto, required, none, got "maybe"'),
         issue(9, 15, 'images[0].smoke-test.http.port', 'expected an integer, got "80"'),
-        issue(11, 16, 'push.registries[0]', 'expected a registry host like ghcr.io or 127.0.0.1:5000, got "a b"'),
+        issue(11, 16, 'push.registries[0]', 'expected a registry host[:port] like ghcr.io, ghcr.io/acme or 127.0.0.1:5000 (a name with a dot, an IP address or localhost; port 1-65535), got "a b"'),
         issue(12, 1, 'extra', 'unknown key "extra"'),
       ],
     },
@@ -1288,16 +1288,8 @@ push:
     expect(issuesOf(yaml)).toEqual([issue(at[0]!, at[1]!, 'images[0].flavor[0]', 'latest= must be auto, true or false, got "maybe"')]);
   });
 
-  // Bug (src/config/checks.ts has no check for it): two variants of one image can end up with the same tags.
-  // A non-default variant with `tag-suffix: ""`, or two variants with one tag-suffix, give identical tags
-  // (plan.ts variantTags), so both jobs push the same references and the later push silently replaces the
-  // other variant's image. Expected: an issue at the second variant's tag-suffix.
-  it.each([
-    { name: 'an empty tag-suffix on a non-default variant', yaml: img('variants:', '  cpu: {}', '  gpu: { tag-suffix: "" }'), at: [6, 26] },
-    { name: 'two variants with one tag-suffix', yaml: img('variants:', '  cpu: {}', '  cuda: { tag-suffix: -gpu }', '  gpu: { tag-suffix: -gpu }'), at: [7, 26] },
-  ])('variants whose tags collide: $name', ({ yaml, at }) => {
-    expect(issuesOf(yaml).map((i) => [i.location.line, i.location.column, i.path])).toEqual([[...at, 'images[0].variants.gpu.tag-suffix']]);
-  });
+  // Variants whose tags collide (an empty or shared tag-suffix) are found over the whole plan, with both
+  // places and the reference they share: test/unit/uniqueness.test.ts.
 
   // Bug (src/config/schema.ts, 'default-variant'): its pattern has no patternMessage, so the user is shown the
   // raw regular expression ('expected a string matching ^[a-z0-9][a-z0-9_.-]{0,40}$, got "CPU"'), and the
@@ -1371,7 +1363,7 @@ describe('checkRegistryOverride', () => {
 
   it('rejects the first bad one with the source named', () => {
     const err = caught(() => checkRegistryOverride(['ghcr.io', 'https://quay.io', 'a b'], '--registry'));
-    expect([err.constructor, err.message]).toEqual([MlImageError, '--registry: expected a registry host like ghcr.io or 127.0.0.1:5000, got "https://quay.io"']);
+    expect([err.constructor, err.message]).toEqual([MlImageError, '--registry: expected a registry host[:port] like ghcr.io, ghcr.io/acme or 127.0.0.1:5000 (a name with a dot, an IP address or localhost; port 1-65535), got "https://quay.io"']);
   });
 });
 
