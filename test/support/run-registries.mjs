@@ -6,7 +6,7 @@
 // concurrent run left, and the run's registry data goes with its directory. At the end the engine's image
 // names of this run (those holding the run id or naming the run's registries) are removed in one call.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -58,10 +58,55 @@ export function stopRegistries(dir) {
   spawnSync('bash', [SCRIPT, 'run-registries', 'down', dir], { stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
+/**
+ * Whether the process in a pid file runs (and, when given, its command line holds `mark`: a reused pid does not).
+ * @param {string} pidFile @param {string} mark @returns {boolean}
+ */
+function alive(pidFile, mark = '') {
+  try {
+    return readFileSync(`/proc/${readFileSync(pidFile, 'utf8').trim()}/cmdline`, 'utf8').includes(mark);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Directories under `dir` (itself included, two levels down) that hold registries of scripts/test-env.sh.
+ * @param {string} dir @param {number} depth @returns {string[]}
+ */
+function registryDirs(dir, depth = 2) {
+  const here = existsSync(path.join(dir, 'registry-plain.yml')) ? [dir] : [];
+  if (depth === 0) return here;
+  const subdirs = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.endsWith('-storage'));
+  return [...subdirs.flatMap((e) => registryDirs(path.join(dir, e.name), depth - 1)), ...here];
+}
+
+/**
+ * What killed runs left: a run stopped by a signal skips its teardown, and its registries (started with
+ * setsid) keep serving. A run directory whose jest process is gone is removed with every registry in it (the
+ * run's and those files started for themselves), their storage and their certs.d entries. A concurrent run's
+ * directory has a live owner and stays.
+ * @returns {number} how many run directories were removed
+ */
+export function sweepDeadRuns(parent = os.tmpdir()) {
+  const dead = readdirSync(parent)
+    .filter((n) => /^ml-image-test-r[0-9a-f]{6}-/.test(n))
+    .map((n) => path.join(parent, n))
+    .filter((d) => !alive(path.join(d, 'owner.pid'), 'node'));
+  for (const d of dead) {
+    for (const r of registryDirs(d)) stopRegistries(r);
+    rmSync(d, { recursive: true, force: true });
+  }
+  return dead.length;
+}
+
 export async function setup() {
   if (process.env.ML_IMAGE_TEST_RUN_DIR) return; // a parent run's registries (nested jest) stay in use
+  const swept = sweepDeadRuns();
+  if (swept) process.stderr.write(`removed ${swept} directories of earlier test runs that were killed before their teardown\n`);
   const runId = process.env.ML_IMAGE_TEST_RUN_ID ?? `r${randomBytes(3).toString('hex')}`;
   const dir = mkdtempSync(path.join(os.tmpdir(), `ml-image-test-${runId}-`));
+  writeFileSync(path.join(dir, 'owner.pid'), `${process.pid}\n`);
   Object.assign(process.env, await startRegistries(dir));
   process.env.ML_IMAGE_TEST_RUN_ID = runId;
   process.env.ML_IMAGE_TEST_RUN_DIR = dir;
@@ -75,7 +120,7 @@ export async function teardown() {
   const leaked = await sharedRepositoriesOf(run.runId);
   const images = removeRunImages(run.runId, run.registries);
   const mb = Number(spawnSync('du', ['-sm', run.dir], { encoding: 'utf8' }).stdout.split('\t')[0] ?? 0);
-  stopRegistries(run.dir);
+  for (const r of registryDirs(run.dir)) stopRegistries(r); // a file that crashed before its own afterAll left its pair
   process.stderr.write(`test run ${run.runId}: removed ${images.removed} image names (${images.via}) and its registries (${mb} MB) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   delete process.env.ML_IMAGE_TEST_RUN_DIR;
   // A test that pushed to the example's registry instead of the run's (the broken-iris test's registry cache
