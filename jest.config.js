@@ -22,6 +22,8 @@ const PRUNING = ['cache', 'action-cache', 'concurrency'].map((f) => `<rootDir>/t
 const fileTemp = { testEnvironment: '<rootDir>/test/support/file-environment.cjs' };
 
 export default {
+  // Longest files first, also on a fresh clone (test/support/sequencer.cjs).
+  testSequencer: '<rootDir>/test/support/sequencer.cjs',
   // The CLI's local caches live in a directory of the test run (test/support/jest-global.mjs).
   globalSetup: '<rootDir>/test/support/jest-global-setup.mjs',
   globalTeardown: '<rootDir>/test/support/jest-global-teardown.mjs',
