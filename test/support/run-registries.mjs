@@ -6,7 +6,7 @@
 // concurrent run left, and the run's registry data goes with its directory. At the end the engine's image
 // names of this run (those holding the run id or naming the run's registries) are removed in one call.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -59,14 +59,20 @@ export function stopRegistries(dir) {
 }
 
 /**
- * Whether the process in a pid file runs (and, when given, its command line holds `mark`: a reused pid does not).
- * @param {string} pidFile @param {string} mark @returns {boolean}
+ * Whether the run that owns `dir` is gone: the jest process in its owner.pid runs no more (a reused pid runs
+ * something else). A directory without owner.pid (made by an older checkout, maybe running now) counts as
+ * gone only when untouched for two hours. @param {string} dir @returns {boolean}
  */
-function alive(pidFile, mark = '') {
+export function ownerGone(dir) {
   try {
-    return readFileSync(`/proc/${readFileSync(pidFile, 'utf8').trim()}/cmdline`, 'utf8').includes(mark);
+    const pid = readFileSync(path.join(dir, 'owner.pid'), 'utf8').trim();
+    try {
+      return !readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('node');
+    } catch {
+      return true;
+    }
   } catch {
-    return false;
+    return Date.now() - statSync(dir).mtimeMs > 2 * 3600_000;
   }
 }
 
@@ -92,7 +98,7 @@ export function sweepDeadRuns(parent = os.tmpdir()) {
   const dead = readdirSync(parent)
     .filter((n) => /^ml-image-test-r[0-9a-f]{6}-/.test(n))
     .map((n) => path.join(parent, n))
-    .filter((d) => !alive(path.join(d, 'owner.pid'), 'node'));
+    .filter(ownerGone);
   for (const d of dead) {
     for (const r of registryDirs(d)) stopRegistries(r);
     rmSync(d, { recursive: true, force: true });
