@@ -2,7 +2,6 @@
 // put back into the builder's cache mounts, after a successful build the mounts are exported and stored —
 // with @actions/cache in the Action, in a local directory for the CLI. Both directions are one small
 // BuildKit build on the same builder as the real one (mounts.ts writes them). Failures only warn.
-import * as actionsCache from '@actions/cache';
 import { withLock } from '../resources/lock.js';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -10,6 +9,11 @@ import { mkdir, mkdtemp, readdir, rename, rm, stat, utimes, writeFile } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import type { BuilderInfo } from '../docker/builder.js';
+
+// @actions/cache (with the Azure storage client under it) is most of the bundle's weight: loaded only when
+// the Action really talks to GitHub's cache service, so that every other start of the CLI and the Action
+// does not parse it (ncc puts it in a chunk of its own beside the entry).
+const actionsCache = () => import('@actions/cache');
 import type { Docker } from '../docker/docker.js';
 import { baseImageOf } from '../meta/base-image.js';
 import type { BuildJob } from '../plan/plan.js';
@@ -82,7 +86,7 @@ export class ActionsMountStore implements MountStore {
     const dir = this.dirOf(scope);
     await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
-    const hit = await actionsCache.restoreCache([dir], key, [...restoreKeys]);
+    const hit = await (await actionsCache()).restoreCache([dir], key, [...restoreKeys]);
     return hit ? { dir, key: hit } : undefined;
   }
 
@@ -93,7 +97,7 @@ export class ActionsMountStore implements MountStore {
 
   async newest(prefix: string, scope: string): Promise<string | undefined> {
     // The primary key must be valid and should never match; the restore key asks for the newest entry.
-    return (await actionsCache.restoreCache([this.dirOf(scope)], `${prefix}lookup`, [prefix], { lookupOnly: true })) || undefined;
+    return (await (await actionsCache()).restoreCache([this.dirOf(scope)], `${prefix}lookup`, [prefix], { lookupOnly: true })) || undefined;
   }
 
   async save(dir: string, key: string, scope: string): Promise<void> {
@@ -104,7 +108,7 @@ export class ActionsMountStore implements MountStore {
       await rename(dir, fixed);
     }
     try {
-      await actionsCache.saveCache([fixed], key);
+      await (await actionsCache()).saveCache([fixed], key);
     } finally {
       await this.discard(scope);
     }
