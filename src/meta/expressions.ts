@@ -1,7 +1,7 @@
 // metadata-action's global expressions ({{branch}}, {{tag}}, {{sha}}, {{base_ref}}, {{is_default_branch}},
 // {{is_not_default_branch}}, {{date ...}}, {{commit_date ...}}) and the narrower scopes of type=schedule,
 // type=semver and type=pep440 patterns: checking a template against a scope, and evaluating it.
-import { suggest } from '../config/validate.js';
+import { suggest } from '../util/suggest.js';
 import { formatDate, isTimeZone, unsupportedDateToken } from './datefmt.js';
 import { parseTemplate, renderTemplate, TemplateError, type Mustache } from './template.js';
 import type { MetaContext } from './tags.js';
