@@ -10,7 +10,8 @@ import { formatPath, type PathSegment } from '../config/validate.js';
 import { isObject } from '../util/objects.js';
 import { suggest } from '../util/suggest.js';
 import { ConfigError, type ConfigIssue } from '../errors.js';
-import type { CommandCheck, ExecutableBy, FileCheck, ImageCheck, KeyValueExpectation, LicenseCheck, MetadataCheck, RunOptions, StructureSuite } from './checks.js';
+import type { CommandCheck, ImageCheck, LicenseCheck, RunOptions, StructureSuite } from './checks.js';
+import type { ExecutableBy, FileCheck, KeyValueExpectation, MetadataCheck } from '../config/types.js';
 
 type Path = readonly PathSegment[];
 type Obj = Record<string, unknown>;
