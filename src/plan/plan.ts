@@ -3,7 +3,7 @@
 // config and the git context only, so it can be printed, diffed and tested without an engine.
 import { DEFAULT_PLATFORM_RUNS_ON } from '../config/resolve.js';
 import { readFileSync } from 'node:fs';
-import { cacheSpec, type CacheSpec } from '../cache/plan.js';
+import { cacheSpec, type CacheSpec } from './cache-spec.js';
 import type { Config, ImageConfig, PushEvent, SecretBuildArgsPolicy, SmokeTestConfig, VariantConfig } from '../config/types.js';
 import { ConfigError, MlImageError, sortIssues } from '../errors.js';
 import { baseImageOf } from '../meta/base-image.js';
