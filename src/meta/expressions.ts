@@ -4,7 +4,20 @@
 import { suggest } from '../util/suggest.js';
 import { formatDate, isTimeZone, unsupportedDateToken } from './datefmt.js';
 import { parseTemplate, renderTemplate, TemplateError, type Mustache } from './template.js';
-import type { MetaContext } from './tags.js';
+
+/** What a run is about, as metadata-action's expressions and tag rules see it (plan.ts's metaContext makes it). */
+export interface MetaContext {
+  eventName: string; // push | pull_request | pull_request_target | schedule | workflow_dispatch | release | local | ...
+  ref: string; // refs/heads/main | refs/tags/v1.2.3 | refs/pull/7/merge | '' (unknown)
+  sha: string; // full commit sha (for PRs: the merge commit GitHub checks out)
+  prHeadSha?: string; // pull_request.head.sha from the event
+  baseRef?: string; // the PR base branch name (GITHUB_BASE_REF), for {{base_ref}}
+  defaultBranch?: string; // repository.default_branch from the event, or the local origin/HEAD
+  date: Date; // "now" (SOURCE_DATE_EPOCH applied by the caller)
+  commitDate?: Date; // for {{commit_date}}
+  usePrHeadSha?: boolean; // metadata-action's DOCKER_METADATA_PR_HEAD_SHA=true: sha tags/{{sha}} use prHeadSha on PRs
+}
+
 
 export interface Scope {
   names: readonly string[];
