@@ -1,7 +1,7 @@
-// The Logger of report/log.ts over @actions/core: groups fold in the run log, warnings and errors become
+// The Logger of log/log.ts over @actions/core: groups fold in the run log, warnings and errors become
 // annotations (on a file and line when given), secrets are masked by the runner.
 import * as core from '@actions/core';
-import type { Logger } from '../report/log.js';
+import type { Logger } from '../log/log.js';
 
 type Where = { file?: string; line?: number; column?: number };
 

@@ -4,7 +4,7 @@
 // BuildKit only warns about a cache it cannot import.
 import path from 'node:path';
 import { atLeast, type BuilderInfo } from '../docker/builder.js';
-import type { CacheSpec } from './plan.js';
+import type { CacheSpec } from '../plan/cache-spec.js';
 
 export type Backend = 'registry' | 'gha' | 'local' | 'inline' | 'none';
 

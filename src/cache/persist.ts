@@ -17,7 +17,7 @@ const actionsCache = () => import('@actions/cache');
 import type { Docker } from '../docker/docker.js';
 import { baseImageOf } from '../meta/base-image.js';
 import type { BuildJob } from '../plan/plan.js';
-import { megabytes, seconds, type Logger } from '../report/log.js';
+import { megabytes, seconds, type Logger } from '../log/log.js';
 import { mountFingerprint } from './fingerprint.js';
 import { cacheMountsOf, exportDockerfile, importDockerfile, mountKeys, NONCE, selectMounts, type CacheMount } from './mounts.js';
 

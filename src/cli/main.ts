@@ -14,7 +14,7 @@ import { preparePlan } from '../pipeline/prepare.js';
 import { formatPlan } from '../plan/format.js';
 import { run, type Runner } from '../process/run.js';
 import { parseRegistryAuth } from '../registry/auth.js';
-import { ConsoleLogger, type Logger } from '../report/log.js';
+import { ConsoleLogger, type Logger } from '../log/log.js';
 import { toOutputs } from '../report/result.js';
 import { parseCli, USAGE, type CliCommand } from './args.js';
 

@@ -8,7 +8,8 @@ import { ruleLines } from './resolve.js';
 import { VARIANT_PATTERN } from './schema.js';
 import { displayPath } from './source-map.js';
 import { isDirectory, isFile, isInside } from './paths.js';
-import { isObject, type PathSegment, type SchemaIssue } from './validate.js';
+import type { PathSegment, SchemaIssue } from './validate.js';
+import { isObject } from '../util/objects.js';
 import type { SecretBuildArgsPolicy } from './types.js';
 import { checkRunnerLabels, checkWrittenTags, type Problem } from './value-checks.js';
 

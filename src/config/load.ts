@@ -11,7 +11,8 @@ import { resolveConfig } from './resolve.js';
 import { configSchema } from './schema.js';
 import { displayPath, SourceMap } from './source-map.js';
 import type { Config } from './types.js';
-import { formatPath, isObject, validate } from './validate.js';
+import { formatPath, validate } from './validate.js';
+import { isObject } from '../util/objects.js';
 
 export { displayPath, SourceMap } from './source-map.js';
 export { durationMs } from './resolve.js';

@@ -1,9 +1,9 @@
 // Turns a config that passed every check into the resolved Config of types.ts: defaults applied, paths
 // absolute, durations in milliseconds, variants merged over their image, names lowercased.
 import path from 'node:path';
-import type { FileCheck } from '../smoke/checks.js';
-import { DEFAULT_SMOKE_TIMEOUT_MS, type CacheBackend, type CacheConfig, type CommandCheckConfig, type Config, type HttpCheckConfig, type ImageConfig, type PushEvent, type SecretBuildArgsPolicy, type SmokeTestConfig, type VariantConfig } from './types.js';
-import { isObject, type PathSegment } from './validate.js';
+import { DEFAULT_SMOKE_TIMEOUT_MS, type CacheBackend, type CacheConfig, type CommandCheckConfig, type Config, type FileCheck, type HttpCheckConfig, type ImageConfig, type PushEvent, type SecretBuildArgsPolicy, type SmokeTestConfig, type VariantConfig } from './types.js';
+import type { PathSegment } from './validate.js';
+import { isObject } from '../util/objects.js';
 import type { SourceLocation } from '../errors.js';
 
 export interface SourceText {

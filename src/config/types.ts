@@ -1,6 +1,5 @@
 // The resolved config: what the rest of ml-image works from. Defaults are applied, keys are camelCase,
 // paths are absolute, durations are milliseconds. Produced only by load.ts.
-import type { ComposeSpec, FileCheck, MetadataCheck, ServiceSpec, VolumeSpec } from '../smoke/checks.js';
 import type { SourceLocation } from '../errors.js';
 
 /** A smoke test's whole time limit when the config gives none (smoke-test.timeout), or when there is no config. */
@@ -67,6 +66,89 @@ export interface SmokeTestConfig {
   volumes: VolumeSpec[];
   services: ServiceSpec[];
   compose?: ComposeSpec;
+}
+
+// The checks a smoke test runs on the image itself, and the world it runs in. The config's smoke-test
+// resolves into these, and container-structure-test files compile into the same checks (smoke/structure.ts),
+// so one runner judges both; they are the config's, because the resolved config holds them.
+
+/**
+ * How a check is judged. 'cst' follows container-structure-test: Go regular expressions without the
+ * multiline flag (^ and $ at the ends of the whole text), teardown commands not run (its docker driver
+ * skips them), a permission string compared with its file-type letter and setuid/setgid/sticky bits.
+ */
+export type Dialect = 'ml-image' | 'cst';
+
+/** Who may execute a file (container-structure-test's isExecutableBy). */
+export type ExecutableBy = 'owner' | 'group' | 'other' | 'any';
+
+export interface FileCheck {
+  kind: 'file';
+  name: string;
+  path: string;
+  shouldExist: boolean;
+  /** `-rwxr-xr-x` style (container-structure-test) or octal `0755`. */
+  permissions?: string;
+  uid?: number;
+  gid?: number;
+  isExecutableBy?: ExecutableBy;
+  /** Regular expressions the content must match / must not match. */
+  expectContent: string[];
+  excludeContent: string[];
+  dialect?: Dialect;
+  location?: SourceLocation;
+}
+
+export interface KeyValueExpectation {
+  key: string;
+  value: string;
+  /** value is a regular expression. */
+  isRegex: boolean;
+}
+
+/** Expectations on the image config; every field is optional, absent means "not checked". */
+export interface MetadataCheck {
+  kind: 'metadata';
+  name: string;
+  env: KeyValueExpectation[];
+  /** Variables that must not be set. */
+  unboundEnv: string[];
+  labels: KeyValueExpectation[];
+  entrypoint?: string[];
+  cmd?: string[];
+  exposedPorts: string[];
+  unexposedPorts: string[];
+  volumes: string[];
+  unmountedVolumes: string[];
+  workdir?: string;
+  user?: string;
+  location?: SourceLocation;
+}
+
+/** Data for the test containers: a host path (absolute) or a named volume created for the test. */
+export interface VolumeSpec {
+  source?: string;
+  name?: string;
+  target: string;
+  readOnly: boolean;
+}
+
+/** A side container on the test's private network, reachable by its name. */
+export interface ServiceSpec {
+  name: string;
+  image: string;
+  env: Record<string, string>;
+  command?: string[];
+  ready?: { port?: number; command?: string[]; timeoutMs: number };
+}
+
+/** A Compose project whose `service` runs the image under test. */
+export interface ComposeSpec {
+  /** Absolute path of the compose file. */
+  file: string;
+  service: string;
+  /** How long `up --wait` may wait for every service to be running (healthy where it has a healthcheck); default 120s. */
+  waitTimeoutMs?: number;
 }
 
 export type CacheBackend = 'auto' | 'registry' | 'gha' | 'local' | 'inline' | 'none';

@@ -1,5 +1,7 @@
 // Interprets the JSON Schema subset of schema.ts against plain data and returns every problem at once,
 // each with the key path it belongs to. Locations in the YAML file are added by the caller (load.ts).
+import { isObject } from '../util/objects.js';
+import { suggest } from '../util/suggest.js';
 import type { JsonType, Schema } from './schema.js';
 
 export type PathSegment = string | number;
@@ -96,10 +98,6 @@ function validateObject(value: Record<string, unknown>, schema: Schema, path: Pa
   return issues;
 }
 
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function hasType(value: unknown, type: JsonType): boolean {
   switch (type) {
     case 'object':
@@ -140,29 +138,6 @@ function describeValue(value: unknown, written?: string): string {
 
 function quoteHint(value: unknown, expected: JsonType): string {
   return expected === 'string' && (typeof value === 'number' || typeof value === 'boolean') ? ' (quote it to make it a string)' : '';
-}
-
-/** ` (did you mean "x"?)` for a near miss, using edit distance relative to the word's length. */
-export function suggest(word: string, candidates: readonly string[]): string {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const c of candidates) {
-    const d = editDistance(word.toLowerCase(), c.toLowerCase());
-    if (d < bestDistance) [best, bestDistance] = [c, d];
-  }
-  return best !== undefined && bestDistance <= Math.max(1, Math.floor(best.length / 3)) ? ` (did you mean "${best}"?)` : '';
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length]!;
 }
 
 export function formatPath(path: readonly PathSegment[]): string {

@@ -4,7 +4,8 @@
 import { parseFlavor, parseTagRules, writtenTagProblem } from '../meta/tags.js';
 import { runnerLabelProblem, shown } from './names.js';
 import { ruleLines } from './resolve.js';
-import { isObject, type PathSegment } from './validate.js';
+import type { PathSegment } from './validate.js';
+import { isObject } from '../util/objects.js';
 
 export type Problem = (keyPath: PathSegment[], message: string, atKey?: boolean) => void;
 export type At = (...rest: PathSegment[]) => PathSegment[];

@@ -2,7 +2,7 @@
 // and how to stream a command's output to the log; callers pass argument arrays built by pure functions.
 import { MlImageError } from '../errors.js';
 import { tailOf, type RunOptions, type RunResult, type Runner } from '../process/run.js';
-import type { Logger } from '../report/log.js';
+import type { Logger } from '../log/log.js';
 import type { BuilderKind } from './detect.js';
 
 /** Label put on every container ml-image starts, so the post step can find and remove leftovers. */

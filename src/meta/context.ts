@@ -3,7 +3,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { MlImageError } from '../errors.js';
 import type { Runner } from '../process/run.js';
-import { isObject } from '../config/validate.js';
+import { isObject } from '../util/objects.js';
 
 export interface RepoInfo {
   description?: string;

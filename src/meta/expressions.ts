@@ -1,10 +1,23 @@
 // metadata-action's global expressions ({{branch}}, {{tag}}, {{sha}}, {{base_ref}}, {{is_default_branch}},
 // {{is_not_default_branch}}, {{date ...}}, {{commit_date ...}}) and the narrower scopes of type=schedule,
 // type=semver and type=pep440 patterns: checking a template against a scope, and evaluating it.
-import { suggest } from '../config/validate.js';
+import { suggest } from '../util/suggest.js';
 import { formatDate, isTimeZone, unsupportedDateToken } from './datefmt.js';
 import { parseTemplate, renderTemplate, TemplateError, type Mustache } from './template.js';
-import type { MetaContext } from './tags.js';
+
+/** What a run is about, as metadata-action's expressions and tag rules see it (plan.ts's metaContext makes it). */
+export interface MetaContext {
+  eventName: string; // push | pull_request | pull_request_target | schedule | workflow_dispatch | release | local | ...
+  ref: string; // refs/heads/main | refs/tags/v1.2.3 | refs/pull/7/merge | '' (unknown)
+  sha: string; // full commit sha (for PRs: the merge commit GitHub checks out)
+  prHeadSha?: string; // pull_request.head.sha from the event
+  baseRef?: string; // the PR base branch name (GITHUB_BASE_REF), for {{base_ref}}
+  defaultBranch?: string; // repository.default_branch from the event, or the local origin/HEAD
+  date: Date; // "now" (SOURCE_DATE_EPOCH applied by the caller)
+  commitDate?: Date; // for {{commit_date}}
+  usePrHeadSha?: boolean; // metadata-action's DOCKER_METADATA_PR_HEAD_SHA=true: sha tags/{{sha}} use prHeadSha on PRs
+}
+
 
 export interface Scope {
   names: readonly string[];

@@ -1,7 +1,6 @@
 // OCI image labels (org.opencontainers.image.*, as docker/metadata-action sets them) and ml-image's own
 // labels for ML images (variant, GPU, CUDA), derived from the config and the git context. Labels from
 // the config win over generated ones.
-import type { VariantConfig } from '../config/types.js';
 import type { Env, GitContext } from './context.js';
 import { cudaVersionOf } from './base-image.js';
 
@@ -15,9 +14,21 @@ export function buildDate(env: Env, now: () => Date = () => new Date()): Date {
   return date && !Number.isNaN(date.getTime()) ? date : now();
 }
 
+/**
+ * What the labels read of a config variant (config/types.ts's VariantConfig is one): named here so that meta/,
+ * below config/, needs nothing from it.
+ */
+export interface LabelVariant {
+  /** '' for an image without variants. */
+  name: string;
+  gpu: boolean;
+  /** The config's own labels, which win over generated ones. */
+  labels: Record<string, string>;
+}
+
 export interface LabelInput {
   image: string;
-  variant: VariantConfig;
+  variant: LabelVariant;
   /** metadata-action's main version; falls back to the first tag. */
   version?: string;
   ctx: GitContext;

@@ -3,11 +3,34 @@
 // of a thrown "Invalid ..." for the first one, and with typos caught that metadata-action silently ignores.
 import { checkExpressions, didYouMean, GLOBAL_SCOPE, PEP440_SCOPE, SCHEDULE_SCOPE, SEMVER_SCOPE, type Scope } from './expressions.js';
 import { backtrackingRisk } from './regex.js';
-import type { Flavor, RuleError, TagRule } from './tags.js';
 
 export const TAG_TYPES = ['schedule', 'semver', 'pep440', 'match', 'edge', 'ref', 'raw', 'sha'] as const;
 export type TagType = (typeof TAG_TYPES)[number];
 export type TagAttr = 'enable' | 'priority' | 'prefix' | 'suffix' | 'value' | 'pattern' | 'match' | 'group' | 'branch' | 'event' | 'format';
+
+export interface TagRule {
+  /** Index of the line in the input given to parseTagRules; -1 for DEFAULT_TAG_RULES. */
+  index: number;
+  /** The line as written (trimmed). */
+  source: string;
+  type: TagType;
+  /** Attributes with metadata-action's per-type defaults filled in (e.g. ref,event=pr gets prefix=pr-). */
+  attrs: Readonly<Partial<Record<TagAttr, string>>>;
+  priority: number;
+}
+
+export interface Flavor {
+  latest: 'auto' | 'true' | 'false';
+  prefix: string;
+  prefixLatest: boolean;
+  suffix: string;
+  suffixLatest: boolean;
+}
+
+export interface RuleError {
+  index: number;
+  message: string;
+}
 
 const COMMON: readonly TagAttr[] = ['enable', 'priority', 'prefix', 'suffix'];
 const TYPE_ATTRS: Record<TagType, readonly TagAttr[]> = {

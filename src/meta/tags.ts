@@ -6,45 +6,13 @@ import { checkExpressions, effectiveSha, GLOBAL_SCOPE, renderGlobal, renderSched
 import { pep440Clean, pep440Explain, pep440Part, pep440Valid } from './pep440.js';
 import { parseSemver } from './semver.js';
 import { isRawStatement } from './template.js';
-import type { TagAttr, TagType } from './tagparse.js';
+import type { MetaContext } from './expressions.js';
+import type { Flavor, TagRule } from './tagparse.js';
 
-export { DEFAULT_TAG_RULES, parseFlavor, parseTagRules, type TagAttr, type TagType } from './tagparse.js';
-
-export interface MetaContext {
-  eventName: string; // push | pull_request | pull_request_target | schedule | workflow_dispatch | release | local | ...
-  ref: string; // refs/heads/main | refs/tags/v1.2.3 | refs/pull/7/merge | '' (unknown)
-  sha: string; // full commit sha (for PRs: the merge commit GitHub checks out)
-  prHeadSha?: string; // pull_request.head.sha from the event
-  baseRef?: string; // the PR base branch name (GITHUB_BASE_REF), for {{base_ref}}
-  defaultBranch?: string; // repository.default_branch from the event, or the local origin/HEAD
-  date: Date; // "now" (SOURCE_DATE_EPOCH applied by the caller)
-  commitDate?: Date; // for {{commit_date}}
-  usePrHeadSha?: boolean; // metadata-action's DOCKER_METADATA_PR_HEAD_SHA=true: sha tags/{{sha}} use prHeadSha on PRs
-}
-
-export interface TagRule {
-  /** Index of the line in the input given to parseTagRules; -1 for DEFAULT_TAG_RULES. */
-  index: number;
-  /** The line as written (trimmed). */
-  source: string;
-  type: TagType;
-  /** Attributes with metadata-action's per-type defaults filled in (e.g. ref,event=pr gets prefix=pr-). */
-  attrs: Readonly<Partial<Record<TagAttr, string>>>;
-  priority: number;
-}
-
-export interface Flavor {
-  latest: 'auto' | 'true' | 'false';
-  prefix: string;
-  prefixLatest: boolean;
-  suffix: string;
-  suffixLatest: boolean;
-}
-
-export interface RuleError {
-  index: number;
-  message: string;
-}
+// The face of the tag rules: what parses them (tagparse.ts) and the context they are evaluated in
+// (expressions.ts) are handed on from here, so callers import tags.ts alone.
+export type { MetaContext } from './expressions.js';
+export { DEFAULT_TAG_RULES, parseFlavor, parseTagRules, type Flavor, type RuleError, type TagAttr, type TagRule, type TagType } from './tagparse.js';
 
 export interface TagsResult {
   /** The main version (metadata-action's `version` output), undefined when none. */

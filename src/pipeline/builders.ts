@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { BuilderInfo } from '../docker/builder.js';
 import type { Env } from '../meta/context.js';
 import type { Docker } from '../docker/docker.js';
-import type { Logger } from '../report/log.js';
+import type { Logger } from '../log/log.js';
 import type { Resources } from '../resources/resources.js';
 
 /** Builders this run creates are named after it, so the post step can find them. */

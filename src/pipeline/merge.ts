@@ -12,7 +12,7 @@ import { run as defaultRunner, type Runner } from '../process/run.js';
 import { credentialsFor, login, type RegistryCredential } from '../registry/auth.js';
 import { registryClientFor } from '../registry/docker-config.js';
 import { createIndexes, type IndexResult, type PlatformDigest } from '../registry/publish.js';
-import type { Logger } from '../report/log.js';
+import type { Logger } from '../log/log.js';
 import { readDigestFiles } from './digests.js';
 import { preparePlan } from './prepare.js';
 

@@ -23,7 +23,7 @@ import { run as defaultRunner, type Runner } from '../process/run.js';
 import { checkUsable, login, type Login, type RegistryCredential } from '../registry/auth.js';
 import { checkReleasesBeforeBuild } from '../registry/immutable.js';
 import type { RetryPolicy } from '../registry/retry.js';
-import { megabytes, seconds, type Logger } from '../report/log.js';
+import { megabytes, seconds, type Logger } from '../log/log.js';
 import { planResult, type PipelineResult } from '../report/result.js';
 import { probeGpuSetup, type GpuDevice } from '../smoke/gpu.js';
 import { loadSuites } from '../smoke/suites.js';

@@ -7,7 +7,7 @@ import { MlImageError } from '../errors.js';
 import type { Plan } from '../plan/plan.js';
 import type { Runner } from '../process/run.js';
 import { credentialsFor, type RegistryCredential } from '../registry/auth.js';
-import type { Logger } from '../report/log.js';
+import type { Logger } from '../log/log.js';
 import type { PipelineResult } from '../report/result.js';
 import type { Resources } from '../resources/resources.js';
 import type { StructureSuite } from '../smoke/checks.js';

@@ -8,7 +8,7 @@ import { MlImageError } from '../errors.js';
 import type { Env } from '../meta/context.js';
 import { jobName } from '../plan/plan.js';
 import { run as defaultRunner, type Runner } from '../process/run.js';
-import type { Logger } from '../report/log.js';
+import type { Logger } from '../log/log.js';
 import { Resources } from '../resources/resources.js';
 import type { StructureSuite } from '../smoke/checks.js';
 import { probeGpuSetup } from '../smoke/gpu.js';

@@ -2,7 +2,7 @@
 // for fanning builds out across runners. Output depends only on the plan: paths are shown relative to
 // the repository root and keys are ordered, so the same inputs give byte-identical output anywhere.
 import path from 'node:path';
-import type { BuildJob, Plan } from './plan.js';
+import type { BuildJob, Plan } from './types.js';
 
 export type PlanFormat = 'table' | 'json' | 'matrix';
 

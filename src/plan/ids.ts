@@ -1,6 +1,6 @@
 // How the plan names things: job ids (matrix entries, containers, caches), platform slugs, digest files,
 // an image's repository in a registry, and jobs in messages. Pure string functions; plan.ts re-exports them.
-import type { BuildJob } from './plan.js';
+import type { BuildJob } from './types.js';
 
 export function jobId(name: string, variant = ''): string {
   return [name, variant].filter(Boolean).join('-').replace(/[^a-z0-9]+/g, '-');

@@ -4,7 +4,7 @@
 import type { ImageConfig, VariantConfig } from '../config/types.js';
 import { formatPath, type PathSegment } from '../config/validate.js';
 import type { SourceLocation } from '../errors.js';
-import type { BuildJob } from './plan.js';
+import type { BuildJob } from './types.js';
 import type { TagSource } from './variant-tags.js';
 
 /** What the config file can say about its key paths (SourceMap in config/source-map.ts). */

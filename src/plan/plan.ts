@@ -1,10 +1,10 @@
-// The Plan: pure data saying what a run will do — which image variants are built, with which tags,
-// labels, secrets and smoke tests, on which runners, and where they are pushed. Computed from the resolved
-// config and the git context only, so it can be printed, diffed and tested without an engine.
+// Makes the Plan (types.ts) from the resolved config and the git context only, so it can be printed, diffed
+// and tested without an engine: tags, labels, cache references and ids per job, then the checks over the
+// whole plan (uniqueness.ts, output-values.ts). The face of plan/: its types and ids are handed on from here.
 import { DEFAULT_PLATFORM_RUNS_ON } from '../config/resolve.js';
 import { readFileSync } from 'node:fs';
-import { cacheSpec, type CacheSpec } from '../cache/plan.js';
-import type { Config, ImageConfig, PushEvent, SecretBuildArgsPolicy, SmokeTestConfig, VariantConfig } from '../config/types.js';
+import { cacheSpec } from './cache-spec.js';
+import type { Config, ImageConfig, PushEvent, VariantConfig } from '../config/types.js';
 import { ConfigError, MlImageError, sortIssues } from '../errors.js';
 import { baseImageOf } from '../meta/base-image.js';
 import type { GitContext } from '../meta/context.js';
@@ -13,61 +13,13 @@ import { computeTags, DEFAULT_TAG_RULES, parseFlavor, parseTagRules, type MetaCo
 import { jobId, jobName, platformSlug, repositoryIn } from './ids.js';
 import { outputValueIssues } from './output-values.js';
 import { noSource, type ConfigSource } from './places.js';
+import type { BuildJob, Plan } from './types.js';
 import { uniquenessIssues, type PlannedJob } from './uniqueness.js';
 import { variantTags } from './variant-tags.js';
 
+export type { BuildJob, BuildSpec, Plan } from './types.js';
 export { digestFileName, jobId, jobName, platformSlug, repositoryIn, targetOf } from './ids.js';
 export { variantTags } from './variant-tags.js';
-
-export interface BuildSpec {
-  context: string;
-  dockerfile: string;
-  target?: string;
-  buildArgs: Record<string, string>;
-  /** Environment variable names passed as BuildKit secrets. */
-  secrets: string[];
-  cache: CacheSpec;
-  /** SOURCE_DATE_EPOCH for the build (set for multi-platform and fan-out builds, pushed by digest). */
-  sourceDateEpoch?: number;
-}
-
-export interface BuildJob {
-  /** Stable id used in logs, container names and reports, e.g. "acme-iris-classifier-cuda12". */
-  id: string;
-  /** The publish target (image × variant) this platform build belongs to; absent: the job is its own target. */
-  target?: string;
-  image: string;
-  /** '' for an image without variants. */
-  variant: string;
-  platform?: string;
-  build: BuildSpec;
-  smokeTest?: SmokeTestConfig;
-  gpu: boolean;
-  runsOn: string[];
-  /** Tag names, in metadata-action's order. */
-  tags: string[];
-  /** metadata-action's main version, when the rules give one. */
-  version?: string;
-  /** Local references the built image gets (name:tag), before any registry is involved. */
-  localRefs: string[];
-  /** Registry references pushed after the smoke test passed. */
-  pushRefs: string[];
-  labels: Record<string, string>;
-}
-
-export interface Plan {
-  configFile: string;
-  root: string;
-  jobs: BuildJob[];
-  registries: string[];
-  push: boolean;
-  /** push.immutable-tags: release tags already in a registry are not moved. */
-  immutableTags: boolean;
-  /** policy.secret-build-args: warn about, refuse or ignore build arguments that look like secrets. */
-  secretBuildArgs: SecretBuildArgsPolicy;
-  /** The build date the tags and labels were computed for (ISO). */
-  date?: string;
-}
 
 export interface PlanFilters {
   images?: string[];

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { MlImageError } from '../errors.js';
 import { PLAN_VERSION } from './format.js';
-import type { Plan } from './plan.js';
+import type { Plan } from './types.js';
 
 interface PlanFileJob {
   id: string;

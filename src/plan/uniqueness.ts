@@ -7,7 +7,7 @@ import type { ConfigIssue, SourceLocation } from '../errors.js';
 import type { Flavor } from '../meta/tags.js';
 import { digestFileName } from './ids.js';
 import { jobPlace, scopePlace, tagPlace, type ConfigSource, type Place } from './places.js';
-import type { BuildJob } from './plan.js';
+import type { BuildJob } from './types.js';
 import { variantTag } from './variant-tags.js';
 
 /** One job of the plan with what it was made from, for the checks over the whole plan. */

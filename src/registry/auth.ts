@@ -7,9 +7,10 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import type { Docker } from '../docker/docker.js';
 import { MlImageError } from '../errors.js';
-import { isObject, suggest } from '../config/validate.js';
+import { isObject } from '../util/objects.js';
+import { suggest } from '../util/suggest.js';
 import type { Env } from '../meta/context.js';
-import type { Logger } from '../report/log.js';
+import type { Logger } from '../log/log.js';
 import { seedPrivateConfig } from './docker-config.js';
 import { DEFAULT_RETRY, withRetries, type RetryPolicy } from './retry.js';
 

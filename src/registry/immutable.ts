@@ -7,7 +7,7 @@
 // of the run has been pushed yet.
 import { MlImageError } from '../errors.js';
 import { jobName, type BuildJob, type Plan } from '../plan/plan.js';
-import type { Logger } from '../report/log.js';
+import type { Logger } from '../log/log.js';
 import type { RemoteImage } from './client.js';
 
 const REVISION = 'org.opencontainers.image.revision';

@@ -14,7 +14,7 @@ import type { Docker } from '../docker/docker.js';
 import { MlImageError } from '../errors.js';
 import { jobName, type BuildJob } from '../plan/plan.js';
 import { tailOf } from '../process/run.js';
-import type { Logger } from '../report/log.js';
+import type { Logger } from '../log/log.js';
 import type { Login } from './auth.js';
 import type { RegistryClient } from './client.js';
 import { difference, type LocalImage } from './immutable.js';

@@ -2,7 +2,7 @@
 import type { Docker } from '../docker/docker.js';
 import { MlImageError } from '../errors.js';
 import { tailOf } from '../process/run.js';
-import { seconds, type Logger } from '../report/log.js';
+import { seconds, type Logger } from '../log/log.js';
 import { withLock } from '../resources/lock.js';
 import { registryHost, type Login } from './auth.js';
 import { parseRef, type RegistryClient } from './client.js';

@@ -3,7 +3,7 @@
 // a reset connection or a timeout may pass; the registry saying no (401/403, a name or manifest it
 // refuses) will not, so it is not retried.
 import { MlImageError } from '../errors.js';
-import { seconds, type Logger } from '../report/log.js';
+import { seconds, type Logger } from '../log/log.js';
 
 export interface RetryPolicy {
   /** Attempts in all, the first included. */

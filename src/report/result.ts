@@ -5,7 +5,7 @@ import type { MountReport } from '../cache/persist.js';
 import { formatPlan, planToMatrix } from '../plan/format.js';
 import type { Plan } from '../plan/plan.js';
 import type { PushedRef } from '../registry/push.js';
-import { tenths } from './log.js';
+import { tenths } from '../log/log.js';
 import type { SmokeResult } from '../smoke/run.js';
 
 export interface ImageResult {

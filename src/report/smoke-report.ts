@@ -4,7 +4,7 @@
 // forbids are removed, so a container log cannot break a report or paint a terminal.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { seconds, tenths } from './log.js';
+import { seconds, tenths } from '../log/log.js';
 import type { ImageResult } from './result.js';
 import type { CheckResult, SmokeResult } from '../smoke/run.js';
 

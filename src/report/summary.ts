@@ -1,7 +1,7 @@
 // The job summary (GITHUB_STEP_SUMMARY): one table row per image and variant, the resolved plan folded
 // away, and for every failed check what was expected next to what came and the container log's tail.
 // Pure: markdown from the result.
-import { megabytes, seconds } from './log.js';
+import { megabytes, seconds } from '../log/log.js';
 import { registryOfRef, smokeVerdict, whyNotPushed, type ImageResult, type PipelineResult } from './result.js';
 
 const ICON = { passed: '✅', failed: '❌', skipped: '➖' } as const;

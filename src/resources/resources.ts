@@ -3,7 +3,7 @@
 // release it early; whatever is left is released in reverse order at the end, on failure and on
 // SIGINT/SIGTERM. Releasing twice is harmless. Below the phases: pipeline/, smoke/, build/ and registry/
 // all register here, none imports another's cleanup.
-import type { Logger } from '../report/log.js';
+import type { Logger } from '../log/log.js';
 
 export type ResourceKind = 'container' | 'network' | 'volume' | 'builder' | 'credentials' | 'directory' | 'image';
 

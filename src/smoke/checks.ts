@@ -1,7 +1,9 @@
-// The smoke test's check model: what the config's `smoke-test` and container-structure-test files both
-// compile into, and what the runners (run.ts, files.ts, metadata.ts) execute. Pure types and small helpers;
-// a check never holds a shell string, only argument arrays and regular expressions as written.
-import type { CommandCheckConfig } from '../config/types.js';
+// The smoke test's check model: the checks of the config's `smoke-test` (config/types.ts: file and metadata
+// checks, the test's volumes, services and Compose project) and what container-structure-test files add to
+// them (command checks with setup and teardown, license checks, run options), as the runners (run.ts,
+// files.ts) execute them. Pure types and small helpers; a check never holds a shell string, only argument
+// arrays and regular expressions as written.
+import type { CommandCheckConfig, Dialect, FileCheck, MetadataCheck } from '../config/types.js';
 import type { SourceLocation } from '../errors.js';
 
 /** How the containers of command checks are started (container-structure-test's containerRunOptions). */
@@ -33,60 +35,7 @@ export interface CommandCheck extends CommandCheckConfig {
   dialect?: Dialect;
 }
 
-/**
- * How a check is judged. 'cst' follows container-structure-test: Go regular expressions without the
- * multiline flag (^ and $ at the ends of the whole text), teardown commands not run (its docker driver
- * skips them), a permission string compared with its file-type letter and setuid/setgid/sticky bits.
- */
-export type Dialect = 'ml-image' | 'cst';
-
 export const regexFlags = (dialect: Dialect | undefined): string => (dialect === 'cst' ? '' : 'm');
-
-/** Who may execute a file (container-structure-test's isExecutableBy). */
-export type ExecutableBy = 'owner' | 'group' | 'other' | 'any';
-
-export interface FileCheck {
-  kind: 'file';
-  name: string;
-  path: string;
-  shouldExist: boolean;
-  /** `-rwxr-xr-x` style (container-structure-test) or octal `0755`. */
-  permissions?: string;
-  uid?: number;
-  gid?: number;
-  isExecutableBy?: ExecutableBy;
-  /** Regular expressions the content must match / must not match. */
-  expectContent: string[];
-  excludeContent: string[];
-  dialect?: Dialect;
-  location?: SourceLocation;
-}
-
-export interface KeyValueExpectation {
-  key: string;
-  value: string;
-  /** value is a regular expression. */
-  isRegex: boolean;
-}
-
-/** Expectations on the image config; every field is optional, absent means "not checked". */
-export interface MetadataCheck {
-  kind: 'metadata';
-  name: string;
-  env: KeyValueExpectation[];
-  /** Variables that must not be set. */
-  unboundEnv: string[];
-  labels: KeyValueExpectation[];
-  entrypoint?: string[];
-  cmd?: string[];
-  exposedPorts: string[];
-  unexposedPorts: string[];
-  volumes: string[];
-  unmountedVolumes: string[];
-  workdir?: string;
-  user?: string;
-  location?: SourceLocation;
-}
 
 /** container-structure-test's licenseTests: Debian copyright files present (and, when listed, other files). */
 export interface LicenseCheck {
@@ -128,30 +77,3 @@ export function modeLetters(mode: number): string {
   };
   return triplet(6, 0o4000, 's') + triplet(3, 0o2000, 's') + triplet(0, 0o1000, 't');
 }
-
-/** Data for the test containers: a host path (absolute) or a named volume created for the test. */
-export interface VolumeSpec {
-  source?: string;
-  name?: string;
-  target: string;
-  readOnly: boolean;
-}
-
-/** A side container on the test's private network, reachable by its name. */
-export interface ServiceSpec {
-  name: string;
-  image: string;
-  env: Record<string, string>;
-  command?: string[];
-  ready?: { port?: number; command?: string[]; timeoutMs: number };
-}
-
-/** A Compose project whose `service` runs the image under test. */
-export interface ComposeSpec {
-  /** Absolute path of the compose file. */
-  file: string;
-  service: string;
-  /** How long `up --wait` may wait for every service to be running (healthy where it has a healthcheck); default 120s. */
-  waitTimeoutMs?: number;
-}
-

@@ -12,11 +12,9 @@ import { Document, Scalar } from 'yaml';
 import { RUN_LABEL, type Docker } from '../docker/docker.js';
 import { MlImageError } from '../errors.js';
 import { tailOf, type RunResult } from '../process/run.js';
-import type { Logger } from '../report/log.js';
+import type { Logger } from '../log/log.js';
 import type { ResourceKind, Resources } from '../resources/resources.js';
-import type { ComposeSpec, ServiceSpec, VolumeSpec } from './checks.js';
-
-export type { ComposeSpec, ServiceSpec, VolumeSpec } from './checks.js';
+import type { ComposeSpec, ServiceSpec, VolumeSpec } from '../config/types.js';
 
 export interface EnvironmentSpec {
   volumes: VolumeSpec[];

@@ -5,7 +5,7 @@ import { MlImageError } from '../errors.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Docker } from '../docker/docker.js';
 import type { Runner } from '../process/run.js';
-import type { Logger } from '../report/log.js';
+import type { Logger } from '../log/log.js';
 
 export interface GpuDecision {
   gpus: boolean;

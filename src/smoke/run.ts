@@ -3,18 +3,18 @@
 // then file, metadata and license checks (read from the image, nothing started), then the HTTP service
 // checks. Every check runs (a report lists all failures); every container, network and volume is removed
 // afterwards, on success, failure, timeout and cancellation (through Resources).
-import { DEFAULT_SMOKE_TIMEOUT_MS, type CommandCheckConfig, type SmokeTestConfig } from '../config/types.js';
+import { DEFAULT_SMOKE_TIMEOUT_MS, type CommandCheckConfig, type FileCheck, type MetadataCheck, type SmokeTestConfig } from '../config/types.js';
 import type { SourceLocation } from '../errors.js';
-import { seconds } from '../report/log.js';
+import { seconds } from '../log/log.js';
 import type { Docker } from '../docker/docker.js';
 import type { Resources } from '../resources/resources.js';
 import { jobName, type BuildJob } from '../plan/plan.js';
 
 /** What a smoke test needs of a job (`ml-image test` makes one without a build). */
 export type SmokeTarget = Pick<BuildJob, 'id' | 'image' | 'variant' | 'platform' | 'gpu' | 'smokeTest'>;
-import type { Logger } from '../report/log.js';
+import type { Logger } from '../log/log.js';
 import { commandRunArgs, runOptionArgs, setupRunArgs, type ContainerSpec } from './argv.js';
-import { NO_RUN_OPTIONS, type CommandCheck, type FileCheck, type LicenseCheck, type MetadataCheck, type RunOptions, type StructureSuite } from './checks.js';
+import { NO_RUN_OPTIONS, type CommandCheck, type LicenseCheck, type RunOptions, type StructureSuite } from './checks.js';
 import { prepareEnvironment, type TestEnvironment } from './environment.js';
 import { fileFailure, ImageFiles, licenseFailure, licenseFiles, metadataFailure, type ImageConfig } from './files.js';
 import { builtInGpuChecks, decideGpu, type GpuDevice } from './gpu.js';

@@ -6,9 +6,12 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { displayPath, SourceMap } from '../config/source-map.js';
-import { formatPath, isObject, suggest, type PathSegment } from '../config/validate.js';
+import { formatPath, type PathSegment } from '../config/validate.js';
+import { isObject } from '../util/objects.js';
+import { suggest } from '../util/suggest.js';
 import { ConfigError, type ConfigIssue } from '../errors.js';
-import type { CommandCheck, ExecutableBy, FileCheck, ImageCheck, KeyValueExpectation, LicenseCheck, MetadataCheck, RunOptions, StructureSuite } from './checks.js';
+import type { CommandCheck, ImageCheck, LicenseCheck, RunOptions, StructureSuite } from './checks.js';
+import type { ExecutableBy, FileCheck, KeyValueExpectation, MetadataCheck } from '../config/types.js';
 
 type Path = readonly PathSegment[];
 type Obj = Record<string, unknown>;

@@ -1,8 +1,8 @@
 // Pure judgement of smoke-test results: given what a command printed or what an HTTP endpoint answered,
 // say whether the check passed and, if not, exactly why: a one-line message for logs, and what was
 // expected next to what came, for the job summary.
-import type { CommandCheckConfig, HttpCheckConfig } from '../config/types.js';
-import { regexFlags, type Dialect } from './checks.js';
+import type { CommandCheckConfig, Dialect, HttpCheckConfig } from '../config/types.js';
+import { regexFlags } from './checks.js';
 
 export interface CheckFailure {
   /** Why, for the log line (a command's output tail on the following lines). */

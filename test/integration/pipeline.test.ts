@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import path from 'node:path';
 import { buildTestPush, PipelineFailure } from '../../src/pipeline/pipeline.js';
-import { MemoryLogger } from '../../src/report/log.js';
+import { MemoryLogger } from '../../src/log/log.js';
 import { authDirsLeft, containersOfRun, inspectRemote, imageTags, removeScratch, scratchDir, testEnv, TINY, uid, userConfigHasLogin, writeFile } from './harness.js';
 
 jest.setTimeout(300_000);

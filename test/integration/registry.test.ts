@@ -10,7 +10,7 @@ import path from 'node:path';
 import { buildTestPush, PipelineFailure, type PipelineOptions } from '../../src/pipeline/pipeline.js';
 import { RegistryClient } from '../../src/registry/client.js';
 import type { PipelineResult } from '../../src/report/result.js';
-import { MemoryLogger } from '../../src/report/log.js';
+import { MemoryLogger } from '../../src/log/log.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { authDirsLeft, imageTags, inspectRemote, layersOf, ownRegistries, remoteTags, removeScratch, ROOT, scratchDir, testEnv, TINY, uid, writeFile } from './harness.js';
 

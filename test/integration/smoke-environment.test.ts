@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Docker, RUN_LABEL } from '../../src/docker/docker.js';
 import { MlImageError } from '../../src/errors.js';
 import { run } from '../../src/process/run.js';
-import { MemoryLogger } from '../../src/report/log.js';
+import { MemoryLogger } from '../../src/log/log.js';
 import { Resources } from '../../src/resources/resources.js';
 import { prepareEnvironment, tcpAnswers, type EnvironmentContext, type TestEnvironment } from '../../src/smoke/environment.js';
 import { labelledLeftovers, removeScratch, ROOT, scratchDir, testEnv, TINY, uid, writeFile } from './harness.js';

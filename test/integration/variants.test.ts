@@ -5,7 +5,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { buildTestPush } from '../../src/pipeline/pipeline.js';
-import { MemoryLogger } from '../../src/report/log.js';
+import { MemoryLogger } from '../../src/log/log.js';
 import { imageTags, inspectRemote, ROOT, scratchForFile, testEnv, TINY, uid, writeFile } from './harness.js';
 
 jest.setTimeout(300_000);

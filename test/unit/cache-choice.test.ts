@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { cacheArgs, chooseCache, exportsCaches, type Backend, type CacheArgs, type CacheChoice, type CacheRun } from '../../src/cache/cache.js';
-import { cacheSpec, type CacheSpec, type CacheSpecInput } from '../../src/cache/plan.js';
+import { cacheSpec, type CacheSpec, type CacheSpecInput } from '../../src/plan/cache-spec.js';
 import { parseConfig } from '../../src/config/load.js';
 import { DEFAULT_MOUNTS_MAX_BYTES, sizeBytes } from '../../src/config/resolve.js';
 import type { CacheBackend, Config } from '../../src/config/types.js';

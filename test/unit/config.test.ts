@@ -7,7 +7,8 @@ import { isInside, repositoryRoot } from '../../src/config/paths.js';
 import { DEFAULT_PUSH_WHEN } from '../../src/config/resolve.js';
 import { configSchema, TAG_PATTERN, VARIANT_PATTERN } from '../../src/config/schema.js';
 import type { Config, ImageConfig, VariantConfig } from '../../src/config/types.js';
-import { suggest, validate } from '../../src/config/validate.js';
+import { validate } from '../../src/config/validate.js';
+import { suggest } from '../../src/util/suggest.js';
 import { ConfigError, MlImageError, type ConfigIssue } from '../../src/errors.js';
 import { cacheConfig, caught } from './helpers.js';
 

@@ -1,5 +1,5 @@
 // Small helpers shared by the unit tests: caught() and hand-built fixtures of the resolved types.
-import type { CacheSpec } from '../../src/cache/plan.js';
+import type { CacheSpec } from '../../src/plan/cache-spec.js';
 import type { CacheConfig, VariantConfig } from '../../src/config/types.js';
 import type { BuilderInfo } from '../../src/docker/builder.js';
 import type { GitContext } from '../../src/meta/context.js';

@@ -4,7 +4,7 @@ import { describe, expect, it } from '@jest/globals';
 import { secretLookingBuildArgs } from '../../src/config/checks.js';
 import { parseConfig } from '../../src/config/load.js';
 import { backtrackingRisk } from '../../src/meta/regex.js';
-import { visibleControls } from '../../src/report/log.js';
+import { visibleControls } from '../../src/log/log.js';
 import { caught } from './helpers.js';
 
 describe('backtrackingRisk', () => {

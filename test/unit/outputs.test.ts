@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { BuildJob, Plan } from '../../src/plan/plan.js';
-import { megabytes } from '../../src/report/log.js';
+import { megabytes } from '../../src/log/log.js';
 import { planResult, registryOfRef, toOutputs, whyNotPushed, type ImageResult, type PipelineResult } from '../../src/report/result.js';
 import { fenced, summaryMarkdown } from '../../src/report/summary.js';
 import type { CheckResult, SmokeResult } from '../../src/smoke/run.js';

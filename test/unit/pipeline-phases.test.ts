@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildTestPush, PipelineFailure, type PipelineOptions } from '../../src/pipeline/pipeline.js';
 import type { RunOptions, RunResult, Runner } from '../../src/process/run.js';
-import { MemoryLogger } from '../../src/report/log.js';
+import { MemoryLogger } from '../../src/log/log.js';
 
 const IID = 'sha256:' + 'a'.repeat(64);
 const DIGEST = 'sha256:' + 'd'.repeat(64);

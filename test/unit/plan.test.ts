@@ -6,7 +6,7 @@ import type { GitContext } from '../../src/meta/context.js';
 import { computeTags, parseFlavor, parseTagRules } from '../../src/meta/tags.js';
 import { formatPlan, planToJson, planToMatrix, planToTable } from '../../src/plan/format.js';
 import { jobId, jobName, makePlan, metaContext, pushAllowed, variantTags, type BuildJob, type Plan, type PlanOptions } from '../../src/plan/plan.js';
-import type { CacheSpec } from '../../src/cache/plan.js';
+import type { CacheSpec } from '../../src/plan/cache-spec.js';
 import { cacheConfig, caught, gitContext, variantConfig } from './helpers.js';
 
 const DATE = new Date('2024-05-01T12:00:00.000Z');

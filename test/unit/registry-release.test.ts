@@ -9,7 +9,7 @@ import { configCredentials, seedPrivateConfig } from '../../src/registry/docker-
 import { checkReleasesBeforeBuild, decideReleases, isReleaseTag } from '../../src/registry/immutable.js';
 import { repositoryIn, type BuildJob, type Plan } from '../../src/plan/plan.js';
 import type { Runner } from '../../src/process/run.js';
-import { MemoryLogger } from '../../src/report/log.js';
+import { MemoryLogger } from '../../src/log/log.js';
 
 describe('parseRef', () => {
   it.each([

@@ -3,7 +3,7 @@ import { MlImageError } from '../../src/errors.js';
 import { checkUsable, credentialsFor, parseRegistryAuth, registryHost, type RegistryCredential } from '../../src/registry/auth.js';
 import { parsePushDigest } from '../../src/registry/push.js';
 import { backoffMs, classifyFailure, DEFAULT_RETRY, withRetries } from '../../src/registry/retry.js';
-import { MemoryLogger } from '../../src/report/log.js';
+import { MemoryLogger } from '../../src/log/log.js';
 import { caught } from './helpers.js';
 
 

@@ -6,7 +6,7 @@ import { parseCli, type CliCommand } from '../../src/cli/args.js';
 import { UsageError } from '../../src/errors.js';
 import { githubContext, repositoryFromRemote, type GitContext } from '../../src/meta/context.js';
 import { buildDate, imageLabels, type LabelInput } from '../../src/meta/labels.js';
-import { ConsoleLogger, MemoryLogger, SecretMasker, type Logger } from '../../src/report/log.js';
+import { ConsoleLogger, MemoryLogger, SecretMasker, type Logger } from '../../src/log/log.js';
 import { caught, gitContext, variantConfig } from './helpers.js';
 
 describe('SecretMasker', () => {

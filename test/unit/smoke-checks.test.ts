@@ -7,7 +7,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, w
 import os from 'node:os';
 import path from 'node:path';
 import { commandRunArgs, runOptionArgs, type ContainerSpec } from '../../src/smoke/argv.js';
-import type { FileCheck, MetadataCheck } from '../../src/smoke/checks.js';
+import type { FileCheck, MetadataCheck } from '../../src/config/types.js';
 import { fileFailure, licenseFailure, metadataFailure } from '../../src/smoke/files.js';
 import { builtInGpuChecks, describeGpu, engineGpuFacts, gpuDeviceFor, TORCH_CUDA_PROBE } from '../../src/smoke/gpu.js';
 import { TarReader, type TarEntry } from '../../src/smoke/tar.js';

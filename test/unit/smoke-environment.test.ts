@@ -18,9 +18,8 @@ import {
   volumeName,
   type ComposeModel,
   type EnvironmentSpec,
-  type ServiceSpec,
-  type VolumeSpec,
 } from '../../src/smoke/environment.js';
+import type { ServiceSpec, VolumeSpec } from '../../src/config/types.js';
 
 describe('names', () => {
   it.each([

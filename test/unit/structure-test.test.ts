@@ -6,7 +6,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, MlImageError, type SourceLocation } from '../../src/errors.js';
-import { NO_RUN_OPTIONS, permissionString, type CommandCheck, type FileCheck, type LicenseCheck, type MetadataCheck, type StructureSuite } from '../../src/smoke/checks.js';
+import { NO_RUN_OPTIONS, permissionString, type CommandCheck, type LicenseCheck, type StructureSuite } from '../../src/smoke/checks.js';
+import type { FileCheck, MetadataCheck } from '../../src/config/types.js';
 import { parseStructureTest } from '../../src/smoke/structure.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/structure-tests/', import.meta.url));

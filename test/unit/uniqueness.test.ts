@@ -14,7 +14,7 @@ import type { Config } from '../../src/config/types.js';
 import { ConfigError, formatIssue } from '../../src/errors.js';
 import { makePlan, type PlanOptions } from '../../src/plan/plan.js';
 import type { Runner } from '../../src/process/run.js';
-import type { Logger } from '../../src/report/log.js';
+import type { Logger } from '../../src/log/log.js';
 import { caught, gitContext, variantConfig } from './helpers.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'ml-image-unique-'));

@@ -1,6 +1,6 @@
 // Where a job's layer cache lives, as far as the plan can tell without an engine: its scope and, for the
 // registry backend, which cache references this run writes and reads. Pure. Which backend is used in the
-// end depends on the builder too (see cache.ts).
+// end depends on the builder too (cache/cache.ts, above the plan, reads this spec).
 import type { CacheConfig } from '../config/types.js';
 import type { GitContext } from '../meta/context.js';
 import { sanitizeTag } from '../meta/tags.js';

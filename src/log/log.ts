@@ -1,4 +1,6 @@
-// How every layer reports progress. Two implementations: a plain console logger for the CLI and one over
+// How every layer reports progress, and the one way durations and sizes are written. In the lowest layer
+// (it imports nothing of ml-image), so that every folder can log without reaching up to report/, which
+// gathers the results of all of them. Two implementations: a plain console logger for the CLI and one over
 // @actions/core for the Action (see action/logger.ts). Secret values registered with `addSecret` never reach
 // the output of either: the console logger masks them itself, the Action one asks the runner to.
 //
