@@ -5,15 +5,18 @@
 //   2. action.yml's shape, checked here (no published schema knows node24): YAML syntax first, since a
 //      bare ": " in a plain scalar once made the whole file unloadable by every runner;
 //   3. every step that uses this action (`uses: ./` or `<owner>/ml-image-action@<ref>`) passes only inputs
-//      action.yml declares, and every required one: actionlint cannot read our action.yml.
+//      action.yml declares, and every required one: actionlint cannot read our action.yml;
+//   4. the layers of src/ (scripts/layers.mjs: dependency-cruiser with .dependency-cruiser.cjs): no import
+//      circle, no import up the layer order or sideways within a layer; skipped where DIR has no src/.
 // Usage: node scripts/lint.mjs [--root DIR]   (DIR defaults to the repository root)
 // Prints `file:line:col: [kind] message` per problem and exits 1, or a one-line summary and exits 0.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import { checkLayers, hasLayers } from './layers.mjs';
+import { rootFromArgs } from './root-arg.mjs';
 
 /** @typedef {{ file: string, line: number, col: number, kind: string, message: string }} Problem */
 /** @typedef {{ message: string, line: number, column: number, kind: string }} LintResult */
@@ -32,20 +35,6 @@ const BRANDING_COLORS = ['white', 'black', 'yellow', 'blue', 'green', 'orange', 
 const NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 const THIS_ACTION = /^(?:\.\/|[A-Za-z0-9][A-Za-z0-9-]*\/ml-image-action@\S+)$/i;
 
-/** @param {string[]} argv @returns {string} */
-function parseArgs(argv) {
-  let root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--root' && argv[i + 1] !== undefined) root = path.resolve(argv[++i]);
-    else if (arg.startsWith('--root=')) root = path.resolve(arg.slice('--root='.length));
-    else {
-      process.stderr.write(`lint: unexpected argument ${JSON.stringify(arg)}\nusage: node scripts/lint.mjs [--root DIR]\n`);
-      process.exit(2);
-    }
-  }
-  return root;
-}
 
 /** Levenshtein distance. @param {string} a @param {string} b */
 function distance(a, b) {
@@ -357,11 +346,20 @@ function workflowFiles(root) {
 
 /** @returns {Promise<{ code: number, out: string }>} */
 async function main() {
-  const root = parseArgs(process.argv.slice(2));
+  const root = rootFromArgs(process.argv.slice(2), 'lint');
   /** @type {Problem[]} */
   const problems = [];
   /** @param {Problem} p */
   const add = (p) => problems.push(p);
+  // The layers first, before the flag below: dependency-cruiser runs TypeScript's parser, which is faster
+  // with the optimizing compiler that the flag turns off (about 1.9 s against 2.3 s, measured here).
+  let layers = '';
+  if (hasLayers(root)) {
+    const checked = await checkLayers(root);
+    for (const p of checked.problems) add({ file: p.file, line: p.line, col: 1, kind: 'layers', message: `[${p.rule}] ${p.message}` });
+    layers = `, src/ layers: ${checked.modules} modules, no circle, none upward`;
+  }
+
   // Baseline (Liftoff) code only: optimizing actionlint's 9 MB module in the background costs more than
   // the whole lint, and node waits for it at exit (1.6 s → 0.3 s).
   v8.setFlagsFromString('--liftoff-only');
@@ -407,7 +405,7 @@ async function main() {
     process.stderr.write(`lint: ${plural(problems.length, 'problem')}\n`);
     return { code: 1, out: problems.map((p) => `${p.file}:${p.line}:${p.col}: [${p.kind}] ${p.message}\n`).join('') };
   }
-  return { code: 0, out: `lint: ${plural(workflows.length, 'workflow')}, ${plural(snippets, 'README snippet')}, action.yml: ok\n` };
+  return { code: 0, out: `lint: ${plural(workflows.length, 'workflow')}, ${plural(snippets, 'README snippet')}, action.yml: ok${layers}\n` };
 }
 
 /** @param {number} n @param {string} word */

@@ -11,7 +11,7 @@ import { secretBuildArgsWarning } from '../config/checks.js';
 import { chooseCache, cacheArgs, type CacheArgs, type CacheChoice } from '../cache/cache.js';
 import { ActionsMountStore, LocalMountStore, restoreMounts, saveMounts, type MountContext, type MountStore } from '../cache/persist.js';
 import { inspectBuilder, type BuilderInfo } from '../docker/builder.js';
-import { detectDocker, type BuilderKind } from '../docker/detect.js';
+import { detectDocker } from '../docker/detect.js';
 import { withLock } from '../resources/lock.js';
 import { Resources } from '../resources/resources.js';
 import { createContainerBuilder, describeBuilder, localCacheDir } from './builders.js';
@@ -19,41 +19,19 @@ import { Docker } from '../docker/docker.js';
 import { MlImageError, type SourceLocation } from '../errors.js';
 import type { Env } from '../meta/context.js';
 import { jobName, type BuildJob, type Plan } from '../plan/plan.js';
-import { run as defaultRunner, type Runner } from '../process/run.js';
-import { checkUsable, login, type Login, type RegistryCredential } from '../registry/auth.js';
+import { run as defaultRunner } from '../process/run.js';
+import { checkUsable, login, type Login } from '../registry/auth.js';
 import { checkReleasesBeforeBuild } from '../registry/immutable.js';
-import type { RetryPolicy } from '../registry/retry.js';
 import { megabytes, seconds, type Logger } from '../log/log.js';
 import { planResult, type PipelineResult } from '../report/result.js';
 import { probeGpuSetup, type GpuDevice } from '../smoke/gpu.js';
 import { loadSuites } from '../smoke/suites.js';
 import { smokeTest } from '../smoke/run.js';
-import { preparePlan, type PrepareOptions } from './prepare.js';
+import { preparePlan } from './prepare.js';
 import { inspector, keptReleases, pushAll } from './push-phase.js';
-import { pushCredentials, stopIfCancelled, type Run } from './run-state.js';
+import { pushCredentials, stopIfCancelled, type PipelineOptions, type Run } from './run-state.js';
 
-export interface PipelineOptions extends Omit<PrepareOptions, 'runner'> {
-  credentials?: RegistryCredential[];
-  sharedCredential?: { username: string; password: string };
-  /** false: log in to the caller's docker config and stay logged in (docker/login-action's logout). */
-  logout?: boolean;
-  docker?: string;
-  builder?: BuilderKind;
-  /** An existing buildx builder instance to use (docker/build-push-action's builder). */
-  buildxBuilder?: string;
-  /** Where a pushed-by-digest entry (filters.only) writes its digest file (for `merge`). */
-  digestsDir?: string;
-  /** Attempts and backoff for logins and pushes (tests shorten the waits). */
-  retry?: RetryPolicy;
-  /** Fail before building below this much free space under the engine's data root (bytes). */
-  minFreeBytes?: number;
-  log: Logger;
-  runId?: string;
-  runner?: Runner;
-  signal?: AbortSignal;
-  /** Told about resources the post step must remove if this process dies (Action state). */
-  onResource?: (resource: { kind: 'docker-config'; path: string } | { kind: 'run-id'; id: string }) => void;
-}
+export type { PipelineOptions } from './run-state.js';
 
 /** A failure after building started; carries what was done so far for the report. */
 export class PipelineFailure extends MlImageError {

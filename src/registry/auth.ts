@@ -1,5 +1,5 @@
 // Registry credentials: where they come from (a registry-auth YAML list, or one username/password for
-// every push registry), and an isolated login. Logins go to a private temporary docker config dir, never
+// every push registry, then the caller's docker config for the registry client), and an isolated login. Logins go to a private temporary docker config dir, never
 // to the user's ~/.docker; passwords travel on stdin, never in argv, and are masked in every log line.
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -11,7 +11,9 @@ import { isObject } from '../util/objects.js';
 import { suggest } from '../util/suggest.js';
 import type { Env } from '../meta/context.js';
 import type { Logger } from '../log/log.js';
-import { seedPrivateConfig } from './docker-config.js';
+import type { Runner } from '../process/run.js';
+import { RegistryClient } from './client.js';
+import { ambientConfigDir, configCredentials, seedPrivateConfig } from './docker-config.js';
 import { DEFAULT_RETRY, withRetries, type RetryPolicy } from './retry.js';
 
 export interface RegistryCredential {
@@ -97,6 +99,13 @@ export function checkUsable(creds: readonly RegistryCredential[]): void {
   throw new MlImageError(
     `cannot push: incomplete credentials for ${what.join(', ')}; empty secrets are what a pull request from a fork gets. Nothing was built.`,
   );
+}
+
+/** A registry client whose credentials are this run's first, then the caller's docker config (logins, helpers). */
+export function registryClientFor(creds: readonly RegistryCredential[], env: Env, runner: Runner): RegistryClient {
+  return new RegistryClient({
+    credentialsFor: async (host) => creds.find((c) => registryHost(c.registry) === host) ?? configCredentials(ambientConfigDir(env), host, runner),
+  });
 }
 
 export interface Login {

@@ -1,16 +1,16 @@
 // The caller's docker config (DOCKER_CONFIG or ~/.docker/config.json): logins made by earlier steps
 // (docker/login-action, amazon-ecr-login, credential helpers) must keep working for registries this run has
 // no credentials for, both for the engine (the private config starts as a copy) and for the registry
-// client (credentials read from it). Credentials for the hosts this run logs in to are kept out of any
-// helper or store of the caller's: the copy names no helper for them, so they stay in the private file.
+// client (credentials read from it, after this run's own: auth.ts's registryClientFor). Credentials for the
+// hosts this run logs in to are kept out of any helper or store of the caller's: the copy names no helper
+// for them, so they stay in the private file.
 import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Env } from '../meta/context.js';
 import type { Runner } from '../process/run.js';
-import { registryHost, type RegistryCredential } from './auth.js';
-import { RegistryClient, type Credentials } from './client.js';
+import type { Credentials } from './client.js';
 
 interface ConfigFile {
   auths?: Record<string, { auth?: string; identitytoken?: string }>;
@@ -79,11 +79,4 @@ async function helperCredentials(helper: string, serverUrl: string, runner: Runn
   } catch {
     return undefined;
   }
-}
-
-/** A registry client whose credentials are this run's first, then the caller's docker config (logins, helpers). */
-export function registryClientFor(creds: readonly RegistryCredential[], env: Env, runner: Runner): RegistryClient {
-  return new RegistryClient({
-    credentialsFor: async (host) => creds.find((c) => registryHost(c.registry) === host) ?? configCredentials(ambientConfigDir(env), host, runner),
-  });
 }

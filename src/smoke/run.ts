@@ -4,56 +4,19 @@
 // checks. Every check runs (a report lists all failures); every container, network and volume is removed
 // afterwards, on success, failure, timeout and cancellation (through Resources).
 import { DEFAULT_SMOKE_TIMEOUT_MS, type CommandCheckConfig, type FileCheck, type MetadataCheck, type SmokeTestConfig } from '../config/types.js';
-import type { SourceLocation } from '../errors.js';
 import { seconds } from '../log/log.js';
-import type { Docker } from '../docker/docker.js';
-import type { Resources } from '../resources/resources.js';
-import { jobName, type BuildJob } from '../plan/plan.js';
-
-/** What a smoke test needs of a job (`ml-image test` makes one without a build). */
-export type SmokeTarget = Pick<BuildJob, 'id' | 'image' | 'variant' | 'platform' | 'gpu' | 'smokeTest'>;
-import type { Logger } from '../log/log.js';
-import { commandRunArgs, runOptionArgs, setupRunArgs, type ContainerSpec } from './argv.js';
+import { jobName } from '../plan/plan.js';
+import { commandRunArgs, runOptionArgs, setupRunArgs } from './argv.js';
 import { NO_RUN_OPTIONS, type CommandCheck, type LicenseCheck, type RunOptions, type StructureSuite } from './checks.js';
-import { prepareEnvironment, type TestEnvironment } from './environment.js';
+import { prepareEnvironment } from './environment.js';
 import { fileFailure, ImageFiles, licenseFailure, licenseFiles, metadataFailure, type ImageConfig } from './files.js';
-import { builtInGpuChecks, decideGpu, type GpuDevice } from './gpu.js';
+import { builtInGpuChecks, decideGpu } from './gpu.js';
 import { httpChecks } from './service.js';
+import type { CheckResult, Session, SmokeContext, SmokeResult, SmokeTarget } from './session.js';
 import { commandFailure, type CheckFailure } from './verdict.js';
 
-export interface CheckResult {
-  name: string;
-  kind: 'command' | 'ready' | 'http' | 'file' | 'metadata' | 'license' | 'service';
-  passed: boolean;
-  durationMs: number;
-  message?: string;
-  /** For a failed check: what the config asked for and what came, side by side in the summary. */
-  expected?: string;
-  actual?: string;
-  /** For a failed service check: the container log's last lines. */
-  log?: string;
-  /** The check in the config file, for an annotation on its line. */
-  location?: SourceLocation;
-  /** Why the check did not run (a skipped check counts as passed), e.g. a GPU-only check without a GPU. */
-  skipped?: string;
-}
-
-export interface SmokeResult {
-  passed: boolean;
-  gpus: boolean;
-  checks: CheckResult[];
-}
-
-export interface SmokeContext {
-  docker: Docker;
-  log: Logger;
-  resources: Resources;
-  runId: string;
-  gpuPresent: boolean;
-  /** How the engine hands GPUs over (CDI when it has NVIDIA CDI specs). */
-  gpuDevice?: GpuDevice;
-  signal?: AbortSignal;
-}
+// The smoke test's face: callers outside smoke/ take its types from here, with smokeTest.
+export type { CheckResult, SmokeContext, SmokeResult, SmokeTarget } from './session.js';
 
 // No config (`ml-image test IMAGE --structure-test FILE`): the default limit; 0 left every command 1 s.
 const EMPTY: SmokeTestConfig = { timeoutMs: DEFAULT_SMOKE_TIMEOUT_MS, gpu: 'none', env: {}, commands: [], files: [], structureTests: [], volumes: [], services: [] };
@@ -62,19 +25,6 @@ const EMPTY_COMMAND: CommandCheckConfig = { name: '', run: [], expectOutput: [],
 
 /** The config's command check in the common model: stdout and stderr matched together, no setup. */
 export const commandCheckOf = (c: CommandCheckConfig): CommandCheck => ({ ...c, kind: 'command', streams: 'combined', setup: [], teardown: [] });
-
-/** One run: the job, the image under test, what the checks share. */
-interface Session {
-  ctx: SmokeContext;
-  job: SmokeTarget;
-  image: string;
-  config: SmokeTestConfig;
-  gpus: boolean;
-  env?: TestEnvironment;
-  remaining: () => number;
-  spec: (over?: Partial<ContainerSpec>) => ContainerSpec;
-  record: (r: CheckResult) => void;
-}
 
 export async function smokeTest(ctx: SmokeContext, job: SmokeTarget, image: string, suites: readonly StructureSuite[] = []): Promise<SmokeResult> {
   const config = job.smokeTest ?? EMPTY;
@@ -135,8 +85,6 @@ export async function smokeTest(ctx: SmokeContext, job: SmokeTarget, image: stri
   }
   return { passed: checks.every((c) => c.passed), gpus: gpu.gpus, checks };
 }
-
-export type { Session };
 
 const ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
 

@@ -3,9 +3,9 @@
 // optional body) with a deadline, failing at once with the container's log when it exits, then the request
 // checks. The service container is removed afterwards on every path.
 import type { HttpConfig } from '../config/types.js';
-import type { Session, CheckResult } from './run.js';
 import { parsePublishedPort, serviceRunArgs } from './argv.js';
 import { errorText, httpRequest, waitReady } from './http.js';
+import type { CheckResult, Session } from './session.js';
 import { httpFailure, type CheckFailure } from './verdict.js';
 
 const LOG_TAIL_LINES = 40;
