@@ -29,9 +29,30 @@ export default {
   globalTeardown: '<rootDir>/test/support/jest-global-teardown.mjs',
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
-    { ...common, ...ownRegistries, ...fileTemp, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'], testPathIgnorePatterns: PRUNING, slowTestThreshold: 120 },
-    { ...common, ...ownRegistries, ...fileTemp, displayName: 'integration-serial', testMatch: PRUNING, slowTestThreshold: 120 },
+    {
+      ...common,
+      ...ownRegistries,
+      ...fileTemp,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      testPathIgnorePatterns: PRUNING,
+      slowTestThreshold: 120,
+    },
+    {
+      ...common,
+      ...ownRegistries,
+      ...fileTemp,
+      displayName: 'integration-serial',
+      testMatch: PRUNING,
+      slowTestThreshold: 120,
+    },
     // Faults and signals: run by test/reliability/run.mjs, which prints their rows in its table.
-    { ...common, ...ownRegistries, displayName: 'reliability', testMatch: ['<rootDir>/test/reliability/**/*.test.ts'], slowTestThreshold: 300 },
+    {
+      ...common,
+      ...ownRegistries,
+      displayName: 'reliability',
+      testMatch: ['<rootDir>/test/reliability/**/*.test.ts'],
+      slowTestThreshold: 300,
+    },
   ],
 };

@@ -53,7 +53,10 @@ function prepare(w) {
   cpSync(w.context, path.join(dir, 'ctx'), { recursive: true });
   const dockerfile = path.join(dir, 'ctx', 'Dockerfile');
   const text = readFileSync(w.dockerfile, 'utf8');
-  const withExtra = text.replace(/(RUN --mount=type=cache[\s\S]*?apt-get install -y --no-install-recommends [^\n]*)/, (run) => `ARG EXTRA_PKGS=\n${run} \${EXTRA_PKGS}`);
+  const withExtra = text.replace(
+    /(RUN --mount=type=cache[\s\S]*?apt-get install -y --no-install-recommends [^\n]*)/,
+    (run) => `ARG EXTRA_PKGS=\n${run} \${EXTRA_PKGS}`,
+  );
   if (withExtra === text) throw new Error(`${w.name}: no apt-get install step with cache mounts to extend`);
   writeFileSync(dockerfile, withExtra);
   const repo = `bench/${w.name}-${Date.now().toString(36)}`;
@@ -91,11 +94,15 @@ function freshEngine(/** @type {string} */ repo) {
 function mlImage(config, storeDir) {
   const imagesFile = path.join(os.tmpdir(), `bench-images-${process.pid}.json`);
   const r = timed(() =>
-    spawnSync(process.execPath, [CLI, 'build', '-c', config, '--push', '--docker', DOCKER, '--images-file', imagesFile], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      env: { ...process.env, GITHUB_ACTIONS: '', ML_IMAGE_CACHE_DIR: path.join(storeDir, 'buildkit') },
-    }),
+    spawnSync(
+      process.execPath,
+      [CLI, 'build', '-c', config, '--push', '--docker', DOCKER, '--images-file', imagesFile],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: { ...process.env, GITHUB_ACTIONS: '', ML_IMAGE_CACHE_DIR: path.join(storeDir, 'buildkit') },
+      },
+    ),
   );
   if (r.value.status !== 0) throw new Error(`ml-image build failed:\n${r.value.stderr.slice(-3000)}`);
   /** @type {Record<string, any>} */
@@ -109,13 +116,35 @@ function bench(w) {
   const store = path.join(p.dir, 'store');
   const noMountsStore = path.join(p.dir, 'store-none');
   /** @type {Record<string, number[]>} */
-  const t = { plainCold: [], noChange: [], noChangeBuild: [], pull: [], appChange: [], depMounts: [], depNoMounts: [], restoreSave: [] };
+  const t = {
+    plainCold: [],
+    noChange: [],
+    noChangeBuild: [],
+    pull: [],
+    appChange: [],
+    depMounts: [],
+    depNoMounts: [],
+    restoreSave: [],
+  };
   let mountBytes = 0;
   const log = (/** @type {string} */ m) => process.stderr.write(`[${w.name}] ${m}\n`);
 
   for (let i = 0; i < RUNS; i++) {
     freshEngine(p.repo);
-    const args = ['buildx', 'build', '--progress=plain', '--load', '-t', `${p.repo}:plain`, '--build-arg', `BASE_IMAGE=${BASE}`, ...(w.target ? ['--target', w.target] : []), '-f', p.dockerfile, path.dirname(p.dockerfile)];
+    const args = [
+      'buildx',
+      'build',
+      '--progress=plain',
+      '--load',
+      '-t',
+      `${p.repo}:plain`,
+      '--build-arg',
+      `BASE_IMAGE=${BASE}`,
+      ...(w.target ? ['--target', w.target] : []),
+      '-f',
+      p.dockerfile,
+      path.dirname(p.dockerfile),
+    ];
     t.plainCold.push(timed(() => docker(args)).ms);
     log(`plain cold build ${((t.plainCold.at(-1) ?? 0) / 1000).toFixed(1)}s`);
   }
@@ -147,15 +176,30 @@ function bench(w) {
     mountBytes = Math.max(mountBytes, m['restored-bytes'] ?? 0, m['saved-bytes'] ?? 0);
     freshEngine(p.repo);
     t.depNoMounts.push(mlImage(p.config(false, `${extra} ${EXTRAS[(i + 4) % EXTRAS.length]}`), noMountsStore).ms);
-    log(`dependency change ${extra}: with mounts ${((t.depMounts.at(-1) ?? 0) / 1000).toFixed(1)}s, without ${((t.depNoMounts.at(-1) ?? 0) / 1000).toFixed(1)}s`);
+    log(
+      `dependency change ${extra}: with mounts ${((t.depMounts.at(-1) ?? 0) / 1000).toFixed(1)}s, without ${((t.depNoMounts.at(-1) ?? 0) / 1000).toFixed(1)}s`,
+    );
   }
   rmSync(p.dir, { recursive: true, force: true });
   return { name: w.name, t, mountBytes };
 }
 
 const WORKLOADS = [
-  { name: 'iris', context: path.join(ROOT, 'examples/iris'), dockerfile: path.join(ROOT, 'examples/iris/Dockerfile'), target: 'runtime', app: 'serve.py', smoke: 'import sklearn' },
-  { name: 'heavy', context: path.join(ROOT, 'bench/heavy'), dockerfile: path.join(ROOT, 'bench/heavy/Dockerfile'), app: 'app.py', smoke: 'import torch, scipy, pandas' },
+  {
+    name: 'iris',
+    context: path.join(ROOT, 'examples/iris'),
+    dockerfile: path.join(ROOT, 'examples/iris/Dockerfile'),
+    target: 'runtime',
+    app: 'serve.py',
+    smoke: 'import sklearn',
+  },
+  {
+    name: 'heavy',
+    context: path.join(ROOT, 'bench/heavy'),
+    dockerfile: path.join(ROOT, 'bench/heavy/Dockerfile'),
+    app: 'app.py',
+    smoke: 'import torch, scipy, pandas',
+  },
 ];
 
 const only = process.env.BENCH_ONLY;
@@ -166,17 +210,49 @@ for (const { name, t, mountBytes } of results) {
   const cold = median(t.plainCold);
   const ratio = (/** @type {number} */ ms) => `${(cold / ms).toFixed(1)}× faster`;
   rows.push([name, 'plain cold docker build', s(cold), '1.0×', '']);
-  rows.push([name, 'fresh engine, no change (build+smoke+push)', s(median(t.noChange)), ratio(median(t.noChange)), '≥ 5×']);
-  rows.push([name, '  its build step', s(median(t.noChangeBuild)), `${(median(t.noChangeBuild) / median(t.pull)).toFixed(2)}× a plain pull`, '≤ 1.2× pull']);
+  rows.push([
+    name,
+    'fresh engine, no change (build+smoke+push)',
+    s(median(t.noChange)),
+    ratio(median(t.noChange)),
+    '≥ 5×',
+  ]);
+  rows.push([
+    name,
+    '  its build step',
+    s(median(t.noChangeBuild)),
+    `${(median(t.noChangeBuild) / median(t.pull)).toFixed(2)}× a plain pull`,
+    '≤ 1.2× pull',
+  ]);
   rows.push([name, 'plain docker pull of the image', s(median(t.pull)), ratio(median(t.pull)), '']);
   rows.push([name, 'fresh engine, app code changed', s(median(t.appChange)), ratio(median(t.appChange)), '≥ 3×']);
-  rows.push([name, 'fresh engine, dependency changed, no persisted mounts', s(median(t.depNoMounts)), ratio(median(t.depNoMounts)), '']);
-  rows.push([name, 'fresh engine, dependency changed, persisted mounts', s(median(t.depMounts)), `${(median(t.depNoMounts) / median(t.depMounts)).toFixed(2)}× faster than without`, '≥ 1.5×']);
-  rows.push([name, `mount cache restore + save (${(mountBytes / 1e6).toFixed(0)} MB)`, s(median(t.restoreSave)), '', '< 20 s for 500 MB']);
+  rows.push([
+    name,
+    'fresh engine, dependency changed, no persisted mounts',
+    s(median(t.depNoMounts)),
+    ratio(median(t.depNoMounts)),
+    '',
+  ]);
+  rows.push([
+    name,
+    'fresh engine, dependency changed, persisted mounts',
+    s(median(t.depMounts)),
+    `${(median(t.depNoMounts) / median(t.depMounts)).toFixed(2)}× faster than without`,
+    '≥ 1.5×',
+  ]);
+  rows.push([
+    name,
+    `mount cache restore + save (${(mountBytes / 1e6).toFixed(0)} MB)`,
+    s(median(t.restoreSave)),
+    '',
+    '< 20 s for 500 MB',
+  ]);
 }
 const widths = (rows[0] ?? []).map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
 const line = (/** @type {string[]} */ r) => `| ${r.map((x, c) => x.padEnd(widths[c] ?? 0)).join(' | ')} |`;
-console.log(`ml-image cache benchmark: medians of ${RUNS} runs, ${os.cpus().length} cores, ${DOCKER} (${docker(['version', '--format', '{{.Server.Version}}']).trim()})\n`);
+console.log(
+  `ml-image cache benchmark: medians of ${RUNS} runs, ${os.cpus().length} cores, ${DOCKER} (${docker(['version', '--format', '{{.Server.Version}}']).trim()})\n`,
+);
 console.log(line(rows[0] ?? []));
 console.log(`| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`);
 for (const r of rows.slice(1)) console.log(line(r));

@@ -14,10 +14,25 @@ rmSync(out, { recursive: true, force: true });
 /** @param {string} entry @param {string} dir @returns {Promise<void>} */
 const build = (entry, dir) =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [ncc, 'build', path.join(root, entry), '--out', dir, '--license', 'licenses.txt', '--quiet', '--target', 'es2022'], {
-      cwd: root,
-      stdio: 'inherit',
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        ncc,
+        'build',
+        path.join(root, entry),
+        '--out',
+        dir,
+        '--license',
+        'licenses.txt',
+        '--quiet',
+        '--target',
+        'es2022',
+      ],
+      {
+        cwd: root,
+        stdio: 'inherit',
+      },
+    );
     child.on('error', reject);
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`ncc build ${entry} exited ${code}`))));
   });

@@ -47,10 +47,12 @@ export async function checkLayers(root) {
   const violations = result.summary.violations;
   const forbidden = /** @type {{ name?: string, comment?: string }[]} */ (options.ruleSet?.forbidden ?? []);
   /** The layer of each folder (and file directly under src/), from the rule names `layer-N-NAME`. */
-  const layerOf = new Map(forbidden.flatMap((r) => {
-    const m = /^layer-(\d+)-(.+)$/.exec(r.name ?? '');
-    return m ? [[m[2], Number(m[1])]] : [];
-  }));
+  const layerOf = new Map(
+    forbidden.flatMap((r) => {
+      const m = /^layer-(\d+)-(.+)$/.exec(r.name ?? '');
+      return m ? [[m[2], Number(m[1])]] : [];
+    }),
+  );
   /** @param {string} file */
   const unitOf = (file) => {
     const m = /^src\/([^/]+)(\/|$)/.exec(file);
@@ -66,12 +68,16 @@ export async function checkLayers(root) {
   /** @param {import('dependency-cruiser').IViolation} v @returns {string} */
   function describe(v) {
     const rule = v.rule.name;
-    if (v.cycle && v.cycle.length > 0) return `import circle: ${[v.from, ...v.cycle.map((step) => step.name)].join(' -> ')}`;
+    if (v.cycle && v.cycle.length > 0)
+      return `import circle: ${[v.from, ...v.cycle.map((step) => step.name)].join(' -> ')}`;
     const from = unitOf(v.from);
     const to = unitOf(v.to);
     const [a, b] = [layerOf.get(from), layerOf.get(to)];
     if (rule.startsWith('layer-') && a !== undefined && b !== undefined) {
-      const how = a === b ? `sideways: ${from} and ${to} are both in layer ${a}` : `upward: ${from} is in layer ${a}, ${to} in layer ${b}`;
+      const how =
+        a === b
+          ? `sideways: ${from} and ${to} are both in layer ${a}`
+          : `upward: ${from} is in layer ${a}, ${to} in layer ${b}`;
       return `imports ${v.to}, ${how} (${CONFIG} declares the order)`;
     }
     return `imports ${v.to}: ${forbidden.find((r) => r.name === rule)?.comment ?? rule}`;

@@ -35,7 +35,6 @@ const BRANDING_COLORS = ['white', 'black', 'yellow', 'blue', 'green', 'orange', 
 const NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 const THIS_ACTION = /^(?:\.\/|[A-Za-z0-9][A-Za-z0-9-]*\/ml-image-action@\S+)$/i;
 
-
 /** Levenshtein distance. @param {string} a @param {string} b */
 function distance(a, b) {
   /** @type {number[]} */
@@ -104,12 +103,15 @@ function parseYaml(text, lineOffset = 0, colOffset = 0) {
   /** @param {unknown} node @returns {Pos} */
   const at = (node) => {
     const range = node && typeof node === 'object' && 'range' in node ? node.range : undefined;
-    return Array.isArray(range) && typeof range[0] === 'number' ? posOf(range[0]) : { line: 1 + lineOffset, col: 1 + colOffset };
+    return Array.isArray(range) && typeof range[0] === 'number'
+      ? posOf(range[0])
+      : { line: 1 + lineOffset, col: 1 + colOffset };
   };
   const errors = doc.errors.map((e) => {
     const p = e.linePos?.[0] ?? { line: 1, col: 1 };
     let message = yamlMessage(e.message);
-    if (e.code === 'BLOCK_AS_IMPLICIT_KEY') message += ' (a plain scalar containing ": " starts a mapping: quote the value)';
+    if (e.code === 'BLOCK_AS_IMPLICIT_KEY')
+      message += ' (a plain scalar containing ": " starts a mapping: quote the value)';
     return { line: p.line + lineOffset, col: p.col + colOffset, message };
   });
   return { doc, at, errors };
@@ -120,7 +122,9 @@ function parseYaml(text, lineOffset = 0, colOffset = 0) {
  * @param {YMap} map @returns {{ key: string, keyNode: unknown, value: unknown }[]}
  */
 const entries = (map) =>
-  map.items.flatMap((pair) => (isScalar(pair.key) ? [{ key: String(pair.key.value), keyNode: pair.key, value: pair.value }] : []));
+  map.items.flatMap((pair) =>
+    isScalar(pair.key) ? [{ key: String(pair.key.value), keyNode: pair.key, value: pair.value }] : [],
+  );
 
 /** @param {unknown} node */
 const isString = (node) => isScalar(node) && typeof node.value === 'string';
@@ -140,7 +144,13 @@ function describe(node) {
 function checkAction(root, add) {
   const file = ['action.yml', 'action.yaml'].find((f) => existsSync(path.join(root, f)));
   if (file === undefined) {
-    add({ file: 'action.yml', line: 1, col: 1, kind: 'action-metadata', message: `no action.yml or action.yaml in ${root}` });
+    add({
+      file: 'action.yml',
+      line: 1,
+      col: 1,
+      kind: 'action-metadata',
+      message: `no action.yml or action.yaml in ${root}`,
+    });
     return null;
   }
   const { doc, at, errors } = parseYaml(readFileSync(path.join(root, file), 'utf8'));
@@ -157,7 +167,8 @@ function checkAction(root, add) {
   /** @type {Map<string, DeclaredInput>} */
   const inputs = new Map();
   const present = new Set(entries(top).map((e) => e.key));
-  for (const key of ['name', 'description', 'runs']) if (!present.has(key)) report(top, `missing required key "${key}"`);
+  for (const key of ['name', 'description', 'runs'])
+    if (!present.has(key)) report(top, `missing required key "${key}"`);
 
   for (const { key, keyNode, value } of entries(top)) {
     switch (key) {
@@ -219,7 +230,10 @@ function checkInputs(node, report, inputs) {
       } else if (key === 'default') {
         if (!isString(v)) {
           const example = isScalar(v) && v.value !== null ? JSON.stringify(String(v.value)) : '""';
-          report(where, `inputs.${name}.default must be a string, not ${describe(v)}: the runner passes inputs as strings; quote it (default: ${example})`);
+          report(
+            where,
+            `inputs.${name}.default must be a string, not ${describe(v)}: the runner passes inputs as strings; quote it (default: ${example})`,
+          );
         }
       } else if (!isString(v)) report(where, `inputs.${name}.${key} must be a string, not ${describe(v)}`);
     }
@@ -238,8 +252,13 @@ function checkOutputs(node, report) {
     const keys = entries(value);
     if (!keys.some((e) => e.key === 'description')) report(keyNode, `output "${name}" has no description`);
     for (const { key, keyNode: k, value: v } of keys) {
-      if (key === 'value') report(k, `output "${name}" has a value: value is only for composite actions; a JavaScript action sets its outputs with core.setOutput`);
-      else if (!OUTPUT_KEYS.includes(key)) report(k, `unknown key "${key}" in output "${name}"${didYouMean(key, OUTPUT_KEYS)}`);
+      if (key === 'value')
+        report(
+          k,
+          `output "${name}" has a value: value is only for composite actions; a JavaScript action sets its outputs with core.setOutput`,
+        );
+      else if (!OUTPUT_KEYS.includes(key))
+        report(k, `unknown key "${key}" in output "${name}"${didYouMean(key, OUTPUT_KEYS)}`);
       else if (!isString(v)) report(v ?? k, `outputs.${name}.${key} must be a string, not ${describe(v)}`);
     }
   }
@@ -250,24 +269,32 @@ function checkRuns(node, root, report) {
   if (!isMap(node)) return report(node, `runs must be a mapping with using and main, not ${describe(node)}`);
   const keys = entries(node);
   if (!keys.some((e) => e.key === 'using')) report(node, 'runs.using is missing: it must be node24');
-  if (!keys.some((e) => e.key === 'main')) report(node, 'runs.main is missing: the JavaScript file the runner starts, e.g. dist/index.js');
+  if (!keys.some((e) => e.key === 'main'))
+    report(node, 'runs.main is missing: the JavaScript file the runner starts, e.g. dist/index.js');
   for (const { key, keyNode, value } of keys) {
     const where = value ?? keyNode;
     if (!RUNS_KEYS.includes(key)) {
-      report(keyNode, `unknown key "${key}" in runs (a node24 action takes ${RUNS_KEYS.join(', ')})${didYouMean(key, RUNS_KEYS)}`);
+      report(
+        keyNode,
+        `unknown key "${key}" in runs (a node24 action takes ${RUNS_KEYS.join(', ')})${didYouMean(key, RUNS_KEYS)}`,
+      );
     } else if (!isString(value) || !isScalar(value)) {
       report(where, `runs.${key} must be a string, not ${describe(value)}`);
     } else if (key === 'using') {
       const using = String(value.value);
       if (using === 'node20' || using === 'node16' || using === 'node12') {
-        report(value, `runs.using is ${using}: this action runs on node24 (GitHub runners are retiring ${using}); write using: node24`);
+        report(
+          value,
+          `runs.using is ${using}: this action runs on node24 (GitHub runners are retiring ${using}); write using: node24`,
+        );
       } else if (using !== 'node24') {
         report(value, `runs.using is "${using}": this is a JavaScript action and must use node24`);
       }
     } else if (key === 'main' || key === 'pre' || key === 'post') {
       const rel = String(value.value);
       const file = path.resolve(root, rel);
-      if (!existsSync(file) || !statSync(file).isFile()) report(value, `runs.${key} file ${rel} does not exist (relative to the action's directory)`);
+      if (!existsSync(file) || !statSync(file).isFile())
+        report(value, `runs.${key} file ${rel} does not exist (relative to the action's directory)`);
     }
   }
 }
@@ -356,7 +383,8 @@ async function main() {
   let layers = '';
   if (hasLayers(root)) {
     const checked = await checkLayers(root);
-    for (const p of checked.problems) add({ file: p.file, line: p.line, col: 1, kind: 'layers', message: `[${p.rule}] ${p.message}` });
+    for (const p of checked.problems)
+      add({ file: p.file, line: p.line, col: 1, kind: 'layers', message: `[${p.rule}] ${p.message}` });
     layers = `, src/ layers: ${checked.modules} modules, no circle, none upward`;
   }
 
@@ -374,10 +402,17 @@ async function main() {
   const lintWorkflow = async (file, text, lineOffset, colOffset) => {
     for (const r of await actionlint.runLint(text, file)) {
       if (!r.message) continue;
-      add({ file, line: r.line + lineOffset, col: Math.max(1, r.column) + colOffset, kind: r.kind, message: r.message });
+      add({
+        file,
+        line: r.line + lineOffset,
+        col: Math.max(1, r.column) + colOffset,
+        kind: r.kind,
+        message: r.message,
+      });
     }
     const { doc, at, errors } = parseYaml(text, lineOffset, colOffset);
-    if (errors.length === 0 && inputs !== null) checkSteps(doc, (node, message, kind = 'action-input') => add({ file, ...at(node), kind, message }), inputs);
+    if (errors.length === 0 && inputs !== null)
+      checkSteps(doc, (node, message, kind = 'action-input') => add({ file, ...at(node), kind, message }), inputs);
   };
 
   const workflows = workflowFiles(root);
@@ -405,7 +440,10 @@ async function main() {
     process.stderr.write(`lint: ${plural(problems.length, 'problem')}\n`);
     return { code: 1, out: problems.map((p) => `${p.file}:${p.line}:${p.col}: [${p.kind}] ${p.message}\n`).join('') };
   }
-  return { code: 0, out: `lint: ${plural(workflows.length, 'workflow')}, ${plural(snippets, 'README snippet')}, action.yml: ok${layers}\n` };
+  return {
+    code: 0,
+    out: `lint: ${plural(workflows.length, 'workflow')}, ${plural(snippets, 'README snippet')}, action.yml: ok${layers}\n`,
+  };
 }
 
 /** @param {number} n @param {string} word */

@@ -12,7 +12,9 @@ export function rootFromArgs(argv, script) {
     if (arg === '--root' && argv[i + 1] !== undefined) root = path.resolve(argv[++i]);
     else if (arg.startsWith('--root=')) root = path.resolve(arg.slice('--root='.length));
     else {
-      process.stderr.write(`${script}: unexpected argument ${JSON.stringify(arg)}\nusage: node scripts/${script}.mjs [--root DIR]\n`);
+      process.stderr.write(
+        `${script}: unexpected argument ${JSON.stringify(arg)}\nusage: node scripts/${script}.mjs [--root DIR]\n`,
+      );
       process.exit(2);
     }
   }

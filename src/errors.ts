@@ -36,7 +36,8 @@ export class ConfigError extends MlImageError {
     super(
       issues.length === 1
         ? formatIssue(issues[0]!)
-        : `${issues.length} problems in ${issues[0]?.location.file ?? 'config'}:\n` + issues.map((i) => '  ' + formatIssue(i)).join('\n'),
+        : `${issues.length} problems in ${issues[0]?.location.file ?? 'config'}:\n` +
+            issues.map((i) => '  ' + formatIssue(i)).join('\n'),
     );
     this.name = 'ConfigError';
   }
@@ -64,7 +65,12 @@ export function formatIssue(issue: ConfigIssue): string {
 export function sortIssues(issues: readonly ConfigIssue[]): ConfigIssue[] {
   return issues
     .map((issue, order) => ({ issue, order }))
-    .sort((a, b) => a.issue.location.line - b.issue.location.line || a.issue.location.column - b.issue.location.column || a.order - b.order)
+    .sort(
+      (a, b) =>
+        a.issue.location.line - b.issue.location.line ||
+        a.issue.location.column - b.issue.location.column ||
+        a.order - b.order,
+    )
     .map((x) => x.issue);
 }
 

@@ -63,7 +63,9 @@ export function getInputs(env: Env = process.env): ActionInputs {
     if (value === '') return fallback;
     if (TRUE.includes(value)) return true;
     if (FALSE.includes(value)) return false;
-    throw new MlImageError(`input ${name}: expected true or false (true, True, TRUE, false, False, FALSE), got "${value}"`);
+    throw new MlImageError(
+      `input ${name}: expected true or false (true, True, TRUE, false, False, FALSE), got "${value}"`,
+    );
   };
   /** A comma- or newline-separated input as a list. */
   const listInput = (name: string): string[] =>
@@ -82,7 +84,9 @@ export function getInputs(env: Env = process.env): ActionInputs {
   const engine = getInput(Inputs.buildEngine) || 'auto';
   const buildxBuilder = getInput(Inputs.builder);
   if (buildxBuilder === 'buildx' || buildxBuilder === 'buildkit') {
-    throw new MlImageError(`input builder names a buildx builder instance (as in docker/build-push-action); to choose ${buildxBuilder}, use build-engine: ${buildxBuilder}`);
+    throw new MlImageError(
+      `input builder names a buildx builder instance (as in docker/build-push-action); to choose ${buildxBuilder}, use build-engine: ${buildxBuilder}`,
+    );
   }
   const cacheBackend = getInput(Inputs.cacheBackend);
   const minFree = getInput(Inputs.minFreeSpace);
@@ -91,7 +95,11 @@ export function getInputs(env: Env = process.env): ActionInputs {
     config: getInput(Inputs.config) || 'ml-image.yml',
     push: pushInput(getInput(Inputs.push)),
     planOnly: booleanInput(Inputs.planOnly, false),
-    filters: { images: listInput(Inputs.onlyImages), variants: listInput(Inputs.onlyVariants), ...(getInput(Inputs.only) ? { only: getInput(Inputs.only) } : {}) },
+    filters: {
+      images: listInput(Inputs.onlyImages),
+      variants: listInput(Inputs.onlyVariants),
+      ...(getInput(Inputs.only) ? { only: getInput(Inputs.only) } : {}),
+    },
     planFile: planInput(getInput(Inputs.plan), env),
     mode: oneOf(Inputs.mode, getInput(Inputs.mode) || 'build', ['build', 'merge'] as const),
     digestsDir: getInput(Inputs.digestsDir) || 'ml-image-digests',
@@ -138,13 +146,16 @@ export function pushInput(value: string): PushMode {
   if (value === '' || value === 'auto') return 'auto';
   if (TRUE.includes(value)) return true;
   if (FALSE.includes(value)) return false;
-  throw new MlImageError(`input ${Inputs.push}: expected auto, true or false (YAML 1.2 core schema: true, True, TRUE, false, False, FALSE), got "${value}"`);
+  throw new MlImageError(
+    `input ${Inputs.push}: expected auto, true or false (YAML 1.2 core schema: true, True, TRUE, false, False, FALSE), got "${value}"`,
+  );
 }
 
 const CACHE_BACKENDS = ['auto', 'registry', 'gha', 'local', 'inline', 'none'] as const;
 
 function sizeInput(name: string, value: string): number {
-  if (!new RegExp(SIZE_PATTERN).test(value)) throw new MlImageError(`input ${name}: expected a size like 10GB or 500MB, got "${value}"`);
+  if (!new RegExp(SIZE_PATTERN).test(value))
+    throw new MlImageError(`input ${name}: expected a size like 10GB or 500MB, got "${value}"`);
   return sizeBytes(value);
 }
 

@@ -17,7 +17,10 @@ import { ActionLogger } from './logger.js';
 import { Outputs, State } from './names.js';
 
 /** `signal`: aborted when the runner cancels the step (entry point, process/interrupt.ts). */
-export async function runMain(env: Record<string, string | undefined> = process.env, signal?: AbortSignal): Promise<void> {
+export async function runMain(
+  env: Record<string, string | undefined> = process.env,
+  signal?: AbortSignal,
+): Promise<void> {
   const log = new ActionLogger();
   let reports: SmokeReportFiles = {};
   try {
@@ -37,7 +40,8 @@ export async function runMain(env: Record<string, string | undefined> = process.
       env,
       log,
       signal,
-      onResource: (r) => core.saveState(r.kind === 'run-id' ? State.runId : State.dockerConfig, r.kind === 'run-id' ? r.id : r.path),
+      onResource: (r) =>
+        core.saveState(r.kind === 'run-id' ? State.runId : State.dockerConfig, r.kind === 'run-id' ? r.id : r.path),
     });
     await finish(result, undefined, reports);
   } catch (err: unknown) {
@@ -77,9 +81,22 @@ function setOutputs(result: PipelineResult): void {
 }
 
 /** mode: merge — every entry's digest under every tag of the plan; tags and digest outputs name the indexes. */
-async function mergeMode(inputs: ActionInputs, env: Record<string, string | undefined>, log: ActionLogger, signal?: AbortSignal): Promise<void> {
-  if (!inputs.planFile) throw new MlImageError('mode: merge needs the plan input (the plan job\'s plan output)');
-  const merged = await merge({ ...inputs, planFile: inputs.planFile, digestsDir: path.resolve(process.cwd(), inputs.digestsDir), cwd: process.cwd(), env, log, signal });
+async function mergeMode(
+  inputs: ActionInputs,
+  env: Record<string, string | undefined>,
+  log: ActionLogger,
+  signal?: AbortSignal,
+): Promise<void> {
+  if (!inputs.planFile) throw new MlImageError("mode: merge needs the plan input (the plan job's plan output)");
+  const merged = await merge({
+    ...inputs,
+    planFile: inputs.planFile,
+    digestsDir: path.resolve(process.cwd(), inputs.digestsDir),
+    cwd: process.cwd(),
+    env,
+    log,
+    signal,
+  });
   const refs = merged.flatMap((m) => m.indexes);
   core.setOutput(Outputs.tags, refs.map((x) => x.ref).join('\n'));
   core.setOutput(Outputs.digest, refs[0]?.digest ?? '');
@@ -94,7 +111,11 @@ async function writeSummary(markdown: string): Promise<void> {
 function annotateFailedChecks(result: PipelineResult): void {
   for (const image of result.images) {
     for (const c of image.smoke?.checks ?? []) {
-      if (!c.passed && c.location) annotate(`${image.name}${image.variant ? ` (${image.variant})` : ''}: ${c.kind} "${c.name}": ${(c.message ?? 'failed').split('\n')[0]}`, c.location);
+      if (!c.passed && c.location)
+        annotate(
+          `${image.name}${image.variant ? ` (${image.variant})` : ''}: ${c.kind} "${c.name}": ${(c.message ?? 'failed').split('\n')[0]}`,
+          c.location,
+        );
     }
   }
 }

@@ -25,7 +25,11 @@ export async function runPost(env: Record<string, string | undefined> = process.
     const left = await docker.sweepRun(runId);
     // A docker-container builder created for the run (pipeline/builders.ts) is found by its name.
     const builder = containerBuilderName(runId);
-    const builders = choice.builder === 'buildx' && (await docker.call(['buildx', 'inspect', builder], { timeoutMs: 30_000 })).exitCode === 0 ? 1 : 0;
+    const builders =
+      choice.builder === 'buildx' &&
+      (await docker.call(['buildx', 'inspect', builder], { timeoutMs: 30_000 })).exitCode === 0
+        ? 1
+        : 0;
     if (builders > 0) await docker.call(['buildx', 'rm', builder], { timeoutMs: 60_000 });
     const found = left.containers + left.networks + left.volumes + left.images + builders;
     log.info(

@@ -31,7 +31,8 @@ export function pushByDigestOutput(repositories: readonly string[]): string {
 }
 
 /** Cache flags without the exports (--cache-to and its value). */
-const importsOnly = (args: readonly string[]): string[] => args.filter((a, i) => a !== '--cache-to' && args[i - 1] !== '--cache-to');
+const importsOnly = (args: readonly string[]): string[] =>
+  args.filter((a, i) => a !== '--cache-to' && args[i - 1] !== '--cache-to');
 
 const sortedPairs = (flag: string, map: Record<string, string>): string[] =>
   Object.keys(map)

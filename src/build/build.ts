@@ -59,7 +59,13 @@ export async function buildImage(docker: Docker, job: BuildJob, options: BuildOp
   try {
     const iidFile = path.join(dir, 'iid');
     const metadataFile = options.builder.kind === 'buildx' ? path.join(dir, 'metadata.json') : undefined;
-    const cmd = buildCommand(job, options.builder, { iidFile, cache: options.cache, builderName: options.builderName, metadataFile, extraTags: options.extraTags });
+    const cmd = buildCommand(job, options.builder, {
+      iidFile,
+      cache: options.cache,
+      builderName: options.builderName,
+      metadataFile,
+      extraTags: options.extraTags,
+    });
     const started = Date.now();
     const result = await docker.call(cmd.args, {
       env: { ...cmd.env, ...options.secretEnv },
@@ -76,10 +82,20 @@ export async function buildImage(docker: Docker, job: BuildJob, options: BuildOp
     // The engine's own id for the image, which is what `docker run` and `docker tag` take: BuildKit's iidfile
     // holds the config digest, while an engine on the containerd image store names an image loaded from a
     // container builder by its manifest digest.
-    const inspect = await docker.call(['image', 'inspect', '--format', '{{.Id}} {{.Size}}', job.localRefs[0] ?? built], { timeoutMs: 30_000 });
+    const inspect = await docker.call(
+      ['image', 'inspect', '--format', '{{.Id}} {{.Size}}', job.localRefs[0] ?? built],
+      { timeoutMs: 30_000 },
+    );
     const [engineId, size] = inspect.exitCode === 0 ? inspect.stdout.trim().split(' ') : [];
     const imageId = engineId && /^sha256:[a-f0-9]{64}$/.test(engineId) ? engineId : built;
-    return { imageId, durationMs, steps: countSteps(output), sizeBytes: size && /^\d+$/.test(size) ? Number(size) : undefined, mountStepsRan: cacheMountStepsRan(output), configDigest: (metadataFile && (await configDigestOf(metadataFile))) || built };
+    return {
+      imageId,
+      durationMs,
+      steps: countSteps(output),
+      sizeBytes: size && /^\d+$/.test(size) ? Number(size) : undefined,
+      mountStepsRan: cacheMountStepsRan(output),
+      configDigest: (metadataFile && (await configDigestOf(metadataFile))) || built,
+    };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -96,20 +112,28 @@ async function swapLocalCache(swap: { from: string; to: string }, warn: (message
   try {
     if (!existsSync(path.join(swap.from, 'index.json'))) {
       // BuildKit ignores a failed cache export (ignore-error=true) and says nothing; this is where it shows.
-      warn(`the local cache export to ${path.dirname(swap.to)} did not complete (a full disk?); the previous cache is kept`);
+      warn(
+        `the local cache export to ${path.dirname(swap.to)} did not complete (a full disk?); the previous cache is kept`,
+      );
       return;
     }
-    await withLock(`local cache ${swap.to}`, async () => {
-      if (existsSync(swap.to)) await rename(swap.to, old);
-      try {
-        await rename(swap.from, swap.to);
-      } catch (err: unknown) {
-        if (existsSync(old) && !existsSync(swap.to)) await rename(old, swap.to);
-        throw err;
-      }
-    }, 5 * 60_000);
+    await withLock(
+      `local cache ${swap.to}`,
+      async () => {
+        if (existsSync(swap.to)) await rename(swap.to, old);
+        try {
+          await rename(swap.from, swap.to);
+        } catch (err: unknown) {
+          if (existsSync(old) && !existsSync(swap.to)) await rename(old, swap.to);
+          throw err;
+        }
+      },
+      5 * 60_000,
+    );
   } catch (err: unknown) {
-    warn(`the local cache was not replaced: ${err instanceof Error ? err.message : String(err)}; the previous cache is kept`);
+    warn(
+      `the local cache was not replaced: ${err instanceof Error ? err.message : String(err)}; the previous cache is kept`,
+    );
   } finally {
     await rm(swap.from, { recursive: true, force: true });
     await rm(old, { recursive: true, force: true });
@@ -130,7 +154,15 @@ async function buildFailure(job: BuildJob, output: string, exitCode: number): Pr
   const what = step?.step ? ` at ${step.step}` : '';
   // BuildKit's last line then only says the step exited 1; the step's own output says why.
   if (/no space left on device/i.test(output)) {
-    return new MlImageError(`build of ${job.image} failed${what}: the engine's disk is full (No space left on device); free space on it (docker system prune, docker builder prune) or build on a larger disk`, 1, where);
+    return new MlImageError(
+      `build of ${job.image} failed${what}: the engine's disk is full (No space left on device); free space on it (docker system prune, docker builder prune) or build on a larger disk`,
+      1,
+      where,
+    );
   }
-  return new MlImageError(`build of ${job.image} failed${what}${last ? `: ${last.replace(/^#\d+ /, '').trim()}` : ` (exit ${exitCode})`}`, 1, where);
+  return new MlImageError(
+    `build of ${job.image} failed${what}${last ? `: ${last.replace(/^#\d+ /, '').trim()}` : ` (exit ${exitCode})`}`,
+    1,
+    where,
+  );
 }

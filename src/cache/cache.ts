@@ -43,7 +43,12 @@ const builderName = (b: BuilderInfo): string =>
     : `buildx ${b.driver} driver${b.driver === 'docker' ? (b.containerdStore ? ' (containerd image store)' : ' (classic image store)') : ''}`;
 
 export function chooseCache(spec: CacheSpec, builder: BuilderInfo, run: CacheRun): CacheChoice {
-  const choice = (backend: Backend, reason: string, write = run.push, needsContainerBuilder = false): CacheChoice => ({ backend, write, reason, needsContainerBuilder });
+  const choice = (backend: Backend, reason: string, write = run.push, needsContainerBuilder = false): CacheChoice => ({
+    backend,
+    write,
+    reason,
+    needsContainerBuilder,
+  });
   const capable = exportsCaches(builder);
   switch (spec.backend) {
     case 'none':
@@ -54,11 +59,20 @@ export function chooseCache(spec: CacheSpec, builder: BuilderInfo, run: CacheRun
       if (!capable) return inlineOnly('auto', builder, run);
       if (spec.registry) {
         const write = run.push && spec.registry.write !== undefined;
-        const readOnly = write ? '' : run.push ? ' (read only: a pull request writes no cache)' : ' (read only: this run pushes nothing)';
+        const readOnly = write
+          ? ''
+          : run.push
+            ? ' (read only: a pull request writes no cache)'
+            : ' (read only: this run pushes nothing)';
         return choice('registry', `auto: a push registry and ${builderName(builder)}${readOnly}`, write);
       }
-      if (run.ghaService && speaksGhaV2(builder)) return choice('gha', "auto: no push registry; GitHub's cache service (v2)", true);
-      return choice('local', `auto: no push registry${run.ghaService ? `; BuildKit ${builder.buildkitVersion ?? '?'} / buildx ${builder.buildxVersion ?? '?'} cannot use GitHub's cache service v2` : ''}`, true);
+      if (run.ghaService && speaksGhaV2(builder))
+        return choice('gha', "auto: no push registry; GitHub's cache service (v2)", true);
+      return choice(
+        'local',
+        `auto: no push registry${run.ghaService ? `; BuildKit ${builder.buildkitVersion ?? '?'} / buildx ${builder.buildxVersion ?? '?'} cannot use GitHub's cache service v2` : ''}`,
+        true,
+      );
     }
     case 'registry':
     case 'local':
@@ -91,11 +105,22 @@ function explicitBackend(spec: CacheSpec, builder: BuilderInfo, run: CacheRun): 
   }
   const write = backend === 'registry' ? run.push && spec.registry?.write !== undefined : true;
   const container = builder.driver !== 'builtin' && builder.driver !== 'docker';
-  if (exportsCaches(builder) && (backend !== 'gha' || atLeast(builder.buildkitVersion, 0, 20))) return { backend, write, reason, needsContainerBuilder: false };
+  if (exportsCaches(builder) && (backend !== 'gha' || atLeast(builder.buildkitVersion, 0, 20)))
+    return { backend, write, reason, needsContainerBuilder: false };
   if (backend === 'gha' && container) {
-    return { backend: 'local', write: true, reason: `${reason}, but BuildKit ${builder.buildkitVersion ?? '?'} speaks only the retired v1 protocol: local instead`, needsContainerBuilder: false };
+    return {
+      backend: 'local',
+      write: true,
+      reason: `${reason}, but BuildKit ${builder.buildkitVersion ?? '?'} speaks only the retired v1 protocol: local instead`,
+      needsContainerBuilder: false,
+    };
   }
-  return { backend, write, reason: `${reason}; ${builderName(builder)} cannot export it: a docker-container builder`, needsContainerBuilder: true };
+  return {
+    backend,
+    write,
+    reason: `${reason}; ${builderName(builder)} cannot export it: a docker-container builder`,
+    needsContainerBuilder: true,
+  };
 }
 
 export interface CacheArgs {
@@ -129,9 +154,18 @@ export function cacheArgs(input: CacheArgsInput): CacheArgs {
       const from = input.pushRefs[0];
       if (input.builder.driver === 'builtin') {
         // The classic client has no --cache-to: this build argument asks the engine's BuildKit for inline cache.
-        return { args: from ? ['--cache-from', from] : [], buildArgs: choice.write ? { BUILDKIT_INLINE_CACHE: '1' } : {} };
+        return {
+          args: from ? ['--cache-from', from] : [],
+          buildArgs: choice.write ? { BUILDKIT_INLINE_CACHE: '1' } : {},
+        };
       }
-      return { args: [...(from ? ['--cache-from', `type=registry,ref=${from}`] : []), ...(choice.write ? ['--cache-to', 'type=inline'] : [])], buildArgs: {} };
+      return {
+        args: [
+          ...(from ? ['--cache-from', `type=registry,ref=${from}`] : []),
+          ...(choice.write ? ['--cache-to', 'type=inline'] : []),
+        ],
+        buildArgs: {},
+      };
     }
     case 'registry': {
       const reg = spec.registry ?? { read: [] };
@@ -145,13 +179,19 @@ export function cacheArgs(input: CacheArgsInput): CacheArgs {
     }
     case 'gha':
       // buildx ≥ 0.21 takes the service URL and token from the environment: the token never enters argv.
-      return { args: ['--cache-from', `type=gha,scope=${spec.scope}`, ...to(`type=gha,scope=${spec.scope},${mode}`)], buildArgs: {} };
+      return {
+        args: ['--cache-from', `type=gha,scope=${spec.scope}`, ...to(`type=gha,scope=${spec.scope},${mode}`)],
+        buildArgs: {},
+      };
     case 'local': {
       const dir = path.join(input.localDir, spec.scope);
       // Each run exports beside the cache under its own name: two runs of one scope never write one directory.
       const next = `${dir}.new-${input.runId}`;
       return {
-        args: [...(input.localExists ? ['--cache-from', `type=local,src=${dir}`] : []), ...to(`type=local,dest=${next},${mode}`)],
+        args: [
+          ...(input.localExists ? ['--cache-from', `type=local,src=${dir}`] : []),
+          ...to(`type=local,dest=${next},${mode}`),
+        ],
         buildArgs: {},
         localSwap: choice.write ? { from: next, to: dir } : undefined,
       };

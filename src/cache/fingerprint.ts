@@ -32,7 +32,8 @@ export function stepInputs(dockerfile: string, lastLine: number): StepInputs {
     if (flags.some((f) => f.startsWith('--from='))) continue; // another stage or image: already in the text
     const srcs = args.filter((a) => !a.startsWith('--')).slice(0, -1);
     for (const s of srcs) {
-      if (/[*?[$]/.test(s) || /^[a-z][a-z0-9+.-]*:\/\//i.test(s) || s.startsWith('git@')) return { unknown: `line ${ins.line}: source ${s} is a pattern, variable or URL` };
+      if (/[*?[$]/.test(s) || /^[a-z][a-z0-9+.-]*:\/\//i.test(s) || s.startsWith('git@'))
+        return { unknown: `line ${ins.line}: source ${s} is a pattern, variable or URL` };
       sources.push(s);
     }
   }
@@ -50,7 +51,9 @@ function argsOf(rest: string): string[] | undefined {
   if (body.startsWith('[')) {
     try {
       const parsed: unknown = JSON.parse(body);
-      return Array.isArray(parsed) && parsed.every((x) => typeof x === 'string') ? [...flags, ...(parsed as string[])] : undefined;
+      return Array.isArray(parsed) && parsed.every((x) => typeof x === 'string')
+        ? [...flags, ...(parsed as string[])]
+        : undefined;
     } catch {
       return undefined;
     }
@@ -73,7 +76,8 @@ export async function mountFingerprint(input: FingerprintInput): Promise<string 
   if ('unknown' in steps) return undefined;
   const hash = createHash('sha256');
   hash.update(`${steps.text}\n\0platform=${input.platform ?? ''}\n`);
-  for (const [k, v] of Object.entries(input.buildArgs).sort(([a], [b]) => a.localeCompare(b))) hash.update(`arg ${k}=${v}\n`);
+  for (const [k, v] of Object.entries(input.buildArgs).sort(([a], [b]) => a.localeCompare(b)))
+    hash.update(`arg ${k}=${v}\n`);
   const budget = { bytes: MAX_HASHED_BYTES };
   const root = path.resolve(input.context);
   for (const s of steps.sources) {
@@ -85,7 +89,12 @@ export async function mountFingerprint(input: FingerprintInput): Promise<string 
 }
 
 /** Adds a file or a directory tree (names, modes, link targets, content) to the hash; false past the budget or when missing. */
-async function hashPath(hash: ReturnType<typeof createHash>, root: string, full: string, budget: { bytes: number }): Promise<boolean> {
+async function hashPath(
+  hash: ReturnType<typeof createHash>,
+  root: string,
+  full: string,
+  budget: { bytes: number },
+): Promise<boolean> {
   const st = await lstat(full).catch(() => undefined);
   if (!st) return false;
   const rel = path.relative(root, full);
@@ -95,7 +104,8 @@ async function hashPath(hash: ReturnType<typeof createHash>, root: string, full:
   }
   if (st.isDirectory()) {
     hash.update(`dir ${rel}\n`);
-    for (const name of (await readdir(full)).sort()) if (!(await hashPath(hash, root, path.join(full, name), budget))) return false;
+    for (const name of (await readdir(full)).sort())
+      if (!(await hashPath(hash, root, path.join(full, name), budget))) return false;
     return true;
   }
   if (!st.isFile()) return false;

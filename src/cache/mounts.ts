@@ -126,7 +126,10 @@ export function exportDockerfile(helper: string, mounts: readonly CacheMount[]):
  */
 export function importDockerfile(helper: string, mounts: readonly CacheMount[]): string {
   const copies = mounts
-    .map((_, i) => `if [ -d /in/${i} ] && [ -z "$(ls -A /ml-image-mounts/${i})" ]; then cp -a /in/${i}/. /ml-image-mounts/${i}/; fi`)
+    .map(
+      (_, i) =>
+        `if [ -d /in/${i} ] && [ -z "$(ls -A /ml-image-mounts/${i})" ]; then cp -a /in/${i}/. /ml-image-mounts/${i}/; fi`,
+    )
     .join(' && ');
   return [
     `FROM ${helper} AS import`,

@@ -19,14 +19,26 @@ import { baseImageOf } from '../meta/base-image.js';
 import type { BuildJob } from '../plan/plan.js';
 import { megabytes, seconds, type Logger } from '../log/log.js';
 import { mountFingerprint } from './fingerprint.js';
-import { cacheMountsOf, exportDockerfile, importDockerfile, mountKeys, NONCE, selectMounts, type CacheMount } from './mounts.js';
+import {
+  cacheMountsOf,
+  exportDockerfile,
+  importDockerfile,
+  mountKeys,
+  NONCE,
+  selectMounts,
+  type CacheMount,
+} from './mounts.js';
 
 /** Where mount content lives between runs. */
 export interface MountStore {
   /** Runs fn with the scope's stored content to itself (concurrent runs on one machine). */
   locked?<T>(scope: string, fn: () => Promise<T>): Promise<T>;
   /** The newest stored content for these keys, as a directory; undefined on a miss. */
-  restore(key: string, restoreKeys: readonly string[], scope: string): Promise<{ dir: string; key: string } | undefined>;
+  restore(
+    key: string,
+    restoreKeys: readonly string[],
+    scope: string,
+  ): Promise<{ dir: string; key: string } | undefined>;
   /** Stores a directory's content under a key (the directory may be moved). */
   save(dir: string, key: string, scope: string): Promise<void>;
   /** The key restore() would pick for this prefix, without fetching anything. */
@@ -48,7 +60,9 @@ export class LocalMountStore implements MountStore {
     for (const prefix of [key, ...restoreKeys]) {
       const hits = names.filter((n) => (prefix === key ? n === key : n.startsWith(prefix)));
       if (hits.length === 0) continue;
-      const newest = (await Promise.all(hits.map(async (n) => ({ n, t: (await stat(path.join(this.root, n))).mtimeMs })))).sort((a, b) => b.t - a.t)[0]!.n;
+      const newest = (
+        await Promise.all(hits.map(async (n) => ({ n, t: (await stat(path.join(this.root, n))).mtimeMs })))
+      ).sort((a, b) => b.t - a.t)[0]!.n;
       return { dir: path.join(this.root, newest), key: newest };
     }
     return undefined;
@@ -66,7 +80,8 @@ export class LocalMountStore implements MountStore {
     const now = new Date();
     await utimes(target, now, now);
     for (const old of await readdir(this.root)) {
-      if (old !== key && old.startsWith(`ml-image-mounts-${scope}-`)) await rm(path.join(this.root, old), { recursive: true, force: true });
+      if (old !== key && old.startsWith(`ml-image-mounts-${scope}-`))
+        await rm(path.join(this.root, old), { recursive: true, force: true });
     }
   }
 }
@@ -82,7 +97,11 @@ export class ActionsMountStore implements MountStore {
     return path.join(this.root, scope);
   }
 
-  async restore(key: string, restoreKeys: readonly string[], scope: string): Promise<{ dir: string; key: string } | undefined> {
+  async restore(
+    key: string,
+    restoreKeys: readonly string[],
+    scope: string,
+  ): Promise<{ dir: string; key: string } | undefined> {
     const dir = this.dirOf(scope);
     await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
@@ -97,7 +116,11 @@ export class ActionsMountStore implements MountStore {
 
   async newest(prefix: string, scope: string): Promise<string | undefined> {
     // The primary key must be valid and should never match; the restore key asks for the newest entry.
-    return (await (await actionsCache()).restoreCache([this.dirOf(scope)], `${prefix}lookup`, [prefix], { lookupOnly: true })) || undefined;
+    return (
+      (await (
+        await actionsCache()
+      ).restoreCache([this.dirOf(scope)], `${prefix}lookup`, [prefix], { lookupOnly: true })) || undefined
+    );
   }
 
   async save(dir: string, key: string, scope: string): Promise<void> {
@@ -148,7 +171,11 @@ interface Selected {
 }
 
 /** The job's persisted mounts and the image to run the copies in; undefined when there is nothing to do. */
-async function selected(job: BuildJob, ctx: MountContext, dockerfileText: string | undefined): Promise<Selected | undefined> {
+async function selected(
+  job: BuildJob,
+  ctx: MountContext,
+  dockerfileText: string | undefined,
+): Promise<Selected | undefined> {
   if (job.build.cache.mounts === false || dockerfileText === undefined) return undefined;
   const found = cacheMountsOf(dockerfileText);
   for (const why of found.skipped) ctx.log.warn(`${job.build.dockerfile}: ${why}`);
@@ -159,7 +186,9 @@ async function selected(job: BuildJob, ctx: MountContext, dockerfileText: string
   const upTo = dockerfileText.split(/\r?\n/).slice(0, mounts[0]!.line).join('\n');
   const helper = baseImageOf(upTo, job.build.buildArgs);
   if (!helper) {
-    ctx.log.warn(`cache mounts of ${job.image}: the stage that declares them has no external base image to copy with; not persisted`);
+    ctx.log.warn(
+      `cache mounts of ${job.image}: the stage that declares them has no external base image to copy with; not persisted`,
+    );
     return undefined;
   }
   const fingerprint = await mountFingerprint({
@@ -173,14 +202,34 @@ async function selected(job: BuildJob, ctx: MountContext, dockerfileText: string
 }
 
 /** One copy build on the job's builder; the nonce makes its copy step run every time. */
-async function copyBuild(ctx: MountContext, dockerfile: string, context: string, out: string): Promise<{ ok: boolean; why: string }> {
+async function copyBuild(
+  ctx: MountContext,
+  dockerfile: string,
+  context: string,
+  out: string,
+): Promise<{ ok: boolean; why: string }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'ml-image-mounts-df-'));
   try {
     await writeFile(path.join(dir, 'Dockerfile'), dockerfile);
-    const common = ['--progress=plain', '--build-arg', `${NONCE}=${randomBytes(8).toString('hex')}`, '--file', path.join(dir, 'Dockerfile'), '--output', `type=local,dest=${out}`];
+    const common = [
+      '--progress=plain',
+      '--build-arg',
+      `${NONCE}=${randomBytes(8).toString('hex')}`,
+      '--file',
+      path.join(dir, 'Dockerfile'),
+      '--output',
+      `type=local,dest=${out}`,
+    ];
     const args =
-      ctx.builder.kind === 'buildx' ? ['buildx', 'build', ...(ctx.builderName ? ['--builder', ctx.builderName] : []), ...common, context] : ['build', ...common, context];
-    const r = await ctx.docker.call(args, { env: ctx.builder.kind === 'buildx' ? {} : { DOCKER_BUILDKIT: '1' }, signal: ctx.signal, stream: true, timeoutMs: 30 * 60_000 });
+      ctx.builder.kind === 'buildx'
+        ? ['buildx', 'build', ...(ctx.builderName ? ['--builder', ctx.builderName] : []), ...common, context]
+        : ['build', ...common, context];
+    const r = await ctx.docker.call(args, {
+      env: ctx.builder.kind === 'buildx' ? {} : { DOCKER_BUILDKIT: '1' },
+      signal: ctx.signal,
+      stream: true,
+      timeoutMs: 30 * 60_000,
+    });
     return { ok: r.exitCode === 0, why: (r.stderr.trim().split('\n').pop() ?? '').slice(0, 300) };
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -188,18 +237,31 @@ async function copyBuild(ctx: MountContext, dockerfile: string, context: string,
 }
 
 /** Restores a job's mounts, holding its scope against other runs on this machine. */
-export function restoreMounts(job: BuildJob, ctx: MountContext, dockerfileText: string | undefined): Promise<MountReport | undefined> {
+export function restoreMounts(
+  job: BuildJob,
+  ctx: MountContext,
+  dockerfileText: string | undefined,
+): Promise<MountReport | undefined> {
   const run = () => restoreUnlocked(job, ctx, dockerfileText);
   return ctx.store.locked ? ctx.store.locked(job.build.cache.scope, run) : run();
 }
 
 /** Saves a job's mounts, holding its scope against other runs on this machine. */
-export function saveMounts(job: BuildJob, ctx: MountContext, dockerfileText: string | undefined, report: MountReport | undefined): Promise<MountReport | undefined> {
+export function saveMounts(
+  job: BuildJob,
+  ctx: MountContext,
+  dockerfileText: string | undefined,
+  report: MountReport | undefined,
+): Promise<MountReport | undefined> {
   const run = () => saveUnlocked(job, ctx, dockerfileText, report);
   return ctx.store.locked ? ctx.store.locked(job.build.cache.scope, run) : run();
 }
 
-async function restoreUnlocked(job: BuildJob, ctx: MountContext, dockerfileText: string | undefined): Promise<MountReport | undefined> {
+async function restoreUnlocked(
+  job: BuildJob,
+  ctx: MountContext,
+  dockerfileText: string | undefined,
+): Promise<MountReport | undefined> {
   const sel = await selected(job, ctx, dockerfileText);
   if (!sel) return undefined;
   const report: MountReport = { mounts: sel.mounts.map((m) => m.id) };
@@ -210,7 +272,9 @@ async function restoreUnlocked(job: BuildJob, ctx: MountContext, dockerfileText:
       const newest = await ctx.store.newest(sel.keys.restoreKeys[0]!, job.build.cache.scope);
       if (newest?.startsWith(same)) {
         report.unchanged = { key: newest };
-        ctx.log.info(`cache mounts of ${job.image} (${report.mounts.join(', ')}): not restored, the steps that use them are unchanged since ${newest} was saved and come from the layer cache`);
+        ctx.log.info(
+          `cache mounts of ${job.image} (${report.mounts.join(', ')}): not restored, the steps that use them are unchanged since ${newest} was saved and come from the layer cache`,
+        );
         return report;
       }
     }
@@ -229,17 +293,26 @@ async function restoreUnlocked(job: BuildJob, ctx: MountContext, dockerfileText:
       }
       const bytes = await sizeOf(hit.dir);
       report.restored = { bytes, ms: Date.now() - started, key: hit.key };
-      ctx.log.info(`restored cache mounts of ${job.image} (${report.mounts.join(', ')}): ${megabytes(bytes)} in ${seconds(report.restored.ms)} from ${hit.key}`);
+      ctx.log.info(
+        `restored cache mounts of ${job.image} (${report.mounts.join(', ')}): ${megabytes(bytes)} in ${seconds(report.restored.ms)} from ${hit.key}`,
+      );
     } finally {
       await ctx.store.discard?.(job.build.cache.scope);
     }
   } catch (err: unknown) {
-    ctx.log.warn(`restoring the cache mounts of ${job.image} failed, building without them: ${err instanceof Error ? err.message : String(err)}`);
+    ctx.log.warn(
+      `restoring the cache mounts of ${job.image} failed, building without them: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
   return report;
 }
 
-async function saveUnlocked(job: BuildJob, ctx: MountContext, dockerfileText: string | undefined, report: MountReport | undefined): Promise<MountReport | undefined> {
+async function saveUnlocked(
+  job: BuildJob,
+  ctx: MountContext,
+  dockerfileText: string | undefined,
+  report: MountReport | undefined,
+): Promise<MountReport | undefined> {
   const sel = await selected(job, ctx, dockerfileText);
   if (!sel) return report;
   const out: MountReport = report ?? { mounts: sel.mounts.map((m) => m.id) };
@@ -253,8 +326,11 @@ async function saveUnlocked(job: BuildJob, ctx: MountContext, dockerfileText: st
     const bytes = await sizeOf(dir);
     await ctx.store.save(dir, sel.keys.key, job.build.cache.scope);
     out.saved = { bytes, ms: Date.now() - started, key: sel.keys.key, dropped };
-    const note = dropped > 0 ? `; ${dropped} oldest files dropped to stay under ${megabytes(job.build.cache.mountsMaxBytes)}` : '';
-    ctx.log.info(`saved cache mounts of ${job.image} (${out.mounts.join(', ')}): ${megabytes(bytes)} in ${seconds(out.saved.ms)} as ${sel.keys.key}${note}`);
+    const note =
+      dropped > 0 ? `; ${dropped} oldest files dropped to stay under ${megabytes(job.build.cache.mountsMaxBytes)}` : '';
+    ctx.log.info(
+      `saved cache mounts of ${job.image} (${out.mounts.join(', ')}): ${megabytes(bytes)} in ${seconds(out.saved.ms)} as ${sel.keys.key}${note}`,
+    );
   } catch (err: unknown) {
     ctx.log.warn(`saving the cache mounts of ${job.image} failed: ${err instanceof Error ? err.message : String(err)}`);
   } finally {

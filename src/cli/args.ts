@@ -80,8 +80,27 @@ export type CliCommand =
       outputRefs?: string;
       verbose: boolean;
     }
-  | { command: 'merge'; config: string; planFile: string; digests: string; username?: string; passwordStdin: boolean; docker?: string; outputRefs?: string; verbose: boolean }
-  | { command: 'test'; image: string; config?: string; filters: PlanFilters; structureTests: string[]; docker?: string; reports: SmokeReportFiles; verbose: boolean };
+  | {
+      command: 'merge';
+      config: string;
+      planFile: string;
+      digests: string;
+      username?: string;
+      passwordStdin: boolean;
+      docker?: string;
+      outputRefs?: string;
+      verbose: boolean;
+    }
+  | {
+      command: 'test';
+      image: string;
+      config?: string;
+      filters: PlanFilters;
+      structureTests: string[];
+      docker?: string;
+      reports: SmokeReportFiles;
+      verbose: boolean;
+    };
 
 export type { SmokeReportFiles };
 
@@ -134,8 +153,14 @@ export function parseCli(argv: readonly string[]): CliCommand {
   if (values.help || command === 'help') return { command: 'help' };
   const reports: SmokeReportFiles = { junit: values.junit, json: values.json };
   if (command === 'test') {
-    if (rest.length !== 1) throw new UsageError(rest.length === 0 ? 'test needs the image to test, e.g. ml-image test acme/iris:latest' : `unexpected argument "${rest[1]}"`);
-    if (!values.config && !values['structure-test']) throw new UsageError('test needs --config (its smoke test) and/or --structure-test FILE');
+    if (rest.length !== 1)
+      throw new UsageError(
+        rest.length === 0
+          ? 'test needs the image to test, e.g. ml-image test acme/iris:latest'
+          : `unexpected argument "${rest[1]}"`,
+      );
+    if (!values.config && !values['structure-test'])
+      throw new UsageError('test needs --config (its smoke test) and/or --structure-test FILE');
     return {
       command,
       image: rest[0]!,
@@ -147,36 +172,61 @@ export function parseCli(argv: readonly string[]): CliCommand {
       verbose: values.verbose,
     };
   }
-  if (values['structure-test'] !== undefined) throw new UsageError('--structure-test goes with test (in a config: smoke-test.structure-tests)');
+  if (values['structure-test'] !== undefined)
+    throw new UsageError('--structure-test goes with test (in a config: smoke-test.structure-tests)');
   if (command === 'merge') {
     if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
-    if (!values.plan || !values.digests) throw new UsageError('merge needs --plan FILE (from ml-image plan --format json) and --digests DIR (the matrix entries\' digest files)');
+    if (!values.plan || !values.digests)
+      throw new UsageError(
+        "merge needs --plan FILE (from ml-image plan --format json) and --digests DIR (the matrix entries' digest files)",
+      );
     if (values['password-stdin'] && !values.username) throw new UsageError('--password-stdin needs --username');
-    return { command, config: values.config ?? 'ml-image.yml', planFile: values.plan, digests: values.digests, username: values.username, passwordStdin: values['password-stdin'], docker: values.docker, outputRefs: values['output-refs'], verbose: values.verbose };
+    return {
+      command,
+      config: values.config ?? 'ml-image.yml',
+      planFile: values.plan,
+      digests: values.digests,
+      username: values.username,
+      passwordStdin: values['password-stdin'],
+      docker: values.docker,
+      outputRefs: values['output-refs'],
+      verbose: values.verbose,
+    };
   }
   if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
   values.config ??= 'ml-image.yml';
-  const filters: PlanFilters = { images: values.image, variants: values.variant, ...(values.only ? { only: values.only } : {}) };
+  const filters: PlanFilters = {
+    images: values.image,
+    variants: values.variant,
+    ...(values.only ? { only: values.only } : {}),
+  };
   if (command !== 'plan' && values.format !== undefined) throw new UsageError('--format goes with plan');
   if (command === 'validate') return { command, config: values.config };
   if (command === 'schema') return { command };
   if (command === 'plan') {
     const format = values.format ?? 'table';
-    if (format !== 'table' && format !== 'json' && format !== 'matrix') throw new UsageError(`--format must be table, json or matrix, got "${format}"`);
+    if (format !== 'table' && format !== 'json' && format !== 'matrix')
+      throw new UsageError(`--format must be table, json or matrix, got "${format}"`);
     return { command, config: values.config, format, push: values.push, registries: values.registry, filters };
   }
-  if (command !== 'build') throw new UsageError(`unknown command "${command}" (expected build, test, merge, plan, validate, schema or help)`);
-  if (values.digests !== undefined) throw new UsageError('--digests goes with merge (build --only writes to --digests-dir)');
+  if (command !== 'build')
+    throw new UsageError(`unknown command "${command}" (expected build, test, merge, plan, validate, schema or help)`);
+  if (values.digests !== undefined)
+    throw new UsageError('--digests goes with merge (build --only writes to --digests-dir)');
   if (values.builder === 'buildx' || values.builder === 'buildkit') {
-    throw new UsageError(`--builder names a buildx builder instance (as in docker buildx build); to choose ${values.builder}, use --build-engine ${values.builder}`);
+    throw new UsageError(
+      `--builder names a buildx builder instance (as in docker buildx build); to choose ${values.builder}, use --build-engine ${values.builder}`,
+    );
   }
   const cacheBackend = values['cache-backend'];
   if (cacheBackend !== undefined && !CACHE_BACKENDS.includes(cacheBackend as CacheBackend)) {
     throw new UsageError(`--cache-backend must be one of ${CACHE_BACKENDS.join(', ')}, got "${cacheBackend}"`);
   }
   const minFree = values['min-free-space'];
-  if (minFree !== undefined && !new RegExp(SIZE_PATTERN).test(minFree)) throw new UsageError(`--min-free-space must be a size like 20GB, got "${minFree}"`);
-  if (values['metadata-file'] !== undefined) throw new UsageError('--metadata-file is now --images-file (buildx uses --metadata-file for its build metadata)');
+  if (minFree !== undefined && !new RegExp(SIZE_PATTERN).test(minFree))
+    throw new UsageError(`--min-free-space must be a size like 20GB, got "${minFree}"`);
+  if (values['metadata-file'] !== undefined)
+    throw new UsageError('--metadata-file is now --images-file (buildx uses --metadata-file for its build metadata)');
   const engine = values['build-engine'] ?? 'auto';
   if (engine !== 'auto' && engine !== 'buildx' && engine !== 'buildkit') {
     throw new UsageError(`--build-engine must be auto, buildx or buildkit, got "${engine}"`);

@@ -55,19 +55,36 @@ export async function buildCommandMain(args: BuildArgs, io: CliIo, log: Logger):
     signal: io.signal,
   }).catch((err: unknown) => {
     // A failed run still leaves its reports: which check failed is what the reader wants.
-    if (err instanceof PipelineFailure) writeSmokeReports(args.reports, smokeSuites(err.result.images), io.cwd, err.result.runId);
+    if (err instanceof PipelineFailure)
+      writeSmokeReports(args.reports, smokeSuites(err.result.images), io.cwd, err.result.runId);
     throw err;
   });
   writeSmokeReports(args.reports, smokeSuites(result.images), io.cwd, result.runId);
-  if (args.outputRefs) writeOutputRefs(args.outputRefs, io.cwd, result.images.map((i) => ({ image: i.name, variant: i.variant, platform: i.platform ?? null, refs: i.pushed.map((p) => `${p.ref}@${p.digest}`) })));
+  if (args.outputRefs)
+    writeOutputRefs(
+      args.outputRefs,
+      io.cwd,
+      result.images.map((i) => ({
+        image: i.name,
+        variant: i.variant,
+        platform: i.platform ?? null,
+        refs: i.pushed.map((p) => `${p.ref}@${p.digest}`),
+      })),
+    );
   if (args.imagesFile) writeFileSync(args.imagesFile, toOutputs(result).images + '\n');
-  const refs = result.images.flatMap((i) => (i.pushed.length > 0 ? i.pushed.map((p) => `${p.ref}@${p.digest}`) : i.localRefs));
+  const refs = result.images.flatMap((i) =>
+    i.pushed.length > 0 ? i.pushed.map((p) => `${p.ref}@${p.digest}`) : i.localRefs,
+  );
   log.info(`done: ${result.pushRequested ? 'pushed' : 'built and tested (not pushed)'}`);
   io.stdout([...new Set(refs)].join('\n') + '\n');
 }
 
 /** --output-refs: every pushed reference@digest, per image, variant and platform, for manifests to pin. */
-function writeOutputRefs(file: string, cwd: string, entries: { image: string; variant: string; platform: string | null; refs: string[] }[]): void {
+function writeOutputRefs(
+  file: string,
+  cwd: string,
+  entries: { image: string; variant: string; platform: string | null; refs: string[] }[],
+): void {
   writeFileSync(path.resolve(cwd, file), JSON.stringify({ version: 1, images: entries }, null, 2) + '\n');
 }
 
@@ -91,7 +108,18 @@ export async function mergeCommandMain(args: MergeArgs, io: CliIo, log: Logger):
     signal: io.signal,
   });
   if (args.outputRefs) {
-    writeOutputRefs(args.outputRefs, io.cwd, merged.flatMap((m) => m.platforms.map((p) => ({ image: p.image, variant: p.variant, platform: p.platform, refs: [...p.refs, ...m.indexes.map((x) => `${x.ref}@${x.digest}`)] }))));
+    writeOutputRefs(
+      args.outputRefs,
+      io.cwd,
+      merged.flatMap((m) =>
+        m.platforms.map((p) => ({
+          image: p.image,
+          variant: p.variant,
+          platform: p.platform,
+          refs: [...p.refs, ...m.indexes.map((x) => `${x.ref}@${x.digest}`)],
+        })),
+      ),
+    );
   }
   io.stdout(merged.flatMap((m) => m.indexes.map((x) => `${x.ref}@${x.digest}`)).join('\n') + '\n');
 }
@@ -134,7 +162,11 @@ export async function validateCommandMain(config: string, io: CliIo, log: Logger
   const { config: c } = await preparePlan({ config, cwd: io.cwd, env: io.env, push: false, runner });
   for (const image of c.images) {
     for (const v of image.variants) {
-      const warning = secretBuildArgsWarning(jobName({ image: image.name, variant: v.name }), v.buildArgs, c.policy.secretBuildArgs);
+      const warning = secretBuildArgsWarning(
+        jobName({ image: image.name, variant: v.name }),
+        v.buildArgs,
+        c.policy.secretBuildArgs,
+      );
       if (warning) log.warn(warning);
     }
   }
@@ -177,7 +209,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       log.error(`${err.issues.length} problem${err.issues.length === 1 ? '' : 's'} in the config`);
     } else {
       log.error(oneLineReason(err));
-      if (verbose && err instanceof Error && !(err.name === 'MlImageError' || err.name === 'PipelineFailure')) log.debug(err.stack ?? '');
+      if (verbose && err instanceof Error && !(err.name === 'MlImageError' || err.name === 'PipelineFailure'))
+        log.debug(err.stack ?? '');
       if (exitCodeFor(err) === 2) io.stdout(USAGE);
     }
     return exitCodeFor(err);

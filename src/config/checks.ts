@@ -36,7 +36,10 @@ export function semanticIssues(data: Record<string, unknown>, ctx: CheckContext)
       if (seen.has(name)) problem(at('name'), `duplicate image name "${raw.name}" (also images[${seen.get(name)}])`);
       seen.set(name, index);
     }
-    const context = typeof (raw.context ?? '.') === 'string' ? path.resolve(ctx.dir, (raw.context as string | undefined) ?? '.') : undefined;
+    const context =
+      typeof (raw.context ?? '.') === 'string'
+        ? path.resolve(ctx.dir, (raw.context as string | undefined) ?? '.')
+        : undefined;
     const contextOk = context !== undefined && checkContext(context, at('context'), ctx, problem);
     const variants = isObject(raw.variants) ? raw.variants : {};
     checkVariants(raw, variants, at, problem);
@@ -45,7 +48,10 @@ export function semanticIssues(data: Record<string, unknown>, ctx: CheckContext)
     const units: { raw: Record<string, unknown>; at: (...rest: PathSegment[]) => PathSegment[] }[] =
       Object.keys(variants).length === 0
         ? [{ raw, at }]
-        : Object.entries(variants).map(([name, v]) => ({ raw: isObject(v) ? v : {}, at: (...rest: PathSegment[]) => at('variants', name, ...rest) }));
+        : Object.entries(variants).map(([name, v]) => ({
+            raw: isObject(v) ? v : {},
+            at: (...rest: PathSegment[]) => at('variants', name, ...rest),
+          }));
     const reported = new Set<string>();
     for (const unit of units) {
       if (contextOk) checkDockerfile(context!, unit.raw, raw, unit.at, at, ctx, reported, problem);
@@ -73,7 +79,8 @@ export function semanticIssues(data: Record<string, unknown>, ctx: CheckContext)
     }
     if (secretPolicy(data) === 'error') {
       checkSecretBuildArgs(raw['build-args'], at('build-args'), problem);
-      for (const [name, v] of Object.entries(variants)) if (isObject(v)) checkSecretBuildArgs(v['build-args'], at('variants', name, 'build-args'), problem);
+      for (const [name, v] of Object.entries(variants))
+        if (isObject(v)) checkSecretBuildArgs(v['build-args'], at('variants', name, 'build-args'), problem);
     }
     checkRules(raw.tags, at('tags'), parseTagRules, problem, ctx.isFlowList?.(at('tags')) ?? false);
     checkRules(raw.flavor, at('flavor'), parseFlavor, problem);
@@ -98,14 +105,21 @@ function checkRules(
   }
   if (!Array.isArray(value) || !value.every((l): l is string => typeof l === 'string')) return;
   // In a flow list, `[type=raw,value=x]` is two items: the commas of a rule split it.
-  const split = flow && value.some((l) => /^(value|pattern|event|prefix|suffix|enable|priority|format|match|group|branch)=/.test(l));
-  const hint = split ? ' (commas split items inside [...]: quote each rule, or write a block list or a "|" string)' : '';
+  const split =
+    flow &&
+    value.some((l) => /^(value|pattern|event|prefix|suffix|enable|priority|format|match|group|branch)=/.test(l));
+  const hint = split
+    ? ' (commas split items inside [...]: quote each rule, or write a block list or a "|" string)'
+    : '';
   for (const e of parse(value).errors) problem([...at, e.index], e.message + hint);
 }
 
 function checkContext(context: string, keyPath: PathSegment[], ctx: CheckContext, problem: Problem): boolean {
   if (!isInside(ctx.root, context)) {
-    problem(keyPath, `build context ${displayPath(context, ctx.cwd)} is outside the repository (${displayPath(ctx.root, ctx.cwd)})`);
+    problem(
+      keyPath,
+      `build context ${displayPath(context, ctx.cwd)} is outside the repository (${displayPath(ctx.root, ctx.cwd)})`,
+    );
     return false;
   }
   if (!isDirectory(context)) {
@@ -128,19 +142,33 @@ function checkDockerfile(
   const own = typeof unit.dockerfile === 'string' ? unit.dockerfile : undefined;
   const inherited = typeof image.dockerfile === 'string' ? image.dockerfile : undefined;
   const file = path.resolve(context, own ?? inherited ?? 'Dockerfile');
-  const where = own !== undefined ? unitAt('dockerfile') : inherited !== undefined ? imageAt('dockerfile') : imageAt('context');
+  const where =
+    own !== undefined ? unitAt('dockerfile') : inherited !== undefined ? imageAt('dockerfile') : imageAt('context');
   const key = `${where.join('.')}:${file}`;
   if (reported.has(key)) return;
   reported.add(key);
-  if (!isInside(ctx.root, file)) problem(where, `Dockerfile ${displayPath(file, ctx.cwd)} is outside the repository (${displayPath(ctx.root, ctx.cwd)})`);
+  if (!isInside(ctx.root, file))
+    problem(
+      where,
+      `Dockerfile ${displayPath(file, ctx.cwd)} is outside the repository (${displayPath(ctx.root, ctx.cwd)})`,
+    );
   else if (!isFile(file)) problem(where, `Dockerfile not found: ${displayPath(file, ctx.cwd)}`);
 }
 
-function checkVariants(raw: Record<string, unknown>, variants: Record<string, unknown>, at: (...rest: PathSegment[]) => PathSegment[], problem: Problem): void {
+function checkVariants(
+  raw: Record<string, unknown>,
+  variants: Record<string, unknown>,
+  at: (...rest: PathSegment[]) => PathSegment[],
+  problem: Problem,
+): void {
   const names = Object.keys(variants);
   for (const name of names) {
     if (!new RegExp(VARIANT_PATTERN).test(name)) {
-      problem(at('variants', name), `variant name "${name}" must be lowercase letters, digits, _ . - (it becomes part of tags)`, true);
+      problem(
+        at('variants', name),
+        `variant name "${name}" must be lowercase letters, digits, _ . - (it becomes part of tags)`,
+        true,
+      );
     }
   }
   // Variants whose tags coincide are found over the whole plan, with the reference they share (plan/uniqueness.ts).
@@ -148,7 +176,8 @@ function checkVariants(raw: Record<string, unknown>, variants: Record<string, un
   // A malformed name is the schema's to report; "no variant named" would say it twice.
   if (typeof wanted !== 'string' || !new RegExp(VARIANT_PATTERN).test(wanted)) return;
   if (names.length === 0) problem(at('default-variant'), 'default-variant is set but the image has no variants');
-  else if (!names.includes(wanted)) problem(at('default-variant'), `no variant named "${wanted}" (variants: ${names.join(', ')})`);
+  else if (!names.includes(wanted))
+    problem(at('default-variant'), `no variant named "${wanted}" (variants: ${names.join(', ')})`);
 }
 
 function checkSmokeTest(smoke: unknown, at: PathSegment[], problem: Problem, ctx: CheckContext): void {
@@ -161,13 +190,16 @@ function checkSmokeTest(smoke: unknown, at: PathSegment[], problem: Problem, ctx
     }
   };
   const commands = Array.isArray(smoke.commands) ? smoke.commands : [];
-  commands.forEach((c: unknown, i) => regexLists(c, [...at, 'commands', i], ['expect-output', 'exclude-output', 'expect-error', 'exclude-error']));
+  commands.forEach((c: unknown, i) =>
+    regexLists(c, [...at, 'commands', i], ['expect-output', 'exclude-output', 'expect-error', 'exclude-error']),
+  );
   const files = Array.isArray(smoke.files) ? smoke.files : [];
   files.forEach((f: unknown, i) => {
     regexLists(f, [...at, 'files', i], ['expect-content', 'exclude-content']);
     if (isObject(f) && f.exists === false) {
       for (const key of ['permissions', 'uid', 'gid', 'executable-by', 'expect-content', 'exclude-content']) {
-        if (f[key] !== undefined) problem([...at, 'files', i, key], `"${key}" cannot be checked on a file that must not exist (exists: false)`);
+        if (f[key] !== undefined)
+          problem([...at, 'files', i, key], `"${key}" cannot be checked on a file that must not exist (exists: false)`);
       }
     }
   });
@@ -177,36 +209,62 @@ function checkSmokeTest(smoke: unknown, at: PathSegment[], problem: Problem, ctx
   checks.forEach((c: unknown, i) => {
     if (!isObject(c)) return;
     checkRegex(c['expect-body'], [...at, 'http', 'checks', i, 'expect-body'], problem);
-    if (c.json !== undefined && c.body !== undefined) problem([...at, 'http', 'checks', i, 'body'], 'set either "json" or "body", not both');
+    if (c.json !== undefined && c.body !== undefined)
+      problem([...at, 'http', 'checks', i, 'body'], 'set either "json" or "body", not both');
   });
   const structure = Array.isArray(smoke['structure-tests']) ? smoke['structure-tests'] : [];
-  structure.forEach((f: unknown, i) => checkFileIn(f, [...at, 'structure-tests', i], 'container-structure-test file', ctx, problem));
-  if (isObject(smoke.compose)) checkFileIn(smoke.compose.file, [...at, 'compose', 'file'], 'Compose file', ctx, problem);
+  structure.forEach((f: unknown, i) =>
+    checkFileIn(f, [...at, 'structure-tests', i], 'container-structure-test file', ctx, problem),
+  );
+  if (isObject(smoke.compose))
+    checkFileIn(smoke.compose.file, [...at, 'compose', 'file'], 'Compose file', ctx, problem);
   const volumes = Array.isArray(smoke.volumes) ? smoke.volumes : [];
   volumes.forEach((v: unknown, i) => {
     if (!isObject(v)) return;
-    if ((v.source === undefined) === (v.name === undefined)) problem([...at, 'volumes', i], 'a volume needs either "source" (a host path) or "name" (a volume made for the test)');
+    if ((v.source === undefined) === (v.name === undefined))
+      problem(
+        [...at, 'volumes', i],
+        'a volume needs either "source" (a host path) or "name" (a volume made for the test)',
+      );
     if (typeof v.source !== 'string') return;
     const full = path.resolve(ctx.dir, v.source);
-    if (!isInside(ctx.root, full)) problem([...at, 'volumes', i, 'source'], `volume source ${displayPath(full, ctx.cwd)} is outside the repository (${displayPath(ctx.root, ctx.cwd)})`);
-    else if (!isFile(full) && !isDirectory(full)) problem([...at, 'volumes', i, 'source'], `volume source not found: ${displayPath(full, ctx.cwd)}`);
+    if (!isInside(ctx.root, full))
+      problem(
+        [...at, 'volumes', i, 'source'],
+        `volume source ${displayPath(full, ctx.cwd)} is outside the repository (${displayPath(ctx.root, ctx.cwd)})`,
+      );
+    else if (!isFile(full) && !isDirectory(full))
+      problem([...at, 'volumes', i, 'source'], `volume source not found: ${displayPath(full, ctx.cwd)}`);
   });
   const services = Array.isArray(smoke.services) ? smoke.services : [];
   const names = new Map<string, number>();
   services.forEach((sv: unknown, i) => {
     if (!isObject(sv) || typeof sv.name !== 'string') return;
-    if (names.has(sv.name)) problem([...at, 'services', i, 'name'], `duplicate service name "${sv.name}" (also services[${names.get(sv.name)}])`);
+    if (names.has(sv.name))
+      problem(
+        [...at, 'services', i, 'name'],
+        `duplicate service name "${sv.name}" (also services[${names.get(sv.name)}])`,
+      );
     names.set(sv.name, i);
-    if (isObject(sv.ready) && sv.ready.port === undefined && sv.ready.command === undefined) problem([...at, 'services', i, 'ready'], 'ready needs a "port" or a "command"');
+    if (isObject(sv.ready) && sv.ready.port === undefined && sv.ready.command === undefined)
+      problem([...at, 'services', i, 'ready'], 'ready needs a "port" or a "command"');
   });
-  if (isObject(smoke.compose) && services.length > 0) problem([...at, 'services'], 'use either "services" or "compose", not both (put side services in the Compose file)');
+  if (isObject(smoke.compose) && services.length > 0)
+    problem(
+      [...at, 'services'],
+      'use either "services" or "compose", not both (put side services in the Compose file)',
+    );
 }
 
 /** A file the smoke test reads, relative to the config file, inside the repository. */
 function checkFileIn(value: unknown, keyPath: PathSegment[], what: string, ctx: CheckContext, problem: Problem): void {
   if (typeof value !== 'string') return;
   const full = path.resolve(ctx.dir, value);
-  if (!isInside(ctx.root, full)) problem(keyPath, `${what} ${displayPath(full, ctx.cwd)} is outside the repository (${displayPath(ctx.root, ctx.cwd)})`);
+  if (!isInside(ctx.root, full))
+    problem(
+      keyPath,
+      `${what} ${displayPath(full, ctx.cwd)} is outside the repository (${displayPath(ctx.root, ctx.cwd)})`,
+    );
   else if (!isFile(full)) problem(keyPath, `${what} not found: ${displayPath(full, ctx.cwd)}`);
 }
 
@@ -228,12 +286,21 @@ const LABEL_KEY = /^[A-Za-z0-9][A-Za-z0-9._/-]*$/;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /** Keys and values the engine or HTTP would take differently than written: env and build-arg names, label keys, header lines. */
-function checkKeys(raw: Record<string, unknown>, at: (...rest: PathSegment[]) => PathSegment[], problem: Problem): void {
+function checkKeys(
+  raw: Record<string, unknown>,
+  at: (...rest: PathSegment[]) => PathSegment[],
+  problem: Problem,
+): void {
   const each = (value: unknown, keyPath: PathSegment[], keyRule: RegExp, what: string, noLineBreaks = false) => {
     if (!isObject(value)) return;
     for (const [k, v] of Object.entries(value)) {
-      if (!keyRule.test(k)) problem([...keyPath, k], `"${k.replace(/[\u0000-\u001f\u007f]/g, '?')}" is not a valid ${what}`, true);
-      if (typeof v === 'string' && (v.includes('\u0000') || (noLineBreaks && /[\r\n]/.test(v)))) problem([...keyPath, k], `the value holds ${v.includes('\u0000') ? 'a NUL byte' : 'a line break'}, which ${what === 'HTTP header name' ? 'would split the request' : 'cannot be passed on'}`);
+      if (!keyRule.test(k))
+        problem([...keyPath, k], `"${k.replace(/[\u0000-\u001f\u007f]/g, '?')}" is not a valid ${what}`, true);
+      if (typeof v === 'string' && (v.includes('\u0000') || (noLineBreaks && /[\r\n]/.test(v))))
+        problem(
+          [...keyPath, k],
+          `the value holds ${v.includes('\u0000') ? 'a NUL byte' : 'a line break'}, which ${what === 'HTTP header name' ? 'would split the request' : 'cannot be passed on'}`,
+        );
     }
   };
   each(raw['build-args'], at('build-args'), BUILD_ARG_NAME, 'build argument name');
@@ -242,23 +309,38 @@ function checkKeys(raw: Record<string, unknown>, at: (...rest: PathSegment[]) =>
   const smoke = isObject(raw['smoke-test']) ? raw['smoke-test'] : undefined;
   if (!smoke) return;
   each(smoke.env, at('smoke-test', 'env'), ENV_NAME, 'environment variable name', true);
-  (Array.isArray(smoke.commands) ? smoke.commands : []).forEach((c: unknown, i) => isObject(c) && each(c.env, at('smoke-test', 'commands', i, 'env'), ENV_NAME, 'environment variable name', true));
-  (Array.isArray(smoke.services) ? smoke.services : []).forEach((c: unknown, i) => isObject(c) && each(c.env, at('smoke-test', 'services', i, 'env'), ENV_NAME, 'environment variable name', true));
+  (Array.isArray(smoke.commands) ? smoke.commands : []).forEach(
+    (c: unknown, i) =>
+      isObject(c) && each(c.env, at('smoke-test', 'commands', i, 'env'), ENV_NAME, 'environment variable name', true),
+  );
+  (Array.isArray(smoke.services) ? smoke.services : []).forEach(
+    (c: unknown, i) =>
+      isObject(c) && each(c.env, at('smoke-test', 'services', i, 'env'), ENV_NAME, 'environment variable name', true),
+  );
   const http = isObject(smoke.http) ? smoke.http : {};
-  (Array.isArray(http.checks) ? http.checks : []).forEach((c: unknown, i) => isObject(c) && each(c.headers, at('smoke-test', 'http', 'checks', i, 'headers'), HEADER_NAME, 'HTTP header name', true));
+  (Array.isArray(http.checks) ? http.checks : []).forEach(
+    (c: unknown, i) =>
+      isObject(c) &&
+      each(c.headers, at('smoke-test', 'http', 'checks', i, 'headers'), HEADER_NAME, 'HTTP header name', true),
+  );
 }
 
 const SECRET_NAME = /(TOKEN|SECRET|PASSWORD|PASSWD|PRIVATE_KEY|API_KEY|ACCESS_KEY|CREDENTIAL)/i;
 const SECRET_VALUE = /^(ghp_|gho_|ghs_|github_pat_|hf_|glpat-|xox[abp]-|sk-|AKIA[0-9A-Z]{16}|ASIA[0-9A-Z]{16})/;
 
-const secretPolicy = (data: Record<string, unknown>): unknown => (isObject(data.policy) ? data.policy['secret-build-args'] : undefined);
+const secretPolicy = (data: Record<string, unknown>): unknown =>
+  isObject(data.policy) ? data.policy['secret-build-args'] : undefined;
 
 /** policy.secret-build-args: error — each secret-looking build argument refused at its own key. */
 function checkSecretBuildArgs(value: unknown, keyPath: PathSegment[], problem: Problem): void {
   if (!isObject(value)) return;
   const args = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, typeof v === 'string' ? v : String(v)]));
   for (const k of secretLookingBuildArgs(args)) {
-    problem([...keyPath, k], `build argument ${k} looks like a secret and would be stored in the image history (policy.secret-build-args: error) — pass it with secrets: instead`, true);
+    problem(
+      [...keyPath, k],
+      `build argument ${k} looks like a secret and would be stored in the image history (policy.secret-build-args: error) — pass it with secrets: instead`,
+      true,
+    );
   }
 }
 
@@ -266,7 +348,11 @@ function checkSecretBuildArgs(value: unknown, keyPath: PathSegment[], problem: P
  * The warning for build arguments that look like secrets, or undefined (none, or policy.secret-build-args:
  * off; under `error` the config was refused before). `what` names the image (variant).
  */
-export function secretBuildArgsWarning(what: string, buildArgs: Record<string, string>, policy: SecretBuildArgsPolicy): string | undefined {
+export function secretBuildArgsWarning(
+  what: string,
+  buildArgs: Record<string, string>,
+  policy: SecretBuildArgsPolicy,
+): string | undefined {
   if (policy === 'off') return undefined;
   const risky = secretLookingBuildArgs(buildArgs);
   if (risky.length === 0) return undefined;

@@ -41,13 +41,18 @@ export function loadConfigSource(file: string, cwd = process.cwd(), options: Loa
   if (!existsSync(abs)) throw new MlImageError(`config file not found: ${shown}`);
   if (!isFile(abs)) throw new MlImageError(`config file is not a regular file: ${shown}`);
   const size = statSync(abs).size;
-  if (size > CONFIG_LIMITS.bytes) throw new MlImageError(`config file ${shown} is ${(size / 1024 / 1024).toFixed(1)} MB; the limit is ${CONFIG_LIMITS.bytes / 1024 / 1024} MB`);
+  if (size > CONFIG_LIMITS.bytes)
+    throw new MlImageError(
+      `config file ${shown} is ${(size / 1024 / 1024).toFixed(1)} MB; the limit is ${CONFIG_LIMITS.bytes / 1024 / 1024} MB`,
+    );
   let text: string;
   try {
     text = readFileSync(abs, 'utf8');
   } catch (err: unknown) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new MlImageError(`cannot read config file ${shown}: ${code === 'EACCES' ? 'permission denied' : code ?? String(err)}`);
+    throw new MlImageError(
+      `cannot read config file ${shown}: ${code === 'EACCES' ? 'permission denied' : (code ?? String(err))}`,
+    );
   }
   if (text.includes('\u0000')) throw new MlImageError(`config file ${shown} is not text (it holds NUL bytes)`);
   return parseConfigSource(text, abs, cwd, options);
@@ -79,13 +84,24 @@ export function parseConfig(text: string, file: string, cwd = process.cwd(), opt
   return parseConfigSource(text, file, cwd, options).config;
 }
 
-export function parseConfigSource(text: string, file: string, cwd = process.cwd(), options: LoadOptions = {}): LoadedConfig {
+export function parseConfigSource(
+  text: string,
+  file: string,
+  cwd = process.cwd(),
+  options: LoadOptions = {},
+): LoadedConfig {
   const shown = displayPath(file, cwd);
   const lines = new LineCounter();
   const deep = tooDeep(text);
   if (deep !== undefined) {
     const before = text.slice(0, deep).split('\n');
-    throw new ConfigError([{ location: { file: shown, line: before.length, column: before.at(-1)!.length + 1 }, path: '', message: `nested deeper than ${CONFIG_LIMITS.depth} levels` }]);
+    throw new ConfigError([
+      {
+        location: { file: shown, line: before.length, column: before.at(-1)!.length + 1 },
+        path: '',
+        message: `nested deeper than ${CONFIG_LIMITS.depth} levels`,
+      },
+    ]);
   }
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -93,20 +109,36 @@ export function parseConfigSource(text: string, file: string, cwd = process.cwd(
     const e = doc.errors[0]!;
     const pos = lines.linePos(e.pos[0]);
     const lineText = text.split(/\r?\n/)[pos.line - 1] ?? '';
-    const hint = lineText.includes('{{') && /\[/.test(lineText) ? ' ({{ starts a mapping inside [...]: quote the item, or write the rules as a block list or a "|" string)' : '';
-    throw new ConfigError([{ location: { file: shown, line: pos.line, column: pos.col }, path: '', message: `YAML: ${firstLine(e.message)}${hint}` }]);
+    const hint =
+      lineText.includes('{{') && /\[/.test(lineText)
+        ? ' ({{ starts a mapping inside [...]: quote the item, or write the rules as a block list or a "|" string)'
+        : '';
+    throw new ConfigError([
+      {
+        location: { file: shown, line: pos.line, column: pos.col },
+        path: '',
+        message: `YAML: ${firstLine(e.message)}${hint}`,
+      },
+    ]);
   }
   // A "__proto__" key would set the prototype of the object yaml builds instead of becoming a key that
   // the schema can refuse, so it is refused here, wherever it is.
   let proto: [number, number] | undefined;
   visit(doc, {
     Pair(_, pair) {
-      if (isScalar(pair.key) && pair.key.value === '__proto__' && !proto) proto = pair.key.range ? [pair.key.range[0], 0] : [0, 0];
+      if (isScalar(pair.key) && pair.key.value === '__proto__' && !proto)
+        proto = pair.key.range ? [pair.key.range[0], 0] : [0, 0];
     },
   });
   if (proto) {
     const pos = lines.linePos(proto[0]);
-    throw new ConfigError([{ location: { file: shown, line: pos.line, column: pos.col }, path: '', message: 'the key "__proto__" is not allowed anywhere' }]);
+    throw new ConfigError([
+      {
+        location: { file: shown, line: pos.line, column: pos.col },
+        path: '',
+        message: 'the key "__proto__" is not allowed anywhere',
+      },
+    ]);
   }
   const map = new SourceMap(shown, doc, lines);
   let data: unknown;
@@ -118,16 +150,29 @@ export function parseConfigSource(text: string, file: string, cwd = process.cwd(
     const why = err instanceof Error ? firstLine(err.message) : String(err);
     const alias = /\*[^\s,\]}]+/.exec(text);
     const before = text.slice(0, alias?.index ?? 0).split('\n');
-    const message = /alias count/i.test(why) ? `anchors and aliases expand past the limit of ${CONFIG_LIMITS.aliases} (an alias bomb?)` : `YAML: ${why}`;
-    throw new ConfigError([{ location: { file: shown, line: before.length, column: before.at(-1)!.length + 1 }, path: '', message }]);
+    const message = /alias count/i.test(why)
+      ? `anchors and aliases expand past the limit of ${CONFIG_LIMITS.aliases} (an alias bomb?)`
+      : `YAML: ${why}`;
+    throw new ConfigError([
+      { location: { file: shown, line: before.length, column: before.at(-1)!.length + 1 }, path: '', message },
+    ]);
   }
   if (!isObject(data)) {
-    throw new ConfigError([{ location: map.locate([]), path: '', message: 'expected a mapping with "version" and "images"' }]);
+    throw new ConfigError([
+      { location: map.locate([]), path: '', message: 'expected a mapping with "version" and "images"' },
+    ]);
   }
   const dir = path.dirname(file);
   const root = options.root ?? repositoryRoot(dir);
-  const found = [...validate(data, configSchema, [], (p) => map.sourceText(p)), ...semanticIssues(data, { dir, root, cwd, isFlowList: (p) => map.isFlowList(p) })];
-  const issues: ConfigIssue[] = found.map((i) => ({ location: map.locate(i.path, i.atKey), path: formatPath(i.path), message: i.message }));
+  const found = [
+    ...validate(data, configSchema, [], (p) => map.sourceText(p)),
+    ...semanticIssues(data, { dir, root, cwd, isFlowList: (p) => map.isFlowList(p) }),
+  ];
+  const issues: ConfigIssue[] = found.map((i) => ({
+    location: map.locate(i.path, i.atKey),
+    path: formatPath(i.path),
+    message: i.message,
+  }));
   if (issues.length > 0) throw new ConfigError(sortIssues(issues));
   return { config: { ...resolveConfig(data, dir, root, map), file }, source: map };
 }

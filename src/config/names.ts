@@ -14,7 +14,8 @@ const PATH_COMPONENT = '[A-Za-z0-9]+(?:(?:[._]|__|-+)[A-Za-z0-9]+)*';
  * component ("acme/x") as a Docker Hub namespace, so "acme" would push to docker.io/acme without saying so.
  */
 export const REGISTRY_PATTERN = `^(?=[^/]*[.:]|localhost(?:/|$))${HOST_LABEL}(?:\\.${HOST_LABEL})*(?::${PORT})?(?:/${PATH_COMPONENT})*$`;
-export const REGISTRY_MESSAGE = 'a registry host[:port] like ghcr.io, ghcr.io/acme or 127.0.0.1:5000 (a name with a dot, an IP address or localhost; port 1-65535)';
+export const REGISTRY_MESSAGE =
+  'a registry host[:port] like ghcr.io, ghcr.io/acme or 127.0.0.1:5000 (a name with a dot, an IP address or localhost; port 1-65535)';
 
 /** The problem with a registry given outside the file (--registry, input registries), or undefined. */
 export function registryProblem(value: string): string | undefined {
@@ -52,5 +53,8 @@ export function runnerLabelProblem(label: string): string | undefined {
 /** A value as messages quote it: JSON-escaped (a line break shows as \n, ESC as \u001b), at most 60 characters. */
 export function shown(value: string): string {
   const short = value.length > 60 ? value.slice(0, 57) + '...' : value;
-  return JSON.stringify(short).replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(short).replace(
+    /[\u007f-\u009f\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }

@@ -1,7 +1,20 @@
 // Turns a config that passed every check into the resolved Config of types.ts: defaults applied, paths
 // absolute, durations in milliseconds, variants merged over their image, names lowercased.
 import path from 'node:path';
-import { DEFAULT_SMOKE_TIMEOUT_MS, type CacheBackend, type CacheConfig, type CommandCheckConfig, type Config, type FileCheck, type HttpCheckConfig, type ImageConfig, type PushEvent, type SecretBuildArgsPolicy, type SmokeTestConfig, type VariantConfig } from './types.js';
+import {
+  DEFAULT_SMOKE_TIMEOUT_MS,
+  type CacheBackend,
+  type CacheConfig,
+  type CommandCheckConfig,
+  type Config,
+  type FileCheck,
+  type HttpCheckConfig,
+  type ImageConfig,
+  type PushEvent,
+  type SecretBuildArgsPolicy,
+  type SmokeTestConfig,
+  type VariantConfig,
+} from './types.js';
 import type { PathSegment } from './validate.js';
 import { isObject } from '../util/objects.js';
 import type { SourceLocation } from '../errors.js';
@@ -30,7 +43,10 @@ export function resolveConfig(data: Raw, dir: string, root: string, map: SourceT
       when: [...new Set((push.when as PushEvent[] | undefined) ?? DEFAULT_PUSH_WHEN)],
       immutableTags: push['immutable-tags'] === true,
     },
-    policy: { secretBuildArgs: ((data.policy as Raw | undefined)?.['secret-build-args'] as SecretBuildArgsPolicy | undefined) ?? 'warn' },
+    policy: {
+      secretBuildArgs:
+        ((data.policy as Raw | undefined)?.['secret-build-args'] as SecretBuildArgsPolicy | undefined) ?? 'warn',
+    },
   };
 }
 
@@ -59,7 +75,9 @@ function resolveImage(raw: Raw, index: number, dir: string, map: SourceText): Im
     smokeTest: isObject(raw['smoke-test']) ? resolveSmoke(raw['smoke-test'], at('smoke-test'), map, dir) : undefined,
     cache: resolveCache(raw.cache as Raw | undefined),
   };
-  const declared = Object.entries((raw.variants as Record<string, Raw | null> | undefined) ?? {}).map(([n, v]): [string, Raw] => [n, v ?? {}]);
+  const declared = Object.entries((raw.variants as Record<string, Raw | null> | undefined) ?? {}).map(
+    ([n, v]): [string, Raw] => [n, v ?? {}],
+  );
   const defaultName = (raw['default-variant'] as string | undefined) ?? declared[0]?.[0];
   const variants: VariantConfig[] =
     declared.length === 0
@@ -77,8 +95,12 @@ function resolveImage(raw: Raw, index: number, dir: string, map: SourceText): Im
             platforms: (v.platforms as string[] | undefined) ?? base.platforms,
             gpu: (v.gpu as boolean | undefined) ?? base.gpu,
             runsOn: listOf(v['runs-on']) ?? base.runsOn,
-            ...(base.platformRunsOn || v['platform-runs-on'] ? { platformRunsOn: { ...base.platformRunsOn, ...platformRunsOn(v['platform-runs-on']) } } : {}),
-            smokeTest: isObject(v['smoke-test']) ? resolveSmoke(v['smoke-test'], vAt('smoke-test'), map, dir) : base.smokeTest,
+            ...(base.platformRunsOn || v['platform-runs-on']
+              ? { platformRunsOn: { ...base.platformRunsOn, ...platformRunsOn(v['platform-runs-on']) } }
+              : {}),
+            smokeTest: isObject(v['smoke-test'])
+              ? resolveSmoke(v['smoke-test'], vAt('smoke-test'), map, dir)
+              : base.smokeTest,
             cache: resolveCache(v.cache as Raw | undefined, base.cache),
             tagSuffix: isDefault ? '' : ((v['tag-suffix'] as string | undefined) ?? `-${name}`),
             latestTag: isDefault ? undefined : (v['latest-tag'] as string | undefined),
@@ -106,11 +128,24 @@ function resolveCache(raw: Raw | undefined, over?: CacheConfig): CacheConfig {
     mode: (r.mode as CacheConfig['mode'] | undefined) ?? over?.mode ?? 'max',
     scope: (r.scope as string | undefined) ?? over?.scope,
     mounts: (r.mounts as boolean | string[] | undefined) ?? over?.mounts ?? true,
-    mountsMaxBytes: r['mounts-max-size'] !== undefined ? sizeBytes(r['mounts-max-size'] as string) : (over?.mountsMaxBytes ?? DEFAULT_MOUNTS_MAX_BYTES),
+    mountsMaxBytes:
+      r['mounts-max-size'] !== undefined
+        ? sizeBytes(r['mounts-max-size'] as string)
+        : (over?.mountsMaxBytes ?? DEFAULT_MOUNTS_MAX_BYTES),
   };
 }
 
-const SIZE_UNITS: Record<string, number> = { B: 1, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12, KiB: 2 ** 10, MiB: 2 ** 20, GiB: 2 ** 30, TiB: 2 ** 40 };
+const SIZE_UNITS: Record<string, number> = {
+  B: 1,
+  KB: 1e3,
+  MB: 1e6,
+  GB: 1e9,
+  TB: 1e12,
+  KiB: 2 ** 10,
+  MiB: 2 ** 20,
+  GiB: 2 ** 30,
+  TiB: 2 ** 40,
+};
 
 /** "500MB" | "2GB" | "1.5GiB" → bytes (decimal units as docker prints sizes, binary ones when asked). */
 export function sizeBytes(text: string): number {
@@ -193,9 +228,17 @@ function resolveSmoke(raw: Raw, at: PathSegment[], map: SourceText, dir: string)
     metadata: metadata && {
       kind: 'metadata',
       name: 'metadata',
-      env: Object.entries(stringMap(metadata.env, [...at, 'metadata', 'env'], map)).map(([key, value]) => ({ key, value, isRegex: false })),
+      env: Object.entries(stringMap(metadata.env, [...at, 'metadata', 'env'], map)).map(([key, value]) => ({
+        key,
+        value,
+        isRegex: false,
+      })),
       unboundEnv: strings(metadata['unset-env']),
-      labels: Object.entries(stringMap(metadata.labels, [...at, 'metadata', 'labels'], map)).map(([key, value]) => ({ key, value, isRegex: false })),
+      labels: Object.entries(stringMap(metadata.labels, [...at, 'metadata', 'labels'], map)).map(([key, value]) => ({
+        key,
+        value,
+        isRegex: false,
+      })),
       entrypoint: metadata.entrypoint as string[] | undefined,
       cmd: metadata.cmd as string[] | undefined,
       exposedPorts: strings(metadata['exposed-ports']),
@@ -220,7 +263,11 @@ function resolveSmoke(raw: Raw, at: PathSegment[], map: SourceText, dir: string)
         image: sv.image as string,
         env: stringMap(sv.env, [...at, 'services', i, 'env'], map),
         command: sv.command as string[] | undefined,
-        ready: ready && { port: ready.port as number | undefined, command: ready.command as string[] | undefined, timeoutMs: durationMs(ready.timeout, 60_000) },
+        ready: ready && {
+          port: ready.port as number | undefined,
+          command: ready.command as string[] | undefined,
+          timeoutMs: durationMs(ready.timeout, 60_000),
+        },
       };
     }),
     compose: compose && { file: path.resolve(dir, compose.file as string), service: compose.service as string },
@@ -253,7 +300,10 @@ function listOf(value: unknown): string[] | undefined {
 /** A map of strings; numbers and booleans keep the text the user wrote (`3.10` stays "3.10"). */
 function stringMap(value: unknown, keyPath: PathSegment[], map: SourceText): Record<string, string> {
   return Object.fromEntries(
-    Object.entries(isObject(value) ? value : {}).map(([k, v]) => [k, typeof v === 'string' ? v : (map.sourceText([...keyPath, k]) ?? String(v))]),
+    Object.entries(isObject(value) ? value : {}).map(([k, v]) => [
+      k,
+      typeof v === 'string' ? v : (map.sourceText([...keyPath, k]) ?? String(v)),
+    ]),
   );
 }
 

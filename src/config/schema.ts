@@ -34,7 +34,11 @@ const duration = (description: string, dflt: string): Schema => ({
   default: dflt,
   oneOf: [
     // The lookahead rejects zero ("0s", "0.0ms"): a limit of 0 would mean no limit at all.
-    { type: 'string', pattern: '^(?![0.]+(ms|s|m|h)$)[0-9]{1,7}(\\.[0-9]{1,3})?(ms|s|m|h)$', patternMessage: 'a positive duration like 30s, 2m or 500ms' },
+    {
+      type: 'string',
+      pattern: '^(?![0.]+(ms|s|m|h)$)[0-9]{1,7}(\\.[0-9]{1,3})?(ms|s|m|h)$',
+      patternMessage: 'a positive duration like 30s, 2m or 500ms',
+    },
     { type: 'integer', minimum: 1, maximum: 86_400 },
   ],
 });
@@ -47,7 +51,8 @@ const stringMap = (description: string): Schema => ({
 
 const commandCheck: Schema = {
   type: 'object',
-  description: 'Runs a command in a fresh container of the image; passes when it exits as expected and its output matches.',
+  description:
+    'Runs a command in a fresh container of the image; passes when it exits as expected and its output matches.',
   required: ['run'],
   additionalProperties: false,
   properties: {
@@ -56,7 +61,8 @@ const commandCheck: Schema = {
       type: 'array',
       minItems: 1,
       items: { type: 'string' },
-      description: 'Argument array; the first item replaces the image entrypoint, the rest are its arguments. No shell.',
+      description:
+        'Argument array; the first item replaces the image entrypoint, the rest are its arguments. No shell.',
     },
     'expect-output': {
       type: 'array',
@@ -68,48 +74,91 @@ const commandCheck: Schema = {
       items: { type: 'string', minLength: 1 },
       description: 'Regular expressions (multiline) that must not match the combined stdout and stderr.',
     },
-    'expect-error': { type: 'array', items: { type: 'string', minLength: 1 }, description: 'Regular expressions that must all match stderr alone.' },
-    'exclude-error': { type: 'array', items: { type: 'string', minLength: 1 }, description: 'Regular expressions that must not match stderr alone.' },
+    'expect-error': {
+      type: 'array',
+      items: { type: 'string', minLength: 1 },
+      description: 'Regular expressions that must all match stderr alone.',
+    },
+    'exclude-error': {
+      type: 'array',
+      items: { type: 'string', minLength: 1 },
+      description: 'Regular expressions that must not match stderr alone.',
+    },
     'expect-exit-code': { type: 'integer', minimum: 0, maximum: 255, default: 0, description: 'Expected exit code.' },
     env: stringMap('Environment variables for this command, over smoke-test.env.'),
     workdir: str('Working directory inside the container.', { pattern: '^/', patternMessage: 'an absolute path' }),
-    user: str('User (name or uid[:gid]) the command runs as.', { pattern: '^[A-Za-z0-9_.-]+(:[A-Za-z0-9_.-]+)?$', patternMessage: 'a user like app, 1000 or 1000:1000' }),
-    'requires-gpu': { type: 'boolean', default: false, description: 'A GPU-only check: skipped with a notice on a runner without a GPU under gpu: auto.' },
+    user: str('User (name or uid[:gid]) the command runs as.', {
+      pattern: '^[A-Za-z0-9_.-]+(:[A-Za-z0-9_.-]+)?$',
+      patternMessage: 'a user like app, 1000 or 1000:1000',
+    }),
+    'requires-gpu': {
+      type: 'boolean',
+      default: false,
+      description: 'A GPU-only check: skipped with a notice on a runner without a GPU under gpu: auto.',
+    },
     timeout: duration('Time limit for this command.', '60s'),
   },
 };
 
 const fileCheck: Schema = {
   type: 'object',
-  description: "A file in the image, read from a created (never started) container: the image's entrypoint does not run.",
+  description:
+    "A file in the image, read from a created (never started) container: the image's entrypoint does not run.",
   required: ['path'],
   additionalProperties: false,
   properties: {
     name: str('Name shown in logs and reports.'),
     path: str('Absolute path in the image.', { pattern: '^/', patternMessage: 'an absolute path' }),
     exists: { type: 'boolean', default: true, description: 'false: the file must be absent.' },
-    permissions: str('Mode as -rwxr-xr-x or octal 0755.', { pattern: '^([-dlcbps]?[-r][-w][-xsS][-r][-w][-xsS][-r][-w][-xtT]|0?[0-7]{3,4})$', patternMessage: 'a mode like -rw-r--r-- or 0644' }),
+    permissions: str('Mode as -rwxr-xr-x or octal 0755.', {
+      pattern: '^([-dlcbps]?[-r][-w][-xsS][-r][-w][-xsS][-r][-w][-xtT]|0?[0-7]{3,4})$',
+      patternMessage: 'a mode like -rw-r--r-- or 0644',
+    }),
     uid: { type: 'integer', minimum: 0, description: 'Owner user id.' },
     gid: { type: 'integer', minimum: 0, description: 'Owner group id.' },
     'executable-by': { type: 'string', enum: ['owner', 'group', 'other', 'any'], description: 'Who may execute it.' },
-    'expect-content': { type: 'array', items: { type: 'string', minLength: 1 }, description: 'Regular expressions (multiline) the content must match.' },
-    'exclude-content': { type: 'array', items: { type: 'string', minLength: 1 }, description: 'Regular expressions the content must not match.' },
+    'expect-content': {
+      type: 'array',
+      items: { type: 'string', minLength: 1 },
+      description: 'Regular expressions (multiline) the content must match.',
+    },
+    'exclude-content': {
+      type: 'array',
+      items: { type: 'string', minLength: 1 },
+      description: 'Regular expressions the content must not match.',
+    },
   },
 };
 
 const metadataCheck: Schema = {
   type: 'object',
-  description: "Expectations on the image config (docker image inspect); keys left out are not checked.",
+  description: 'Expectations on the image config (docker image inspect); keys left out are not checked.',
   additionalProperties: false,
   properties: {
     env: stringMap('Environment variables the image sets, with their exact values.'),
-    'unset-env': { type: 'array', items: { type: 'string', minLength: 1 }, description: 'Variables the image must not set.' },
+    'unset-env': {
+      type: 'array',
+      items: { type: 'string', minLength: 1 },
+      description: 'Variables the image must not set.',
+    },
     labels: stringMap('Labels with their exact values.'),
     entrypoint: { type: 'array', items: { type: 'string' }, description: 'The exact entrypoint ([] for none).' },
     cmd: { type: 'array', items: { type: 'string' }, description: 'The exact command ([] for none).' },
-    'exposed-ports': { type: 'array', items: { type: 'string', pattern: '^[0-9]+(/(tcp|udp|sctp))?$', patternMessage: 'a port like 8080 or 8080/tcp' }, description: 'Ports the image must expose.' },
-    'unexposed-ports': { type: 'array', items: { type: 'string', pattern: '^[0-9]+(/(tcp|udp|sctp))?$', patternMessage: 'a port like 8080 or 8080/tcp' }, description: 'Ports it must not expose.' },
-    volumes: { type: 'array', items: { type: 'string', pattern: '^/', patternMessage: 'an absolute path' }, description: 'Volumes it must declare.' },
+    'exposed-ports': {
+      type: 'array',
+      items: { type: 'string', pattern: '^[0-9]+(/(tcp|udp|sctp))?$', patternMessage: 'a port like 8080 or 8080/tcp' },
+      description: 'Ports the image must expose.',
+    },
+    'unexposed-ports': {
+      type: 'array',
+      items: { type: 'string', pattern: '^[0-9]+(/(tcp|udp|sctp))?$', patternMessage: 'a port like 8080 or 8080/tcp' },
+      description: 'Ports it must not expose.',
+    },
+    volumes: {
+      type: 'array',
+      items: { type: 'string', pattern: '^/', patternMessage: 'an absolute path' },
+      description: 'Volumes it must declare.',
+    },
     workdir: str('The exact working directory.'),
     user: str('The exact user.'),
   },
@@ -117,12 +166,16 @@ const metadataCheck: Schema = {
 
 const volume: Schema = {
   type: 'object',
-  description: 'Data mounted into every container of the image under test (and its side services): a host path from the repository, or a named volume created for the test and removed afterwards.',
+  description:
+    'Data mounted into every container of the image under test (and its side services): a host path from the repository, or a named volume created for the test and removed afterwards.',
   required: ['target'],
   additionalProperties: false,
   properties: {
     source: str('A path relative to the config file (must stay inside the repository).'),
-    name: str('A named volume created for the test.', { pattern: '^[a-z0-9][a-z0-9_.-]{0,40}$', patternMessage: 'a name like model-weights' }),
+    name: str('A named volume created for the test.', {
+      pattern: '^[a-z0-9][a-z0-9_.-]{0,40}$',
+      patternMessage: 'a name like model-weights',
+    }),
     target: str('Mount point inside the container.', { pattern: '^/', patternMessage: 'an absolute path' }),
     'read-only': { type: 'boolean', default: false },
   },
@@ -134,7 +187,10 @@ const service: Schema = {
   required: ['name', 'image'],
   additionalProperties: false,
   properties: {
-    name: str('Its name on the network.', { pattern: '^[a-z0-9][a-z0-9-]{0,40}$', patternMessage: 'a name like redis or feature-store' }),
+    name: str('Its name on the network.', {
+      pattern: '^[a-z0-9][a-z0-9-]{0,40}$',
+      patternMessage: 'a name like redis or feature-store',
+    }),
     image: str('Image reference (must be available to the engine).', { minLength: 1 }),
     env: stringMap('Its environment.'),
     command: { type: 'array', items: { type: 'string' }, description: 'Replaces its command.' },
@@ -164,7 +220,9 @@ const httpCheck: Schema = {
     body: str('Raw request body.'),
     'expect-status': { type: 'integer', minimum: 100, maximum: 599, default: 200 },
     'expect-body': str('Regular expression the response body must match.'),
-    'expect-json': { description: 'A JSON value the response body must contain: objects match by subset, arrays and scalars exactly.' },
+    'expect-json': {
+      description: 'A JSON value the response body must contain: objects match by subset, arrays and scalars exactly.',
+    },
     'max-latency': duration('The response must arrive within this time.', '30s'),
   },
 };
@@ -185,12 +243,14 @@ const smokeTest: Schema = {
       type: 'string',
       enum: ['run', 'skip'],
       default: 'run',
-      description: "A platform this runner's CPU cannot run natively (arm64 on an amd64 runner): run its checks under QEMU emulation (slow), or skip them with a notice.",
+      description:
+        "A platform this runner's CPU cannot run natively (arm64 on an amd64 runner): run its checks under QEMU emulation (slow), or skip them with a notice.",
     },
     'gpu-check': {
       type: 'boolean',
       default: true,
-      description: 'When the smoke test has GPUs: also check that the container sees one (nvidia-smi -L) and, when the image has PyTorch, that it runs a kernel on it.',
+      description:
+        'When the smoke test has GPUs: also check that the container sees one (nvidia-smi -L) and, when the image has PyTorch, that it runs a kernel on it.',
     },
     env: stringMap('Environment variables for every container the smoke test starts.'),
     commands: { type: 'array', items: commandCheck, description: 'Commands run in fresh containers of the image.' },
@@ -206,7 +266,11 @@ const smokeTest: Schema = {
           additionalProperties: false,
           description: 'When the service counts as started.',
           properties: {
-            path: str('Polled until it answers the expected status.', { pattern: '^/', patternMessage: 'a path starting with /', default: '/' }),
+            path: str('Polled until it answers the expected status.', {
+              pattern: '^/',
+              patternMessage: 'a path starting with /',
+              default: '/',
+            }),
             status: { type: 'integer', minimum: 100, maximum: 599, default: 200 },
             timeout: duration('How long the service may take to become ready.', '60s'),
             body: str('Regular expression the readiness answer must match too.'),
@@ -215,20 +279,35 @@ const smokeTest: Schema = {
         checks: { type: 'array', items: httpCheck, description: 'Requests sent once the service is ready.' },
       },
     },
-    files: { type: 'array', items: fileCheck, description: 'Files that must (not) exist, with their mode, owner and content.' },
+    files: {
+      type: 'array',
+      items: fileCheck,
+      description: 'Files that must (not) exist, with their mode, owner and content.',
+    },
     metadata: metadataCheck,
     'structure-tests': {
       type: 'array',
-      items: str('A container-structure-test file (schemaVersion 1.0.0 or 2.0.0), relative to this config file.', { minLength: 1 }),
+      items: str('A container-structure-test file (schemaVersion 1.0.0 or 2.0.0), relative to this config file.', {
+        minLength: 1,
+      }),
       description: 'container-structure-test files run against the image, unchanged.',
     },
-    volumes: { type: 'array', items: volume, description: 'Host paths or named volumes mounted into the test containers.' },
-    services: { type: 'array', items: service, description: 'Side containers on a private network, started before the checks.' },
+    volumes: {
+      type: 'array',
+      items: volume,
+      description: 'Host paths or named volumes mounted into the test containers.',
+    },
+    services: {
+      type: 'array',
+      items: service,
+      description: 'Side containers on a private network, started before the checks.',
+    },
     compose: {
       type: 'object',
       required: ['file', 'service'],
       additionalProperties: false,
-      description: "A Compose project brought up for the HTTP checks, with one service's image replaced by the image under test; always taken down with its volumes.",
+      description:
+        "A Compose project brought up for the HTTP checks, with one service's image replaced by the image under test; always taken down with its volumes.",
       properties: {
         file: str('Compose file, relative to this config file.', { minLength: 1 }),
         service: str('The service that runs the image under test.', { minLength: 1 }),
@@ -244,12 +323,18 @@ export const VARIANT_PATTERN = '^[a-z0-9][a-z0-9_.-]{0,40}$';
 
 const platforms: Schema = {
   type: 'array',
-  items: str('os/arch[/variant]', { pattern: '^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$', patternMessage: 'a platform like linux/amd64' }),
+  items: str('os/arch[/variant]', {
+    pattern: '^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$',
+    patternMessage: 'a platform like linux/amd64',
+  }),
 };
 
 const runsOn: Schema = {
   description: 'Runner labels for this build in the fan-out matrix (ml-image plan --format matrix).',
-  oneOf: [{ type: 'string', minLength: 1 }, { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } }],
+  oneOf: [
+    { type: 'string', minLength: 1 },
+    { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
+  ],
 };
 
 /** Sizes as people write them: 500MB, 2GB, 1.5GiB. */
@@ -258,7 +343,8 @@ export const SIZE_PATTERN = '^[0-9]+(\\.[0-9]+)?(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$
 const cache: Schema = {
   type: 'object',
   additionalProperties: false,
-  description: "BuildKit's layer cache and persisted RUN --mount=type=cache content across CI runs; a variant's keys override its image's.",
+  description:
+    "BuildKit's layer cache and persisted RUN --mount=type=cache content across CI runs; a variant's keys override its image's.",
   properties: {
     backend: {
       type: 'string',
@@ -267,11 +353,19 @@ const cache: Schema = {
       description:
         "auto: the best the builder and the run allow (registry when there is a push registry and the builder can export caches, else local; inline on builders that export nothing else); registry: a cache image (ref) in the registry; gha: GitHub's cache service (needs BuildKit ≥ 0.20 and buildx ≥ 0.21); local: a directory on the machine (the CLI's cache dir; in the Action RUNNER_TEMP, so only within a job); inline: inside the pushed image; none.",
     },
-    ref: str('Registry cache reference, e.g. ghcr.io/acme/iris:buildcache (default: <first push registry>/<image>:buildcache[-<variant>]).', {
-      pattern: '^[A-Za-z0-9.-]+(:[0-9]+)?(/[a-z0-9._-]+)+:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$',
-      patternMessage: 'a reference with a tag, like ghcr.io/acme/iris:buildcache',
-    }),
-    mode: { type: 'string', enum: ['max', 'min'], default: 'max', description: 'max: cache every stage and step; min: only the final image\'s layers.' },
+    ref: str(
+      'Registry cache reference, e.g. ghcr.io/acme/iris:buildcache (default: <first push registry>/<image>:buildcache[-<variant>]).',
+      {
+        pattern: '^[A-Za-z0-9.-]+(:[0-9]+)?(/[a-z0-9._-]+)+:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$',
+        patternMessage: 'a reference with a tag, like ghcr.io/acme/iris:buildcache',
+      },
+    ),
+    mode: {
+      type: 'string',
+      enum: ['max', 'min'],
+      default: 'max',
+      description: "max: cache every stage and step; min: only the final image's layers.",
+    },
     scope: str('Name of this cache among others (gha scope, local directory); default: the image and variant.', {
       pattern: '^[A-Za-z0-9_.-]{1,100}$',
       patternMessage: 'letters, digits, _ . -',
@@ -279,14 +373,23 @@ const cache: Schema = {
     mounts: {
       oneOf: [
         { type: 'boolean' },
-        { type: 'array', items: str('A cache mount id or target path of a RUN --mount=type=cache in the Dockerfile.', { minLength: 1 }) },
+        {
+          type: 'array',
+          items: str('A cache mount id or target path of a RUN --mount=type=cache in the Dockerfile.', {
+            minLength: 1,
+          }),
+        },
       ],
-      description: 'Persist RUN --mount=type=cache content across runs: true (default: every cache mount in the Dockerfile), false, or the ids/targets to persist.',
+      description:
+        'Persist RUN --mount=type=cache content across runs: true (default: every cache mount in the Dockerfile), false, or the ids/targets to persist.',
     },
-    'mounts-max-size': str('Upper bound of the persisted mount content per image and variant; the oldest files are dropped beyond it (default 2GB).', {
-      pattern: SIZE_PATTERN,
-      patternMessage: 'a size like 500MB or 2GB',
-    }),
+    'mounts-max-size': str(
+      'Upper bound of the persisted mount content per image and variant; the oldest files are dropped beyond it (default 2GB).',
+      {
+        pattern: SIZE_PATTERN,
+        patternMessage: 'a size like 500MB or 2GB',
+      },
+    ),
   },
 };
 
@@ -302,7 +405,8 @@ const variantKeys: Record<string, Schema> = {
   'runs-on': runsOn,
   'platform-runs-on': {
     type: 'object',
-    description: 'Runner labels per platform for the fan-out matrix, e.g. {"linux/arm64": "ubuntu-24.04-arm"} (the default for linux/arm64; other platforms use runs-on).',
+    description:
+      'Runner labels per platform for the fan-out matrix, e.g. {"linux/arm64": "ubuntu-24.04-arm"} (the default for linux/arm64; other platforms use runs-on).',
     additionalProperties: runsOn,
   },
   'smoke-test': smokeTest,
@@ -318,10 +422,13 @@ const variant: Schema = {
       pattern: '^[A-Za-z0-9_.-]{0,40}$',
       patternMessage: 'a suffix of letters, digits, _ . -',
     }),
-    'latest-tag': str('The tag a non-default variant gets where the default one gets latest (default: latest-<variant>).', {
-      pattern: TAG_PATTERN,
-      patternMessage: 'a tag of letters, digits, _ . - (at most 128, not starting with . or -)',
-    }),
+    'latest-tag': str(
+      'The tag a non-default variant gets where the default one gets latest (default: latest-<variant>).',
+      {
+        pattern: TAG_PATTERN,
+        patternMessage: 'a tag of letters, digits, _ . - (at most 128, not starting with . or -)',
+      },
+    ),
   },
 };
 
@@ -366,7 +473,10 @@ const image: Schema = {
       "docker/metadata-action's tags input (default: its default rules): a list, or a block string of lines as in a workflow (tags: |).",
       'A tag rule, e.g. type=semver,pattern={{version}}, or a plain tag.',
     ),
-    flavor: ruleLines("docker/metadata-action's flavor input: a list, or a block string of lines.", 'A flavor line, e.g. latest=auto or suffix=-py312,onlatest=true.'),
+    flavor: ruleLines(
+      "docker/metadata-action's flavor input: a list, or a block string of lines.",
+      'A flavor line, e.g. latest=auto or suffix=-py312,onlatest=true.',
+    ),
   },
 };
 
@@ -385,7 +495,19 @@ export const configSchema: Schema = {
       properties: {
         when: {
           type: 'array',
-          items: { type: 'string', enum: ['always', 'default-branch', 'branch', 'tag', 'pull-request', 'schedule', 'workflow-dispatch', 'release'] },
+          items: {
+            type: 'string',
+            enum: [
+              'always',
+              'default-branch',
+              'branch',
+              'tag',
+              'pull-request',
+              'schedule',
+              'workflow-dispatch',
+              'release',
+            ],
+          },
           description: 'Events that push when the Action has push: auto (default: every event but pull requests).',
         },
         'immutable-tags': {

@@ -165,7 +165,8 @@ export interface CacheConfig {
   mountsMaxBytes: number;
 }
 
-export type PushEvent = 'always' | 'default-branch' | 'branch' | 'tag' | 'pull-request' | 'schedule' | 'workflow-dispatch' | 'release';
+export type PushEvent =
+  'always' | 'default-branch' | 'branch' | 'tag' | 'pull-request' | 'schedule' | 'workflow-dispatch' | 'release';
 
 /** One buildable variant of an image, with the image's settings merged in. */
 export interface VariantConfig {

@@ -17,16 +17,24 @@ export interface SchemaIssue {
 export type SourceText = (path: readonly PathSegment[]) => string | undefined;
 
 export function validate(value: unknown, schema: Schema, path: PathSegment[] = [], source?: SourceText): SchemaIssue[] {
-  const describe = (v: unknown) => describeValue(v, typeof v === 'number' || typeof v === 'boolean' ? source?.(path) : undefined);
+  const describe = (v: unknown) =>
+    describeValue(v, typeof v === 'number' || typeof v === 'boolean' ? source?.(path) : undefined);
   if (schema.oneOf) return validateOneOf(value, schema.oneOf, path, source);
   if (schema.const !== undefined && value !== schema.const) {
     return [{ path, message: `expected ${JSON.stringify(schema.const)}, got ${describe(value)}` }];
   }
   if (schema.type && !hasType(value, schema.type)) {
-    return [{ path, message: `expected ${article(schema.type)}, got ${describe(value)}${quoteHint(value, schema.type)}` }];
+    return [
+      { path, message: `expected ${article(schema.type)}, got ${describe(value)}${quoteHint(value, schema.type)}` },
+    ];
   }
   if (schema.enum && !schema.enum.includes(value as string)) {
-    return [{ path, message: `expected one of ${schema.enum.join(', ')}, got ${describe(value)}${suggest(String(value), schema.enum.map(String))}` }];
+    return [
+      {
+        path,
+        message: `expected one of ${schema.enum.join(', ')}, got ${describe(value)}${suggest(String(value), schema.enum.map(String))}`,
+      },
+    ];
   }
   if (typeof value === 'string') return validateString(value, schema, path);
   if (typeof value === 'number') return validateNumber(value, schema, path);
@@ -35,7 +43,12 @@ export function validate(value: unknown, schema: Schema, path: PathSegment[] = [
   return [];
 }
 
-function validateOneOf(value: unknown, options: readonly Schema[], path: PathSegment[], source?: SourceText): SchemaIssue[] {
+function validateOneOf(
+  value: unknown,
+  options: readonly Schema[],
+  path: PathSegment[],
+  source?: SourceText,
+): SchemaIssue[] {
   const sameType = options.filter((o) => !o.type || hasType(value, o.type));
   if (sameType.length === 0) {
     const names = options.map((o) => (o.type ? article(o.type) : 'a value'));
@@ -53,33 +66,53 @@ function validateOneOf(value: unknown, options: readonly Schema[], path: PathSeg
 
 function validateString(value: string, schema: Schema, path: PathSegment[]): SchemaIssue[] {
   if (schema.minLength !== undefined && value.length < schema.minLength) {
-    return [{ path, message: schema.minLength === 1 ? 'must not be empty' : `must be at least ${schema.minLength} characters` }];
+    return [
+      {
+        path,
+        message: schema.minLength === 1 ? 'must not be empty' : `must be at least ${schema.minLength} characters`,
+      },
+    ];
   }
   if (schema.maxLength !== undefined && value.length > schema.maxLength) {
     return [{ path, message: `must be at most ${schema.maxLength} characters` }];
   }
   if (schema.pattern && !new RegExp(schema.pattern).test(value)) {
-    return [{ path, message: `expected ${schema.patternMessage ?? `a string matching ${schema.pattern}`}, got ${describeValue(value)}` }];
+    return [
+      {
+        path,
+        message: `expected ${schema.patternMessage ?? `a string matching ${schema.pattern}`}, got ${describeValue(value)}`,
+      },
+    ];
   }
   return [];
 }
 
 function validateNumber(value: number, schema: Schema, path: PathSegment[]): SchemaIssue[] {
-  if (schema.minimum !== undefined && value < schema.minimum) return [{ path, message: `must be at least ${schema.minimum}, got ${value}` }];
-  if (schema.maximum !== undefined && value > schema.maximum) return [{ path, message: `must be at most ${schema.maximum}, got ${value}` }];
+  if (schema.minimum !== undefined && value < schema.minimum)
+    return [{ path, message: `must be at least ${schema.minimum}, got ${value}` }];
+  if (schema.maximum !== undefined && value > schema.maximum)
+    return [{ path, message: `must be at most ${schema.maximum}, got ${value}` }];
   return [];
 }
 
 function validateArray(value: unknown[], schema: Schema, path: PathSegment[], source?: SourceText): SchemaIssue[] {
   const issues: SchemaIssue[] = [];
   if (schema.minItems !== undefined && value.length < schema.minItems) {
-    issues.push({ path, message: schema.minItems === 1 ? 'must list at least one item' : `must list at least ${schema.minItems} items` });
+    issues.push({
+      path,
+      message: schema.minItems === 1 ? 'must list at least one item' : `must list at least ${schema.minItems} items`,
+    });
   }
   if (schema.items) value.forEach((item, i) => issues.push(...validate(item, schema.items!, [...path, i], source)));
   return issues;
 }
 
-function validateObject(value: Record<string, unknown>, schema: Schema, path: PathSegment[], source?: SourceText): SchemaIssue[] {
+function validateObject(
+  value: Record<string, unknown>,
+  schema: Schema,
+  path: PathSegment[],
+  source?: SourceText,
+): SchemaIssue[] {
   const issues: SchemaIssue[] = [];
   const known = Object.keys(schema.properties ?? {});
   for (const key of schema.required ?? []) {
@@ -137,7 +170,9 @@ function describeValue(value: unknown, written?: string): string {
 }
 
 function quoteHint(value: unknown, expected: JsonType): string {
-  return expected === 'string' && (typeof value === 'number' || typeof value === 'boolean') ? ' (quote it to make it a string)' : '';
+  return expected === 'string' && (typeof value === 'number' || typeof value === 'boolean')
+    ? ' (quote it to make it a string)'
+    : '';
 }
 
 export function formatPath(path: readonly PathSegment[]): string {

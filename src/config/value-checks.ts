@@ -15,14 +15,19 @@ export function checkRunnerLabels(unit: Record<string, unknown>, at: At, problem
   const labels = (value: unknown, keyPath: PathSegment[]) => {
     const check = (label: unknown, where: PathSegment[]) => {
       const why = typeof label === 'string' ? runnerLabelProblem(label) : undefined;
-      if (why) problem(where, `runner label ${shown(label as string)} ${why}: a runner label is one line of printable characters (it goes into the matrix output)`);
+      if (why)
+        problem(
+          where,
+          `runner label ${shown(label as string)} ${why}: a runner label is one line of printable characters (it goes into the matrix output)`,
+        );
     };
     if (Array.isArray(value)) value.forEach((label: unknown, i) => check(label, [...keyPath, i]));
     else check(value, keyPath);
   };
   labels(unit['runs-on'], at('runs-on'));
   const perPlatform = unit['platform-runs-on'];
-  if (isObject(perPlatform)) for (const [platform, value] of Object.entries(perPlatform)) labels(value, at('platform-runs-on', platform));
+  if (isObject(perPlatform))
+    for (const [platform, value] of Object.entries(perPlatform)) labels(value, at('platform-runs-on', platform));
 }
 
 /**
@@ -31,13 +36,22 @@ export function checkRunnerLabels(unit: Record<string, unknown>, at: At, problem
  * do not parse are reported by checkRules already.
  */
 export function checkWrittenTags(tags: unknown, flavorLines: unknown, at: PathSegment[], problem: Problem): void {
-  const lines = typeof tags === 'string' ? ruleLines(tags) : Array.isArray(tags) && tags.every((l): l is string => typeof l === 'string') ? tags : undefined;
+  const lines =
+    typeof tags === 'string'
+      ? ruleLines(tags)
+      : Array.isArray(tags) && tags.every((l): l is string => typeof l === 'string')
+        ? tags
+        : undefined;
   if (!lines || (Array.isArray(flavorLines) && !flavorLines.every((l) => typeof l === 'string'))) return;
   const flavor = parseFlavor(ruleLines(flavorLines));
   if (flavor.errors.length > 0) return;
   for (const rule of parseTagRules(lines).rules) {
     const why = rule.index >= 0 ? writtenTagProblem(rule, flavor.flavor) : undefined;
     // A block string is one YAML scalar: point at it and name the line, as checkRules does.
-    if (why) problem(typeof tags === 'string' ? at : [...at, rule.index], typeof tags === 'string' ? `${lines[rule.index]}: ${why}` : why);
+    if (why)
+      problem(
+        typeof tags === 'string' ? at : [...at, rule.index],
+        typeof tags === 'string' ? `${lines[rule.index]}: ${why}` : why,
+      );
   }
 }

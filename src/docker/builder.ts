@@ -37,7 +37,9 @@ export function parseDockerInfo(json: string): { containerdStore: boolean; dataR
   try {
     const info = JSON.parse(json) as { DriverStatus?: unknown; DockerRootDir?: unknown };
     const status = Array.isArray(info.DriverStatus) ? (info.DriverStatus as unknown[]) : [];
-    const containerdStore = status.some((pair) => Array.isArray(pair) && pair[0] === 'driver-type' && pair[1] === 'io.containerd.snapshotter.v1');
+    const containerdStore = status.some(
+      (pair) => Array.isArray(pair) && pair[0] === 'driver-type' && pair[1] === 'io.containerd.snapshotter.v1',
+    );
     return { containerdStore, dataRoot: typeof info.DockerRootDir === 'string' ? info.DockerRootDir : undefined };
   } catch {
     return { containerdStore: false };
@@ -66,5 +68,12 @@ export async function inspectBuilder(call: Call, kind: BuilderKind, builder?: st
   const inspect = await call(['buildx', 'inspect', '--bootstrap', ...(builder ? [builder] : [])]);
   const parsed = parseBuildxInspect(inspect.stdout);
   const buildxVersion = parseBuildxVersion((await call(['buildx', 'version'])).stdout);
-  return { kind, name: parsed.name ?? builder, driver: parsed.driver ?? 'docker', buildkitVersion: parsed.buildkitVersion, buildxVersion, ...info };
+  return {
+    kind,
+    name: parsed.name ?? builder,
+    driver: parsed.driver ?? 'docker',
+    buildkitVersion: parsed.buildkitVersion,
+    buildxVersion,
+    ...info,
+  };
 }

@@ -44,7 +44,9 @@ export class Docker {
   async ok(args: readonly string[], what: string, options: DockerCallOptions = {}): Promise<RunResult> {
     const result = await this.call(args, options);
     if (result.exitCode !== 0) {
-      const why = result.spawnError ?? (result.timedOut ? `timed out after ${(options.timeoutMs ?? 0) / 1000}s` : tailOf(result, 8));
+      const why =
+        result.spawnError ??
+        (result.timedOut ? `timed out after ${(options.timeoutMs ?? 0) / 1000}s` : tailOf(result, 8));
       throw new MlImageError(`${what} failed: ${why}`);
     }
     return result;
@@ -92,8 +94,22 @@ export class Docker {
    * listing every image makes the engine size each one, seconds on an engine with a thousand.
    */
   async imageNamesOfRun(runId: string): Promise<string[]> {
-    const filters = [1, 2, 3, 4, 5].flatMap((parts) => ['--filter', `reference=${Array(parts).fill('*').join('/')}:ml-image-${runId}`]);
-    const r = await this.call(['image', 'ls', ...filters, '--filter', `reference=ml-image-setup/${runId}-*`, '--format', '{{.Repository}}:{{.Tag}}'], { timeoutMs: 30_000, quiet: true });
+    const filters = [1, 2, 3, 4, 5].flatMap((parts) => [
+      '--filter',
+      `reference=${Array(parts).fill('*').join('/')}:ml-image-${runId}`,
+    ]);
+    const r = await this.call(
+      [
+        'image',
+        'ls',
+        ...filters,
+        '--filter',
+        `reference=ml-image-setup/${runId}-*`,
+        '--format',
+        '{{.Repository}}:{{.Tag}}',
+      ],
+      { timeoutMs: 30_000, quiet: true },
+    );
     return r.exitCode === 0 ? [...new Set(r.stdout.split('\n').filter(Boolean))] : [];
   }
 

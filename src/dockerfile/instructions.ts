@@ -15,7 +15,8 @@ export interface Instruction {
 export function instructions(dockerfile: string): Instruction[] {
   const out: Instruction[] = [];
   let pending: { line: number; text: string } | undefined;
-  const push = (p: { line: number; text: string }) => out.push({ ...p, keyword: (/^\s*(\S+)/.exec(p.text)?.[1] ?? '').toUpperCase() });
+  const push = (p: { line: number; text: string }) =>
+    out.push({ ...p, keyword: (/^\s*(\S+)/.exec(p.text)?.[1] ?? '').toUpperCase() });
   for (const [i, raw] of dockerfile.split(/\r?\n/).entries()) {
     if (raw.trim() === '' || raw.trimStart().startsWith('#')) continue;
     const continued = raw.endsWith('\\');

@@ -99,7 +99,10 @@ export class ConsoleLogger implements Logger {
       return await body();
     } catch (err: unknown) {
       if (!this.verbose && this.tail.length > 0) {
-        this.emit('', `✗ ${title} failed after ${seconds(Date.now() - started)}; its last ${this.tail.length} lines of output:`);
+        this.emit(
+          '',
+          `✗ ${title} failed after ${seconds(Date.now() - started)}; its last ${this.tail.length} lines of output:`,
+        );
         for (const line of this.tail) this.emit('  | ', line);
       }
       throw err;
@@ -147,5 +150,8 @@ export class MemoryLogger extends ConsoleLogger {
  * line breaks kept.
  */
 export function visibleControls(text: string): string {
-  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return text.replace(
+    /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }

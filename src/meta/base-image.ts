@@ -9,7 +9,11 @@ interface Stage {
 }
 
 /** The external base image of `target` (default: the last stage), or undefined when it cannot be known. */
-export function baseImageOf(dockerfile: string, buildArgs: Record<string, string>, target?: string): string | undefined {
+export function baseImageOf(
+  dockerfile: string,
+  buildArgs: Record<string, string>,
+  target?: string,
+): string | undefined {
   const globals: Record<string, string> = {};
   const stages: Stage[] = [];
   for (const { text } of instructions(dockerfile)) {
@@ -24,7 +28,10 @@ export function baseImageOf(dockerfile: string, buildArgs: Record<string, string
     } else if (word === 'FROM') {
       const args = rest.filter((a) => !a.startsWith('--'));
       const as = args.findIndex((a) => a.toUpperCase() === 'AS');
-      stages.push({ from: substitute(args[0] ?? '', { ...globals, ...buildArgs }), name: as >= 0 ? args[as + 1]?.toLowerCase() : undefined });
+      stages.push({
+        from: substitute(args[0] ?? '', { ...globals, ...buildArgs }),
+        name: as >= 0 ? args[as + 1]?.toLowerCase() : undefined,
+      });
     }
   }
   let index = target ? stages.findIndex((s) => s.name === target.toLowerCase()) : stages.length - 1;

@@ -46,7 +46,10 @@ export function githubContext(env: Env, commitDate?: Date): GitContext {
   const pushed = pushedText && !Number.isNaN(new Date(pushedText).getTime()) ? new Date(pushedText) : undefined;
   // As metadata-action: pull_request_target runs on the base branch's ref, but is about the PR.
   const prNumber = typeof event.number === 'number' ? event.number : undefined;
-  const ref = env.GITHUB_EVENT_NAME === 'pull_request_target' && prNumber !== undefined ? `refs/pull/${prNumber}/merge` : (env.GITHUB_REF ?? '');
+  const ref =
+    env.GITHUB_EVENT_NAME === 'pull_request_target' && prNumber !== undefined
+      ? `refs/pull/${prNumber}/merge`
+      : (env.GITHUB_REF ?? '');
   return {
     sha: env.GITHUB_SHA ?? '',
     ref,
@@ -58,7 +61,11 @@ export function githubContext(env: Env, commitDate?: Date): GitContext {
     // GITHUB_BASE_REF is set for pull requests; a tag push carries its branch in the payload's base_ref.
     baseRef: str(env.GITHUB_BASE_REF) ?? str(event.base_ref),
     commitDate: commitDate ?? pushed,
-    repo: { description: str(repo.description), htmlUrl: str(repo.html_url), license: license === 'NOASSERTION' ? undefined : license },
+    repo: {
+      description: str(repo.description),
+      htmlUrl: str(repo.html_url),
+      license: license === 'NOASSERTION' ? undefined : license,
+    },
     usePrHeadSha: /^(true|1)$/i.test(env.DOCKER_METADATA_PR_HEAD_SHA ?? ''),
   };
 }
@@ -71,7 +78,10 @@ function readEvent(file: string | undefined): Record<string, unknown> {
   try {
     const st = statSync(file);
     if (!st.isFile()) throw new MlImageError(`GITHUB_EVENT_PATH ${file} is not a regular file`);
-    if (st.size > MAX_EVENT_BYTES) throw new MlImageError(`GITHUB_EVENT_PATH ${file} is ${(st.size / 1024 / 1024).toFixed(0)} MB; the limit is 25 MB`);
+    if (st.size > MAX_EVENT_BYTES)
+      throw new MlImageError(
+        `GITHUB_EVENT_PATH ${file} is ${(st.size / 1024 / 1024).toFixed(0)} MB; the limit is 25 MB`,
+      );
   } catch (err: unknown) {
     if (err instanceof MlImageError) throw err;
     return {};
@@ -117,10 +127,13 @@ export async function localGitContext(run: Runner, cwd: string, env: Env = {}): 
 
 /** owner/name from an https or ssh GitHub remote URL. */
 export function repositoryFromRemote(url: string): string | undefined {
-  const m = /^(?:https?:\/\/(?:[^@/]+@)?|ssh:\/\/(?:[^@/]+@)?|[^@/:]+@)github\.com[:/]([^/]+\/[^/]+?)(?:\.git)?\/?$/.exec(url);
+  const m =
+    /^(?:https?:\/\/(?:[^@/]+@)?|ssh:\/\/(?:[^@/]+@)?|[^@/:]+@)github\.com[:/]([^/]+\/[^/]+?)(?:\.git)?\/?$/.exec(url);
   return m?.[1];
 }
 
 export async function detectContext(env: Env, run: Runner, cwd: string): Promise<GitContext> {
-  return env.GITHUB_ACTIONS === 'true' ? githubContext(env, await commitDateOf(run, cwd)) : localGitContext(run, cwd, env);
+  return env.GITHUB_ACTIONS === 'true'
+    ? githubContext(env, await commitDateOf(run, cwd))
+    : localGitContext(run, cwd, env);
 }

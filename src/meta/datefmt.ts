@@ -7,17 +7,45 @@ const FORMATTING_TOKENS =
   /(\[[^[]*\])|(\\)?([Hh]mm(ss)?|Mo|MM?M?M?|Do|DDDo|DD?D?D?|ddd?d?|do?|w[o|w]?|W[o|W]?|Qo?|N{1,5}|YYYYYY|YYYYY|YYYY|YY|y{2,4}|yo?|gg(ggg?)?|GG(GGG?)?|e|E|a|A|hh?|HH?|kk?|mm?|ss?|S{1,9}|x|X|zz?|ZZ?|.)/g;
 const LOCAL_FORMATTING_TOKENS = /(\[[^[]*\])|(\\)?(LTS|LT|LL?L?L?|l{1,4})/g;
 const LONG_DATE_FORMATS: Record<string, string> = {
-  LTS: 'h:mm:ss A', LT: 'h:mm A', L: 'MM/DD/YYYY', LL: 'MMMM D, YYYY', LLL: 'MMMM D, YYYY h:mm A', LLLL: 'dddd, MMMM D, YYYY h:mm A',
-  l: 'M/D/YYYY', ll: 'MMM D, YYYY', lll: 'MMM D, YYYY h:mm A', llll: 'ddd, MMM D, YYYY h:mm A',
+  LTS: 'h:mm:ss A',
+  LT: 'h:mm A',
+  L: 'MM/DD/YYYY',
+  LL: 'MMMM D, YYYY',
+  LLL: 'MMMM D, YYYY h:mm A',
+  LLLL: 'dddd, MMMM D, YYYY h:mm A',
+  l: 'M/D/YYYY',
+  ll: 'MMM D, YYYY',
+  lll: 'MMM D, YYYY h:mm A',
+  llll: 'ddd, MMM D, YYYY h:mm A',
 };
 // Zone abbreviations come from the tz database in moment-timezone; Intl does not give the same strings.
 const UNSUPPORTED = new Set(['z', 'zz']);
 
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
 const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 
 interface Fields {
-  year: number; month: number; date: number; day: number; hour: number; minute: number; second: number; ms: number;
+  year: number;
+  month: number;
+  date: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+  ms: number;
   /** Minutes east of UTC, as moment's utcOffset(). */
   offset: number;
   epochMs: number;
@@ -38,7 +66,12 @@ function ordinal(n: number): string {
 }
 
 // Mirrors moment's addFormatToken(token, [padded, width, sign], ordinal, fn).
-function add(token: string | 0, padded: [string, number, boolean?] | 0, ord: string | 0, fn: (f: Fields) => number): void {
+function add(
+  token: string | 0,
+  padded: [string, number, boolean?] | 0,
+  ord: string | 0,
+  fn: (f: Fields) => number,
+): void {
   if (token) TOKENS[token] = fn;
   if (padded) TOKENS[padded[0]] = (f) => zeroFill(fn(f), padded[1], padded[2]);
   if (ord) TOKENS[ord] = (f) => ordinal(fn(f));
@@ -125,7 +158,14 @@ function formatter(tz: string): Intl.DateTimeFormat {
   let f = formatters.get(tz);
   if (!f) {
     f = new Intl.DateTimeFormat('en-US', {
-      timeZone: tz, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+      timeZone: tz,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
     });
     formatters.set(tz, f);
   }
@@ -153,9 +193,16 @@ function fields(date: Date, tz: string): Fields {
   }
   const local = new Date(epochMs + offsetMs);
   return {
-    year: local.getUTCFullYear(), month: local.getUTCMonth(), date: local.getUTCDate(), day: local.getUTCDay(),
-    hour: local.getUTCHours(), minute: local.getUTCMinutes(), second: local.getUTCSeconds(), ms: local.getUTCMilliseconds(),
-    offset: offsetMs / 60000, epochMs,
+    year: local.getUTCFullYear(),
+    month: local.getUTCMonth(),
+    date: local.getUTCDate(),
+    day: local.getUTCDay(),
+    hour: local.getUTCHours(),
+    minute: local.getUTCMinutes(),
+    second: local.getUTCSeconds(),
+    ms: local.getUTCMilliseconds(),
+    offset: offsetMs / 60000,
+    epochMs,
   };
 }
 

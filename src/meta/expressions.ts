@@ -18,7 +18,6 @@ export interface MetaContext {
   usePrHeadSha?: boolean; // metadata-action's DOCKER_METADATA_PR_HEAD_SHA=true: sha tags/{{sha}} use prHeadSha on PRs
 }
 
-
 export interface Scope {
   names: readonly string[];
   /** Said after "unknown expression" when no name is close, so the user learns what this attribute knows. */
@@ -31,7 +30,10 @@ export const GLOBAL_SCOPE: Scope = {
 };
 // metadata-action compiles these patterns against their own data only, so e.g. {{branch}} in a schedule
 // pattern would silently render "" there; here it is an error.
-export const SCHEDULE_SCOPE: Scope = { names: DATE_HELPERS, hint: 'a type=schedule pattern knows only date and commit_date' };
+export const SCHEDULE_SCOPE: Scope = {
+  names: DATE_HELPERS,
+  hint: 'a type=schedule pattern knows only date and commit_date',
+};
 export const SEMVER_SCOPE: Scope = {
   names: ['raw', 'version', 'major', 'minor', 'patch', 'prerelease', 'build'],
   hint: 'a type=semver pattern knows raw, version, major, minor, patch',
@@ -85,7 +87,8 @@ function checkMustache(m: Mustache, scope: Scope): string | undefined {
   // to nothing and moment falls back to its default format, which is reproduced rather than rejected.
   if (format.kind === 'other') return `{{${m.name}}} in %s needs a quoted format, ${example}`;
   const unsupported = format.kind === 'string' ? unsupportedDateToken(format.value) : undefined;
-  if (unsupported) return `date format token "${unsupported}" in %s is not supported (time zone names differ between moment and Intl)`;
+  if (unsupported)
+    return `date format token "${unsupported}" in %s is not supported (time zone names differ between moment and Intl)`;
   for (const [key, value] of m.hash) {
     if (key !== 'tz') return `{{${m.name}}} in %s takes only tz=, not ${key}=`;
     if (value.kind !== 'string') return `tz= in %s needs a quoted time zone, e.g. tz='Asia/Tokyo'`;
@@ -158,5 +161,7 @@ export function renderValues(text: string, values: Readonly<Record<string, strin
 
 /** Renders a type=schedule pattern, which knows only the date helpers. */
 export function renderSchedule(text: string, ctx: MetaContext): string {
-  return renderTemplate(parseTemplate(text), (m) => (m.name === 'commit_date' ? dateExpression(m, ctx.commitDate ?? ctx.date) : dateExpression(m, ctx.date)));
+  return renderTemplate(parseTemplate(text), (m) =>
+    m.name === 'commit_date' ? dateExpression(m, ctx.commitDate ?? ctx.date) : dateExpression(m, ctx.date),
+  );
 }

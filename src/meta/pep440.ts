@@ -46,7 +46,15 @@ function parse(version: string, re: RegExp): Pep440 | undefined {
 function letter(l: string | undefined, n: string | undefined): Letter | undefined {
   if (l) {
     const lower = l.toLowerCase();
-    const map: Record<string, string> = { alpha: 'a', beta: 'b', c: 'rc', pre: 'rc', preview: 'rc', rev: 'post', r: 'post' };
+    const map: Record<string, string> = {
+      alpha: 'a',
+      beta: 'b',
+      c: 'rc',
+      pre: 'rc',
+      preview: 'rc',
+      rev: 'post',
+      r: 'post',
+    };
     return [map[lower] ?? lower, Number(n ?? 0)];
   }
   return n ? ['post', Number(n)] : undefined;
@@ -83,7 +91,12 @@ export function pep440Explain(version: string): Pep440Explained | undefined {
   const v = parse(version, VALID);
   if (!v) return undefined;
   // A dev release counts as a prerelease too, as in the library.
-  return { release: v.release, isPrerelease: Boolean(v.dev || v.pre), isPostrelease: Boolean(v.post), isDevrelease: Boolean(v.dev) };
+  return {
+    release: v.release,
+    isPrerelease: Boolean(v.dev || v.pre),
+    isPostrelease: Boolean(v.post),
+    isDevrelease: Boolean(v.dev),
+  };
 }
 
 /** major/minor/patch as the library returns them: missing minor/patch parts are 0. */

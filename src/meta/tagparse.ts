@@ -1,12 +1,21 @@
 // Parsing and checking of docker/metadata-action `tags:` and `flavor:` lines (its src/tag.ts and src/flavor.ts):
 // the same CSV reading, key handling and per-type defaults, but with every problem collected per line instead
 // of a thrown "Invalid ..." for the first one, and with typos caught that metadata-action silently ignores.
-import { checkExpressions, didYouMean, GLOBAL_SCOPE, PEP440_SCOPE, SCHEDULE_SCOPE, SEMVER_SCOPE, type Scope } from './expressions.js';
+import {
+  checkExpressions,
+  didYouMean,
+  GLOBAL_SCOPE,
+  PEP440_SCOPE,
+  SCHEDULE_SCOPE,
+  SEMVER_SCOPE,
+  type Scope,
+} from './expressions.js';
 import { backtrackingRisk } from './regex.js';
 
 export const TAG_TYPES = ['schedule', 'semver', 'pep440', 'match', 'edge', 'ref', 'raw', 'sha'] as const;
 export type TagType = (typeof TAG_TYPES)[number];
-export type TagAttr = 'enable' | 'priority' | 'prefix' | 'suffix' | 'value' | 'pattern' | 'match' | 'group' | 'branch' | 'event' | 'format';
+export type TagAttr =
+  'enable' | 'priority' | 'prefix' | 'suffix' | 'value' | 'pattern' | 'match' | 'group' | 'branch' | 'event' | 'format';
 
 export interface TagRule {
   /** Index of the line in the input given to parseTagRules; -1 for DEFAULT_TAG_RULES. */
@@ -43,11 +52,35 @@ const TYPE_ATTRS: Record<TagType, readonly TagAttr[]> = {
   raw: ['value'],
   sha: ['format'],
 };
-const ALL_ATTRS: readonly string[] = ['type', ...COMMON, 'pattern', 'value', 'match', 'group', 'branch', 'event', 'format'];
-const DEFAULT_PRIORITY: Record<TagType, number> = { schedule: 1000, semver: 900, pep440: 900, match: 800, edge: 700, ref: 600, raw: 200, sha: 100 };
+const ALL_ATTRS: readonly string[] = [
+  'type',
+  ...COMMON,
+  'pattern',
+  'value',
+  'match',
+  'group',
+  'branch',
+  'event',
+  'format',
+];
+const DEFAULT_PRIORITY: Record<TagType, number> = {
+  schedule: 1000,
+  semver: 900,
+  pep440: 900,
+  match: 800,
+  edge: 700,
+  ref: 600,
+  raw: 200,
+  sha: 100,
+};
 
 /** metadata-action's entries when `tags` is empty. */
-export const DEFAULT_TAG_RULES: readonly string[] = ['type=schedule', 'type=ref,event=branch', 'type=ref,event=tag', 'type=ref,event=pr'];
+export const DEFAULT_TAG_RULES: readonly string[] = [
+  'type=schedule',
+  'type=ref,event=branch',
+  'type=ref,event=tag',
+  'type=ref,event=pr',
+];
 
 /**
  * One CSV record as csv-parse reads it with metadata-action's options: "," separates, a field may be wholly
@@ -74,10 +107,12 @@ export function splitFields(line: string): { fields: string[] } | { error: strin
         }
         field += line[i++];
       }
-      if (i < line.length && line[i] !== ',') return { error: `unexpected ${JSON.stringify(line[i])} after a closing quote` };
+      if (i < line.length && line[i] !== ',')
+        return { error: `unexpected ${JSON.stringify(line[i])} after a closing quote` };
     } else {
       while (i < line.length && line[i] !== ',') {
-        if (line[i] === '"') return { error: 'a quote inside a field; quote the whole field instead, e.g. "pattern=a,b"' };
+        if (line[i] === '"')
+          return { error: 'a quote inside a field; quote the whole field instead, e.g. "pattern=a,b"' };
         field += line[i++];
       }
     }
@@ -96,7 +131,9 @@ function splitField(field: string): [string | undefined, string] {
 
 // Lines as metadata-action's getInputList leaves them: trimmed, without blanks and "#" comment lines.
 function entries(lines: readonly string[]): { index: number; line: string }[] {
-  return lines.map((line, index) => ({ index, line: line.trim() })).filter((e) => e.line !== '' && !e.line.startsWith('#'));
+  return lines
+    .map((line, index) => ({ index, line: line.trim() }))
+    .filter((e) => e.line !== '' && !e.line.startsWith('#'));
 }
 
 function checkRegex(source: string, flags: string, where: string): string | undefined {
@@ -105,7 +142,8 @@ function checkRegex(source: string, flags: string, where: string): string | unde
     const risk = backtrackingRisk(source);
     return risk ? `${where} ${risk}: it can take exponential time on some refs (README "Limits")` : undefined;
   } catch (err: unknown) {
-    const detail = err instanceof Error ? err.message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '') : String(err);
+    const detail =
+      err instanceof Error ? err.message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '') : String(err);
     return `${where} is not a valid regular expression: ${detail}`;
   }
 }
@@ -129,27 +167,35 @@ function checkAttrs(type: TagType, attrs: Partial<Record<TagAttr, string>>): str
   template('prefix', GLOBAL_SCOPE);
   template('suffix', GLOBAL_SCOPE);
   template('value', GLOBAL_SCOPE);
-  if (attrs.pattern === undefined && (type === 'semver' || type === 'pep440' || type === 'match')) errors.push(`type=${type} needs pattern=`);
+  if (attrs.pattern === undefined && (type === 'semver' || type === 'pep440' || type === 'match'))
+    errors.push(`type=${type} needs pattern=`);
   if (type === 'schedule') template('pattern', SCHEDULE_SCOPE);
   if (type === 'semver') template('pattern', SEMVER_SCOPE);
   if (type === 'pep440') template('pattern', PEP440_SCOPE);
   if (type === 'match' && attrs.pattern !== undefined) {
     // "/re/flags" is a regex literal; anything else is a regex source (String.prototype.match semantics).
     const literal = /^\/(.+)\/(.*)$/.exec(attrs.pattern);
-    const problem = literal ? checkRegex(literal[1]!, literal[2]!, 'pattern=') : checkRegex(attrs.pattern, '', 'pattern=');
+    const problem = literal
+      ? checkRegex(literal[1]!, literal[2]!, 'pattern=')
+      : checkRegex(attrs.pattern, '', 'pattern=');
     if (problem) errors.push(problem);
   }
   if (attrs.match) {
     const problem = checkRegex(attrs.match, '', 'match=');
     // metadata-action takes capture group 1 of match= and crashes without one.
     if (problem) errors.push(problem);
-    else if (new RegExp(`${attrs.match}|`).exec('')!.length < 2) errors.push('match= needs a capturing group, e.g. match=v(\\d+\\.\\d+\\.\\d+)$');
+    else if (new RegExp(`${attrs.match}|`).exec('')!.length < 2)
+      errors.push('match= needs a capturing group, e.g. match=v(\\d+\\.\\d+\\.\\d+)$');
   }
-  if (attrs.group !== undefined && !/^\d+$/.test(attrs.group)) errors.push(`group= must be a capture group number, got ${JSON.stringify(attrs.group)}`);
+  if (attrs.group !== undefined && !/^\d+$/.test(attrs.group))
+    errors.push(`group= must be a capture group number, got ${JSON.stringify(attrs.group)}`);
   if (type === 'ref') {
     const event = attrs.event;
     if (event === undefined) errors.push('type=ref needs event= (branch, tag or pr)');
-    else if (!['branch', 'tag', 'pr'].includes(event)) errors.push(`event= must be branch, tag or pr, got ${JSON.stringify(event)}${didYouMean(event, ['branch', 'tag', 'pr'])}`);
+    else if (!['branch', 'tag', 'pr'].includes(event))
+      errors.push(
+        `event= must be branch, tag or pr, got ${JSON.stringify(event)}${didYouMean(event, ['branch', 'tag', 'pr'])}`,
+      );
   }
   if (type === 'raw' && attrs.value === undefined) errors.push('type=raw needs value= (or a bare word)');
   if (attrs.format !== undefined && attrs.format !== 'short' && attrs.format !== 'long') {
@@ -187,7 +233,11 @@ function parseRule(line: string, index: number): { rule?: TagRule; errors: strin
     // An empty bare field (a trailing comma) is harmless where no value is used.
     if (key === 'value' && raw.value === '' && !line.includes('value=')) continue;
     if (!COMMON.includes(key) && !TYPE_ATTRS[type].includes(key)) {
-      errors.push(key === 'value' && !line.includes('value=') ? `type=${type} does not take a bare value` : `type=${type} does not use ${key}=`);
+      errors.push(
+        key === 'value' && !line.includes('value=')
+          ? `type=${type} does not take a bare value`
+          : `type=${type} does not use ${key}=`,
+      );
     }
   }
   errors.push(...checkAttrs(type, raw));
@@ -249,7 +299,11 @@ export function parseFlavor(lines: readonly string[]): { flavor: Flavor; errors:
       const parts = field.split('=').map((p) => p.trim());
       const key = parts[0]!.toLowerCase();
       const value = parts[1] ?? '';
-      if (parts.length === 1) errors.push({ index, message: `flavor entry ${JSON.stringify(field.trim())} needs key=value (latest=, prefix=, suffix=, onlatest=)` });
+      if (parts.length === 1)
+        errors.push({
+          index,
+          message: `flavor entry ${JSON.stringify(field.trim())} needs key=value (latest=, prefix=, suffix=, onlatest=)`,
+        });
       else if (key === 'latest') {
         if (value === 'auto' || value === 'true' || value === 'false') flavor.latest = value;
         else errors.push({ index, message: `latest= must be auto, true or false, got ${JSON.stringify(value)}` });
@@ -259,10 +313,16 @@ export function parseFlavor(lines: readonly string[]): { flavor: Flavor; errors:
         flavor[key] = value;
         onlatestFor = key;
       } else if (key === 'onlatest') {
-        if (value !== 'true' && value !== 'false') errors.push({ index, message: `onlatest= must be true or false, got ${JSON.stringify(value)}` });
-        else if (!onlatestFor) errors.push({ index, message: 'onlatest= applies to a prefix= or suffix= before it on the same line' });
+        if (value !== 'true' && value !== 'false')
+          errors.push({ index, message: `onlatest= must be true or false, got ${JSON.stringify(value)}` });
+        else if (!onlatestFor)
+          errors.push({ index, message: 'onlatest= applies to a prefix= or suffix= before it on the same line' });
         else flavor[onlatestFor === 'prefix' ? 'prefixLatest' : 'suffixLatest'] = value === 'true';
-      } else errors.push({ index, message: `unknown flavor attribute ${JSON.stringify(key)}${didYouMean(key, FLAVOR_KEYS)}` });
+      } else
+        errors.push({
+          index,
+          message: `unknown flavor attribute ${JSON.stringify(key)}${didYouMean(key, FLAVOR_KEYS)}`,
+        });
     }
   }
   return { flavor, errors };

@@ -2,7 +2,15 @@
 // src/meta.ts): which rule yields what for which event, priority order, the `version` output, `latest`,
 // prefixes and suffixes, de-duplication and tag sanitizing; plus the OCI tag grammar limits on top, so that
 // nothing from a ref (a branch name is user input) can produce an invalid or option-like tag.
-import { checkExpressions, effectiveSha, GLOBAL_SCOPE, renderGlobal, renderSchedule, renderValues, shortSha } from './expressions.js';
+import {
+  checkExpressions,
+  effectiveSha,
+  GLOBAL_SCOPE,
+  renderGlobal,
+  renderSchedule,
+  renderValues,
+  shortSha,
+} from './expressions.js';
 import { pep440Clean, pep440Explain, pep440Part, pep440Valid } from './pep440.js';
 import { parseSemver } from './semver.js';
 import { isRawStatement } from './template.js';
@@ -12,7 +20,16 @@ import type { Flavor, TagRule } from './tagparse.js';
 // The face of the tag rules: what parses them (tagparse.ts) and the context they are evaluated in
 // (expressions.ts) are handed on from here, so callers import tags.ts alone.
 export type { MetaContext } from './expressions.js';
-export { DEFAULT_TAG_RULES, parseFlavor, parseTagRules, type Flavor, type RuleError, type TagAttr, type TagRule, type TagType } from './tagparse.js';
+export {
+  DEFAULT_TAG_RULES,
+  parseFlavor,
+  parseTagRules,
+  type Flavor,
+  type RuleError,
+  type TagAttr,
+  type TagRule,
+  type TagType,
+} from './tagparse.js';
 
 export interface TagsResult {
   /** The main version (metadata-action's `version` output), undefined when none. */
@@ -33,7 +50,9 @@ const MAX_TAG_LENGTH = 128;
  * most 128 characters. Can return "" for input with nothing usable.
  */
 export function sanitizeTag(value: string): string {
-  return replaceInvalid(value).replace(/^[.-]+/, '').slice(0, MAX_TAG_LENGTH);
+  return replaceInvalid(value)
+    .replace(/^[.-]+/, '')
+    .slice(0, MAX_TAG_LENGTH);
 }
 
 /** metadata-action's sanitizeTag alone: every run of characters outside [A-Za-z0-9_.-] becomes one "-". */
@@ -59,7 +78,8 @@ export function writtenTagProblem(rule: TagRule, flavor: Flavor): string | undef
     return text === '' ? undefined : ociProblem('tag', text);
   }
   const own = rule.attrs.prefix;
-  if (own && written(own) && /^[.-]/.test(replaceInvalid(own))) return `prefix=${JSON.stringify(own)} would start the tag with ${JSON.stringify(replaceInvalid(own)[0])}: a tag starts with a letter, a digit or _`;
+  if (own && written(own) && /^[.-]/.test(replaceInvalid(own)))
+    return `prefix=${JSON.stringify(own)} would start the tag with ${JSON.stringify(replaceInvalid(own)[0])}: a tag starts with a letter, a digit or _`;
   return undefined;
 }
 
@@ -67,7 +87,8 @@ function ociProblem(what: string, text: string): string | undefined {
   const tag = replaceInvalid(text);
   if (OCI_TAG.test(tag)) return undefined;
   const from = tag === text ? '' : ` (from ${quote(text)})`;
-  const why = tag.length > MAX_TAG_LENGTH ? `is ${tag.length} characters long` : `starts with ${JSON.stringify(tag[0])}`;
+  const why =
+    tag.length > MAX_TAG_LENGTH ? `is ${tag.length} characters long` : `starts with ${JSON.stringify(tag[0])}`;
   return `${what} ${quote(tag)}${from} ${why}: a tag is a letter, a digit or _ and then at most 127 of letters, digits, _ . -`;
 }
 
@@ -117,10 +138,19 @@ function semverTag(rule: TagRule, ctx: MetaContext): Produced | undefined {
   const raw = versionSource(rule, ctx, false);
   const v = raw === undefined ? undefined : parseSemver(raw);
   if (!v) return undefined;
-  const values = { raw: v.raw, version: v.version, major: String(v.major), minor: String(v.minor), patch: String(v.patch), prerelease: v.prerelease.join(','), build: v.build.join(',') };
+  const values = {
+    raw: v.raw,
+    version: v.version,
+    major: String(v.major),
+    minor: String(v.minor),
+    patch: String(v.patch),
+    prerelease: v.prerelease.join(','),
+    build: v.build.join(','),
+  };
   const pattern = rule.attrs.pattern!;
   // A prerelease only ever gets its full version (or {{raw}} when that is the whole pattern), and never latest.
-  if (v.prerelease.length) return { value: renderValues(isRawStatement(pattern) ? pattern : '{{version}}', values), autoLatest: false };
+  if (v.prerelease.length)
+    return { value: renderValues(isRawStatement(pattern) ? pattern : '{{version}}', values), autoLatest: false };
   return { value: renderValues(pattern, values), autoLatest: true };
 }
 
@@ -153,7 +183,9 @@ function produce(rule: TagRule, ctx: MetaContext): Produced | undefined {
   const { attrs } = rule;
   switch (rule.type) {
     case 'schedule':
-      return /schedule/.test(ctx.eventName) ? { value: renderSchedule(attrs.pattern!, ctx), autoLatest: false } : undefined;
+      return /schedule/.test(ctx.eventName)
+        ? { value: renderSchedule(attrs.pattern!, ctx), autoLatest: false }
+        : undefined;
     case 'semver':
       return semverTag(rule, ctx);
     case 'pep440':
@@ -163,12 +195,18 @@ function produce(rule: TagRule, ctx: MetaContext): Produced | undefined {
     case 'edge': {
       if (!BRANCH_REF.test(ctx.ref)) return undefined;
       const branch = attrs.branch || ctx.defaultBranch;
-      return branch !== undefined && branch === ctx.ref.replace(BRANCH_REF, '') ? { value: 'edge', autoLatest: false } : undefined;
+      return branch !== undefined && branch === ctx.ref.replace(BRANCH_REF, '')
+        ? { value: 'edge', autoLatest: false }
+        : undefined;
     }
     case 'ref':
-      if (attrs.event === 'branch') return BRANCH_REF.test(ctx.ref) ? { value: ctx.ref.replace(BRANCH_REF, ''), autoLatest: false } : undefined;
-      if (attrs.event === 'tag') return TAG_REF.test(ctx.ref) ? { value: ctx.ref.replace(TAG_REF, ''), autoLatest: true } : undefined;
-      return PR_REF.test(ctx.ref) ? { value: ctx.ref.replace(PR_REF, '').replace(/\/merge$/, ''), autoLatest: false } : undefined;
+      if (attrs.event === 'branch')
+        return BRANCH_REF.test(ctx.ref) ? { value: ctx.ref.replace(BRANCH_REF, ''), autoLatest: false } : undefined;
+      if (attrs.event === 'tag')
+        return TAG_REF.test(ctx.ref) ? { value: ctx.ref.replace(TAG_REF, ''), autoLatest: true } : undefined;
+      return PR_REF.test(ctx.ref)
+        ? { value: ctx.ref.replace(PR_REF, '').replace(/\/merge$/, ''), autoLatest: false }
+        : undefined;
     case 'raw':
       return { value: renderGlobal(attrs.value ?? '', ctx), autoLatest: false };
     case 'sha': {
@@ -192,7 +230,9 @@ function affix(value: string, rule: TagRule, flavor: Flavor, ctx: MetaContext): 
 function enabled(rule: TagRule, ctx: MetaContext): boolean {
   const value = renderGlobal(rule.attrs.enable ?? 'true', ctx);
   if (value !== 'true' && value !== 'false') {
-    throw new Error(`enable= of tags entry ${JSON.stringify(rule.source)} gave ${JSON.stringify(value)}, expected true or false`);
+    throw new Error(
+      `enable= of tags entry ${JSON.stringify(rule.source)} gave ${JSON.stringify(value)}, expected true or false`,
+    );
   }
   return value === 'true';
 }

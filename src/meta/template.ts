@@ -54,7 +54,13 @@ export function parseTemplate(src: string): TemplateNode[] {
       // \{{ is literal text up to the next {{ (Handlebars' "emu" state).
       text += chunk.slice(0, -1);
       let end = open + 2;
-      while (end < src.length && !src.startsWith('{{', end) && !src.startsWith('\\{{', end) && !src.startsWith('\\\\{{', end)) end++;
+      while (
+        end < src.length &&
+        !src.startsWith('{{', end) &&
+        !src.startsWith('\\{{', end) &&
+        !src.startsWith('\\\\{{', end)
+      )
+        end++;
       text += src.slice(open, end);
       i = end;
       continue;
@@ -71,7 +77,10 @@ export function parseTemplate(src: string): TemplateNode[] {
   return nodes;
 }
 
-function parseMustache(src: string, at: number): { node: TemplateNode; end: number; stripBefore: boolean; stripAfter: boolean } {
+function parseMustache(
+  src: string,
+  at: number,
+): { node: TemplateNode; end: number; stripBefore: boolean; stripAfter: boolean } {
   const triple = src.startsWith('{{{', at);
   let i = at + (triple ? 3 : 2);
   const stripBefore = src[i] === '~';
@@ -141,7 +150,15 @@ function snippet(s: string): string {
   return end >= 0 ? s.slice(0, end + 2) : s;
 }
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#x27;', '`': '&#x60;', '=': '&#x3D;' };
+const ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#x27;',
+  '`': '&#x60;',
+  '=': '&#x3D;',
+};
 
 /** Handlebars' escapeExpression. */
 export function escapeHtml(s: string): string {

@@ -13,7 +13,8 @@ import type { Resources } from '../resources/resources.js';
 export const containerBuilderName = (runId: string): string => `ml-image-${runId}`;
 
 export function describeBuilder(b: BuilderInfo): string {
-  if (b.driver === 'builtin') return `the engine's built-in BuildKit${b.containerdStore ? ' (containerd image store)' : ''}`;
+  if (b.driver === 'builtin')
+    return `the engine's built-in BuildKit${b.containerdStore ? ' (containerd image store)' : ''}`;
   return `buildx ${b.buildxVersion ?? '?'} builder ${b.name ?? 'default'} (${b.driver} driver, BuildKit ${b.buildkitVersion ?? '?'}${b.driver === 'docker' ? `, ${b.containerdStore ? 'containerd' : 'classic'} image store` : ''})`;
 }
 
@@ -68,6 +69,8 @@ export async function createContainerBuilder(r: BuilderRun): Promise<string | un
     r.log.warn(`buildx builder ${name} did not start: ${(boot.stderr.trim().split('\n').pop() ?? '').slice(0, 300)}`);
     return undefined;
   }
-  r.log.warn(`could not create a docker-container builder: ${(create.stderr.trim().split('\n').pop() ?? '').slice(0, 300)}`);
+  r.log.warn(
+    `could not create a docker-container builder: ${(create.stderr.trim().split('\n').pop() ?? '').slice(0, 300)}`,
+  );
   return undefined;
 }

@@ -35,8 +35,10 @@ export function readDigestFiles(dir: string): Map<string, PlatformDigest> {
       data.version === 1 &&
       typeof data.entry === 'string' &&
       typeof data.target === 'string' &&
-      typeof data.digest === 'string' && DIGEST.test(data.digest) &&
-      typeof data.configDigest === 'string' && DIGEST.test(data.configDigest) &&
+      typeof data.digest === 'string' &&
+      DIGEST.test(data.digest) &&
+      typeof data.configDigest === 'string' &&
+      DIGEST.test(data.configDigest) &&
       Array.isArray(data.refs) &&
       (data.smoke === 'passed' || data.smoke === 'skipped');
     if (!ok) throw new MlImageError(`${file}: not a digest file written by ml-image (version 1)`);

@@ -37,15 +37,26 @@ export interface MergedTarget {
 
 export async function merge(options: MergeOptions): Promise<MergedTarget[]> {
   const runner = options.runner ?? defaultRunner;
-  const { plan } = await preparePlan({ config: options.config, planFile: options.planFile, cwd: options.cwd, env: options.env, push: true, runner });
+  const { plan } = await preparePlan({
+    config: options.config,
+    planFile: options.planFile,
+    cwd: options.cwd,
+    env: options.env,
+    push: true,
+    runner,
+  });
   const digests = readDigestFiles(options.digestsDir);
   const targets = new Map<string, typeof plan.jobs>();
   for (const job of plan.jobs) targets.set(targetOf(job), [...(targets.get(targetOf(job)) ?? []), job]);
 
   // Every entry first: nothing is tagged unless every target can be.
-  const missing = plan.jobs.filter((j) => !digests.has(j.id)).map((j) => `${j.id} (${jobName(j)}${j.platform ? `, ${j.platform}` : ''})`);
+  const missing = plan.jobs
+    .filter((j) => !digests.has(j.id))
+    .map((j) => `${j.id} (${jobName(j)}${j.platform ? `, ${j.platform}` : ''})`);
   if (missing.length > 0) {
-    throw new MlImageError(`cannot merge: no digest from ${missing.join('; ')} — its build or smoke test failed or did not run. Nothing was tagged.`);
+    throw new MlImageError(
+      `cannot merge: no digest from ${missing.join('; ')} — its build or smoke test failed or did not run. Nothing was tagged.`,
+    );
   }
 
   const choice = await detectDocker(runner, { docker: options.docker, builder: 'buildx', pathVar: options.env.PATH });
@@ -57,7 +68,9 @@ export async function merge(options: MergeOptions): Promise<MergedTarget[]> {
     const out: MergedTarget[] = [];
     for (const [target, jobs] of targets) {
       const platforms = jobs.map((j) => digests.get(j.id)!);
-      const indexes = await options.log.group(`Merge ${jobName(jobs[0]!)}`, () => createIndexes({ docker, auth, log: options.log, client, signal: options.signal }, jobs[0]!, platforms));
+      const indexes = await options.log.group(`Merge ${jobName(jobs[0]!)}`, () =>
+        createIndexes({ docker, auth, log: options.log, client, signal: options.signal }, jobs[0]!, platforms),
+      );
       out.push({ target, platforms, indexes });
     }
     return out;

@@ -9,7 +9,14 @@ import path from 'node:path';
 import { buildImage, type BuiltImage } from '../build/build.js';
 import { secretBuildArgsWarning } from '../config/checks.js';
 import { chooseCache, cacheArgs, type CacheArgs, type CacheChoice } from '../cache/cache.js';
-import { ActionsMountStore, LocalMountStore, restoreMounts, saveMounts, type MountContext, type MountStore } from '../cache/persist.js';
+import {
+  ActionsMountStore,
+  LocalMountStore,
+  restoreMounts,
+  saveMounts,
+  type MountContext,
+  type MountStore,
+} from '../cache/persist.js';
 import { inspectBuilder, type BuilderInfo } from '../docker/builder.js';
 import { detectDocker } from '../docker/detect.js';
 import { withLock } from '../resources/lock.js';
@@ -51,7 +58,9 @@ function secretValues(plan: Plan, env: Env): Record<string, string> {
   const names = [...new Set(plan.jobs.flatMap((j) => j.build.secrets))];
   const missing = names.filter((n) => !env[n]);
   if (missing.length > 0) {
-    throw new MlImageError(`build secret${missing.length > 1 ? 's' : ''} ${missing.join(', ')}: environment variable not set (secrets are read from the environment)`);
+    throw new MlImageError(
+      `build secret${missing.length > 1 ? 's' : ''} ${missing.join(', ')}: environment variable not set (secrets are read from the environment)`,
+    );
   }
   return Object.fromEntries(names.map((n) => [n, env[n]!]));
 }
@@ -75,7 +84,10 @@ export async function buildTestPush(options: PipelineOptions): Promise<PipelineR
   const r = await prepare(options);
   try {
     const auth = r.plan.push ? await r.log.group('Log in to registries', () => logIn(r)) : undefined;
-    const releases = auth && r.plan.immutableTags ? await r.log.group('Check release tags', () => checkReleasesBeforeBuild(r.plan, inspector(r), r.log)) : [];
+    const releases =
+      auth && r.plan.immutableTags
+        ? await r.log.group('Check release tags', () => checkReleasesBeforeBuild(r.plan, inspector(r), r.log))
+        : [];
     const built = await buildAll(r, auth);
     await smokeTestAll(r, built);
     failUnlessAllPassed(r.result);
@@ -86,7 +98,9 @@ export async function buildTestPush(options: PipelineOptions): Promise<PipelineR
     return r.result;
   } catch (err: unknown) {
     // From here on a failure carries what was done so far, for outputs and the job summary.
-    throw err instanceof MlImageError && !(err instanceof PipelineFailure) ? new PipelineFailure(err.message, r.result, err.exitCode, err.location) : err;
+    throw err instanceof MlImageError && !(err instanceof PipelineFailure)
+      ? new PipelineFailure(err.message, r.result, err.exitCode, err.location)
+      : err;
   } finally {
     await r.resources.releaseAll(r.log);
   }
@@ -109,19 +123,46 @@ async function prepare(options: PipelineOptions): Promise<Run> {
   const suites = loadSuites(plan);
   for (const value of Object.values(secrets)) log.addSecret(value);
 
-  const choice = await detectDocker(runner, { docker: options.docker, builder: options.builder, pathVar: options.env.PATH });
+  const choice = await detectDocker(runner, {
+    docker: options.docker,
+    builder: options.builder,
+    pathVar: options.env.PATH,
+  });
   const docker = new Docker(choice.docker, choice.builder, runner, log);
   const engine = await docker.assertEngine();
-  const builder = await inspectBuilder((args) => docker.call(args, { timeoutMs: 30_000, quiet: args[0] === 'info' }), choice.builder, options.buildxBuilder);
-  log.info(`docker ${choice.version ?? '?'} (${choice.docker}), engine ${engine}, ${describeBuilder(builder)}; run ${runId}`);
+  const builder = await inspectBuilder(
+    (args) => docker.call(args, { timeoutMs: 30_000, quiet: args[0] === 'info' }),
+    choice.builder,
+    options.buildxBuilder,
+  );
+  log.info(
+    `docker ${choice.version ?? '?'} (${choice.docker}), engine ${engine}, ${describeBuilder(builder)}; run ${runId}`,
+  );
   const freeBytes = await checkDiskSpace(builder.dataRoot, options.minFreeBytes, log);
   const result = planResult(plan, { runId, builder: describeBuilder(builder), pushSkipped });
   result.freeBytes = freeBytes;
-  return { options, log, runner, runId, plan, docker, builder, secrets, suites, result, resources: new Resources(), buildSetup: new Map() };
+  return {
+    options,
+    log,
+    runner,
+    runId,
+    plan,
+    docker,
+    builder,
+    secrets,
+    suites,
+    result,
+    resources: new Resources(),
+    buildSetup: new Map(),
+  };
 }
 
 /** Free space under the engine's data root, reported; below the asked minimum, a failure before building. */
-async function checkDiskSpace(dataRoot: string | undefined, minFree: number | undefined, log: Logger): Promise<number | undefined> {
+async function checkDiskSpace(
+  dataRoot: string | undefined,
+  minFree: number | undefined,
+  log: Logger,
+): Promise<number | undefined> {
   if (!dataRoot) return undefined;
   let free: number;
   try {
@@ -133,13 +174,20 @@ async function checkDiskSpace(dataRoot: string | undefined, minFree: number | un
   }
   log.info(`free space under ${dataRoot}: ${megabytes(free)}`);
   if (minFree !== undefined && free < minFree) {
-    throw new MlImageError(`only ${megabytes(free)} free under ${dataRoot}, less than min-free-space ${megabytes(minFree)}; nothing was built`);
+    throw new MlImageError(
+      `only ${megabytes(free)} free under ${dataRoot}, less than min-free-space ${megabytes(minFree)}; nothing was built`,
+    );
   }
   return free;
 }
 
 async function logIn(r: Run): Promise<Login> {
-  const l = await login(r.docker, pushCredentials(r.plan, r.options), r.log, { keep: r.options.logout === false, env: r.options.env, retry: r.options.retry, signal: r.options.signal });
+  const l = await login(r.docker, pushCredentials(r.plan, r.options), r.log, {
+    keep: r.options.logout === false,
+    env: r.options.env,
+    retry: r.options.retry,
+    signal: r.options.signal,
+  });
   if (l.configDir) {
     r.resources.add('credentials', l.configDir, l.logout);
     r.options.onResource?.({ kind: 'docker-config', path: l.configDir });
@@ -157,7 +205,16 @@ async function buildAll(r: Run, auth: Login | undefined): Promise<Map<string, Bu
     r.buildSetup.set(job.id, { builder: cache.builder, builderName: cache.builderName, cache: cache.args });
     image.cache = { backend: cache.choice.backend, write: cache.choice.write, reason: cache.choice.reason };
     const dockerfile = await readFile(job.build.dockerfile, 'utf8').catch(() => undefined);
-    const mounts: MountContext = { docker: r.docker, builder: cache.builder, builderName: cache.builderName, store: mountStore(r), log, unique: saveId(r), layerCacheKeepsSteps: cache.keepsEveryStep, signal: options.signal };
+    const mounts: MountContext = {
+      docker: r.docker,
+      builder: cache.builder,
+      builderName: cache.builderName,
+      store: mountStore(r),
+      log,
+      unique: saveId(r),
+      layerCacheKeepsSteps: cache.keepsEveryStep,
+      signal: options.signal,
+    };
     const result = await log.group(`Build ${jobName(job)}${job.platform ? ` (${job.platform})` : ''}`, async () => {
       image.mounts = await restoreMounts(job, mounts, dockerfile);
       // The local names are the engine's, shared with another run of this config on the machine: BuildKit
@@ -183,7 +240,10 @@ async function buildAll(r: Run, auth: Login | undefined): Promise<Map<string, Bu
       log.info(builtLine(job, b));
       // Unchanged mounts are not saved again: only a step that ran can have changed them (or nothing is stored yet).
       const stored = image.mounts?.restored ?? image.mounts?.unchanged;
-      if (b.mountStepsRan && image.mounts?.unchanged) log.info(`cache mounts of ${job.image}: a step that uses them ran although it was expected from the layer cache; it ran with empty mounts`);
+      if (b.mountStepsRan && image.mounts?.unchanged)
+        log.info(
+          `cache mounts of ${job.image}: a step that uses them ran although it was expected from the layer cache; it ran with empty mounts`,
+        );
       if (b.mountStepsRan || !stored) image.mounts = await saveMounts(job, mounts, dockerfile, image.mounts);
       else log.info(`cache mounts of ${job.image}: unchanged (their steps came from the cache), not saved again`);
       return b;
@@ -197,8 +257,21 @@ async function buildAll(r: Run, auth: Login | undefined): Promise<Map<string, Bu
 }
 
 /** The job's cache choice, logged; a docker-container builder when the backend needs one (or inline/none without). */
-async function cacheFor(r: Run, job: BuildJob): Promise<{ args: CacheArgs; choice: CacheChoice; builder: BuilderInfo; builderName?: string; keepsEveryStep: boolean }> {
-  const run = { push: r.plan.push, ghaService: Boolean(r.options.env.ACTIONS_RESULTS_URL && r.options.env.ACTIONS_RUNTIME_TOKEN), localDir: localCacheDir(r.options.env) };
+async function cacheFor(
+  r: Run,
+  job: BuildJob,
+): Promise<{
+  args: CacheArgs;
+  choice: CacheChoice;
+  builder: BuilderInfo;
+  builderName?: string;
+  keepsEveryStep: boolean;
+}> {
+  const run = {
+    push: r.plan.push,
+    ghaService: Boolean(r.options.env.ACTIONS_RESULTS_URL && r.options.env.ACTIONS_RUNTIME_TOKEN),
+    localDir: localCacheDir(r.options.env),
+  };
   let builder = r.builder;
   let builderName = r.options.buildxBuilder;
   let choice = chooseCache(job.build.cache, builder, run);
@@ -209,40 +282,68 @@ async function cacheFor(r: Run, job: BuildJob): Promise<{ args: CacheArgs; choic
       builderName = name;
       builder = { ...builder, name, driver: 'docker-container' };
     } else {
-      choice = { ...choice, backend: r.plan.push ? 'inline' : 'none', needsContainerBuilder: false, reason: `${choice.reason}, which could not be created: ${r.plan.push ? 'inline' : 'no'} cache instead` };
+      choice = {
+        ...choice,
+        backend: r.plan.push ? 'inline' : 'none',
+        needsContainerBuilder: false,
+        reason: `${choice.reason}, which could not be created: ${r.plan.push ? 'inline' : 'no'} cache instead`,
+      };
     }
   }
   const localDir = path.join(run.localDir, job.build.cache.scope);
-  const args = cacheArgs({ choice, spec: job.build.cache, builder, localDir: run.localDir, pushRefs: job.pushRefs, localExists: existsSync(localDir), runId: r.runId });
-  r.log.info(`cache for ${jobName(job)}: ${choice.backend}${choice.backend !== 'none' && !choice.write ? ' (read only)' : ''}: ${choice.reason}`);
+  const args = cacheArgs({
+    choice,
+    spec: job.build.cache,
+    builder,
+    localDir: run.localDir,
+    pushRefs: job.pushRefs,
+    localExists: existsSync(localDir),
+    runId: r.runId,
+  });
+  r.log.info(
+    `cache for ${jobName(job)}: ${choice.backend}${choice.backend !== 'none' && !choice.write ? ' (read only)' : ''}: ${choice.reason}`,
+  );
   // A layer cache that is read and keeps every step (max mode), intermediate stages included.
-  const keepsEveryStep = job.build.cache.mode === 'max' && (choice.backend === 'registry' || choice.backend === 'gha' || (choice.backend === 'local' && existsSync(localDir)));
+  const keepsEveryStep =
+    job.build.cache.mode === 'max' &&
+    (choice.backend === 'registry' || choice.backend === 'gha' || (choice.backend === 'local' && existsSync(localDir)));
   return { args, choice, builder, builderName, keepsEveryStep };
 }
 
 /** Mount content goes through GitHub's cache service in the Action, a local directory elsewhere. */
 function mountStore(r: Run): MountStore {
   const env = r.options.env;
-  const service = env.GITHUB_ACTIONS === 'true' && env.ACTIONS_RUNTIME_TOKEN && (env.ACTIONS_RESULTS_URL || env.ACTIONS_CACHE_URL);
+  const service =
+    env.GITHUB_ACTIONS === 'true' && env.ACTIONS_RUNTIME_TOKEN && (env.ACTIONS_RESULTS_URL || env.ACTIONS_CACHE_URL);
   // GitHub's cache entries are versioned by the exact path they were saved from, so the Action uses one
   // that is the same on every runner of an OS (RUNNER_TEMP is not, on self-hosted runners).
-  return service ? new ActionsMountStore(path.join(os.tmpdir(), 'ml-image-mounts')) : new LocalMountStore(path.join(path.dirname(localCacheDir(env)), 'mounts'));
+  return service
+    ? new ActionsMountStore(path.join(os.tmpdir(), 'ml-image-mounts'))
+    : new LocalMountStore(path.join(path.dirname(localCacheDir(env)), 'mounts'));
 }
 
 /** What makes one save's key unique: the commit and the workflow run (or the time, locally). */
 function saveId(r: Run): string {
   const env = r.options.env;
-  return [env.GITHUB_SHA?.slice(0, 12) ?? 'local', env.GITHUB_RUN_ID ?? String(Date.now()), env.GITHUB_RUN_ATTEMPT ?? '1'].join('-');
+  return [
+    env.GITHUB_SHA?.slice(0, 12) ?? 'local',
+    env.GITHUB_RUN_ID ?? String(Date.now()),
+    env.GITHUB_RUN_ATTEMPT ?? '1',
+  ].join('-');
 }
 
 async function smokeTestAll(r: Run, built: Map<string, BuiltImage>): Promise<void> {
   const { log, options, plan } = r;
-  const gpu: { gpuPresent: boolean; gpuDevice?: GpuDevice } = plan.jobs.some((j) => j.smokeTest) ? await probeGpuSetup(r.runner, r.docker, log) : { gpuPresent: false };
+  const gpu: { gpuPresent: boolean; gpuDevice?: GpuDevice } = plan.jobs.some((j) => j.smokeTest)
+    ? await probeGpuSetup(r.runner, r.docker, log)
+    : { gpuPresent: false };
   for (const [i, job] of plan.jobs.entries()) {
     if (!job.smokeTest) continue;
     stopIfCancelled(options.signal);
     const ctx = { docker: r.docker, log, resources: r.resources, runId: r.runId, ...gpu, signal: options.signal };
-    r.result.images[i]!.smoke = await log.group(`Smoke test ${jobName(job)}`, () => smokeTest(ctx, job, built.get(job.id)!.imageId, r.suites.get(job.id) ?? []));
+    r.result.images[i]!.smoke = await log.group(`Smoke test ${jobName(job)}`, () =>
+      smokeTest(ctx, job, built.get(job.id)!.imageId, r.suites.get(job.id) ?? []),
+    );
   }
   stopIfCancelled(options.signal);
 }

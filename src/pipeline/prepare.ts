@@ -57,18 +57,29 @@ export async function preparePlan(options: PrepareOptions): Promise<Prepared> {
           : `push.when (${config.push.when.join(', ')}) does not include this ${git.eventName || 'unknown'} event${git.ref ? ` on ${git.ref}` : ''}`;
     }
   } else if (push && registries.length === 0) {
-    throw new MlImageError(`push requested but no registry is configured (push.registries in ${config.file}, or --registry)`);
+    throw new MlImageError(
+      `push requested but no registry is configured (push.registries in ${config.file}, or --registry)`,
+    );
   }
 
   const registriesFrom = options.registries ? options.registriesFrom : undefined;
-  const computed = makePlan(config, git, { push, registries, date: buildDate(options.env), filters: options.filters, source, registriesFrom });
+  const computed = makePlan(config, git, {
+    push,
+    registries,
+    date: buildDate(options.env),
+    filters: options.filters,
+    source,
+    registriesFrom,
+  });
   const plan = options.planFile ? applyPlanFile(computed, path.resolve(options.cwd, options.planFile)) : computed;
   const backend = options.cacheBackend;
   if (backend) for (const job of plan.jobs) job.build.cache = { ...job.build.cache, backend };
   if (plan.jobs.length === 0) throw new MlImageError('the image and variant filters select nothing to build');
   const untagged = plan.jobs.find((j) => j.tags.length === 0);
   if (push && untagged) {
-    throw new MlImageError(`no tag rule of ${untagged.image} applies to this ${git.eventName} event${git.ref ? ` on ${git.ref}` : ''}: nothing to push it as`);
+    throw new MlImageError(
+      `no tag rule of ${untagged.image} applies to this ${git.eventName} event${git.ref ? ` on ${git.ref}` : ''}: nothing to push it as`,
+    );
   }
   return { config, git, plan, pushSkipped };
 }

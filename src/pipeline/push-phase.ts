@@ -7,7 +7,13 @@ import { MlImageError } from '../errors.js';
 import { jobName, targetOf } from '../plan/plan.js';
 import { registryClientFor, type Login } from '../registry/auth.js';
 import type { RegistryClient } from '../registry/client.js';
-import { decideReleases, type ExistingRelease, type Inspect, type LocalImage, type ReleaseDecision } from '../registry/immutable.js';
+import {
+  decideReleases,
+  type ExistingRelease,
+  type Inspect,
+  type LocalImage,
+  type ReleaseDecision,
+} from '../registry/immutable.js';
 import { pushImage } from '../registry/push.js';
 import { createIndexes, pushByDigest, type PlatformDigest } from '../registry/publish.js';
 import { createContainerBuilder } from './builders.js';
@@ -30,7 +36,10 @@ export async function keptReleases(r: Run, releases: readonly ExistingRelease[])
   const local = new Map<string, LocalImage>();
   for (const [i, job] of r.plan.jobs.entries()) {
     if (!releases.some((e) => e.jobId === job.id)) continue;
-    const out = await r.docker.ok(['image', 'inspect', '--format', '{{json .}}', r.result.images[i]!.imageId!], `inspect ${jobName(job)}`);
+    const out = await r.docker.ok(
+      ['image', 'inspect', '--format', '{{json .}}', r.result.images[i]!.imageId!],
+      `inspect ${jobName(job)}`,
+    );
     const data = JSON.parse(out.stdout) as { RootFS?: { Layers?: string[] }; Config?: Record<string, unknown> };
     local.set(job.id, { diffIds: data.RootFS?.Layers ?? [], runConfig: data.Config ?? {} });
   }
@@ -63,7 +72,12 @@ async function pushTags(r: Run, auth: Login, keep: ReadonlyMap<string, string>, 
   const refs = job.pushRefs.filter((x) => !keep.has(x));
   try {
     const copyWithinRegistry = r.builder.kind === 'buildx' ? { client: inspectClient(r) } : undefined;
-    await pushImage(r.docker, image.imageId!, refs, auth, r.log, { signal: r.options.signal, retry: r.options.retry, copyWithinRegistry, onPushed: (p) => image.pushed.push(p) });
+    await pushImage(r.docker, image.imageId!, refs, auth, r.log, {
+      signal: r.options.signal,
+      retry: r.options.retry,
+      copyWithinRegistry,
+      onPushed: (p) => image.pushed.push(p),
+    });
   } catch (err: unknown) {
     image.pushError = err instanceof Error ? err.message : String(err);
     throw err;
@@ -74,12 +88,22 @@ async function pushTags(r: Run, auth: Login, keep: ReadonlyMap<string, string>, 
  * The builder that pushes by digest: buildx's docker driver cannot (buildx 0.13), so a docker-container
  * builder for the run does it, reading the job's layer cache (the registry cache its build just wrote).
  */
-async function digestBuilder(r: Run, setup: { builder: BuilderInfo; builderName?: string; cache: CacheArgs }): Promise<{ builder: BuilderInfo; builderName?: string; cache: CacheArgs }> {
+async function digestBuilder(
+  r: Run,
+  setup: { builder: BuilderInfo; builderName?: string; cache: CacheArgs },
+): Promise<{ builder: BuilderInfo; builderName?: string; cache: CacheArgs }> {
   if (setup.builder.kind === 'buildx' && setup.builder.driver !== 'docker') return setup;
   r.containerBuilder ??= createContainerBuilder(r);
   const name = await r.containerBuilder;
-  if (!name) throw new MlImageError('pushing by digest needs a docker-container builder (the docker driver cannot), which could not be created');
-  return { ...setup, builder: { ...setup.builder, kind: 'buildx', name, driver: 'docker-container' }, builderName: name };
+  if (!name)
+    throw new MlImageError(
+      'pushing by digest needs a docker-container builder (the docker driver cannot), which could not be created',
+    );
+  return {
+    ...setup,
+    builder: { ...setup.builder, kind: 'buildx', name, driver: 'docker-container' },
+    builderName: name,
+  };
 }
 
 async function publishByDigest(r: Run, auth: Login, indexes: readonly number[]): Promise<void> {
@@ -91,7 +115,12 @@ async function publishByDigest(r: Run, auth: Login, indexes: readonly number[]):
     try {
       const setup = await digestBuilder(r, r.buildSetup.get(job.id)!);
       const smoke = image.smoke?.checks.every((c) => c.skipped) ? 'skipped' : 'passed';
-      const d = await pushByDigest({ docker: r.docker, client, ...setup, auth, log: r.log, signal: r.options.signal }, job, { imageId: image.imageId! }, smoke);
+      const d = await pushByDigest(
+        { docker: r.docker, client, ...setup, auth, log: r.log, signal: r.options.signal },
+        job,
+        { imageId: image.imageId! },
+        smoke,
+      );
       digests.push(d);
       image.pushed.push(...d.refs.map((ref) => ({ ref: ref.slice(0, ref.lastIndexOf('@')), digest: d.digest })));
       if (r.options.filters?.only) await writeDigestFile(r.options.digestsDir ?? 'ml-image-digests', d, r.options.cwd);
@@ -102,6 +131,10 @@ async function publishByDigest(r: Run, auth: Login, indexes: readonly number[]):
   }
   if (r.options.filters?.only) return;
   const first = r.plan.jobs[indexes[0]!]!;
-  const made = await createIndexes({ docker: r.docker, auth, log: r.log, client, signal: r.options.signal }, first, digests);
+  const made = await createIndexes(
+    { docker: r.docker, auth, log: r.log, client, signal: r.options.signal },
+    first,
+    digests,
+  );
   for (const i of indexes) r.result.images[i]!.pushed.push(...made.map((m) => ({ ref: m.ref, digest: m.digest })));
 }

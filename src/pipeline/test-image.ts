@@ -42,15 +42,28 @@ export interface TestImageResult {
 }
 
 /** The job whose smoke test runs: the one the filters select from the config, or a bare one. */
-async function jobFor(options: TestImageOptions, runner: Runner): Promise<{ job: SmokeTarget; suites: StructureSuite[] }> {
+async function jobFor(
+  options: TestImageOptions,
+  runner: Runner,
+): Promise<{ job: SmokeTarget; suites: StructureSuite[] }> {
   const extra = options.structureTests.map((f) => readSuite(path.resolve(options.cwd, f)));
   if (!options.config) {
     const job: SmokeTarget = { id: 'test', image: options.image, variant: '', gpu: false };
     return { job, suites: extra };
   }
-  const { plan } = await preparePlan({ config: options.config, cwd: options.cwd, env: options.env, push: false, filters: { images: options.images, variants: options.variants }, runner });
+  const { plan } = await preparePlan({
+    config: options.config,
+    cwd: options.cwd,
+    env: options.env,
+    push: false,
+    filters: { images: options.images, variants: options.variants },
+    runner,
+  });
   if (plan.jobs.length > 1) {
-    throw new MlImageError(`the config has ${plan.jobs.length} images and variants (${plan.jobs.map(jobName).join(', ')}): pick one with --image and --variant`, 2);
+    throw new MlImageError(
+      `the config has ${plan.jobs.length} images and variants (${plan.jobs.map(jobName).join(', ')}): pick one with --image and --variant`,
+      2,
+    );
   }
   const job = plan.jobs[0]!;
   return { job, suites: [...(loadSuites(plan).get(job.id) ?? []), ...extra] };
@@ -58,17 +71,29 @@ async function jobFor(options: TestImageOptions, runner: Runner): Promise<{ job:
 
 export async function testImage(options: TestImageOptions): Promise<TestImageResult> {
   const runner = options.runner ?? defaultRunner;
-  if (!options.config && options.structureTests.length === 0) throw new MlImageError('nothing to test: give --config (its smoke test) and/or --structure-test FILE', 2);
+  if (!options.config && options.structureTests.length === 0)
+    throw new MlImageError('nothing to test: give --config (its smoke test) and/or --structure-test FILE', 2);
   const { job, suites } = await jobFor(options, runner);
   const choice = await detectDocker(runner, { docker: options.docker, pathVar: options.env.PATH });
   const docker = new Docker(choice.docker, choice.builder, runner, options.log);
   await docker.assertEngine();
-  const present = await docker.call(['image', 'inspect', '--format', '{{.Id}}', options.image], { timeoutMs: 30_000, quiet: true });
-  if (present.exitCode !== 0) throw new MlImageError(`image ${options.image} is not in the engine (pull or build it first)`, 2);
+  const present = await docker.call(['image', 'inspect', '--format', '{{.Id}}', options.image], {
+    timeoutMs: 30_000,
+    quiet: true,
+  });
+  if (present.exitCode !== 0)
+    throw new MlImageError(`image ${options.image} is not in the engine (pull or build it first)`, 2);
   const resources = new Resources();
   const runId = options.runId ?? newRunId();
   try {
-    const ctx = { docker, log: options.log, resources, runId, ...(await probeGpuSetup(runner, docker, options.log)), signal: options.signal };
+    const ctx = {
+      docker,
+      log: options.log,
+      resources,
+      runId,
+      ...(await probeGpuSetup(runner, docker, options.log)),
+      signal: options.signal,
+    };
     const name = options.config ? `${options.image} (${jobName(job)})` : options.image;
     const result = await options.log.group(`Smoke test ${name}`, () => smokeTest(ctx, job, options.image, suites));
     return { name, result, runId };

@@ -29,12 +29,16 @@ export interface CacheSpecInput {
 export function cacheSpec(input: CacheSpecInput): CacheSpec {
   const { cache, git } = input;
   const scope = cache.scope ?? input.jobId;
-  if (cache.ref) return { ...cache, scope, registry: { write: isPullRequest(git) ? undefined : cache.ref, read: [cache.ref] } };
+  if (cache.ref)
+    return { ...cache, scope, registry: { write: isPullRequest(git) ? undefined : cache.ref, read: [cache.ref] } };
   const registry = input.registries[0];
   if (!registry) return { ...cache, scope };
   const base = `${registry}/${input.image}:buildcache${input.variant ? `-${input.variant}` : ''}`;
   // Without a known default branch (a checkout without origin/HEAD) every branch shares the one cache.
-  const forBranch = (branch: string) => (git.defaultBranch === undefined || branch === git.defaultBranch ? base : `${base}-${sanitizeTag(branch).slice(0, 60)}`);
+  const forBranch = (branch: string) =>
+    git.defaultBranch === undefined || branch === git.defaultBranch
+      ? base
+      : `${base}-${sanitizeTag(branch).slice(0, 60)}`;
   if (isPullRequest(git)) {
     const read = git.baseRef ? [forBranch(git.baseRef)] : [];
     return { ...cache, scope, registry: { read: unique([...read, base]) } };
@@ -44,5 +48,6 @@ export function cacheSpec(input: CacheSpecInput): CacheSpec {
   return { ...cache, scope, registry: { write: own, read: unique([own, base]) } };
 }
 
-const isPullRequest = (git: GitContext): boolean => git.eventName === 'pull_request' || git.eventName === 'pull_request_target';
+const isPullRequest = (git: GitContext): boolean =>
+  git.eventName === 'pull_request' || git.eventName === 'pull_request_target';
 const unique = (xs: string[]): string[] => [...new Set(xs)];

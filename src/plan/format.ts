@@ -10,7 +10,11 @@ export type PlanFormat = 'table' | 'json' | 'matrix';
 export const PLAN_VERSION = 1;
 
 const sorted = (map: Record<string, string>): Record<string, string> =>
-  Object.fromEntries(Object.keys(map).sort().map((k) => [k, map[k]!]));
+  Object.fromEntries(
+    Object.keys(map)
+      .sort()
+      .map((k) => [k, map[k]!]),
+  );
 
 export function planToJson(plan: Plan): string {
   const rel = (p: string) => path.relative(plan.root, p).split(path.sep).join('/') || '.';
@@ -75,7 +79,14 @@ export function planToMatrix(plan: Plan): { include: MatrixEntry[] } {
 
 export function planToTable(plan: Plan): string {
   const rows = [['IMAGE', 'VARIANT', 'PLATFORM', 'GPU', 'RUNS-ON', 'TAGS']].concat(
-    plan.jobs.map((j: BuildJob) => [j.image, j.variant || '-', j.platform ?? '-', j.gpu ? 'yes' : 'no', j.runsOn.join(','), j.tags.join(' ') || '(none)']),
+    plan.jobs.map((j: BuildJob) => [
+      j.image,
+      j.variant || '-',
+      j.platform ?? '-',
+      j.gpu ? 'yes' : 'no',
+      j.runsOn.join(','),
+      j.tags.join(' ') || '(none)',
+    ]),
   );
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   const lines = rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join('  '));

@@ -3,7 +3,10 @@
 import type { BuildJob } from './types.js';
 
 export function jobId(name: string, variant = ''): string {
-  return [name, variant].filter(Boolean).join('-').replace(/[^a-z0-9]+/g, '-');
+  return [name, variant]
+    .filter(Boolean)
+    .join('-')
+    .replace(/[^a-z0-9]+/g, '-');
 }
 
 /** linux/arm64/v8 → linux-arm64-v8: a platform as part of an id, a tag or a cache reference. */

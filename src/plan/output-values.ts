@@ -14,7 +14,11 @@ export function outputValueIssues(planned: readonly PlannedJob[], source: Config
     if (!bad) continue;
     const [field, value] = bad;
     const place = jobPlace(source, p.image, p.variant, p.job);
-    issues.push({ location: place.location, path: place.path, message: `${p.name}: ${field} ${shown(value)} ${oneLineProblem(value)!}, and would be written to the workflow outputs` });
+    issues.push({
+      location: place.location,
+      path: place.path,
+      message: `${p.name}: ${field} ${shown(value)} ${oneLineProblem(value)!}, and would be written to the workflow outputs`,
+    });
   }
   return issues;
 }
@@ -30,6 +34,9 @@ function outputValues({ job }: PlannedJob): [string, string][] {
     ...job.runsOn.map((l): [string, string] => ['runner label', l]),
     ...job.tags.map((t): [string, string] => ['tag', t]),
     ...[...job.localRefs, ...job.pushRefs].map((r): [string, string] => ['reference', r]),
-    ...Object.entries(job.labels).flatMap(([k, v]): [string, string][] => [['label key', k], [`label ${k}`, v]]),
+    ...Object.entries(job.labels).flatMap(([k, v]): [string, string][] => [
+      ['label key', k],
+      [`label ${k}`, v],
+    ]),
   ];
 }

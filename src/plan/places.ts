@@ -29,7 +29,11 @@ export function placeAt(source: ConfigSource, keyPath: readonly PathSegment[], a
 }
 
 const imageAt = (image: ImageConfig): PathSegment[] => ['images', image.index];
-const variantAt = (image: ImageConfig, variant: VariantConfig): PathSegment[] => [...imageAt(image), 'variants', variant.name];
+const variantAt = (image: ImageConfig, variant: VariantConfig): PathSegment[] => [
+  ...imageAt(image),
+  'variants',
+  variant.name,
+];
 
 /** A publish target (image × variant): the variant's key, or the image's name when it has no variants. */
 export function targetPlace(source: ConfigSource, image: ImageConfig, variant: VariantConfig): Place {
@@ -37,15 +41,27 @@ export function targetPlace(source: ConfigSource, image: ImageConfig, variant: V
 }
 
 /** One platform of a target: the item in the platforms list the variant uses (its own, or its image's). */
-export function platformPlace(source: ConfigSource, image: ImageConfig, variant: VariantConfig, platform: string): Place {
+export function platformPlace(
+  source: ConfigSource,
+  image: ImageConfig,
+  variant: VariantConfig,
+  platform: string,
+): Place {
   const own = variant.name ? [...variantAt(image, variant), 'platforms'] : undefined;
   const list = own && source.has(own) ? own : [...imageAt(image), 'platforms'];
   return placeAt(source, [...list, variant.platforms.indexOf(platform)]);
 }
 
 /** A job: its platform when its target is built for several, else its target. */
-export function jobPlace(source: ConfigSource, image: ImageConfig, variant: VariantConfig, job: Pick<BuildJob, 'target' | 'platform'>): Place {
-  return job.target !== undefined && job.platform ? platformPlace(source, image, variant, job.platform) : targetPlace(source, image, variant);
+export function jobPlace(
+  source: ConfigSource,
+  image: ImageConfig,
+  variant: VariantConfig,
+  job: Pick<BuildJob, 'target' | 'platform'>,
+): Place {
+  return job.target !== undefined && job.platform
+    ? platformPlace(source, image, variant, job.platform)
+    : targetPlace(source, image, variant);
 }
 
 /**
@@ -53,7 +69,13 @@ export function jobPlace(source: ConfigSource, image: ImageConfig, variant: Vari
  * written is the variant's name), else the tag rule it came from (`rule`, -1: the flavor's latest tag or
  * the default rules, which are written nowhere: the image's name).
  */
-export function tagPlace(source: ConfigSource, image: ImageConfig, variant: VariantConfig, by: TagSource, rule: number): Place {
+export function tagPlace(
+  source: ConfigSource,
+  image: ImageConfig,
+  variant: VariantConfig,
+  by: TagSource,
+  rule: number,
+): Place {
   if (by !== 'tag') {
     const key = [...variantAt(image, variant), by];
     return source.has(key) ? placeAt(source, key) : targetPlace(source, image, variant);

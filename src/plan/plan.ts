@@ -76,12 +76,22 @@ export function makePlan(config: Config, git: GitContext, options: PlanOptions):
     return selectVariants(image, options.filters).flatMap((variant): PlannedJob[] => {
       const tags = variantTags(computed.tags, variant, flavor);
       const dockerfileText = read(variant.dockerfile);
-      const baseImage = dockerfileText === undefined ? undefined : baseImageOf(dockerfileText, variant.buildArgs, variant.target);
+      const baseImage =
+        dockerfileText === undefined ? undefined : baseImageOf(dockerfileText, variant.buildArgs, variant.target);
       const target = jobId(image.name, variant.name);
       const platforms: (string | undefined)[] = variant.platforms.length > 0 ? variant.platforms : [undefined];
       const multi = platforms.length > 1;
-      const labels = imageLabels({ image: image.name, variant, version: computed.version ?? tags[0], ctx: git, created: options.date.toISOString(), baseImage });
-      const pushed = registries.flatMap((r) => tags.map((t) => ({ registry: r, tag: t, ref: `${repositoryIn(r, image.name)}:${t}` })));
+      const labels = imageLabels({
+        image: image.name,
+        variant,
+        version: computed.version ?? tags[0],
+        ctx: git,
+        created: options.date.toISOString(),
+        baseImage,
+      });
+      const pushed = registries.flatMap((r) =>
+        tags.map((t) => ({ registry: r, tag: t, ref: `${repositoryIn(r, image.name)}:${t}` })),
+      );
       return platforms.map((platform): PlannedJob => {
         // One publish target (image × variant) has a build per platform; with several, each platform's build
         // has its own id, local names and cache, and they share the target's tags and registry references.
@@ -99,14 +109,22 @@ export function makePlan(config: Config, git: GitContext, options: PlanOptions):
             target: variant.target,
             buildArgs: variant.buildArgs,
             secrets: image.secrets,
-            cache: cacheSpec({ cache: variant.cache, image: image.name, variant: [variant.name, multi ? slug : ''].filter(Boolean).join('-'), jobId: id, registries, git }),
+            cache: cacheSpec({
+              cache: variant.cache,
+              image: image.name,
+              variant: [variant.name, multi ? slug : ''].filter(Boolean).join('-'),
+              jobId: id,
+              registries,
+              git,
+            }),
             // Several platforms are pushed by digest from a second, cached build: the same timestamps make it
             // the very image that was tested (checked by its config digest).
             ...(multi ? { sourceDateEpoch: Math.floor(options.date.getTime() / 1000) } : {}),
           },
           smokeTest: variant.smokeTest,
           gpu: variant.gpu,
-          runsOn: (platform && (variant.platformRunsOn?.[platform] ?? DEFAULT_PLATFORM_RUNS_ON[platform])) || variant.runsOn,
+          runsOn:
+            (platform && (variant.platformRunsOn?.[platform] ?? DEFAULT_PLATFORM_RUNS_ON[platform])) || variant.runsOn,
           tags,
           version: computed.version,
           localRefs: tags.map((t) => `${image.name}:${multi ? `${t}-${slug}`.slice(0, 128) : t}`),
@@ -119,22 +137,40 @@ export function makePlan(config: Config, git: GitContext, options: PlanOptions):
   });
   // Before the --only filter: a matrix entry must not collide with the entries it is not.
   const source = options.source ?? noSource(config.file);
-  const issues = [...uniquenessIssues(planned, source, options.registriesFrom ?? 'push.registries'), ...outputValueIssues(planned, source)];
+  const issues = [
+    ...uniquenessIssues(planned, source, options.registriesFrom ?? 'push.registries'),
+    ...outputValueIssues(planned, source),
+  ];
   if (issues.length > 0) throw new ConfigError(sortIssues(issues));
   const jobs = planned.map((p) => p.job);
   const only = options.filters?.only;
   if (only !== undefined) {
     const entry = jobs.filter((j) => j.id === only);
-    if (entry.length === 0) throw new MlImageError(`no matrix entry "${only}" in the plan (entries: ${jobs.map((j) => j.id).join(', ') || 'none'})`);
+    if (entry.length === 0)
+      throw new MlImageError(
+        `no matrix entry "${only}" in the plan (entries: ${jobs.map((j) => j.id).join(', ') || 'none'})`,
+      );
     jobs.splice(0, jobs.length, ...entry);
   }
-  return { configFile: config.file, root: config.root, registries, push: options.push, immutableTags: config.push.immutableTags, secretBuildArgs: config.policy.secretBuildArgs, date: options.date.toISOString(), jobs };
+  return {
+    configFile: config.file,
+    root: config.root,
+    registries,
+    push: options.push,
+    immutableTags: config.push.immutableTags,
+    secretBuildArgs: config.policy.secretBuildArgs,
+    date: options.date.toISOString(),
+    jobs,
+  };
 }
 
 function checkVariantFilter(images: readonly ImageConfig[], filters?: PlanFilters): void {
   const known = [...new Set(images.flatMap((i) => i.variants.map((v) => v.name)).filter(Boolean))];
   for (const w of filters?.variants ?? []) {
-    if (!known.includes(w)) throw new MlImageError(`no variant named "${w}" in the selected images (variants: ${known.join(', ') || 'none'})`);
+    if (!known.includes(w))
+      throw new MlImageError(
+        `no variant named "${w}" in the selected images (variants: ${known.join(', ') || 'none'})`,
+      );
   }
 }
 
@@ -143,7 +179,8 @@ function selectImages(images: readonly ImageConfig[], filters?: PlanFilters): Im
   if (!wanted || wanted.length === 0) return [...images];
   const known = images.map((i) => i.name);
   for (const w of wanted) {
-    if (!known.includes(w.toLowerCase())) throw new MlImageError(`no image named "${w}" in the config (images: ${known.join(', ')})`);
+    if (!known.includes(w.toLowerCase()))
+      throw new MlImageError(`no image named "${w}" in the config (images: ${known.join(', ')})`);
   }
   return images.filter((i) => wanted.some((w) => w.toLowerCase() === i.name));
 }
@@ -170,7 +207,9 @@ export function pushAllowed(when: readonly PushEvent[], git: GitContext): boolea
       case 'branch':
         return branch !== undefined && (e === 'push' || e === 'local');
       case 'default-branch':
-        return branch !== undefined && branch === git.defaultBranch && e !== 'pull_request' && e !== 'pull_request_target';
+        return (
+          branch !== undefined && branch === git.defaultBranch && e !== 'pull_request' && e !== 'pull_request_target'
+        );
       case 'schedule':
         return e === 'schedule';
       case 'workflow-dispatch':

@@ -34,7 +34,10 @@ function readPlanFile(file: string): PlanFile {
   }
   const d = data as Partial<PlanFile>;
   if (typeof d !== 'object' || d === null || d.version !== PLAN_VERSION || !Array.isArray(d.jobs)) {
-    throw new MlImageError(`${file}: not a version ${PLAN_VERSION} plan file (write one with ml-image plan --format json)`, 2);
+    throw new MlImageError(
+      `${file}: not a version ${PLAN_VERSION} plan file (write one with ml-image plan --format json)`,
+      2,
+    );
   }
   return d as PlanFile;
 }
@@ -44,7 +47,10 @@ export function applyPlanFile(plan: Plan, file: string): Plan {
   const saved = readPlanFile(file);
   const byId = new Map(saved.jobs.map((j) => [j.id, j]));
   const missing = plan.jobs.filter((j) => !byId.has(j.id)).map((j) => j.id);
-  if (missing.length > 0) throw new MlImageError(`${file}: the plan has no entry ${missing.join(', ')} (the config changed since the plan was made?)`);
+  if (missing.length > 0)
+    throw new MlImageError(
+      `${file}: the plan has no entry ${missing.join(', ')} (the config changed since the plan was made?)`,
+    );
   return {
     ...plan,
     registries: saved.registries,
@@ -58,7 +64,10 @@ export function applyPlanFile(plan: Plan, file: string): Plan {
         localRefs: s['local-refs'],
         pushRefs: s['push-refs'],
         labels: s.labels,
-        build: { ...job.build, ...(s.build['source-date-epoch'] !== null ? { sourceDateEpoch: s.build['source-date-epoch'] } : {}) },
+        build: {
+          ...job.build,
+          ...(s.build['source-date-epoch'] !== null ? { sourceDateEpoch: s.build['source-date-epoch'] } : {}),
+        },
       };
     }),
   };

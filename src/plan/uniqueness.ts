@@ -48,7 +48,11 @@ const WHY: Record<Kind, (value: string) => string> = {
 };
 
 /** Every collision in the plan, one per pair of jobs (names) or targets (references): the first thing they share. */
-export function uniquenessIssues(planned: readonly PlannedJob[], source: ConfigSource, from: RegistriesFrom): ConfigIssue[] {
+export function uniquenessIssues(
+  planned: readonly PlannedJob[],
+  source: ConfigSource,
+  from: RegistriesFrom,
+): ConfigIssue[] {
   const claimed = new Map<string, Claim>();
   const reported = new Set<string>();
   const issues: ConfigIssue[] = [];
@@ -67,9 +71,16 @@ export function uniquenessIssues(planned: readonly PlannedJob[], source: ConfigS
 }
 
 function collision(first: Claim, second: Claim, from: RegistriesFrom): ConfigIssue {
-  const via = first.registry !== undefined && first.registry !== second.registry ? ` (through ${from} ${first.registry} and ${second.registry})` : '';
+  const via =
+    first.registry !== undefined && first.registry !== second.registry
+      ? ` (through ${from} ${first.registry} and ${second.registry})`
+      : '';
   const there = `${formatLocation(first.place.location)}${first.place.path ? ` (${first.place.path})` : ''}`;
-  return { location: second.place.location, path: second.place.path, message: `${second.who} and ${first.who} at ${there} ${WHY[second.kind](second.value)}${via}` };
+  return {
+    location: second.place.location,
+    path: second.place.path,
+    message: `${second.who} and ${first.who} at ${there} ${WHY[second.kind](second.value)}${via}`,
+  };
 }
 
 export const formatLocation = (l: SourceLocation): string => `${l.file}:${l.line}:${l.column}`;
@@ -87,8 +98,19 @@ function claimsOf(p: PlannedJob, index: number, source: ConfigSource): Claim[] {
     { ...self, kind: 'job id', value: job.id, place },
     { ...self, kind: 'digest file', value: digestFileName(job.id), place },
     { ...self, kind: 'cache scope', value: job.build.cache.scope, place: scopePlace(source, image, variant, place) },
-    ...p.pushed.map((r): Claim => ({ ...target, kind: 'reference', value: r.ref, place: places.get(r.tag)!, registry: r.registry })),
-    ...job.localRefs.map((ref, i): Claim => ({ ...target, kind: 'image name', value: ref, place: places.get(job.tags[i]!)! })),
+    ...p.pushed.map((r): Claim => ({
+      ...target,
+      kind: 'reference',
+      value: r.ref,
+      place: places.get(r.tag)!,
+      registry: r.registry,
+    })),
+    ...job.localRefs.map((ref, i): Claim => ({
+      ...target,
+      kind: 'image name',
+      value: ref,
+      place: places.get(job.tags[i]!)!,
+    })),
   ];
 }
 

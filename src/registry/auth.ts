@@ -27,7 +27,10 @@ const DOCKER_HUB_ALIASES = new Set(['docker.io', 'index.docker.io', 'registry-1.
 
 /** The host part of a push registry ("ghcr.io/acme" → "ghcr.io"), with Docker Hub's aliases folded. */
 export function registryHost(registry: string): string {
-  const host = registry.replace(/^[a-z]+:\/\//i, '').split('/')[0]!.toLowerCase();
+  const host = registry
+    .replace(/^[a-z]+:\/\//i, '')
+    .split('/')[0]!
+    .toLowerCase();
   return DOCKER_HUB_ALIASES.has(host) ? 'docker.io' : host;
 }
 
@@ -52,12 +55,18 @@ export function parseRegistryAuth(text: string, source: string): RegistryCredent
   }
   if (!Array.isArray(data)) throw new MlImageError(`${source}: expected a list of registry, username, password`);
   return data.map((item: unknown, i) => {
-    if (!isObject(item)) throw new MlImageError(`${source}[${i}]: expected a mapping with registry, username, password`);
+    if (!isObject(item))
+      throw new MlImageError(`${source}[${i}]: expected a mapping with registry, username, password`);
     for (const key of Object.keys(item).filter((k) => !AUTH_KEYS.includes(k))) {
-      if (UNSUPPORTED_AUTH_KEYS[key]) throw new MlImageError(`${source}[${i}]: "${key}" (docker/login-action) is not supported: ${UNSUPPORTED_AUTH_KEYS[key]}`);
+      if (UNSUPPORTED_AUTH_KEYS[key])
+        throw new MlImageError(
+          `${source}[${i}]: "${key}" (docker/login-action) is not supported: ${UNSUPPORTED_AUTH_KEYS[key]}`,
+        );
       // Echo a key only when it is a near-miss of a real one: a token pasted without "password:" becomes a key.
       const hint = suggest(key, AUTH_KEYS);
-      throw new MlImageError(`${source}[${i}]: ${hint ? `unknown key "${key}"${hint}` : 'unexpected key (only registry, username and password are allowed)'}`);
+      throw new MlImageError(
+        `${source}[${i}]: ${hint ? `unknown key "${key}"${hint}` : 'unexpected key (only registry, username and password are allowed)'}`,
+      );
     }
     // An empty or missing username or password is not an error yet: in a pull request from a fork the
     // secrets are empty, and a run that does not push needs no credentials (checkUsable says so when it does).
@@ -95,7 +104,10 @@ export function credentialsFor(
 export function checkUsable(creds: readonly RegistryCredential[]): void {
   const bad = creds.filter((c) => !c.username || !c.password);
   if (bad.length === 0) return;
-  const what = bad.map((c) => `${registryHost(c.registry)} (${!c.username && !c.password ? 'no username or password' : !c.password ? 'no password' : 'no username'})`);
+  const what = bad.map(
+    (c) =>
+      `${registryHost(c.registry)} (${!c.username && !c.password ? 'no username or password' : !c.password ? 'no password' : 'no username'})`,
+  );
   throw new MlImageError(
     `cannot push: incomplete credentials for ${what.join(', ')}; empty secrets are what a pull request from a fork gets. Nothing was built.`,
   );
@@ -104,7 +116,8 @@ export function checkUsable(creds: readonly RegistryCredential[]): void {
 /** A registry client whose credentials are this run's first, then the caller's docker config (logins, helpers). */
 export function registryClientFor(creds: readonly RegistryCredential[], env: Env, runner: Runner): RegistryClient {
   return new RegistryClient({
-    credentialsFor: async (host) => creds.find((c) => registryHost(c.registry) === host) ?? configCredentials(ambientConfigDir(env), host, runner),
+    credentialsFor: async (host) =>
+      creds.find((c) => registryHost(c.registry) === host) ?? configCredentials(ambientConfigDir(env), host, runner),
   });
 }
 
@@ -129,12 +142,22 @@ export interface LoginOptions {
   signal?: AbortSignal;
 }
 
-export async function login(docker: Docker, creds: readonly RegistryCredential[], log: Logger, options: LoginOptions = {}): Promise<Login> {
+export async function login(
+  docker: Docker,
+  creds: readonly RegistryCredential[],
+  log: Logger,
+  options: LoginOptions = {},
+): Promise<Login> {
   const hosts = new Set<string>();
   if (creds.length === 0) return { hosts, configFor: () => undefined, logout: async () => {} };
   for (const c of creds) log.addSecret(c.password);
   const configDir = options.keep ? undefined : await mkdtemp(path.join(os.tmpdir(), 'ml-image-auth-'));
-  if (configDir) await seedPrivateConfig(configDir, options.env ?? {}, creds.map((c) => registryHost(c.registry)));
+  if (configDir)
+    await seedPrivateConfig(
+      configDir,
+      options.env ?? {},
+      creds.map((c) => registryHost(c.registry)),
+    );
   const logout = async () => {
     if (!configDir) return;
     for (const host of hosts) await docker.call(['logout', loginHost(host)], { configDir, timeoutMs: 30_000 });
@@ -145,25 +168,56 @@ export async function login(docker: Docker, creds: readonly RegistryCredential[]
       const host = registryHost(c.registry);
       await loginOne(docker, c, host, configDir, log, options);
       hosts.add(host);
-      log.info(`logged in to ${host} as ${c.username}${configDir ? '' : " in the job's docker config (logout: false; it stays logged in after this step)"}`);
+      log.info(
+        `logged in to ${host} as ${c.username}${configDir ? '' : " in the job's docker config (logout: false; it stays logged in after this step)"}`,
+      );
     }
   } catch (err: unknown) {
     await logout();
     throw err;
   }
-  return { configDir, hosts, configFor: (registry) => (configDir && hosts.has(registryHost(registry)) ? configDir : undefined), logout };
+  return {
+    configDir,
+    hosts,
+    configFor: (registry) => (configDir && hosts.has(registryHost(registry)) ? configDir : undefined),
+    logout,
+  };
 }
 
 /** One login, retried on transient failures (a 5xx, a reset, a timeout); a refusal fails at once. */
-async function loginOne(docker: Docker, c: RegistryCredential, host: string, configDir: string | undefined, log: Logger, options: LoginOptions): Promise<void> {
+async function loginOne(
+  docker: Docker,
+  c: RegistryCredential,
+  host: string,
+  configDir: string | undefined,
+  log: Logger,
+  options: LoginOptions,
+): Promise<void> {
   await withRetries(
     async () => {
-      const r = await docker.call(['login', loginHost(host), '--username', c.username, '--password-stdin'], { configDir, input: c.password, timeoutMs: 60_000, signal: options.signal });
+      const r = await docker.call(['login', loginHost(host), '--username', c.username, '--password-stdin'], {
+        configDir,
+        input: c.password,
+        timeoutMs: 60_000,
+        signal: options.signal,
+      });
       if (r.exitCode === 0) return { value: undefined };
-      const why = ((r.stderr.trim().split('\n').pop() ?? '') || r.stdout.trim().split('\n').pop() || `exit ${r.exitCode}`).split(c.password).join('***');
+      const why = (
+        (r.stderr.trim().split('\n').pop() ?? '') ||
+        r.stdout.trim().split('\n').pop() ||
+        `exit ${r.exitCode}`
+      )
+        .split(c.password)
+        .join('***');
       return { failure: { output: `${r.stdout}\n${r.stderr}`, why } };
     },
-    { policy: options.retry ?? DEFAULT_RETRY, log, signal: options.signal, failed: `login to ${host} as ${c.username}`, retrying: `login to ${host}` },
+    {
+      policy: options.retry ?? DEFAULT_RETRY,
+      log,
+      signal: options.signal,
+      failed: `login to ${host} as ${c.username}`,
+      retrying: `login to ${host}`,
+    },
   );
 }
 

@@ -98,7 +98,8 @@ export class RegistryClient {
   async manifest(ref: RegistryRef, accept = MANIFEST_TYPES): Promise<Manifest | undefined> {
     const r = await this.get(ref, `/v2/${ref.repository}/manifests/${ref.reference}`, { accept });
     if (r.status === 404) return undefined;
-    if (r.status !== 200) throw new MlImageError(`${ref.apiHost}: reading ${ref.repository}:${ref.reference} answered HTTP ${r.status}`);
+    if (r.status !== 200)
+      throw new MlImageError(`${ref.apiHost}: reading ${ref.repository}:${ref.reference} answered HTTP ${r.status}`);
     const digest = String(r.headers['docker-content-digest'] ?? '');
     const mediaType = String(r.headers['content-type'] ?? '').split(';')[0]!;
     return { digest, mediaType, body: r.body };
@@ -109,20 +110,30 @@ export class RegistryClient {
     const ref = parseRef(refText);
     const top = await this.manifest(ref);
     if (!top) return undefined;
-    let image = JSON.parse(top.body.toString('utf8')) as { manifests?: { digest: string; platform?: { os: string; architecture: string } }[]; config?: { digest: string }; layers?: { digest: string }[] };
+    let image = JSON.parse(top.body.toString('utf8')) as {
+      manifests?: { digest: string; platform?: { os: string; architecture: string } }[];
+      config?: { digest: string };
+      layers?: { digest: string }[];
+    };
     if (image.manifests) {
       const [os, arch] = platform.split('/');
-      const entry = image.manifests.find((m) => m.platform?.os === os && m.platform.architecture === arch) ?? image.manifests.find((m) => m.platform?.os !== 'unknown');
+      const entry =
+        image.manifests.find((m) => m.platform?.os === os && m.platform.architecture === arch) ??
+        image.manifests.find((m) => m.platform?.os !== 'unknown');
       if (!entry) throw new MlImageError(`${refText}: an index without an image for ${platform}`);
       const child = await this.manifest({ ...ref, reference: entry.digest });
-      if (!child) throw new MlImageError(`${refText}: its index names ${entry.digest}, which the registry does not have`);
+      if (!child)
+        throw new MlImageError(`${refText}: its index names ${entry.digest}, which the registry does not have`);
       image = JSON.parse(child.body.toString('utf8')) as typeof image;
     }
     const configDigest = image.config?.digest;
     if (!configDigest) throw new MlImageError(`${refText}: a manifest without an image config`);
     const config = await this.get(ref, `/v2/${ref.repository}/blobs/${configDigest}`, {});
     if (config.status !== 200) throw new MlImageError(`${refText}: reading its config answered HTTP ${config.status}`);
-    const parsed = JSON.parse(config.body.toString('utf8')) as { config?: { Labels?: Record<string, string> | null } & Record<string, unknown>; rootfs?: { diff_ids?: string[] } };
+    const parsed = JSON.parse(config.body.toString('utf8')) as {
+      config?: { Labels?: Record<string, string> | null } & Record<string, unknown>;
+      rootfs?: { diff_ids?: string[] };
+    };
     return {
       digest: top.digest,
       configDigest,
@@ -141,7 +152,9 @@ export class RegistryClient {
     let r = await this.send(ref.apiHost, urlPath, auth ? { ...headers, authorization: auth } : headers);
     if (r.status !== 401) return r;
     const challenge = String(r.headers['www-authenticate'] ?? '');
-    const creds = await this.options.credentialsFor?.(ref.apiHost === 'registry-1.docker.io' ? 'docker.io' : ref.apiHost);
+    const creds = await this.options.credentialsFor?.(
+      ref.apiHost === 'registry-1.docker.io' ? 'docker.io' : ref.apiHost,
+    );
     const header = await this.authorization(ref.apiHost, challenge, scope, creds);
     if (!header) return r;
     this.tokens.set(key, header);
@@ -149,16 +162,28 @@ export class RegistryClient {
     return r;
   }
 
-  private async authorization(host: string, challenge: string, scope: string, creds: Credentials | undefined): Promise<string | undefined> {
+  private async authorization(
+    host: string,
+    challenge: string,
+    scope: string,
+    creds: Credentials | undefined,
+  ): Promise<string | undefined> {
     const basic = creds ? `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}` : undefined;
     if (/^basic/i.test(challenge)) return basic;
     if (!/^bearer/i.test(challenge)) return undefined;
-    const params = Object.fromEntries([...challenge.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1]!.toLowerCase(), m[2]!]));
+    const params = Object.fromEntries(
+      [...challenge.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1]!.toLowerCase(), m[2]!]),
+    );
     if (!params.realm) return undefined;
     const url = new URL(params.realm);
     if (params.service) url.searchParams.set('service', params.service);
     url.searchParams.set('scope', scope);
-    const r = await this.send(url.host, `${url.pathname}${url.search}`, basic ? { authorization: basic } : {}, url.protocol === 'http:');
+    const r = await this.send(
+      url.host,
+      `${url.pathname}${url.search}`,
+      basic ? { authorization: basic } : {},
+      url.protocol === 'http:',
+    );
     if (r.status !== 200) throw new MlImageError(`${host}: its token service answered HTTP ${r.status}`);
     const body = JSON.parse(r.body.toString('utf8')) as { token?: string; access_token?: string };
     const token = body.token ?? body.access_token;
@@ -179,18 +204,35 @@ export class RegistryClient {
   }
 
   private once(host: string, urlPath: string, headers: Record<string, string>, tls: boolean): Promise<Response> {
-    const [hostname, port] = host.startsWith('[') ? [host.slice(1, host.indexOf(']')), host.split(']:')[1]] : host.split(':');
+    const [hostname, port] = host.startsWith('[')
+      ? [host.slice(1, host.indexOf(']')), host.split(']:')[1]]
+      : host.split(':');
     const caFile = path.join(this.options.certsDir ?? '/etc/docker/certs.d', host, 'ca.crt');
     const ca = tls && existsSync(caFile) ? readFileSync(caFile, 'utf8') : undefined;
     const send = tls ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {
-      const req = send({ hostname, port: port ? Number(port) : tls ? 443 : 80, path: urlPath, method: 'GET', headers: { 'user-agent': 'ml-image', ...headers }, ...(ca ? { ca } : {}), timeout: this.options.timeoutMs ?? 30_000 }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-        res.on('error', reject);
-      });
-      req.on('timeout', () => req.destroy(new Error(`${host}: no answer within ${(this.options.timeoutMs ?? 30_000) / 1000}s`)));
+      const req = send(
+        {
+          hostname,
+          port: port ? Number(port) : tls ? 443 : 80,
+          path: urlPath,
+          method: 'GET',
+          headers: { 'user-agent': 'ml-image', ...headers },
+          ...(ca ? { ca } : {}),
+          timeout: this.options.timeoutMs ?? 30_000,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+          );
+          res.on('error', reject);
+        },
+      );
+      req.on('timeout', () =>
+        req.destroy(new Error(`${host}: no answer within ${(this.options.timeoutMs ?? 30_000) / 1000}s`)),
+      );
       req.on('error', reject);
       req.end();
     });

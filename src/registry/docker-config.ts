@@ -35,7 +35,8 @@ function readConfig(dir: string): ConfigFile {
 }
 
 /** The names a host goes by in config.json: Docker Hub's login is keyed by its v1 URL. */
-const keysOf = (host: string): string[] => (host === 'docker.io' ? ['https://index.docker.io/v1/', 'index.docker.io', 'docker.io'] : [host, `https://${host}`]);
+const keysOf = (host: string): string[] =>
+  host === 'docker.io' ? ['https://index.docker.io/v1/', 'index.docker.io', 'docker.io'] : [host, `https://${host}`];
 
 /**
  * Writes the private config: the caller's, minus the credentials of `hosts`, with an empty helper for each
@@ -49,7 +50,9 @@ export async function seedPrivateConfig(privateDir: string, env: Env, hosts: rea
     for (const k of keysOf(host)) delete auths[k];
     for (const k of keysOf(host)) credHelpers[k] = '';
   }
-  await writeFile(path.join(privateDir, 'config.json'), JSON.stringify({ ...config, auths, credHelpers }, null, 2), { mode: 0o600 });
+  await writeFile(path.join(privateDir, 'config.json'), JSON.stringify({ ...config, auths, credHelpers }, null, 2), {
+    mode: 0o600,
+  });
 }
 
 /** Credentials for a host from a docker config dir: a stored login, or its credential helper. */

@@ -45,12 +45,16 @@ export async function checkReleasesBeforeBuild(plan: Plan, inspect: Inspect, log
         refused.push(`${ref} (${remote.digest}, built from ${theirs.slice(0, 12)}; this run is ${ours.slice(0, 12)})`);
         continue;
       }
-      log.info(`${ref} exists (${remote.digest}${theirs ? `, built from ${theirs.slice(0, 12)}` : ''}): it is kept unless the new image has the same layers`);
+      log.info(
+        `${ref} exists (${remote.digest}${theirs ? `, built from ${theirs.slice(0, 12)}` : ''}): it is kept unless the new image has the same layers`,
+      );
       existing.push({ jobId: job.id, ref, remote });
     }
   }
   if (refused.length > 0) {
-    throw new MlImageError(`push.immutable-tags: release tag${refused.length > 1 ? 's' : ''} already in the registry from another commit: ${refused.join('; ')}. Nothing was built or pushed; release under a new version.`);
+    throw new MlImageError(
+      `push.immutable-tags: release tag${refused.length > 1 ? 's' : ''} already in the registry from another commit: ${refused.join('; ')}. Nothing was built or pushed; release under a new version.`,
+    );
   }
   return existing;
 }
@@ -64,7 +68,11 @@ export interface ReleaseDecision {
  * Before any push: each existing release tag must hold the same layers as the tested image, else the whole
  * push is refused (nothing has been pushed yet). The same layers: the tag stays as it is.
  */
-export function decideReleases(existing: readonly ExistingRelease[], jobs: readonly BuildJob[], local: ReadonlyMap<string, LocalImage>): ReleaseDecision {
+export function decideReleases(
+  existing: readonly ExistingRelease[],
+  jobs: readonly BuildJob[],
+  local: ReadonlyMap<string, LocalImage>,
+): ReleaseDecision {
   const keep = new Map<string, string>();
   const refused: string[] = [];
   for (const e of existing) {
@@ -75,7 +83,9 @@ export function decideReleases(existing: readonly ExistingRelease[], jobs: reado
     else refused.push(`${e.ref} (${e.remote.digest}) differs from the tested ${jobName(job)} (${why})`);
   }
   if (refused.length > 0) {
-    throw new MlImageError(`push.immutable-tags: ${refused.join('; ')}: a release tag is not moved to other content. Nothing was pushed; release under a new version.`);
+    throw new MlImageError(
+      `push.immutable-tags: ${refused.join('; ')}: a release tag is not moved to other content. Nothing was pushed; release under a new version.`,
+    );
   }
   return { keep };
 }
@@ -93,11 +103,24 @@ const VOLATILE_LABELS = new Set(['org.opencontainers.image.created']);
 function canonical(config: Record<string, unknown>): string {
   const pick = (k: string): unknown => {
     let v = config[k];
-    if (k === 'Labels' && v && typeof v === 'object') v = Object.fromEntries(Object.entries(v as Record<string, string>).filter(([l]) => !VOLATILE_LABELS.has(l)));
-    const empty = v === null || v === undefined || v === '' || (Array.isArray(v) && v.length === 0) || (typeof v === 'object' && v !== null && Object.keys(v).length === 0);
+    if (k === 'Labels' && v && typeof v === 'object')
+      v = Object.fromEntries(Object.entries(v as Record<string, string>).filter(([l]) => !VOLATILE_LABELS.has(l)));
+    const empty =
+      v === null ||
+      v === undefined ||
+      v === '' ||
+      (Array.isArray(v) && v.length === 0) ||
+      (typeof v === 'object' && v !== null && Object.keys(v).length === 0);
     return empty ? null : v;
   };
-  const sorted = (v: unknown): unknown => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => [k, sorted(x)])) : v);
+  const sorted = (v: unknown): unknown =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v)
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([k, x]) => [k, sorted(x)]),
+        )
+      : v;
   return JSON.stringify(RUN_KEYS.map((k) => [k, sorted(pick(k))]));
 }
 
@@ -111,4 +134,5 @@ export function difference(local: LocalImage, remote: RemoteImage): string | und
   return keys.length > 0 ? `other ${keys.join(', ')}` : undefined;
 }
 
-const sameList = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+const sameList = (a: readonly string[], b: readonly string[]): boolean =>
+  a.length === b.length && a.every((x, i) => x === b[i]);

@@ -57,34 +57,73 @@ export interface PushByDigestContext {
  * Config digests cannot be compared: builders serialize the same config differently.
  */
 async function localImage(docker: Docker, imageId: string): Promise<LocalImage> {
-  const r = await docker.ok(['image', 'inspect', '--format', '{{json .}}', imageId], `inspect ${imageId}`, { timeoutMs: 30_000, quiet: true });
+  const r = await docker.ok(['image', 'inspect', '--format', '{{json .}}', imageId], `inspect ${imageId}`, {
+    timeoutMs: 30_000,
+    quiet: true,
+  });
   const data = JSON.parse(r.stdout) as { RootFS?: { Layers?: string[] }; Config?: Record<string, unknown> };
   return { diffIds: data.RootFS?.Layers ?? [], runConfig: data.Config ?? {} };
 }
 
-export async function pushByDigest(ctx: PushByDigestContext, job: BuildJob, tested: { imageId: string }, smoke: PlatformDigest['smoke']): Promise<PlatformDigest> {
-  if (ctx.builder.kind !== 'buildx') throw new MlImageError(`${jobName(job)}: pushing by digest needs buildx (the engine's built-in BuildKit cannot)`);
+export async function pushByDigest(
+  ctx: PushByDigestContext,
+  job: BuildJob,
+  tested: { imageId: string },
+  smoke: PlatformDigest['smoke'],
+): Promise<PlatformDigest> {
+  if (ctx.builder.kind !== 'buildx')
+    throw new MlImageError(`${jobName(job)}: pushing by digest needs buildx (the engine's built-in BuildKit cannot)`);
   const repos = repositoriesOf(job);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'ml-image-push-'));
   try {
     const iidFile = path.join(dir, 'iid');
     const metadataFile = path.join(dir, 'metadata.json');
-    const cmd = buildCommand(job, ctx.builder, { iidFile, cache: ctx.cache, builderName: ctx.builderName, metadataFile, pushByDigest: repos });
+    const cmd = buildCommand(job, ctx.builder, {
+      iidFile,
+      cache: ctx.cache,
+      builderName: ctx.builderName,
+      metadataFile,
+      pushByDigest: repos,
+    });
     const started = Date.now();
-    const r = await ctx.docker.call(cmd.args, { env: cmd.env, stream: true, signal: ctx.signal, configDir: ctx.auth.configDir, timeoutMs: 60 * 60_000 });
-    if (r.exitCode !== 0) throw new MlImageError(`push by digest of ${jobName(job)} (${job.platform ?? 'default platform'}) to ${repos.join(', ')} failed: ${tailOf(r, 3)}`);
+    const r = await ctx.docker.call(cmd.args, {
+      env: cmd.env,
+      stream: true,
+      signal: ctx.signal,
+      configDir: ctx.auth.configDir,
+      timeoutMs: 60 * 60_000,
+    });
+    if (r.exitCode !== 0)
+      throw new MlImageError(
+        `push by digest of ${jobName(job)} (${job.platform ?? 'default platform'}) to ${repos.join(', ')} failed: ${tailOf(r, 3)}`,
+      );
     const meta = JSON.parse(await readFile(metadataFile, 'utf8')) as Record<string, unknown>;
     const digest = String(meta['containerimage.digest'] ?? '');
-    if (!/^sha256:[a-f0-9]{64}$/.test(digest)) throw new MlImageError(`push by digest of ${jobName(job)} reported no digest`);
+    if (!/^sha256:[a-f0-9]{64}$/.test(digest))
+      throw new MlImageError(`push by digest of ${jobName(job)} reported no digest`);
     // What landed must be the tested image: the same layers and the same run config (labels included).
     const pushed = await ctx.client.inspect(`${repos[0]!}@${digest}`, job.platform ?? undefined);
     const why = pushed ? difference(await localImage(ctx.docker, tested.imageId), pushed) : 'it is not in the registry';
     const configDigest = pushed?.configDigest ?? '';
     if (why) {
-      throw new MlImageError(`push by digest of ${jobName(job)} (${job.platform ?? 'default platform'}) is not the tested image (${why}): a step did not come from the cache; nothing was tagged`);
+      throw new MlImageError(
+        `push by digest of ${jobName(job)} (${job.platform ?? 'default platform'}) is not the tested image (${why}): a step did not come from the cache; nothing was tagged`,
+      );
     }
-    ctx.log.info(`pushed ${jobName(job)} (${job.platform ?? 'default platform'}) by digest: ${repos.map((x) => `${x}@${digest}`).join(', ')} (${((Date.now() - started) / 1000).toFixed(1)}s; the tested image's layers and config)`);
-    return { entry: job.id, target: job.target ?? job.id, image: job.image, variant: job.variant, platform: job.platform ?? null, digest, configDigest, refs: repos.map((x) => `${x}@${digest}`), smoke };
+    ctx.log.info(
+      `pushed ${jobName(job)} (${job.platform ?? 'default platform'}) by digest: ${repos.map((x) => `${x}@${digest}`).join(', ')} (${((Date.now() - started) / 1000).toFixed(1)}s; the tested image's layers and config)`,
+    );
+    return {
+      entry: job.id,
+      target: job.target ?? job.id,
+      image: job.image,
+      variant: job.variant,
+      platform: job.platform ?? null,
+      digest,
+      configDigest,
+      refs: repos.map((x) => `${x}@${digest}`),
+      smoke,
+    };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -92,7 +131,13 @@ export async function pushByDigest(ctx: PushByDigestContext, job: BuildJob, test
 
 /** The index argv for one repository: every tag, every platform's digest. Pure. */
 export function indexCommand(repository: string, tags: readonly string[], digests: readonly string[]): string[] {
-  return ['buildx', 'imagetools', 'create', ...tags.flatMap((t) => ['--tag', `${repository}:${t}`]), ...digests.map((d) => `${repository}@${d}`)];
+  return [
+    'buildx',
+    'imagetools',
+    'create',
+    ...tags.flatMap((t) => ['--tag', `${repository}:${t}`]),
+    ...digests.map((d) => `${repository}@${d}`),
+  ];
 }
 
 export interface IndexResult {
@@ -111,26 +156,46 @@ export async function createIndexes(
 ): Promise<IndexResult[]> {
   const out: IndexResult[] = [];
   for (const repo of repositoriesOf(job)) {
-    const args = indexCommand(repo, job.tags, platforms.map((p) => p.digest));
-    const r = await ctx.docker.call(args, { configDir: ctx.auth.configFor(repo), signal: ctx.signal, timeoutMs: 10 * 60_000 });
-    if (r.exitCode !== 0) throw new MlImageError(`imagetools create for ${repo} failed: ${tailOf(r, 3)}; landed: ${out.map((o) => `${o.ref}@${o.digest}`).join(', ') || 'nothing of this target'}`);
+    const args = indexCommand(
+      repo,
+      job.tags,
+      platforms.map((p) => p.digest),
+    );
+    const r = await ctx.docker.call(args, {
+      configDir: ctx.auth.configFor(repo),
+      signal: ctx.signal,
+      timeoutMs: 10 * 60_000,
+    });
+    if (r.exitCode !== 0)
+      throw new MlImageError(
+        `imagetools create for ${repo} failed: ${tailOf(r, 3)}; landed: ${out.map((o) => `${o.ref}@${o.digest}`).join(', ') || 'nothing of this target'}`,
+      );
     for (const tag of job.tags) {
       const ref = `${repo}:${tag}`;
       const digest = await verifyIndex(ctx.client, ref, platforms);
       out.push({ ref, digest });
     }
-    ctx.log.info(`${repo}: ${job.tags.join(', ')} → ${platforms.map((p) => p.platform ?? 'default').join(' + ')} (${out.at(-1)!.digest})`);
+    ctx.log.info(
+      `${repo}: ${job.tags.join(', ')} → ${platforms.map((p) => p.platform ?? 'default').join(' + ')} (${out.at(-1)!.digest})`,
+    );
   }
   return out;
 }
 
 /** A tag, read from the registry: an index with each expected platform's tested config. Returns its digest. */
-export async function verifyIndex(client: RegistryClient, ref: string, platforms: readonly PlatformDigest[]): Promise<string> {
+export async function verifyIndex(
+  client: RegistryClient,
+  ref: string,
+  platforms: readonly PlatformDigest[],
+): Promise<string> {
   let digest = '';
   for (const p of platforms) {
     const seen = await client.inspect(ref, p.platform ?? 'linux/amd64');
     if (!seen) throw new MlImageError(`${ref} is not in the registry after imagetools create`);
-    if (seen.configDigest !== p.configDigest) throw new MlImageError(`${ref} (${p.platform}) has config ${seen.configDigest}, not the tested ${p.configDigest}`);
+    if (seen.configDigest !== p.configDigest)
+      throw new MlImageError(
+        `${ref} (${p.platform}) has config ${seen.configDigest}, not the tested ${p.configDigest}`,
+      );
     digest = seen.digest;
   }
   return digest;

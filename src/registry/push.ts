@@ -55,7 +55,15 @@ export async function pushImage(
       const first = firsts.get(registryHost(ref));
       let digest: string;
       if (first && first.repo !== repo && options.copyWithinRegistry) {
-        digest = await copyOne(docker, ref, `${first.repo}@${first.digest}`, auth, log, options.copyWithinRegistry.client, options);
+        digest = await copyOne(
+          docker,
+          ref,
+          `${first.repo}@${first.digest}`,
+          auth,
+          log,
+          options.copyWithinRegistry.client,
+          options,
+        );
       } else {
         // The tag is the engine's, shared with any other run on this machine: held from tag to pushed.
         digest = await withLock(`tag ${ref}`, async () => {
@@ -69,7 +77,10 @@ export async function pushImage(
       options.onPushed?.(one);
     } catch (err: unknown) {
       const why = err instanceof Error ? err.message : String(err);
-      const landed = pushed.length > 0 ? `landed: ${pushed.map((p) => `${p.ref}@${p.digest}`).join(', ')}` : 'nothing of this image landed';
+      const landed =
+        pushed.length > 0
+          ? `landed: ${pushed.map((p) => `${p.ref}@${p.digest}`).join(', ')}`
+          : 'nothing of this image landed';
       throw new MlImageError(`${why}; ${landed}; not pushed: ${refs.slice(i).join(', ')}`);
     }
   }
@@ -77,17 +88,35 @@ export async function pushImage(
 }
 
 /** imagetools create from the registry's first repository (blobs mounted, never uploaded), with retries. */
-async function copyOne(docker: Docker, ref: string, source: string, auth: Login, log: Logger, client: RegistryClient, options: PushOptions): Promise<string> {
+async function copyOne(
+  docker: Docker,
+  ref: string,
+  source: string,
+  auth: Login,
+  log: Logger,
+  client: RegistryClient,
+  options: PushOptions,
+): Promise<string> {
   return withRetries<string>(
     async () => {
-      const r = await docker.call(['buildx', 'imagetools', 'create', '--tag', ref, source], { configDir: auth.configFor(ref), signal: options.signal, timeoutMs: 10 * 60_000 });
+      const r = await docker.call(['buildx', 'imagetools', 'create', '--tag', ref, source], {
+        configDir: auth.configFor(ref),
+        signal: options.signal,
+        timeoutMs: 10 * 60_000,
+      });
       if (r.exitCode !== 0) return { failure: { output: `${r.stdout}\n${r.stderr}`, why: tailOf(r, 3) } };
       const digest = (await client.manifest(parseRef(ref)))?.digest;
       if (!digest) throw new MlImageError(`${ref} is not in the registry after imagetools create`);
       log.info(`pushed ${ref}@${digest} (from ${source}: blobs mounted, none uploaded)`);
       return { value: digest };
     },
-    { policy: options.retry ?? DEFAULT_RETRY, log, signal: options.signal, failed: `push to ${registryHost(ref)}`, retrying: `copy of ${source} to ${ref}` },
+    {
+      policy: options.retry ?? DEFAULT_RETRY,
+      log,
+      signal: options.signal,
+      failed: `push to ${registryHost(ref)}`,
+      retrying: `copy of ${source} to ${ref}`,
+    },
   );
 }
 
@@ -95,14 +124,27 @@ async function pushOne(docker: Docker, ref: string, auth: Login, log: Logger, op
   const started = Date.now();
   return withRetries<string>(
     async (attempt) => {
-      const r = await docker.call(['push', ref], { configDir: auth.configFor(ref), stream: true, signal: options.signal, timeoutMs: 30 * 60_000 });
+      const r = await docker.call(['push', ref], {
+        configDir: auth.configFor(ref),
+        stream: true,
+        signal: options.signal,
+        timeoutMs: 30 * 60_000,
+      });
       const output = `${r.stdout}\n${r.stderr}`;
       if (r.exitCode !== 0) return { failure: { output, why: tailOf(r, 3), transient: r.timedOut } };
       const digest = parsePushDigest(output);
       if (!digest) throw new MlImageError(`push of ${ref} reported no digest`);
-      log.info(`pushed ${ref}@${digest} (${seconds(Date.now() - started)}${attempt > 1 ? `, attempt ${attempt}` : ''})`);
+      log.info(
+        `pushed ${ref}@${digest} (${seconds(Date.now() - started)}${attempt > 1 ? `, attempt ${attempt}` : ''})`,
+      );
       return { value: digest };
     },
-    { policy: options.retry ?? DEFAULT_RETRY, log, signal: options.signal, failed: `push to ${registryHost(ref)}`, retrying: `push of ${ref}` },
+    {
+      policy: options.retry ?? DEFAULT_RETRY,
+      log,
+      signal: options.signal,
+      failed: `push to ${registryHost(ref)}`,
+      retrying: `push of ${ref}`,
+    },
   );
 }

@@ -16,7 +16,8 @@ export interface RetryPolicy {
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseMs: 1_000, maxMs: 15_000 };
 
 // A 4xx other than 408 (timeout) and 429 (rate limit) is the registry refusing the request itself.
-const PERMANENT = /\bstatus:? 4(?!08|29)\d\d\b|\b4(?!08|29)\d\d (?:bad request|not found|method not allowed|conflict)|unauthorized|denied|authentication required|forbidden|\b40[13]\b|name unknown|name invalid|invalid reference format|manifest invalid|tag invalid|repository name must be lowercase|incorrect username or password/i;
+const PERMANENT =
+  /\bstatus:? 4(?!08|29)\d\d\b|\b4(?!08|29)\d\d (?:bad request|not found|method not allowed|conflict)|unauthorized|denied|authentication required|forbidden|\b40[13]\b|name unknown|name invalid|invalid reference format|manifest invalid|tag invalid|repository name must be lowercase|incorrect username or password/i;
 
 export type FailureKind = 'transient' | 'permanent';
 
@@ -37,10 +38,14 @@ export function backoffMs(policy: RetryPolicy, next: number): number {
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(t);
-      resolve();
-    }, { once: true });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }
 
@@ -72,7 +77,9 @@ export async function withRetries<T>(attempt: (n: number) => Promise<AttemptResu
       throw new MlImageError(`${o.failed} failed${tries}: ${why}`);
     }
     const wait = backoffMs(o.policy, n + 1);
-    o.log.warn(`${o.retrying} failed (attempt ${n}/${o.policy.attempts}: ${why.split('\n').pop()}); retrying in ${seconds(wait)}`);
+    o.log.warn(
+      `${o.retrying} failed (attempt ${n}/${o.policy.attempts}: ${why.split('\n').pop()}); retrying in ${seconds(wait)}`,
+    );
     await sleep(wait, o.signal);
   }
 }

@@ -117,7 +117,8 @@ export function whyNotPushed(image: ImageResult, result: PipelineResult): string
   if (image.pushError) return `push failed: ${image.pushError}`;
   if (!image.imageId) return 'not built';
   if (image.smoke && !image.smoke.passed) return 'its smoke test failed';
-  if (result.images.some((i) => i.smoke && !i.smoke.passed)) return 'another image failed its smoke test (nothing is pushed unless every one passed)';
+  if (result.images.some((i) => i.smoke && !i.smoke.passed))
+    return 'another image failed its smoke test (nothing is pushed unless every one passed)';
   return 'the run stopped before its push';
 }
 

@@ -18,7 +18,9 @@ type CheckVerdict = 'passed' | 'failed' | 'skipped';
 
 /** The suites of a run's images, in plan order; images whose smoke test did not run are left out. */
 export function smokeSuites(images: Pick<ImageResult, 'name' | 'variant' | 'smoke'>[]): SmokeSuiteReport[] {
-  return images.flatMap((i) => (i.smoke ? [{ name: i.variant ? `${i.name}:${i.variant}` : i.name, result: i.smoke }] : []));
+  return images.flatMap((i) =>
+    i.smoke ? [{ name: i.variant ? `${i.name}:${i.variant}` : i.name, result: i.smoke }] : [],
+  );
 }
 
 /** A failure is never hidden: a check that did not pass failed, even if it also says why it was skipped. */
@@ -53,7 +55,15 @@ export function cleanText(text: string): string {
   return text.replace(ANSI, '').replace(/\r\n?/g, '\n').replace(FORBIDDEN, '');
 }
 
-const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\n': '&#10;', '\t': '&#9;' };
+const XML_ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&apos;',
+  '\n': '&#10;',
+  '\t': '&#9;',
+};
 
 /** Element text: `>` is escaped too, so `]]>` cannot appear. */
 function xmlText(text: string): string {
@@ -115,7 +125,10 @@ function testcase(c: CheckResult): string[] {
  */
 export function junitXml(suites: SmokeSuiteReport[]): string {
   const total = counts(suites.flatMap((s) => s.result.checks));
-  const lines = ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites${attrs([['name', 'ml-image smoke test'], ...countAttrs(total)])}>`];
+  const lines = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites${attrs([['name', 'ml-image smoke test'], ...countAttrs(total)])}>`,
+  ];
   for (const s of suites) {
     lines.push(`  <testsuite${attrs([['name', s.name], ...countAttrs(counts(s.result.checks))])}>`);
     for (const c of s.result.checks) lines.push(...testcase(c));
@@ -189,11 +202,19 @@ export function consoleTable(suites: SmokeSuiteReport[]): string {
     s.result.checks.map((c) => {
       const v = verdict(c);
       const note = v === 'failed' ? (c.message ?? 'failed') : v === 'skipped' ? (c.skipped ?? '') : '';
-      return { suite: oneLine(s.name), kind: c.kind, check: oneLine(c.name), result: MARK[v], time: seconds(c.durationMs), note: oneLine(note) };
+      return {
+        suite: oneLine(s.name),
+        kind: c.kind,
+        check: oneLine(c.name),
+        result: MARK[v],
+        time: seconds(c.durationMs),
+        note: oneLine(note),
+      };
     }),
   );
   const header = { suite: 'SUITE', kind: 'KIND', check: 'CHECK', result: 'RESULT', time: 'TIME', note: '' };
-  const col = (key: keyof typeof MAX): number => Math.min(MAX[key], Math.max(...[header, ...rows].map((r) => width(r[key]))));
+  const col = (key: keyof typeof MAX): number =>
+    Math.min(MAX[key], Math.max(...[header, ...rows].map((r) => width(r[key]))));
   const w = { suite: col('suite'), kind: col('kind'), check: col('check'), result: col('result'), time: col('time') };
   const noteWidth = TABLE_WIDTH - (w.suite + w.kind + w.check + w.result + w.time + GAP.length * 5);
   const line = (r: typeof header): string =>
@@ -220,7 +241,12 @@ export interface SmokeReportFiles {
 }
 
 /** Writes the reports asked for, paths relative to `cwd`. */
-export function writeSmokeReports(files: SmokeReportFiles, suites: SmokeSuiteReport[], cwd: string, runId?: string): void {
+export function writeSmokeReports(
+  files: SmokeReportFiles,
+  suites: SmokeSuiteReport[],
+  cwd: string,
+  runId?: string,
+): void {
   if (files.junit) writeFileSync(path.resolve(cwd, files.junit), junitXml(suites));
   if (files.json) writeFileSync(path.resolve(cwd, files.json), jsonReport(suites, runId));
 }

@@ -11,7 +11,10 @@ export function summaryMarkdown(result: PipelineResult | undefined, failure?: st
   const lines = [`## ml-image ${failure ? '❌ failed' : '✅ passed'}`, ''];
   if (failure) lines.push(`> ${escapeHtml(failure.split('\n')[0]!)}`, '');
   if (!result) return lines.join('\n').trimEnd() + '\n';
-  lines.push('| image | tags | digest | size | build | cached steps | smoke test | pushed |', '| --- | --- | --- | --- | --- | --- | --- | --- |');
+  lines.push(
+    '| image | tags | digest | size | build | cached steps | smoke test | pushed |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  );
   for (const i of result.images) lines.push(row(i, result));
   lines.push('', details('Plan', fenced(result.plan.trimEnd())));
   const failed = result.images.flatMap((i) => (i.smoke?.checks ?? []).filter((c) => !c.passed).map((c) => ({ i, c })));
@@ -33,7 +36,11 @@ export function summaryMarkdown(result: PipelineResult | undefined, failure?: st
 function row(i: ImageResult, result: PipelineResult): string {
   const smoke = smokeVerdict(i.smoke);
   const checks = (i.smoke?.checks ?? []).map((c) =>
-    !c.passed ? `✗ ${escapeHtml(c.name)} ${seconds(c.durationMs)}` : c.skipped ? `➖ ${escapeHtml(c.name)} (skipped: ${escapeHtml(c.skipped)})` : `✓ ${escapeHtml(c.name)} ${seconds(c.durationMs)}`,
+    !c.passed
+      ? `✗ ${escapeHtml(c.name)} ${seconds(c.durationMs)}`
+      : c.skipped
+        ? `➖ ${escapeHtml(c.name)} (skipped: ${escapeHtml(c.skipped)})`
+        : `✓ ${escapeHtml(c.name)} ${seconds(c.durationMs)}`,
   );
   const why = whyNotPushed(i, result);
   const pushed = i.pushed.map((p) => `\`${p.ref}\`${p.kept ? ' (release tag kept: same layers)' : ''}`);
@@ -56,7 +63,8 @@ function row(i: ImageResult, result: PipelineResult): string {
   );
 }
 
-const imageName = (i: ImageResult): string => `<code>${escapeHtml(i.name)}</code>${i.variant ? ` (${escapeHtml(i.variant)})` : ''}`;
+const imageName = (i: ImageResult): string =>
+  `<code>${escapeHtml(i.name)}</code>${i.variant ? ` (${escapeHtml(i.variant)})` : ''}`;
 
 /** A table cell: a pipe would end it and a newline would end the row. */
 function cell(text: string): string {

@@ -41,7 +41,8 @@ export async function withLock<T>(name: string, fn: () => Promise<T>, timeoutMs 
         rmSync(dir, { recursive: true, force: true });
         continue;
       }
-      if (Date.now() > deadline) throw new MlImageError(`waited ${timeoutMs / 1000}s for another run on this machine to release ${name}`);
+      if (Date.now() > deadline)
+        throw new MlImageError(`waited ${timeoutMs / 1000}s for another run on this machine to release ${name}`);
       await new Promise((r) => setTimeout(r, wait));
     }
   }

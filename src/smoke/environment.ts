@@ -26,7 +26,11 @@ export interface TestEnvironment {
   /** extra `docker run` arguments for every container of the image under test: --network, --volume/--mount flags */
   runArgs: string[];
   /** With compose: how to reach the service under test — the compose project name, and a function giving the host port published for a container port (docker compose port). */
-  compose?: { project: string; publishedPort(containerPort: number): Promise<number | undefined>; logs(): Promise<string> };
+  compose?: {
+    project: string;
+    publishedPort(containerPort: number): Promise<number | undefined>;
+    logs(): Promise<string>;
+  };
   /** removes everything created (also registered with resources, so failures and cancellation release it) */
   close(): Promise<void>;
 }
@@ -54,14 +58,16 @@ export function environmentName(runId: string, jobId: string): string {
 }
 
 export const volumeName = (runId: string, jobId: string, name: string): string => `ml-image-${runId}-${jobId}-${name}`;
-export const serviceContainerName = (runId: string, jobId: string, name: string): string => `ml-image-${runId}-${jobId}-svc-${name}`;
+export const serviceContainerName = (runId: string, jobId: string, name: string): string =>
+  `ml-image-${runId}-${jobId}-svc-${name}`;
 
 /** Problems with the spec that docker would report less clearly (or, for commas in paths, wrongly). */
 export function specProblems(spec: EnvironmentSpec): string[] {
   const problems: string[] = [];
   for (const v of spec.volumes) {
     const what = `volume ${v.name ?? v.source ?? '?'} → ${v.target}`;
-    if ((v.source === undefined) === (v.name === undefined)) problems.push(`${what}: give exactly one of a host path or a volume name`);
+    if ((v.source === undefined) === (v.name === undefined))
+      problems.push(`${what}: give exactly one of a host path or a volume name`);
     if (v.source !== undefined && !path.isAbsolute(v.source)) problems.push(`${what}: the host path must be absolute`);
     if (v.name !== undefined && !NAME.test(v.name)) problems.push(`${what}: "${v.name}" is not a valid volume name`);
     if (!v.target.startsWith('/')) problems.push(`${what}: the target must be an absolute path in the container`);
@@ -72,7 +78,8 @@ export function specProblems(spec: EnvironmentSpec): string[] {
     if (seen.has(s.name)) problems.push(`service "${s.name}" is defined twice`);
     seen.add(s.name);
   }
-  if (spec.compose && !path.isAbsolute(spec.compose.file)) problems.push(`compose file ${spec.compose.file}: the path must be absolute`);
+  if (spec.compose && !path.isAbsolute(spec.compose.file))
+    problems.push(`compose file ${spec.compose.file}: the path must be absolute`);
   return problems;
 }
 
@@ -105,7 +112,10 @@ export function networkCreateArgs(runId: string, network: string): string[] {
  * A side service: detached, labelled, reachable on the network by its own name, with the test's volumes
  * (`mounts`) so it can share data with the image under test; a TCP readiness port is published on loopback.
  */
-export function sideServiceRunArgs(s: ServiceSpec, o: { container: string; runId: string; network: string; mounts?: string[] }): string[] {
+export function sideServiceRunArgs(
+  s: ServiceSpec,
+  o: { container: string; runId: string; network: string; mounts?: string[] },
+): string[] {
   return [
     'run',
     '--detach',
@@ -129,7 +139,18 @@ export function sideServiceRunArgs(s: ServiceSpec, o: { container: string; runId
 
 /** The arguments every compose call shares; relative paths in the file resolve against its own directory. */
 export function composeArgs(project: string, file: string, override?: string): string[] {
-  return ['compose', '--ansi', 'never', '--project-name', project, '--project-directory', path.dirname(file), '--file', file, ...(override ? ['--file', override] : [])];
+  return [
+    'compose',
+    '--ansi',
+    'never',
+    '--project-name',
+    project,
+    '--project-directory',
+    path.dirname(file),
+    '--file',
+    file,
+    ...(override ? ['--file', override] : []),
+  ];
 }
 
 export function composeUpArgs(base: readonly string[], waitTimeoutMs: number): string[] {
@@ -161,7 +182,9 @@ export function parseComposeModel(json: string): ComposeModel {
     Object.entries(section(key))
       .filter(([, v]) => !(isRecord(v) && v.external === true))
       .map(([k]) => k);
-  const services = Object.fromEntries(Object.entries(section('services')).map(([k, v]) => [k, { build: isRecord(v) && v.build != null }]));
+  const services = Object.fromEntries(
+    Object.entries(section('services')).map(([k, v]) => [k, { build: isRecord(v) && v.build != null }]),
+  );
   return { services, networks: own('networks'), volumes: own('volumes') };
 }
 
@@ -180,12 +203,21 @@ export function composeOverride(model: ComposeModel, service: string, image: str
     }
     const reset = new Scalar(null);
     reset.tag = '!reset';
-    services[name] = { image, ...(model.services[name]?.build ? { build: reset } : {}), pull_policy: 'never', labels: labels() };
+    services[name] = {
+      image,
+      ...(model.services[name]?.build ? { build: reset } : {}),
+      pull_policy: 'never',
+      labels: labels(),
+    };
   }
   const doc = new Document({
     services,
-    ...(model.networks.length ? { networks: Object.fromEntries([...model.networks].sort().map((n) => [n, { labels: labels() }])) } : {}),
-    ...(model.volumes.length ? { volumes: Object.fromEntries([...model.volumes].sort().map((v) => [v, { labels: labels() }])) } : {}),
+    ...(model.networks.length
+      ? { networks: Object.fromEntries([...model.networks].sort().map((n) => [n, { labels: labels() }])) }
+      : {}),
+    ...(model.volumes.length
+      ? { volumes: Object.fromEntries([...model.volumes].sort().map((v) => [v, { labels: labels() }])) }
+      : {}),
   });
   return doc.toString();
 }
@@ -198,39 +230,62 @@ export function parseHostPort(output: string): number | undefined {
 
 // ---- the runner ----
 
-export async function prepareEnvironment(ctx: EnvironmentContext, spec: EnvironmentSpec, image: string, jobId: string): Promise<TestEnvironment> {
+export async function prepareEnvironment(
+  ctx: EnvironmentContext,
+  spec: EnvironmentSpec,
+  image: string,
+  jobId: string,
+): Promise<TestEnvironment> {
   const problems = specProblems(spec);
   if (problems.length) throw new MlImageError(`smoke-test environment: ${problems.join('; ')}`);
   const keys: string[] = [];
   const own: Own = (kind, name, release) => void keys.push(ctx.resources.add(kind, name, release));
   let closing: Promise<void> | undefined;
   // Reverse order of creation: containers before the network they sit on, the project before its temp dir.
-  const close = () => (closing ??= (async () => {
-    for (const key of keys.reverse()) await ctx.resources.release(key, ctx.log);
-  })());
+  const close = () =>
+    (closing ??= (async () => {
+      for (const key of keys.reverse()) await ctx.resources.release(key, ctx.log);
+    })());
   const env: TestEnvironment = { runArgs: [], close };
   const base = environmentName(ctx.runId, jobId);
   try {
     for (const v of spec.volumes) {
       if (v.source !== undefined) {
         // --mount (unlike -v) refuses a missing source; say which entry it was.
-        if (!(await stat(v.source).catch(() => undefined))) throw new MlImageError(`smoke-test volume: host path ${v.source} does not exist`);
+        if (!(await stat(v.source).catch(() => undefined)))
+          throw new MlImageError(`smoke-test volume: host path ${v.source} does not exist`);
         env.runArgs.push(...mountArgs(v));
         continue;
       }
       const volume = volumeName(ctx.runId, jobId, v.name!);
-      await ctx.docker.ok(volumeCreateArgs(ctx.runId, volume), `creating volume ${volume}`, { timeoutMs: 60_000, signal: ctx.signal });
-      own('volume', volume, async () => void (await ctx.docker.call(['volume', 'rm', '--force', volume], { timeoutMs: 60_000 })));
+      await ctx.docker.ok(volumeCreateArgs(ctx.runId, volume), `creating volume ${volume}`, {
+        timeoutMs: 60_000,
+        signal: ctx.signal,
+      });
+      own(
+        'volume',
+        volume,
+        async () => void (await ctx.docker.call(['volume', 'rm', '--force', volume], { timeoutMs: 60_000 })),
+      );
       env.runArgs.push(...mountArgs(v, volume));
     }
     if (spec.services.length) {
       const mounts = [...env.runArgs];
-      await ctx.docker.ok(networkCreateArgs(ctx.runId, base), `creating network ${base}`, { timeoutMs: 60_000, signal: ctx.signal });
+      await ctx.docker.ok(networkCreateArgs(ctx.runId, base), `creating network ${base}`, {
+        timeoutMs: 60_000,
+        signal: ctx.signal,
+      });
       own('network', base, async () => void (await ctx.docker.call(['network', 'rm', base], { timeoutMs: 60_000 })));
       env.runArgs.push('--network', base);
       for (const s of spec.services) {
         const container = serviceContainerName(ctx.runId, jobId, s.name);
-        await startService(ctx, s, sideServiceRunArgs(s, { container, runId: ctx.runId, network: base, mounts }), container, own);
+        await startService(
+          ctx,
+          s,
+          sideServiceRunArgs(s, { container, runId: ctx.runId, network: base, mounts }),
+          container,
+          own,
+        );
       }
     }
     if (spec.compose) env.compose = await upCompose(ctx, spec.compose, image, base, own);
@@ -241,7 +296,13 @@ export async function prepareEnvironment(ctx: EnvironmentContext, spec: Environm
   }
 }
 
-async function startService(ctx: EnvironmentContext, s: ServiceSpec, argv: string[], container: string, own: Own): Promise<void> {
+async function startService(
+  ctx: EnvironmentContext,
+  s: ServiceSpec,
+  argv: string[],
+  container: string,
+  own: Own,
+): Promise<void> {
   // Registered before `docker run`: a run that is cancelled halfway may still have created the container.
   own('container', container, () => ctx.docker.removeContainers([container]));
   const started = Date.now();
@@ -253,7 +314,9 @@ async function startService(ctx: EnvironmentContext, s: ServiceSpec, argv: strin
   if (ctx.signal?.aborted) throw new MlImageError(`cancelled while waiting for ${what}`);
   if (notReady) {
     const log = await containerLog(ctx, container);
-    throw new MlImageError(`${what} ${notReady}; expected: ${readinessText(s)}${log ? `\nlast lines of its log:\n${log}` : ''}`);
+    throw new MlImageError(
+      `${what} ${notReady}; expected: ${readinessText(s)}${log ? `\nlast lines of its log:\n${log}` : ''}`,
+    );
   }
   ctx.log.info(`side service "${s.name}" ready (${((Date.now() - started) / 1000).toFixed(1)}s)`);
 }
@@ -278,7 +341,9 @@ async function waitForService(ctx: EnvironmentContext, s: ServiceSpec, container
   let last = 'no answer yet';
   for (;;) {
     if (ctx.signal?.aborted) return 'cancelled';
-    const state = await ctx.docker.call(['inspect', '--format', '{{.State.Running}} {{.State.ExitCode}}', container], { timeoutMs: 30_000 });
+    const state = await ctx.docker.call(['inspect', '--format', '{{.State.Running}} {{.State.ExitCode}}', container], {
+      timeoutMs: 30_000,
+    });
     const [running, code] = state.stdout.trim().split(' ');
     if (state.exitCode !== 0) return `could not be inspected: ${tailOf(state, 3)}`;
     if (running !== 'true') return `exited at start (exit code ${code})`;
@@ -294,7 +359,8 @@ async function waitForService(ctx: EnvironmentContext, s: ServiceSpec, container
       const timeoutMs = Math.max(1_000, Math.min(30_000, deadline - Date.now()));
       const r = await ctx.docker.call(['exec', container, ...ready!.command!], { timeoutMs, signal: ctx.signal });
       commandOk = r.exitCode === 0;
-      if (!commandOk) last = `\`${ready!.command!.join(' ')}\` ${r.timedOut ? 'timed out' : `exited ${r.exitCode}`}: ${tailOf(r, 3) || 'no output'}`;
+      if (!commandOk)
+        last = `\`${ready!.command!.join(' ')}\` ${r.timedOut ? 'timed out' : `exited ${r.exitCode}`}: ${tailOf(r, 3) || 'no output'}`;
     }
     const timeLeft = deadline - Date.now();
     if (portOk && commandOk && (checked || timeLeft <= 0)) return undefined;
@@ -327,14 +393,27 @@ async function containerLog(ctx: EnvironmentContext, container: string): Promise
   return plain(`${r.stdout}\n${r.stderr}`) || undefined;
 }
 
-async function upCompose(ctx: EnvironmentContext, c: ComposeSpec, image: string, project: string, own: Own): Promise<NonNullable<TestEnvironment['compose']>> {
+async function upCompose(
+  ctx: EnvironmentContext,
+  c: ComposeSpec,
+  image: string,
+  project: string,
+  own: Own,
+): Promise<NonNullable<TestEnvironment['compose']>> {
   await checkComposeVersion(ctx);
-  const config = await ctx.docker.call([...composeArgs(project, c.file), 'config', '--format', 'json'], { timeoutMs: 60_000, signal: ctx.signal, quiet: true });
-  if (config.exitCode !== 0) throw new MlImageError(`compose file ${c.file} cannot be read: ${config.spawnError ?? plain(tailOf(config, 8))}`);
+  const config = await ctx.docker.call([...composeArgs(project, c.file), 'config', '--format', 'json'], {
+    timeoutMs: 60_000,
+    signal: ctx.signal,
+    quiet: true,
+  });
+  if (config.exitCode !== 0)
+    throw new MlImageError(`compose file ${c.file} cannot be read: ${config.spawnError ?? plain(tailOf(config, 8))}`);
   const model = parseComposeModel(config.stdout);
   if (!model.services[c.service]) {
     const known = Object.keys(model.services).sort().join(', ') || 'none';
-    throw new MlImageError(`compose file ${c.file} has no service "${c.service}" to replace with the image under test (services: ${known})`);
+    throw new MlImageError(
+      `compose file ${c.file} has no service "${c.service}" to replace with the image under test (services: ${known})`,
+    );
   }
   const dir = await mkdtemp(path.join(os.tmpdir(), 'ml-image-compose-'));
   own('directory', dir, () => rm(dir, { recursive: true, force: true }));
@@ -347,7 +426,9 @@ async function upCompose(ctx: EnvironmentContext, c: ComposeSpec, image: string,
     if (down.exitCode !== 0) throw new MlImageError(`docker compose down failed: ${plain(tailOf(down, 5))}`);
   });
   const logs = async () => {
-    const r = await ctx.docker.call([...base, 'logs', '--no-color', '--tail', String(LOG_TAIL_LINES)], { timeoutMs: 30_000 });
+    const r = await ctx.docker.call([...base, 'logs', '--no-color', '--tail', String(LOG_TAIL_LINES)], {
+      timeoutMs: 30_000,
+    });
     return plain(`${r.stdout}\n${r.stderr}`);
   };
   const waitMs = c.waitTimeoutMs ?? DEFAULT_WAIT_MS;
@@ -379,16 +460,27 @@ function upFailure(r: RunResult): string {
   const lines = plain(`${r.stderr}\n${r.stdout}`)
     .split('\n')
     .map((l) => l.trim())
-    .filter((l) => l && !/^(Container|Network|Volume)\b.*\b(Creating|Created|Starting|Started|Waiting|Healthy|Running|Stopping|Stopped|Removing|Removed)$/.test(l));
+    .filter(
+      (l) =>
+        l &&
+        !/^(Container|Network|Volume)\b.*\b(Creating|Created|Starting|Started|Waiting|Healthy|Running|Stopping|Stopped|Removing|Removed)$/.test(
+          l,
+        ),
+    );
   return lines.slice(-5).join('; ') || `docker compose up exited ${r.exitCode}`;
 }
 
 async function checkComposeVersion(ctx: EnvironmentContext): Promise<void> {
   const r = await ctx.docker.call(['compose', 'version', '--short'], { timeoutMs: 30_000, signal: ctx.signal });
   const m = /^v?(\d+)\.(\d+)/.exec(r.stdout.trim());
-  if (r.exitCode !== 0 || !m) throw new MlImageError(`the smoke test's compose file needs Docker Compose v2 (docker compose): ${r.spawnError ?? tailOf(r, 3)}`);
+  if (r.exitCode !== 0 || !m)
+    throw new MlImageError(
+      `the smoke test's compose file needs Docker Compose v2 (docker compose): ${r.spawnError ?? tailOf(r, 3)}`,
+    );
   const [major, minor] = [Number(m[1]), Number(m[2])];
   if (major < MIN_COMPOSE[0] || (major === MIN_COMPOSE[0] && minor < MIN_COMPOSE[1])) {
-    throw new MlImageError(`the smoke test's compose file needs Docker Compose ${MIN_COMPOSE.join('.')} or newer; found ${r.stdout.trim()}`);
+    throw new MlImageError(
+      `the smoke test's compose file needs Docker Compose ${MIN_COMPOSE.join('.')} or newer; found ${r.stdout.trim()}`,
+    );
   }
 }

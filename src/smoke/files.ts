@@ -15,7 +15,16 @@ import type { CheckFailure } from './verdict.js';
 /** Content beyond this is not read for regular expressions (the check says so when it matters). */
 export const MAX_CONTENT_BYTES = 16 * 1024 * 1024;
 
-const TYPE_LETTER: Record<TarEntry['type'], string> = { file: '-', directory: 'd', symlink: 'l', hardlink: '-', char: 'c', block: 'b', fifo: 'p', other: '?' };
+const TYPE_LETTER: Record<TarEntry['type'], string> = {
+  file: '-',
+  directory: 'd',
+  symlink: 'l',
+  hardlink: '-',
+  char: 'c',
+  block: 'b',
+  fifo: 'p',
+  other: '?',
+};
 
 /** ls's mode text of an entry: type letter, then rwx with setuid/setgid/sticky. */
 const lsMode = (e: TarEntry): string => TYPE_LETTER[e.type] + modeLetters(e.mode);
@@ -23,9 +32,20 @@ const lsMode = (e: TarEntry): string => TYPE_LETTER[e.type] + modeLetters(e.mode
 /** The verdict on one file: undefined when it passes. `entry` is undefined when the path does not exist. */
 export function fileFailure(check: FileCheck, entry: TarEntry | undefined): CheckFailure | undefined {
   if (!check.shouldExist) {
-    return entry ? { message: `${check.path} exists (a ${entry.type}) but must not`, expected: `no ${check.path}`, actual: `a ${entry.type}, mode ${lsMode(entry)}` } : undefined;
+    return entry
+      ? {
+          message: `${check.path} exists (a ${entry.type}) but must not`,
+          expected: `no ${check.path}`,
+          actual: `a ${entry.type}, mode ${lsMode(entry)}`,
+        }
+      : undefined;
   }
-  if (!entry) return { message: `${check.path} does not exist`, expected: `${check.path} exists`, actual: 'no such file or directory' };
+  if (!entry)
+    return {
+      message: `${check.path} does not exist`,
+      expected: `${check.path} exists`,
+      actual: 'no such file or directory',
+    };
   const wants: string[] = [];
   const reasons: string[] = [];
   // Compared as written: with a file-type letter when the check has one (container-structure-test's).
@@ -56,7 +76,10 @@ export function fileFailure(check: FileCheck, entry: TarEntry | undefined): Chec
       const flags = regexFlags(check.dialect);
       const missing = check.expectContent.filter((re) => !new RegExp(re, flags).test(content));
       const present = check.excludeContent.filter((re) => new RegExp(re, flags).test(content));
-      wants.push(...check.expectContent.map((r) => `content matching /${r}/`), ...check.excludeContent.map((r) => `content not matching /${r}/`));
+      wants.push(
+        ...check.expectContent.map((r) => `content matching /${r}/`),
+        ...check.excludeContent.map((r) => `content not matching /${r}/`),
+      );
       const cut = entry.truncated ? ` (only its first ${MAX_CONTENT_BYTES / 1024 / 1024} MB read)` : '';
       if (missing.length > 0) reasons.push(`content did not match ${missing.map((r) => `/${r}/`).join(', ')}${cut}`);
       if (present.length > 0) reasons.push(`content matched excluded ${present.map((r) => `/${r}/`).join(', ')}${cut}`);
@@ -87,29 +110,53 @@ const port = (p: string): string => (p.includes('/') ? p : `${p}/tcp`);
 
 function keyValue(kind: string, want: KeyValueExpectation, have: Record<string, string>): string | undefined {
   const got = have[want.key];
-  if (got === undefined) return `${kind} ${want.key} is not set (expected ${want.isRegex ? `/${want.value}/` : JSON.stringify(want.value)})`;
+  if (got === undefined)
+    return `${kind} ${want.key} is not set (expected ${want.isRegex ? `/${want.value}/` : JSON.stringify(want.value)})`;
   const ok = want.isRegex ? new RegExp(want.value).test(got) : got === want.value;
-  return ok ? undefined : `${kind} ${want.key}=${JSON.stringify(got)} (expected ${want.isRegex ? `/${want.value}/` : JSON.stringify(want.value)})`;
+  return ok
+    ? undefined
+    : `${kind} ${want.key}=${JSON.stringify(got)} (expected ${want.isRegex ? `/${want.value}/` : JSON.stringify(want.value)})`;
 }
 
 export function metadataFailure(check: MetadataCheck, config: ImageConfig): CheckFailure | undefined {
-  const env = Object.fromEntries((config.Env ?? []).map((e) => [e.slice(0, e.indexOf('=') < 0 ? e.length : e.indexOf('=')), e.includes('=') ? e.slice(e.indexOf('=') + 1) : '']));
+  const env = Object.fromEntries(
+    (config.Env ?? []).map((e) => [
+      e.slice(0, e.indexOf('=') < 0 ? e.length : e.indexOf('=')),
+      e.includes('=') ? e.slice(e.indexOf('=') + 1) : '',
+    ]),
+  );
   const labels = config.Labels ?? {};
   const ports = Object.keys(config.ExposedPorts ?? {});
   const volumes = Object.keys(config.Volumes ?? {});
   const list = (xs: readonly string[] | null | undefined) => JSON.stringify(xs ?? []);
   const reasons = [
     ...check.env.map((w) => keyValue('env', w, env)),
-    ...check.unboundEnv.map((k) => (k in env ? `env ${k} is set (${JSON.stringify(env[k])}) but must not be` : undefined)),
+    ...check.unboundEnv.map((k) =>
+      k in env ? `env ${k} is set (${JSON.stringify(env[k])}) but must not be` : undefined,
+    ),
     ...check.labels.map((w) => keyValue('label', w, labels)),
-    check.entrypoint !== undefined && list(check.entrypoint) !== list(config.Entrypoint) ? `entrypoint ${list(config.Entrypoint)} (expected ${list(check.entrypoint)})` : undefined,
-    check.cmd !== undefined && list(check.cmd) !== list(config.Cmd) ? `cmd ${list(config.Cmd)} (expected ${list(check.cmd)})` : undefined,
-    ...check.exposedPorts.map((p) => (ports.includes(port(p)) ? undefined : `port ${port(p)} is not exposed (exposed: ${ports.join(', ') || 'none'})`)),
-    ...check.unexposedPorts.map((p) => (ports.includes(port(p)) ? `port ${port(p)} is exposed but must not be` : undefined)),
-    ...check.volumes.map((v) => (volumes.includes(v) ? undefined : `volume ${v} is not declared (volumes: ${volumes.join(', ') || 'none'})`)),
+    check.entrypoint !== undefined && list(check.entrypoint) !== list(config.Entrypoint)
+      ? `entrypoint ${list(config.Entrypoint)} (expected ${list(check.entrypoint)})`
+      : undefined,
+    check.cmd !== undefined && list(check.cmd) !== list(config.Cmd)
+      ? `cmd ${list(config.Cmd)} (expected ${list(check.cmd)})`
+      : undefined,
+    ...check.exposedPorts.map((p) =>
+      ports.includes(port(p)) ? undefined : `port ${port(p)} is not exposed (exposed: ${ports.join(', ') || 'none'})`,
+    ),
+    ...check.unexposedPorts.map((p) =>
+      ports.includes(port(p)) ? `port ${port(p)} is exposed but must not be` : undefined,
+    ),
+    ...check.volumes.map((v) =>
+      volumes.includes(v) ? undefined : `volume ${v} is not declared (volumes: ${volumes.join(', ') || 'none'})`,
+    ),
     ...check.unmountedVolumes.map((v) => (volumes.includes(v) ? `volume ${v} is declared but must not be` : undefined)),
-    check.workdir !== undefined && check.workdir !== (config.WorkingDir ?? '') ? `workdir ${JSON.stringify(config.WorkingDir ?? '')} (expected ${JSON.stringify(check.workdir)})` : undefined,
-    check.user !== undefined && check.user !== (config.User ?? '') ? `user ${JSON.stringify(config.User ?? '')} (expected ${JSON.stringify(check.user)})` : undefined,
+    check.workdir !== undefined && check.workdir !== (config.WorkingDir ?? '')
+      ? `workdir ${JSON.stringify(config.WorkingDir ?? '')} (expected ${JSON.stringify(check.workdir)})`
+      : undefined,
+    check.user !== undefined && check.user !== (config.User ?? '')
+      ? `user ${JSON.stringify(config.User ?? '')} (expected ${JSON.stringify(check.user)})`
+      : undefined,
   ].filter((r): r is string => r !== undefined);
   if (reasons.length === 0) return undefined;
   return { message: reasons.join('; '), expected: describeMetadata(check), actual: reasons.join('\n') };
@@ -155,9 +202,22 @@ export class ImageFiles {
 
   static async open(ctx: ImageReaderContext, image: string, name: string, platform?: string): Promise<ImageFiles> {
     // An entrypoint that is never run: create needs a command for images that have none.
-    const args = ['create', '--name', name, '--label', `${RUN_LABEL}=${ctx.runId}`, ...(platform ? ['--platform', platform] : []), '--entrypoint', '/ml-image-never-started', image];
+    const args = [
+      'create',
+      '--name',
+      name,
+      '--label',
+      `${RUN_LABEL}=${ctx.runId}`,
+      ...(platform ? ['--platform', platform] : []),
+      '--entrypoint',
+      '/ml-image-never-started',
+      image,
+    ];
     const key = ctx.resources.add('container', name, () => ctx.docker.removeContainers([name]));
-    await ctx.docker.ok(args, `create a container of ${image} to read its files`, { timeoutMs: 60_000, signal: ctx.signal });
+    await ctx.docker.ok(args, `create a container of ${image} to read its files`, {
+      timeoutMs: 60_000,
+      signal: ctx.signal,
+    });
     return new ImageFiles(ctx, name, key);
   }
 
@@ -213,7 +273,9 @@ export interface LicenseFacts {
 }
 
 export function licenseFiles(check: LicenseCheck, packages: readonly string[]): string[] {
-  const debian = check.debian ? packages.filter((p) => !LICENSE_EXEMPT.includes(p)).map((p) => `/usr/share/doc/${p}/copyright`) : [];
+  const debian = check.debian
+    ? packages.filter((p) => !LICENSE_EXEMPT.includes(p)).map((p) => `/usr/share/doc/${p}/copyright`)
+    : [];
   return [...debian, ...check.files];
 }
 

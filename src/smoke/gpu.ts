@@ -15,7 +15,10 @@ export interface GpuDecision {
 export function decideGpu(policy: GpuPolicy, imageNeedsGpu: boolean, gpuPresent: boolean, image: string): GpuDecision {
   if (policy === 'none') return { gpus: false };
   if (policy === 'required') {
-    if (!gpuPresent) throw new MlImageError(`smoke test of ${image} requires a GPU (smoke-test.gpu: required) but this runner has none`);
+    if (!gpuPresent)
+      throw new MlImageError(
+        `smoke test of ${image} requires a GPU (smoke-test.gpu: required) but this runner has none`,
+      );
     return { gpus: true };
   }
   if (!imageNeedsGpu) return { gpus: false };
@@ -42,7 +45,10 @@ export function gpuDeviceFor(facts: EngineGpuFacts): GpuDevice {
 
 /** One line for the log: what was found. */
 export function describeGpu(present: boolean, facts: EngineGpuFacts): string {
-  const cdi = facts.cdiSpecDirs.length > 0 ? `CDI spec dirs ${facts.cdiSpecDirs.join(', ')}${facts.nvidiaCdiSpec ? ' (NVIDIA spec found)' : ' (no NVIDIA spec)'}` : 'no CDI';
+  const cdi =
+    facts.cdiSpecDirs.length > 0
+      ? `CDI spec dirs ${facts.cdiSpecDirs.join(', ')}${facts.nvidiaCdiSpec ? ' (NVIDIA spec found)' : ' (no NVIDIA spec)'}`
+      : 'no CDI';
   return `GPU: ${present ? 'nvidia-smi lists a GPU' : 'nvidia-smi lists none'}; engine runtimes ${facts.runtimes.join(', ') || 'none'}; ${cdi}; containers get ${present ? (gpuDeviceFor(facts) === 'cdi' ? '--device nvidia.com/gpu=all' : '--gpus all') : 'no GPU'}`;
 }
 
@@ -53,7 +59,11 @@ export async function detectGpu(run: Runner): Promise<boolean> {
 }
 
 /** What the engine says about GPUs: runtimes and CDI spec directories (docker info), NVIDIA's spec among them. */
-export async function engineGpuFacts(info: () => Promise<string>, readDir: (dir: string) => string[], readText: (file: string) => string): Promise<EngineGpuFacts> {
+export async function engineGpuFacts(
+  info: () => Promise<string>,
+  readDir: (dir: string) => string[],
+  readText: (file: string) => string,
+): Promise<EngineGpuFacts> {
   let parsed: { Runtimes?: Record<string, unknown>; CDISpecDirs?: string[] | null } = {};
   try {
     parsed = JSON.parse(await info()) as typeof parsed;
@@ -92,7 +102,11 @@ print("torch " + torch.__version__ + ": " + str(torch.cuda.device_count()) + " C
 export function builtInGpuChecks(): { name: string; run: string[]; expectOutput: string[] }[] {
   return [
     { name: 'GPU visible (nvidia-smi -L)', run: ['nvidia-smi', '-L'], expectOutput: ['^GPU \\d+: '] },
-    { name: 'PyTorch runs on CUDA (when installed)', run: ['python3', '-c', TORCH_CUDA_PROBE], expectOutput: ['^torch (not installed|.*CUDA device)'] },
+    {
+      name: 'PyTorch runs on CUDA (when installed)',
+      run: ['python3', '-c', TORCH_CUDA_PROBE],
+      expectOutput: ['^torch (not installed|.*CUDA device)'],
+    },
   ];
 }
 
@@ -100,9 +114,17 @@ export function builtInGpuChecks(): { name: string; run: string[]; expectOutput:
  * What a smoke test needs to know about GPUs on this runner and engine, found once per run and logged in
  * one line: whether nvidia-smi lists a GPU, and how the engine hands it over.
  */
-export async function probeGpuSetup(run: Runner, docker: Docker, log: Logger): Promise<{ gpuPresent: boolean; gpuDevice: GpuDevice }> {
+export async function probeGpuSetup(
+  run: Runner,
+  docker: Docker,
+  log: Logger,
+): Promise<{ gpuPresent: boolean; gpuDevice: GpuDevice }> {
   const gpuPresent = await detectGpu(run);
-  const facts = await engineGpuFacts(async () => (await docker.call(['info', '--format', '{{json .}}'], { timeoutMs: 30_000, quiet: true })).stdout, readdirSync, (f) => readFileSync(f, 'utf8'));
+  const facts = await engineGpuFacts(
+    async () => (await docker.call(['info', '--format', '{{json .}}'], { timeoutMs: 30_000, quiet: true })).stdout,
+    readdirSync,
+    (f) => readFileSync(f, 'utf8'),
+  );
   log.info(describeGpu(gpuPresent, facts));
   return { gpuPresent, gpuDevice: gpuDeviceFor(facts) };
 }

@@ -56,7 +56,10 @@ export async function waitReady(options: ReadyOptions): Promise<string | undefin
       const res = await fetchWithTimeout(options.url, {}, limitMs);
       const bodyOk = options.body === undefined || new RegExp(options.body, 'm').test(res.body);
       if (res.status === options.status && bodyOk) return undefined;
-      last = res.status === options.status ? `status ${res.status}, body not matching /${options.body}/` : `status ${res.status}`;
+      last =
+        res.status === options.status
+          ? `status ${res.status}, body not matching /${options.body}/`
+          : `status ${res.status}`;
       answered = true;
     } catch (err: unknown) {
       // An attempt that the deadline cut short (on a loaded runner, a last one of 2 ms) says nothing about

@@ -21,7 +21,9 @@ export async function httpChecks(s: Session, http: HttpConfig): Promise<void> {
   const { ctx } = s;
   let started = Date.now();
   const spec = s.spec();
-  const key = s.env?.compose ? undefined : ctx.resources.add('container', spec.name, () => ctx.docker.removeContainers([spec.name]));
+  const key = s.env?.compose
+    ? undefined
+    : ctx.resources.add('container', spec.name, () => ctx.docker.removeContainers([spec.name]));
   try {
     const service = await startService(s, http, spec.name, started);
     if (!service) return;
@@ -37,7 +39,17 @@ export async function httpChecks(s: Session, http: HttpConfig): Promise<void> {
     if (notReady) {
       const log = await service.log();
       const expected = `GET ${http.ready.path} → status ${http.ready.status}${http.ready.body ? `, body matching /${http.ready.body}/` : ''} within ${http.ready.timeoutMs / 1000}s`;
-      s.record({ name: readyName, kind: 'ready', passed: false, durationMs: Date.now() - started, message: notReady, expected, actual: notReady, log, location: http.ready.location });
+      s.record({
+        name: readyName,
+        kind: 'ready',
+        passed: false,
+        durationMs: Date.now() - started,
+        message: notReady,
+        expected,
+        actual: notReady,
+        log,
+        location: http.ready.location,
+      });
       showLog(s, log);
       return;
     }
@@ -50,9 +62,20 @@ export async function httpChecks(s: Session, http: HttpConfig): Promise<void> {
         failure = httpFailure(check, await httpRequest(base, check, Math.min(30_000, s.remaining())));
       } catch (err: unknown) {
         const why = `request failed: ${errorText(err)}`;
-        failure = { message: why, expected: `${check.method} ${check.path} → status ${check.expectStatus}`, actual: why };
+        failure = {
+          message: why,
+          expected: `${check.method} ${check.path} → status ${check.expectStatus}`,
+          actual: why,
+        };
       }
-      results.push({ name: check.name, kind: 'http', passed: !failure, durationMs: Date.now() - started, ...failure, location: check.location });
+      results.push({
+        name: check.name,
+        kind: 'http',
+        passed: !failure,
+        durationMs: Date.now() - started,
+        ...failure,
+        location: check.location,
+      });
     }
     // The log is read once, after the checks, and kept with each failed one.
     const log = results.some((r) => !r.passed) ? await service.log() : undefined;
@@ -71,20 +94,47 @@ async function startService(s: Session, http: HttpConfig, name: string, started:
     const port = await compose.publishedPort(http.port);
     if (port === undefined) {
       const log = await compose.logs();
-      s.record({ name: 'start service', kind: 'ready', passed: false, durationMs: Date.now() - started, message: `the Compose service publishes no host port for ${http.port}`, expected: `the service publishes container port ${http.port} (ports: in the Compose file)`, actual: 'no published port', log, location: http.ready.location });
+      s.record({
+        name: 'start service',
+        kind: 'ready',
+        passed: false,
+        durationMs: Date.now() - started,
+        message: `the Compose service publishes no host port for ${http.port}`,
+        expected: `the service publishes container port ${http.port} (ports: in the Compose file)`,
+        actual: 'no published port',
+        log,
+        location: http.ready.location,
+      });
       return undefined;
     }
     return { port, stillRunning: async () => true, log: async () => tail(await compose.logs()) };
   }
-  const run = await ctx.docker.call(serviceRunArgs(s.spec({ name }), http.port), { timeoutMs: 60_000, signal: ctx.signal });
+  const run = await ctx.docker.call(serviceRunArgs(s.spec({ name }), http.port), {
+    timeoutMs: 60_000,
+    signal: ctx.signal,
+  });
   const port = run.exitCode === 0 ? await publishedPort(s, name, http.port) : undefined;
   const log = () => containerLog(s, name);
   if (port === undefined) {
     const exited = run.exitCode === 0 ? await exitCode(s, name) : undefined;
     const why =
-      run.exitCode !== 0 ? run.stderr.trim() || `docker run exited ${run.exitCode}` : exited !== undefined ? `the container exited at start (exit code ${exited})` : `port ${http.port} was not published`;
+      run.exitCode !== 0
+        ? run.stderr.trim() || `docker run exited ${run.exitCode}`
+        : exited !== undefined
+          ? `the container exited at start (exit code ${exited})`
+          : `port ${http.port} was not published`;
     const text = run.exitCode === 0 ? await log() : undefined;
-    s.record({ name: 'start service', kind: 'ready', passed: false, durationMs: Date.now() - started, message: why, expected: `the service starts and publishes port ${http.port}`, actual: why, log: text, location: http.ready.location });
+    s.record({
+      name: 'start service',
+      kind: 'ready',
+      passed: false,
+      durationMs: Date.now() - started,
+      message: why,
+      expected: `the service starts and publishes port ${http.port}`,
+      actual: why,
+      log: text,
+      location: http.ready.location,
+    });
     showLog(s, text);
     return undefined;
   }
@@ -98,7 +148,9 @@ async function publishedPort(s: Session, name: string, port: number): Promise<nu
 
 /** The exit code of a container that has stopped; undefined while it runs. */
 async function exitCode(s: Session, name: string): Promise<number | undefined> {
-  const r = await s.ctx.docker.call(['inspect', '--format', '{{.State.Running}} {{.State.ExitCode}}', name], { timeoutMs: 30_000 });
+  const r = await s.ctx.docker.call(['inspect', '--format', '{{.State.Running}} {{.State.ExitCode}}', name], {
+    timeoutMs: 30_000,
+  });
   const [running, code] = r.stdout.trim().split(' ');
   return r.exitCode === 0 && running === 'false' ? Number(code) : undefined;
 }
@@ -114,7 +166,8 @@ async function containerLog(s: Session, name: string): Promise<string | undefine
   return `${r.stdout}\n${r.stderr}`.trim() || undefined;
 }
 
-const tail = (text: string): string | undefined => text.trim().split('\n').slice(-LOG_TAIL_LINES).join('\n') || undefined;
+const tail = (text: string): string | undefined =>
+  text.trim().split('\n').slice(-LOG_TAIL_LINES).join('\n') || undefined;
 
 function showLog(s: Session, log: string | undefined): void {
   if (log) s.ctx.log.info(`container log (last ${LOG_TAIL_LINES} lines):\n${log}`);

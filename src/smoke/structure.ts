@@ -24,11 +24,43 @@ const COMMAND_TIMEOUT_MS = 60_000;
 // The keys of each struct in CST's pkg/types/v1 and v2 (yaml.v2 lower-cases Go field names without a tag);
 // [keys in 1.0.0, keys 2.0.0 added] for the three that 2.0.0 grew.
 const KEYS = {
-  top: [['schemaVersion', 'globalEnvVars', 'commandTests', 'fileExistenceTests', 'fileContentTests', 'licenseTests'], ['metadataTest', 'containerRunOptions']],
-  command: [['name', 'setup', 'teardown', 'envVars', 'exitCode', 'command', 'expectedOutput', 'excludedOutput', 'expectedError', 'excludedError'], ['args']],
-  existence: [['name', 'path', 'shouldExist', 'permissions'], ['uid', 'gid', 'isExecutableBy']],
+  top: [
+    ['schemaVersion', 'globalEnvVars', 'commandTests', 'fileExistenceTests', 'fileContentTests', 'licenseTests'],
+    ['metadataTest', 'containerRunOptions'],
+  ],
+  command: [
+    [
+      'name',
+      'setup',
+      'teardown',
+      'envVars',
+      'exitCode',
+      'command',
+      'expectedOutput',
+      'excludedOutput',
+      'expectedError',
+      'excludedError',
+    ],
+    ['args'],
+  ],
+  existence: [
+    ['name', 'path', 'shouldExist', 'permissions'],
+    ['uid', 'gid', 'isExecutableBy'],
+  ],
   content: ['name', 'path', 'expectedContents', 'excludedContents'],
-  metadata: ['envVars', 'unboundEnvVars', 'labels', 'exposedPorts', 'unexposedPorts', 'volumes', 'unmountedVolumes', 'entrypoint', 'cmd', 'workdir', 'user'],
+  metadata: [
+    'envVars',
+    'unboundEnvVars',
+    'labels',
+    'exposedPorts',
+    'unexposedPorts',
+    'volumes',
+    'unmountedVolumes',
+    'entrypoint',
+    'cmd',
+    'workdir',
+    'user',
+  ],
   license: ['debian', 'files'],
   runOptions: ['user', 'privileged', 'allocateTty', 'envVars', 'envFile', 'capabilities', 'bindMounts'],
   envVar: ['key', 'value', 'isRegex'],
@@ -36,15 +68,31 @@ const KEYS = {
 const EXECUTABLE_BY: readonly ExecutableBy[] = ['owner', 'group', 'other', 'any'];
 /** The order Go's FileMode.String() writes its type letters in; CST compares that text. */
 const GO_MODE_LETTERS = 'dalTLDpSugct?';
-const MODE_HINT = 'a mode as container-structure-test prints it (Go\'s FileMode text: -rw-r--r--, drwxr-xr-x, urwxr-xr-x when setuid, dtrwxrwxrwx for a sticky directory, Lrwxrwxrwx for a link)';
+const MODE_HINT =
+  "a mode as container-structure-test prints it (Go's FileMode text: -rw-r--r--, drwxr-xr-x, urwxr-xr-x when setuid, dtrwxrwxrwx for a sticky directory, Lrwxrwxrwx for a link)";
 const BIND_OPTIONS = ['ro', 'rw', 'z', 'Z', 'shared', 'rshared', 'slave', 'rslave', 'private', 'rprivate'];
-const ONLY_METADATA_REGEX = { isRegex: '"isRegex" has no effect here: container-structure-test reads it only in metadataTest' };
-const ONLY_KEY = Object.fromEntries(['value', 'isRegex'].map((k) => [k, `"${k}" has no effect in unboundEnvVars: container-structure-test reads only key there`]));
+const ONLY_METADATA_REGEX = {
+  isRegex: '"isRegex" has no effect here: container-structure-test reads it only in metadataTest',
+};
+const ONLY_KEY = Object.fromEntries(
+  ['value', 'isRegex'].map((k) => [
+    k,
+    `"${k}" has no effect in unboundEnvVars: container-structure-test reads only key there`,
+  ]),
+);
 
 /** The keys of a struct 2.0.0 grew, in `version`, and (in 1.0.0) why the added ones are refused. */
-function keysIn([v1, added]: readonly [readonly string[], readonly string[]], version: Version): [string[], Record<string, string>] {
+function keysIn(
+  [v1, added]: readonly [readonly string[], readonly string[]],
+  version: Version,
+): [string[], Record<string, string>] {
   if (version === '2.0.0') return [[...v1, ...added], {}];
-  return [[...v1], Object.fromEntries(added.map((k) => [k, `"${k}" is not in schemaVersion 1.0.0 (container-structure-test has it from 2.0.0 on)`]))];
+  return [
+    [...v1],
+    Object.fromEntries(
+      added.map((k) => [k, `"${k}" is not in schemaVersion 1.0.0 (container-structure-test has it from 2.0.0 on)`]),
+    ),
+  ];
 }
 
 /**
@@ -53,7 +101,12 @@ function keysIn([v1, added]: readonly [readonly string[], readonly string[]], ve
  * variables of the environment the tests run from, as in CST: their values are read here from `hostEnv`,
  * and a variable that is unset or empty is not passed (CST skips those too).
  */
-export function parseStructureTest(text: string, file: string, baseDir: string, hostEnv: HostEnv = process.env): StructureSuite {
+export function parseStructureTest(
+  text: string,
+  file: string,
+  baseDir: string,
+  hostEnv: HostEnv = process.env,
+): StructureSuite {
   const shown = displayPath(file);
   const lines = new LineCounter();
   // YAML 1.1 is what CST's yaml.v2 reads: `yes`/`on` are booleans, 0755 is octal. JSON parses the same.
@@ -61,15 +114,22 @@ export function parseStructureTest(text: string, file: string, baseDir: string, 
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     const { line, col } = lines.linePos(e.pos[0]);
-    throw new ConfigError([{ location: { file: shown, line, column: col }, path: '', message: `YAML: ${e.message.split('\n')[0]!.trim()}` }]);
+    throw new ConfigError([
+      { location: { file: shown, line, column: col }, path: '', message: `YAML: ${e.message.split('\n')[0]!.trim()}` },
+    ]);
   }
   const r: Reader = new Reader(new SourceMap(shown, doc, lines));
   const data: unknown = doc.toJS({ maxAliasCount: 50 });
-  if (!isMapping(data)) r.stop([], 'expected a mapping with "schemaVersion" and the tests (a container-structure-test file)');
-  if (!('schemaVersion' in data)) r.stop([], 'missing required key "schemaVersion" (container-structure-test knows "2.0.0" and "1.0.0")');
+  if (!isMapping(data))
+    r.stop([], 'expected a mapping with "schemaVersion" and the tests (a container-structure-test file)');
+  if (!('schemaVersion' in data))
+    r.stop([], 'missing required key "schemaVersion" (container-structure-test knows "2.0.0" and "1.0.0")');
   const version = r.text(data.schemaVersion, ['schemaVersion']);
   if (version !== '1.0.0' && version !== '2.0.0') {
-    r.stop(['schemaVersion'], `unsupported schemaVersion ${version === undefined ? describe(data.schemaVersion) : `"${version}"`}: container-structure-test knows "2.0.0" and "1.0.0"`);
+    r.stop(
+      ['schemaVersion'],
+      `unsupported schemaVersion ${version === undefined ? describe(data.schemaVersion) : `"${version}"`}: container-structure-test knows "2.0.0" and "1.0.0"`,
+    );
   }
   r.mapping(data, [], ...keysIn(KEYS.top, version));
 
@@ -84,24 +144,39 @@ export function parseStructureTest(text: string, file: string, baseDir: string, 
   const licenses = r.items(data, 'licenseTests', [], (v, p) => licenseTest(r, v, p));
   licenses.forEach((l, i) => (l.name = licenses.length > 1 ? `license[${i}]` : 'license'));
   checks.push(...licenses);
-  const metadata = 'metadataTest' in data && version === '2.0.0' ? metadataTest(r, data.metadataTest, ['metadataTest']) : undefined;
+  const metadata =
+    'metadataTest' in data && version === '2.0.0' ? metadataTest(r, data.metadataTest, ['metadataTest']) : undefined;
   if (metadata) checks.push(metadata);
   r.throwIfAny();
   return { file, schemaVersion: version, runOptions, checks };
 }
 
-function commandTest(r: Reader, v: unknown, p: Path, version: Version, globalEnv: Record<string, string>): CommandCheck | undefined {
+function commandTest(
+  r: Reader,
+  v: unknown,
+  p: Path,
+  version: Version,
+  globalEnv: Record<string, string>,
+): CommandCheck | undefined {
   const o = r.mapping(v, p, ...keysIn(KEYS.command, version));
   if (!o) return undefined;
   const name = r.required(o, 'name', p);
   let run: string[] | undefined;
   if (version === '2.0.0') {
-    if (Array.isArray(o.command)) r.fail([...p, 'command'], 'expected a string: schemaVersion 2.0.0 takes the program in command and its arguments in args');
+    if (Array.isArray(o.command))
+      r.fail(
+        [...p, 'command'],
+        'expected a string: schemaVersion 2.0.0 takes the program in command and its arguments in args',
+      );
     const command = Array.isArray(o.command) ? undefined : r.required(o, 'command', p);
     const args = r.strings(o, 'args', p) ?? [];
     if (command !== undefined) run = [command, ...args];
   } else if (!('command' in o)) r.fail(p, 'missing required key "command"');
-  else if (!Array.isArray(o.command)) r.fail([...p, 'command'], `expected a list, got ${describe(o.command)}: schemaVersion 1.0.0 takes the whole command line as a list (2.0.0 has command and args)`);
+  else if (!Array.isArray(o.command))
+    r.fail(
+      [...p, 'command'],
+      `expected a list, got ${describe(o.command)}: schemaVersion 1.0.0 takes the whole command line as a list (2.0.0 has command and args)`,
+    );
   else if (o.command.length === 0) r.fail([...p, 'command'], 'must list at least the program to run');
   else run = r.strings(o, 'command', p);
   return {
@@ -128,13 +203,31 @@ function contentTest(r: Reader, v: unknown, p: Path): FileCheck | undefined {
   if (!o) return undefined;
   const [name, file] = [r.required(o, 'name', p), r.required(o, 'path', p)];
   const [expectContent, excludeContent] = [r.regexes(o, 'expectedContents', p), r.regexes(o, 'excludedContents', p)];
-  return { kind: 'file', name: name ?? '', path: file ?? '', shouldExist: true, expectContent, excludeContent, dialect: 'cst', location: r.at(p) };
+  return {
+    kind: 'file',
+    name: name ?? '',
+    path: file ?? '',
+    shouldExist: true,
+    expectContent,
+    excludeContent,
+    dialect: 'cst',
+    location: r.at(p),
+  };
 }
 
 function existenceTest(r: Reader, v: unknown, p: Path, version: Version): FileCheck | undefined {
   const o = r.mapping(v, p, ...keysIn(KEYS.existence, version));
   if (!o) return undefined;
-  const check: FileCheck = { kind: 'file', name: r.required(o, 'name', p) ?? '', path: r.required(o, 'path', p) ?? '', shouldExist: r.bool(o, 'shouldExist', p) ?? true, expectContent: [], excludeContent: [], dialect: 'cst', location: r.at(p) };
+  const check: FileCheck = {
+    kind: 'file',
+    name: r.required(o, 'name', p) ?? '',
+    path: r.required(o, 'path', p) ?? '',
+    shouldExist: r.bool(o, 'shouldExist', p) ?? true,
+    expectContent: [],
+    excludeContent: [],
+    dialect: 'cst',
+    location: r.at(p),
+  };
   const permissions = r.str(o, 'permissions', p);
   if (permissions !== undefined) {
     check.permissions = goModeToLs(permissions);
@@ -148,11 +241,15 @@ function existenceTest(r: Reader, v: unknown, p: Path, version: Version): FileCh
   }
   const by = r.str(o, 'isExecutableBy', p);
   if (by !== undefined && !(EXECUTABLE_BY as readonly string[]).includes(by)) {
-    r.fail([...p, 'isExecutableBy'], `expected one of ${EXECUTABLE_BY.join(', ')}, got "${by}"${suggest(by, EXECUTABLE_BY)}`);
+    r.fail(
+      [...p, 'isExecutableBy'],
+      `expected one of ${EXECUTABLE_BY.join(', ')}, got "${by}"${suggest(by, EXECUTABLE_BY)}`,
+    );
   } else if (by !== undefined) check.isExecutableBy = by as ExecutableBy;
   if (!check.shouldExist) {
     // CST stops at "does not exist" and never looks at these: written, they would pass unchecked.
-    for (const key of ['permissions', 'uid', 'gid', 'isExecutableBy']) if (key in o) r.fail([...p, key], 'is never checked when shouldExist is false', true);
+    for (const key of ['permissions', 'uid', 'gid', 'isExecutableBy'])
+      if (key in o) r.fail([...p, key], 'is never checked when shouldExist is false', true);
   }
   return check;
 }
@@ -160,7 +257,13 @@ function existenceTest(r: Reader, v: unknown, p: Path, version: Version): FileCh
 function licenseTest(r: Reader, v: unknown, p: Path): LicenseCheck | undefined {
   const o = r.mapping(v, p, KEYS.license);
   if (!o) return undefined;
-  const check: LicenseCheck = { kind: 'license', name: 'license', debian: r.bool(o, 'debian', p) ?? false, files: r.strings(o, 'files', p) ?? [], location: r.at(p) };
+  const check: LicenseCheck = {
+    kind: 'license',
+    name: 'license',
+    debian: r.bool(o, 'debian', p) ?? false,
+    files: r.strings(o, 'files', p) ?? [],
+    location: r.at(p),
+  };
   if (!check.debian && check.files.length === 0) r.fail(p, 'checks nothing: set debian: true or list files');
   return check;
 }
@@ -169,14 +272,26 @@ function metadataTest(r: Reader, v: unknown, p: Path): MetadataCheck | undefined
   if (Array.isArray(v)) return r.fail(p, 'expected a mapping: metadataTest is a single test, not a list');
   const o = v === null ? {} : r.mapping(v, p, KEYS.metadata);
   if (!o) return undefined;
-  const ports = (key: string) => r.strings(o, key, p, (s, sp) => (/^\d+$/.test(s) ? s : r.fail(sp, `expected a port number like "8080" (container-structure-test compares the number without /tcp), got "${s}"`))) ?? [];
+  const ports = (key: string) =>
+    r.strings(o, key, p, (s, sp) =>
+      /^\d+$/.test(s)
+        ? s
+        : r.fail(
+            sp,
+            `expected a port number like "8080" (container-structure-test compares the number without /tcp), got "${s}"`,
+          ),
+    ) ?? [];
   const paths = (key: string) => r.strings(o, key, p) ?? [];
   const check: MetadataCheck = {
     kind: 'metadata',
     name: 'metadata',
     env: r.keyValues(o, 'envVars', p),
     unboundEnv: r.items(o, 'unboundEnvVars', p, (item, ip) => {
-      if (!isMapping(item)) return r.fail(ip, `expected a mapping like {key: NAME} (container-structure-test reads unboundEnvVars as EnvVar entries), got ${describe(item)}`);
+      if (!isMapping(item))
+        return r.fail(
+          ip,
+          `expected a mapping like {key: NAME} (container-structure-test reads unboundEnvVars as EnvVar entries), got ${describe(item)}`,
+        );
       return r.mapping(item, ip, ['key'], ONLY_KEY) ? r.required(item, 'key', ip) : undefined;
     }),
     labels: r.keyValues(o, 'labels', p),
@@ -196,8 +311,18 @@ function metadataTest(r: Reader, v: unknown, p: Path): MetadataCheck | undefined
     else if (value !== undefined) check[key] = value;
   }
   // CST skips a metadataTest with nothing in it; so do we (no check at all, rather than one that passes).
-  const lists = [check.env, check.unboundEnv, check.labels, check.exposedPorts, check.unexposedPorts, check.volumes, check.unmountedVolumes];
-  return lists.every((l) => l.length === 0) && !check.entrypoint && !check.cmd && !check.workdir && !check.user ? undefined : check;
+  const lists = [
+    check.env,
+    check.unboundEnv,
+    check.labels,
+    check.exposedPorts,
+    check.unexposedPorts,
+    check.volumes,
+    check.unmountedVolumes,
+  ];
+  return lists.every((l) => l.length === 0) && !check.entrypoint && !check.cmd && !check.workdir && !check.user
+    ? undefined
+    : check;
 }
 
 function readRunOptions(r: Reader, v: unknown, baseDir: string, hostEnv: HostEnv): RunOptions {
@@ -209,8 +334,16 @@ function readRunOptions(r: Reader, v: unknown, baseDir: string, hostEnv: HostEnv
   if (user === '') r.fail([...p, 'user'], 'must not be empty (leave user out to run as the image user)');
   else if (user !== undefined) options.user = user;
   options.privileged = r.bool(o, 'privileged', p) ?? false;
-  if (r.bool(o, 'allocateTty', p)) r.fail([...p, 'allocateTty'], 'not supported: check commands run without a terminal, and their output is matched as written');
-  for (const name of r.strings(o, 'envVars', p, (s, sp) => (/^[^=\s]+$/.test(s) ? s : r.fail(sp, `expected the name of a variable to pass on from this environment, got "${s}"`))) ?? []) {
+  if (r.bool(o, 'allocateTty', p))
+    r.fail(
+      [...p, 'allocateTty'],
+      'not supported: check commands run without a terminal, and their output is matched as written',
+    );
+  for (const name of r.strings(o, 'envVars', p, (s, sp) =>
+    /^[^=\s]+$/.test(s)
+      ? s
+      : r.fail(sp, `expected the name of a variable to pass on from this environment, got "${s}"`),
+  ) ?? []) {
     const value = hostEnv[name];
     if (value) options.env[name] = value;
   }
@@ -228,13 +361,18 @@ function readRunOptions(r: Reader, v: unknown, baseDir: string, hostEnv: HostEnv
 /** `host:container[:options]` with the host path made absolute from baseDir. */
 function bindMount(r: Reader, spec: string, p: Path, baseDir: string): string | undefined {
   const [host, container, opts, ...rest] = spec.split(':');
-  if (!host || !container || rest.length > 0 || opts === '') return r.fail(p, `expected host-path:container-path[:ro], got "${spec}"`);
+  if (!host || !container || rest.length > 0 || opts === '')
+    return r.fail(p, `expected host-path:container-path[:ro], got "${spec}"`);
   if (!container.startsWith('/')) return r.fail(p, `the container path must be absolute, got "${container}"`);
   const bad = opts?.split(',').find((opt) => !BIND_OPTIONS.includes(opt));
   if (bad !== undefined) return r.fail(p, `unknown mount option "${bad}" (expected ${BIND_OPTIONS.join(', ')})`);
   const abs = path.resolve(baseDir, host);
   // Docker would make a missing host path an empty directory (or read a bare name as a named volume).
-  if (!existsSync(abs)) return r.fail(p, `no such host path: ${abs} (a relative path is taken from the test file's directory; named volumes are not supported)`);
+  if (!existsSync(abs))
+    return r.fail(
+      p,
+      `no such host path: ${abs} (a relative path is taken from the test file's directory; named volumes are not supported)`,
+    );
   return [abs, container, ...(opts === undefined ? [] : [opts])].join(':');
 }
 
@@ -245,10 +383,16 @@ function goModeToLs(mode: string): string | undefined {
   const letters = m[1] === '-' ? '' : m[1]!;
   const order = [...letters].map((c) => GO_MODE_LETTERS.indexOf(c));
   if (order.some((n, i) => i > 0 && n <= order[i - 1]!)) return undefined; // not an order Go writes
-  const type = ({ '': '-', d: 'd', L: 'l', p: 'p', S: 's', D: 'b', Dc: 'c' } as Record<string, string>)[letters.replace(/[ugt]/g, '')];
+  const type = ({ '': '-', d: 'd', L: 'l', p: 'p', S: 's', D: 'b', Dc: 'c' } as Record<string, string>)[
+    letters.replace(/[ugt]/g, '')
+  ];
   if (type === undefined) return undefined;
   const rwx = [...m[2]!];
-  for (const [letter, at, set] of [['u', 2, 's'], ['g', 5, 's'], ['t', 8, 't']] as const) {
+  for (const [letter, at, set] of [
+    ['u', 2, 's'],
+    ['g', 5, 's'],
+    ['t', 8, 't'],
+  ] as const) {
     if (letters.includes(letter)) rwx[at] = rwx[at] === 'x' ? set : set.toUpperCase();
   }
   return type + rwx.join('');
@@ -264,7 +408,8 @@ function regexProblem(re: string): string | undefined {
     const [c, next] = [re[i], re[i + 1] ?? ''];
     if (c === '\\') {
       const hexByte = next === 'x' && /^[0-9a-fA-F]{2}/.test(re.slice(i + 2));
-      if (/[A-Za-z0-9]/.test(next) && !'bBdDfnrsStvwW'.includes(next) && !hexByte) return `\\${next} is read differently by container-structure-test's RE2 and by JavaScript`;
+      if (/[A-Za-z0-9]/.test(next) && !'bBdDfnrsStvwW'.includes(next) && !hexByte)
+        return `\\${next} is read differently by container-structure-test's RE2 and by JavaScript`;
       i++;
     } else if (inClass) {
       if (c === ']') inClass = false;
@@ -275,7 +420,8 @@ function regexProblem(re: string): string | undefined {
       if (re[i + 1] === ']') i++; // a leading ] is a literal in RE2
     } else if (c === '(' && next === '?') {
       const rest = re.slice(i + 2);
-      if (/^<?[=!]/.test(rest)) return 'lookahead and lookbehind are not RE2: container-structure-test cannot compile them';
+      if (/^<?[=!]/.test(rest))
+        return 'lookahead and lookbehind are not RE2: container-structure-test cannot compile them';
       if (rest.startsWith('P<')) return '(?P<name>...) is RE2-only: write (?<name>...)';
       if (/^[a-zA-Z-]+[:)]/.test(rest)) return 'inline flags like (?i) are RE2-only and have no equivalent here';
     }
@@ -314,11 +460,18 @@ class Reader {
 
   /** All problems in file order (the sort is stable: same place, order found). */
   private error(): ConfigError {
-    return new ConfigError(this.issues.sort((a, b) => a.location.line - b.location.line || a.location.column - b.location.column));
+    return new ConfigError(
+      this.issues.sort((a, b) => a.location.line - b.location.line || a.location.column - b.location.column),
+    );
   }
 
   /** `v` as a mapping whose keys are all in `allowed`; `hints` explain CST keys that are not read here. */
-  mapping(v: unknown, p: Path, allowed: readonly string[], hints: Readonly<Record<string, string>> = {}): Obj | undefined {
+  mapping(
+    v: unknown,
+    p: Path,
+    allowed: readonly string[],
+    hints: Readonly<Record<string, string>> = {},
+  ): Obj | undefined {
     if (!isMapping(v)) return this.fail(p, `expected a mapping, got ${describe(v)}`);
     for (const key of Object.keys(v).filter((k) => !allowed.includes(k))) {
       this.fail([...p, key], hints[key] ?? `unknown key "${key}"${suggest(key, allowed)}`, true);
@@ -329,7 +482,8 @@ class Reader {
   /** A scalar as text, as yaml.v2 fills a Go string: numbers and booleans exactly as written. */
   text(v: unknown, p: Path): string | undefined {
     if (typeof v === 'string') return v;
-    if (typeof v === 'number' || typeof v === 'boolean' || v instanceof Date) return this.map.sourceText(p) ?? String(v);
+    if (typeof v === 'number' || typeof v === 'boolean' || v instanceof Date)
+      return this.map.sourceText(p) ?? String(v);
     return undefined;
   }
 
@@ -346,12 +500,15 @@ class Reader {
     return s === '' ? this.fail([...p, key], 'must not be empty') : s;
   }
 
-  bool = (o: Obj, key: string, p: Path) => this.typed<boolean>(o, key, p, (v) => typeof v === 'boolean', 'a boolean (true or false)');
+  bool = (o: Obj, key: string, p: Path) =>
+    this.typed<boolean>(o, key, p, (v) => typeof v === 'boolean', 'a boolean (true or false)');
   int = (o: Obj, key: string, p: Path) => this.typed<number>(o, key, p, Number.isInteger, 'an integer');
 
   /** o[key] when absent or of the type `is` accepts (no null: yaml.v2 would read it as false or 0). */
   typed<T>(o: Obj, key: string, p: Path, is: (v: unknown) => boolean, what: string): T | undefined {
-    return !(key in o) || is(o[key]) ? (o[key] as T | undefined) : this.fail([...p, key], `expected ${what}, got ${describe(o[key])}`);
+    return !(key in o) || is(o[key])
+      ? (o[key] as T | undefined)
+      : this.fail([...p, key], `expected ${what}, got ${describe(o[key])}`);
   }
 
   /** The items of the list at o[key] (null or absent: none), each read by `read`; rejected items are left out. */
@@ -391,7 +548,8 @@ class Reader {
   /** setup/teardown: a list of command lines, each a non-empty list of strings. */
   commands(o: Obj, key: string, p: Path): string[][] {
     return this.items(o, key, p, (v, ip) => {
-      if (!Array.isArray(v)) return this.fail(ip, `expected a command as a list of strings, like ["sh", "-c", "..."], got ${describe(v)}`);
+      if (!Array.isArray(v))
+        return this.fail(ip, `expected a command as a list of strings, like ["sh", "-c", "..."], got ${describe(v)}`);
       return v.length === 0 ? this.fail(ip, 'must not be an empty command') : this.stringList(v, ip);
     });
   }

@@ -12,7 +12,10 @@ export function readSuite(file: string): StructureSuite {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err: unknown) {
-    throw new MlImageError(`${file}: cannot read the container-structure-test file: ${err instanceof Error ? err.message : String(err)}`, 2);
+    throw new MlImageError(
+      `${file}: cannot read the container-structure-test file: ${err instanceof Error ? err.message : String(err)}`,
+      2,
+    );
   }
   return parseStructureTest(text, file, path.dirname(file));
 }

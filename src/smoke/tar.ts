@@ -53,7 +53,17 @@ function parsePax(body: Buffer): Record<string, string> {
   return out;
 }
 
-const TYPES: Record<string, TarEntry['type']> = { '0': 'file', '\0': 'file', '': 'file', '5': 'directory', '2': 'symlink', '1': 'hardlink', '3': 'char', '4': 'block', '6': 'fifo' };
+const TYPES: Record<string, TarEntry['type']> = {
+  '0': 'file',
+  '\0': 'file',
+  '': 'file',
+  '5': 'directory',
+  '2': 'symlink',
+  '1': 'hardlink',
+  '3': 'char',
+  '4': 'block',
+  '6': 'fifo',
+};
 
 /**
  * Feed chunks to `push`; each complete entry goes to `onEntry`, which may answer 'stop'. `push` answers true
@@ -113,7 +123,8 @@ export class TarReader {
         gid: this.pax.gid !== undefined ? Number(this.pax.gid) : num(header, 116, 8),
         size: this.pax.size !== undefined ? Number(this.pax.size) : size,
         type,
-        linkTarget: type === 'symlink' || type === 'hardlink' ? (this.pax.linkpath ?? text(header, 157, 100)) : undefined,
+        linkTarget:
+          type === 'symlink' || type === 'hardlink' ? (this.pax.linkpath ?? text(header, 157, 100)) : undefined,
       };
       this.pax = {};
       this.buf = this.buf.subarray(BLOCK);

@@ -19,7 +19,10 @@ export interface CommandOutcome {
 }
 
 /** What a command check looks at: the config's check, or a container-structure-test one (stdout alone). */
-export type CommandExpectation = Pick<CommandCheckConfig, 'expectExitCode' | 'expectOutput' | 'excludeOutput' | 'expectError' | 'excludeError' | 'timeoutMs'> & {
+export type CommandExpectation = Pick<
+  CommandCheckConfig,
+  'expectExitCode' | 'expectOutput' | 'excludeOutput' | 'expectError' | 'excludeError' | 'timeoutMs'
+> & {
   streams?: 'combined' | 'separate';
   dialect?: Dialect;
 };
@@ -36,10 +39,15 @@ export function commandFailure(check: CommandExpectation, outcome: CommandOutcom
   ].join(', ');
   const output = separate ? outcome.stdout : joinStreams(outcome.stdout, outcome.stderr);
   if (outcome.timedOut) {
-    return { message: `timed out after ${check.timeoutMs / 1000}s`, expected: `${expected}, within ${check.timeoutMs / 1000}s`, actual: `still running after ${check.timeoutMs / 1000}s` };
+    return {
+      message: `timed out after ${check.timeoutMs / 1000}s`,
+      expected: `${expected}, within ${check.timeoutMs / 1000}s`,
+      actual: `still running after ${check.timeoutMs / 1000}s`,
+    };
   }
   const reasons: string[] = [];
-  if (outcome.exitCode !== check.expectExitCode) reasons.push(`exit code ${outcome.exitCode} (expected ${check.expectExitCode})`);
+  if (outcome.exitCode !== check.expectExitCode)
+    reasons.push(`exit code ${outcome.exitCode} (expected ${check.expectExitCode})`);
   const test = (re: string, text: string) => new RegExp(re, regexFlags(check.dialect)).test(text);
   const missing = check.expectOutput.filter((re) => !test(re, output));
   if (missing.length > 0) reasons.push(`${out} did not match ${missing.map((r) => `/${r}/`).join(', ')}`);
@@ -50,7 +58,9 @@ export function commandFailure(check: CommandExpectation, outcome: CommandOutcom
   const errPresent = check.excludeError.filter((re) => test(re, outcome.stderr));
   if (errPresent.length > 0) reasons.push(`stderr matched excluded ${errPresent.map((r) => `/${r}/`).join(', ')}`);
   if (reasons.length === 0) return undefined;
-  const shown = separate ? `stdout (last 10 lines):\n${tail(outcome.stdout)}\nstderr (last 10 lines):\n${tail(outcome.stderr)}` : `output (last 10 lines):\n${tail(output)}`;
+  const shown = separate
+    ? `stdout (last 10 lines):\n${tail(outcome.stdout)}\nstderr (last 10 lines):\n${tail(outcome.stderr)}`
+    : `output (last 10 lines):\n${tail(output)}`;
   return {
     message: `${reasons.join('; ')}\n${lastLines(output, 10)}`,
     expected,
@@ -119,7 +129,8 @@ export function jsonMismatch(expected: unknown, actual: unknown, at: string): st
     return undefined;
   }
   if (expected !== null && typeof expected === 'object') {
-    if (actual === null || typeof actual !== 'object' || Array.isArray(actual)) return `at ${at}: expected an object, got ${show(actual)}`;
+    if (actual === null || typeof actual !== 'object' || Array.isArray(actual))
+      return `at ${at}: expected an object, got ${show(actual)}`;
     for (const [k, e] of Object.entries(expected)) {
       if (!(k in actual)) return `at ${at}.${k}: missing (expected ${show(e)})`;
       const why = jsonMismatch(e, (actual as Record<string, unknown>)[k], `${at}.${k}`);
@@ -131,7 +142,12 @@ export function jsonMismatch(expected: unknown, actual: unknown, at: string): st
 }
 
 function lastLines(text: string, n: number): string {
-  return text.trimEnd().split('\n').slice(-n).map((l) => `    | ${l}`).join('\n');
+  return text
+    .trimEnd()
+    .split('\n')
+    .slice(-n)
+    .map((l) => `    | ${l}`)
+    .join('\n');
 }
 
 function truncate(text: string, max: number): string {

@@ -87,7 +87,8 @@ export class ActionRunner {
     this.actionDir = options.actionDir ?? ROOT;
     // As the runner: YAML errors in action.yml stop the step before any code runs.
     this.metadata = parse(readFileSync(path.join(this.actionDir, 'action.yml'), 'utf8')) as ActionMetadata;
-    if (this.metadata.runs.using !== 'node24') throw new Error(`action.yml runs.using is ${this.metadata.runs.using}, not node24`);
+    if (this.metadata.runs.using !== 'node24')
+      throw new Error(`action.yml runs.using is ${this.metadata.runs.using}, not node24`);
     this.runnerTemp = mkdtempSync(path.join(os.tmpdir(), 'runner-temp-'));
     temps.push(this.runnerTemp);
   }
@@ -96,7 +97,11 @@ export class ActionRunner {
    * The main step with these `with:` values. `during` sees the step's process and its log so far while it
    * runs, e.g. to cancel it as the runner does (cancelAsRunner).
    */
-  async main(withValues: Record<string, string> = {}, extraEnv: Record<string, string> = {}, during?: (child: ChildProcess, log: () => string) => void): Promise<StepResult> {
+  async main(
+    withValues: Record<string, string> = {},
+    extraEnv: Record<string, string> = {},
+    during?: (child: ChildProcess, log: () => string) => void,
+  ): Promise<StepResult> {
     this.lastInputs = withValues;
     const result = await this.step(this.metadata.runs.main, withValues, extraEnv, during);
     this.savedState = result.state;
@@ -153,7 +158,12 @@ export class ActionRunner {
     };
   }
 
-  private async step(entry: string, withValues: Record<string, string>, extraEnv: Record<string, string>, during?: (child: ChildProcess, log: () => string) => void): Promise<StepResult> {
+  private async step(
+    entry: string,
+    withValues: Record<string, string>,
+    extraEnv: Record<string, string>,
+    during?: (child: ChildProcess, log: () => string) => void,
+  ): Promise<StepResult> {
     const event = this.options.event ?? PUSH_TO_MAIN;
     const dir = mkdtempSync(path.join(this.runnerTemp, '_runner_file_commands-'));
     const file = (name: string, text = '') => {
@@ -171,7 +181,13 @@ export class ActionRunner {
     };
     mkdirSync(path.join(this.runnerTemp, 'tool-cache'), { recursive: true });
     const env = { ...this.stepEnv(withValues, files), ...extraEnv };
-    const { status, log } = await runNode(this.options.node, path.join(this.actionDir, entry), this.options.workspace, env, during);
+    const { status, log } = await runNode(
+      this.options.node,
+      path.join(this.actionDir, entry),
+      this.options.workspace,
+      env,
+      during,
+    );
     const commands = parseWorkflowCommands(log);
     const declared = new Set(Object.keys(this.metadata.inputs ?? {}).map((n) => n.toLowerCase()));
     return {
@@ -196,7 +212,13 @@ export function inputVariable(name: string): string {
   return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
 }
 
-function runNode(node: string, script: string, cwd: string, env: Record<string, string>, during?: (child: ChildProcess, log: () => string) => void): Promise<{ status: number | null; log: string }> {
+function runNode(
+  node: string,
+  script: string,
+  cwd: string,
+  env: Record<string, string>,
+  during?: (child: ChildProcess, log: () => string) => void,
+): Promise<{ status: number | null; log: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(node, [script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let log = '';
@@ -214,7 +236,9 @@ function runNode(node: string, script: string, cwd: string, env: Record<string, 
  */
 export function cancelAsRunner(child: ChildProcess): Promise<NodeJS.Signals[]> {
   const sent: NodeJS.Signals[] = [];
-  const exited = new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+  const exited = new Promise<void>((resolve) =>
+    child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve()),
+  );
   const step = async (sig: NodeJS.Signals, waitMs: number): Promise<boolean> => {
     if (child.exitCode !== null || child.signalCode !== null) return true;
     child.kill(sig);

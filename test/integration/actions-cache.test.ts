@@ -64,10 +64,12 @@ function makeDir(name: string, files: Record<string, Buffer | string>): string {
 }
 function digest(dir: string): Record<string, string> {
   const files = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile());
-  return Object.fromEntries(files.map((d) => {
-    const p = path.join(d.parentPath, d.name);
-    return [path.relative(dir, p), createHash('sha256').update(readFileSync(p)).digest('hex')];
-  }));
+  return Object.fromEntries(
+    files.map((d) => {
+      const p = path.join(d.parentPath, d.name);
+      return [path.relative(dir, p), createHash('sha256').update(readFileSync(p)).digest('hex')];
+    }),
+  );
 }
 
 describe('@actions/cache v2 against the stand-in service', () => {
@@ -98,7 +100,12 @@ describe('@actions/cache v2 against the stand-in service', () => {
     expect(await cache.saveCache([dir], 'model-large')).toBeGreaterThan(0);
     const save = take();
     expect(save.seq).toEqual([
-      'POST CreateCacheEntry 200', 'PUT upload 201', 'PUT upload 201', 'PUT upload 201', 'PUT upload 201', 'POST FinalizeCacheEntryUpload 200',
+      'POST CreateCacheEntry 200',
+      'PUT upload 201',
+      'PUT upload 201',
+      'PUT upload 201',
+      'PUT upload 201',
+      'POST FinalizeCacheEntryUpload 200',
     ]);
     const puts = save.raw.filter((r) => r.kind === 'upload').map((r) => r.path);
     expect(puts.slice(0, 3).every((p) => p.includes('comp=block&blockid='))).toBe(true);
@@ -124,11 +131,16 @@ describe('@actions/cache v2 against the stand-in service', () => {
     expect(infos()).toContain('Cache hit for restore-key: pip-abc-2\n');
     expect(await cache.restoreCache([dir], 'pip-abc-', [], { lookupOnly: true })).toBe('pip-abc-2'); // partial primary key
     expect(await cache.restoreCache([dir, path.join(ws, 'other')], 'pip-abc-1')).toBeUndefined(); // other paths, other version
-    expect(take().seq).toEqual(['POST GetCacheEntryDownloadURL 200', 'GET download 200', 'POST GetCacheEntryDownloadURL 200', 'POST GetCacheEntryDownloadURL 200']);
+    expect(take().seq).toEqual([
+      'POST GetCacheEntryDownloadURL 200',
+      'GET download 200',
+      'POST GetCacheEntryDownloadURL 200',
+      'POST GetCacheEntryDownloadURL 200',
+    ]);
   });
 
   it('a miss is undefined: one lookup answered ok false, no download, no warning', async () => {
-    const dir = makeDir('miss', { 'f': 'f' });
+    const dir = makeDir('miss', { f: 'f' });
     expect(await cache.restoreCache([dir], 'never-saved', ['never-'])).toBeUndefined();
     expect(take().seq).toEqual(['POST GetCacheEntryDownloadURL 200']);
     expect(warnings()).toEqual([]);
@@ -138,13 +150,15 @@ describe('@actions/cache v2 against the stand-in service', () => {
     const dir = makeDir('pfx', { 'v.txt': 'three' });
     expect(await cache.saveCache([dir], 'pip-abc-1')).toBe(-1);
     expect(take().seq).toEqual(['POST CreateCacheEntry 409']);
-    expect(infos()).toContain('Failed to save: Unable to reserve cache with key pip-abc-1, another job may be creating this cache.\n');
+    expect(infos()).toContain(
+      'Failed to save: Unable to reserve cache with key pip-abc-1, another job may be creating this cache.\n',
+    );
     expect(warnings()).toEqual([]);
     expect(svc.entries.filter((e) => e.key === 'pip-abc-1')).toHaveLength(1);
   });
 
   it('a wrong runtime token (401): restore warns and misses, save logs info and returns -1; neither throws', async () => {
-    const dir = makeDir('auth', { 'f': 'f' });
+    const dir = makeDir('auth', { f: 'f' });
     process.env['ACTIONS_RUNTIME_TOKEN'] = unsignedJwt({ sub: 'someone-else' });
     try {
       expect(await cache.restoreCache([dir], 'deps-linux-1')).toBeUndefined();
@@ -154,26 +168,37 @@ describe('@actions/cache v2 against the stand-in service', () => {
     }
     expect(take().seq).toEqual(['POST GetCacheEntryDownloadURL 401', 'POST CreateCacheEntry 401']);
     expect(warnings()).toEqual([
-      expect.stringMatching(/^::warning::Failed to restore: Failed to GetCacheEntryDownloadURL: Received non-retryable error: Failed request: \(401\) Unauthorized: invalid runtime token/),
+      expect.stringMatching(
+        /^::warning::Failed to restore: Failed to GetCacheEntryDownloadURL: Received non-retryable error: Failed request: \(401\) Unauthorized: invalid runtime token/,
+      ),
     ]);
-    expect(infos()).toContain('Failed to save: Unable to reserve cache with key auth-key, another job may be creating this cache.\n');
+    expect(infos()).toContain(
+      'Failed to save: Unable to reserve cache with key auth-key, another job may be creating this cache.\n',
+    );
   });
 
   it('one 500 on the blob PUT is retried at once by the storage SDK, and the save succeeds', async () => {
-    const dir = makeDir('flaky', { 'f': randomBytes(1024) });
+    const dir = makeDir('flaky', { f: randomBytes(1024) });
     svc.failNext('upload', 1);
     expect(await cache.saveCache([dir], 'flaky-1')).toBeGreaterThan(0);
-    expect(take().seq).toEqual(['POST CreateCacheEntry 200', 'PUT upload 500', 'PUT upload 201', 'POST FinalizeCacheEntryUpload 200']);
+    expect(take().seq).toEqual([
+      'POST CreateCacheEntry 200',
+      'PUT upload 500',
+      'PUT upload 201',
+      'POST FinalizeCacheEntryUpload 200',
+    ]);
     expect(warnings()).toEqual([]);
   });
 
   it('an upload that fails for good only warns: -1, no finalize, and the key stays a miss', async () => {
-    const dir = makeDir('broken', { 'f': randomBytes(1024) });
+    const dir = makeDir('broken', { f: randomBytes(1024) });
     svc.failNext('upload', 1, 403);
     expect(await cache.saveCache([dir], 'broken-1')).toBe(-1);
     expect(take().seq).toEqual(['POST CreateCacheEntry 200', 'PUT upload 403']);
     expect(warnings()).toEqual([
-      expect.stringMatching(/^::warning::uploadCacheArchiveSDK: internal error uploading cache archive: injected failure/),
+      expect.stringMatching(
+        /^::warning::uploadCacheArchiveSDK: internal error uploading cache archive: injected failure/,
+      ),
       expect.stringMatching(/^::warning::Failed to save: injected failure/),
     ]);
     expect(svc.entries.find((e) => e.key === 'broken-1')).toMatchObject({ finalized: false, blobBytes: undefined });
@@ -187,7 +212,12 @@ describe('@actions/cache v2 against the stand-in service', () => {
     expect(await cache.restoreCache([dir], 'pip-abc-2')).toBeUndefined();
     svc.failNext('download', 1, 403); // only 5xx are errors to downloadCacheHttpClient: the XML is written out
     expect(await cache.restoreCache([dir], 'pip-abc-2')).toBeUndefined();
-    expect(take().seq).toEqual(['POST GetCacheEntryDownloadURL 200', 'GET download 500', 'POST GetCacheEntryDownloadURL 200', 'GET download 403']);
+    expect(take().seq).toEqual([
+      'POST GetCacheEntryDownloadURL 200',
+      'GET download 500',
+      'POST GetCacheEntryDownloadURL 200',
+      'GET download 403',
+    ]);
     expect(warnings()).toEqual([
       '::warning::Failed to restore: downloadCache failed: Cache service responded with 500\n',
       expect.stringMatching(/^::warning::Failed to restore: ".*tar" failed with error/),

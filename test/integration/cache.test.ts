@@ -17,12 +17,28 @@ const dir = scratchForFile();
 interface Build {
   status: number | null;
   log: string;
-  images: Record<string, { 'build-steps': { cached: number; total: number }; cache: { backend: string; write: boolean }; 'cache-mounts': { 'unchanged-since': string | null; 'restored-bytes': number | null; 'saved-bytes': number | null } }>;
+  images: Record<
+    string,
+    {
+      'build-steps': { cached: number; total: number };
+      cache: { backend: string; write: boolean };
+      'cache-mounts': {
+        'unchanged-since': string | null;
+        'restored-bytes': number | null;
+        'saved-bytes': number | null;
+      };
+    }
+  >;
 }
 
 const BUILDERS = [
   { name: 'buildx (docker driver, containerd image store)', docker: env.docker, engine: 'buildx', backend: 'registry' },
-  { name: "Docker 20.10 client, the engine's built-in BuildKit", docker: env.dockerLegacy, engine: 'buildkit', backend: 'inline' },
+  {
+    name: "Docker 20.10 client, the engine's built-in BuildKit",
+    docker: env.dockerLegacy,
+    engine: 'buildkit',
+    backend: 'inline',
+  },
 ];
 
 describe.each(BUILDERS)('a fresh runner, with $name', ({ docker, engine, backend }) => {
@@ -55,11 +71,29 @@ push:
 
   function build(extraArgs: string[] = []): Build {
     const imagesFile = path.join(dir, `images-${uid()}.json`);
-    const r = spawnSync(process.execPath, [CLI, 'build', '-v', '-c', config, '--push', '--docker', docker, '--build-engine', engine, '--images-file', imagesFile, ...extraArgs], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      env: { ...process.env, GITHUB_ACTIONS: '', ML_IMAGE_CACHE_DIR: cacheDir },
-    });
+    const r = spawnSync(
+      process.execPath,
+      [
+        CLI,
+        'build',
+        '-v',
+        '-c',
+        config,
+        '--push',
+        '--docker',
+        docker,
+        '--build-engine',
+        engine,
+        '--images-file',
+        imagesFile,
+        ...extraArgs,
+      ],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: { ...process.env, GITHUB_ACTIONS: '', ML_IMAGE_CACHE_DIR: cacheDir },
+      },
+    );
     const images = r.status === 0 ? (JSON.parse(readFileSync(imagesFile, 'utf8')) as Build['images']) : {};
     return { status: r.status, log: r.stderr, images };
   }
@@ -67,7 +101,9 @@ push:
   /** What a new runner starts with: no images of ours, an empty builder cache (cache mounts included). */
   function freshRunner(): void {
     spawnSync(docker, ['rmi', '--force', `${name}:latest`, `${env.registry}/${name}:latest`]);
-    execFileSync(env.docker, ['builder', 'prune', '--all', '--force'], { env: { ...process.env, DOCKER_BUILDKIT: '1' } });
+    execFileSync(env.docker, ['builder', 'prune', '--all', '--force'], {
+      env: { ...process.env, DOCKER_BUILDKIT: '1' },
+    });
   }
 
   const only = (b: Build) => Object.values(b.images)[0]!;
@@ -97,7 +133,9 @@ push:
     if (backend === 'registry') {
       expect(mounts['unchanged-since']).toMatch(/^ml-image-mounts-/);
       expect(mounts['restored-bytes']).toBeNull();
-      expect(b.log).toMatch(/cache mounts of \S+ \(\/var\/cache\/apt, \/var\/lib\/apt\/lists\): not restored, the steps that use them are unchanged since ml-image-mounts-\S+ was saved and come from the layer cache/);
+      expect(b.log).toMatch(
+        /cache mounts of \S+ \(\/var\/cache\/apt, \/var\/lib\/apt\/lists\): not restored, the steps that use them are unchanged since ml-image-mounts-\S+ was saved and come from the layer cache/,
+      );
     } else expect(mounts['restored-bytes']).toBeGreaterThan(1_000_000);
     expect(mounts['saved-bytes']).toBeNull();
   });

@@ -12,7 +12,11 @@ const dir = scratchForFile();
 
 /** Containers of any ml-image run whose image is this test's repository. */
 function runIdsOf(name: string): string[] {
-  const out = execFileSync(env.docker, ['ps', '-a', '--filter', `ancestor=${name}:latest`, '--format', '{{.Label "io.github.ml-image.run"}}'], { encoding: 'utf8' });
+  const out = execFileSync(
+    env.docker,
+    ['ps', '-a', '--filter', `ancestor=${name}:latest`, '--format', '{{.Label "io.github.ml-image.run"}}'],
+    { encoding: 'utf8' },
+  );
   return [...new Set(out.split('\n').filter(Boolean))];
 }
 
@@ -26,7 +30,10 @@ describe('cancellation', () => {
 `,
       registries: [env.registry],
     });
-    const child = spawn(process.execPath, [path.join(ROOT, 'dist/cli/index.js'), 'build', '-c', config, '--push'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(ROOT, 'dist/cli/index.js'), 'build', '-c', config, '--push'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

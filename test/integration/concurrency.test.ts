@@ -16,7 +16,10 @@ const dir = scratchForFile();
 
 function cli(args: string[], cacheDir: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, GITHUB_ACTIONS: '', ML_IMAGE_CACHE_DIR: cacheDir } });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, GITHUB_ACTIONS: '', ML_IMAGE_CACHE_DIR: cacheDir },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -44,13 +47,17 @@ describe('two runs of one config at once', () => {
     const cacheDir = path.join(dir, 'cache', 'buildkit');
     const args = ['build', '-c', config, '--push', '--docker', env.docker];
     const [a, b] = await Promise.all([cli(args, cacheDir), cli(args, cacheDir)]);
-    for (const r of [a, b]) expect([r.status, r.stderr.split('\n').filter((l) => l.startsWith('error'))]).toEqual([0, []]);
+    for (const r of [a, b])
+      expect([r.status, r.stderr.split('\n').filter((l) => l.startsWith('error'))]).toEqual([0, []]);
     const runId = (r: { stderr: string }) => /; run ([a-f0-9]{8})$/m.exec(r.stderr)?.[1];
     expect(runId(a)).not.toBe(runId(b));
     // Each pushed the image it built and tested (its engine id is the pushed index digest on the containerd store).
     for (const r of [a, b]) {
       const built = /^built \S+ in [\d.]+s \(.*\): (sha256:[a-f0-9]{64})$/m.exec(r.stderr)?.[1];
-      const pushed = r.stdout.trim().split('\n').map((l) => l.split('@')[1]);
+      const pushed = r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split('@')[1]);
       expect(pushed).toEqual([built, built]);
     }
     expect(labelledLeftovers(runId(a))).toEqual([]);
@@ -67,7 +74,8 @@ describe('two runs of one config at once', () => {
     const cacheDir = path.join(dir, 'cache-local', 'buildkit');
     const args = ['build', '-c', config, '--cache-backend', 'local', '--docker', env.docker];
     const [a, b] = await Promise.all([cli(args, cacheDir), cli(args, cacheDir)]);
-    for (const r of [a, b]) expect([r.status, r.stderr.split('\n').filter((l) => /^(error|warning)/.test(l))]).toEqual([0, []]);
+    for (const r of [a, b])
+      expect([r.status, r.stderr.split('\n').filter((l) => /^(error|warning)/.test(l))]).toEqual([0, []]);
     // One cache per scope, complete, and no export or old copy left beside it.
     const entries = readdirSync(cacheDir);
     expect(entries).toHaveLength(1);

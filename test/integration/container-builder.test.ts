@@ -22,7 +22,20 @@ beforeAll(() => {
   execFileSync(env.docker, ['tag', env.baseImage, base()]);
   execFileSync(env.docker, ['push', '--quiet', base()]);
   execFileSync(env.docker, ['image', 'rm', base()]);
-  execFileSync(env.docker, ['buildx', 'create', '--name', builder, '--driver', 'docker-container', '--driver-opt', 'network=host', '--driver-opt', `image=${env.buildkitImage}`, '--config', env.buildkitdConfig]);
+  execFileSync(env.docker, [
+    'buildx',
+    'create',
+    '--name',
+    builder,
+    '--driver',
+    'docker-container',
+    '--driver-opt',
+    'network=host',
+    '--driver-opt',
+    `image=${env.buildkitImage}`,
+    '--config',
+    env.buildkitdConfig,
+  ]);
 });
 afterAll(() => {
   spawnSync(env.docker, ['buildx', 'rm', builder]);
@@ -42,15 +55,23 @@ describe('a named docker-container builder', () => {
       registries: [env.registry],
     });
     const imagesFile = path.join(dir, 'images.json');
-    const r = spawnSync(process.execPath, [CLI, 'build', '-c', config, '--push', '--docker', env.docker, '--builder', builder, '--images-file', imagesFile], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      env: { ...process.env, GITHUB_ACTIONS: '', ML_IMAGE_CACHE_DIR: path.join(dir, 'cache') },
-    });
-    expect(r.stderr).toMatch(new RegExp(`builder ${builder} \\(docker-container driver, BuildKit v\\d+\\.\\d+\\.\\d+\\)`));
+    const r = spawnSync(
+      process.execPath,
+      [CLI, 'build', '-c', config, '--push', '--docker', env.docker, '--builder', builder, '--images-file', imagesFile],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: { ...process.env, GITHUB_ACTIONS: '', ML_IMAGE_CACHE_DIR: path.join(dir, 'cache') },
+      },
+    );
+    expect(r.stderr).toMatch(
+      new RegExp(`builder ${builder} \\(docker-container driver, BuildKit v\\d+\\.\\d+\\.\\d+\\)`),
+    );
     expect(r.status).toBe(0);
     expect(r.stderr).toContain('✓ command "python"');
-    const image = Object.values(JSON.parse(readFileSync(imagesFile, 'utf8')) as Record<string, { cache: { backend: string; write: boolean } }>)[0]!;
+    const image = Object.values(
+      JSON.parse(readFileSync(imagesFile, 'utf8')) as Record<string, { cache: { backend: string; write: boolean } }>,
+    )[0]!;
     expect(image.cache).toEqual({ backend: 'registry', write: true });
     expect(remoteTags(`${env.registry}/${name}`)).toEqual(['buildcache', 'latest']);
   });

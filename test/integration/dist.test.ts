@@ -23,7 +23,9 @@ describe('dist/', () => {
       execFileSync(process.execPath, [path.join(ROOT, 'scripts/bundle.mjs'), fresh], { cwd: ROOT, stdio: 'pipe' });
       const committed = path.join(ROOT, 'dist');
       expect(listFiles(committed).sort()).toEqual(listFiles(fresh).sort());
-      const stale = listFiles(fresh).filter((f) => !readFileSync(path.join(fresh, f)).equals(readFileSync(path.join(committed, f))));
+      const stale = listFiles(fresh).filter(
+        (f) => !readFileSync(path.join(fresh, f)).equals(readFileSync(path.join(committed, f))),
+      );
       expect(stale).toEqual([]);
     } finally {
       rmSync(fresh, { recursive: true, force: true });
@@ -31,6 +33,8 @@ describe('dist/', () => {
   });
 
   it('runs the CLI on this Node version', () => {
-    expect(execFileSync(process.execPath, [path.join(ROOT, 'dist/cli/index.js'), 'help'], { encoding: 'utf8' })).toMatch(/^usage: ml-image <command>/);
+    expect(
+      execFileSync(process.execPath, [path.join(ROOT, 'dist/cli/index.js'), 'help'], { encoding: 'utf8' }),
+    ).toMatch(/^usage: ml-image <command>/);
   });
 });

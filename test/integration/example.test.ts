@@ -18,23 +18,41 @@ beforeAll(() => {
 afterAll(() => removeScratch(dir));
 
 function cli(args: string[], cwd = ROOT) {
-  return spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', env: { ...process.env, GITHUB_ACTIONS: '' } });
+  return spawnSync(process.execPath, [CLI, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, GITHUB_ACTIONS: '' },
+  });
 }
 
 describe('the bundled iris example', () => {
   it('README main command: builds, smoke-tests and pushes every configured tag', () => {
     // The example's own registry (127.0.0.1:5000, what `npm run example` pushes to) is replaced by the test
     // run's, so that neither an earlier nor a concurrent `npm run example` can move the tags read back here.
-    expect(readFileSync(path.join(ROOT, 'examples/iris/ml-image.yml'), 'utf8')).toContain('registries: [127.0.0.1:5000]');
+    expect(readFileSync(path.join(ROOT, 'examples/iris/ml-image.yml'), 'utf8')).toContain(
+      'registries: [127.0.0.1:5000]',
+    );
     const r = cli(['build', '--config', 'examples/iris/ml-image.yml', '--push', '--registry', env.registry]);
     expect(r.stderr).toContain('✓ http "predict setosa"');
     expect(r.status).toBe(0);
-    for (const check of ['command "imports"', 'command "model file"', 'ready "/health answers 200"', 'http "rejects bad input"']) {
+    for (const check of [
+      'command "imports"',
+      'command "model file"',
+      'ready "/health answers 200"',
+      'http "rejects bad input"',
+    ]) {
       expect(r.stderr).toContain(`✓ ${check}`);
     }
     // One line per step with its time; BuildKit's own output only with -v.
-    expect(r.stderr).toMatch(/^built acme\/iris-classifier in \d+\.\ds \(\d+\/\d+ steps cached, \d+ MB\): sha256:[a-f0-9]{64}$/m);
-    expect(r.stderr).toMatch(new RegExp(`^pushed ${env.registry.replaceAll('.', '\\.')}/acme/iris-classifier:0\\.1\\.0@sha256:[a-f0-9]{64} \\(\\d+\\.\\ds\\)$`, 'm'));
+    expect(r.stderr).toMatch(
+      /^built acme\/iris-classifier in \d+\.\ds \(\d+\/\d+ steps cached, \d+ MB\): sha256:[a-f0-9]{64}$/m,
+    );
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^pushed ${env.registry.replaceAll('.', '\\.')}/acme/iris-classifier:0\\.1\\.0@sha256:[a-f0-9]{64} \\(\\d+\\.\\ds\\)$`,
+        'm',
+      ),
+    );
     expect(r.stderr).not.toMatch(/^#\d+ /m);
     const printed = r.stdout.trim().split('\n');
     const repo = `${env.registry}/acme/iris-classifier`;
@@ -56,11 +74,21 @@ describe('the bundled iris example', () => {
     // An off-by-one in the label lookup: the service still answers 200, with the wrong class.
     writeFileSync(serve, source.replace(good, '"class": self.class_names[(index + 1) % len(self.class_names)],'));
     const name = `it/iris-broken-${uid()}`;
-    const config = readFileSync(path.join(copy, 'ml-image.yml'), 'utf8').replace('name: acme/iris-classifier', `name: ${name}`);
+    const config = readFileSync(path.join(copy, 'ml-image.yml'), 'utf8').replace(
+      'name: acme/iris-classifier',
+      `name: ${name}`,
+    );
     writeFileSync(path.join(copy, 'ml-image.yml'), config);
 
     // The run's registry, not the example's: its registry cache would land there otherwise.
-    const r = cli(['build', '--config', path.relative(ROOT, path.join(copy, 'ml-image.yml')), '--push', '--registry', env.registry]);
+    const r = cli([
+      'build',
+      '--config',
+      path.relative(ROOT, path.join(copy, 'ml-image.yml')),
+      '--push',
+      '--registry',
+      env.registry,
+    ]);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('✗ http "predict setosa"');
     expect(r.stderr.trim().split('\n').pop()).toBe(

@@ -51,7 +51,8 @@ export function testEnv(): TestEnv {
   const out = execFileSync('bash', [path.join(ROOT, 'scripts/test-env.sh'), 'env'], { encoding: 'utf8' });
   const vars = parseExports(out);
   // The test run's own registries (test/support/run-registries.mjs) replace the shared pair.
-  if (process.env.ML_IMAGE_TEST_RUN_DIR) for (const k of Object.keys(REGISTRY_FIELDS)) if (process.env[k]) vars[k] = process.env[k]!;
+  if (process.env.ML_IMAGE_TEST_RUN_DIR)
+    for (const k of Object.keys(REGISTRY_FIELDS)) if (process.env[k]) vars[k] = process.env[k]!;
   const get = (k: string) => {
     if (!vars[k]) throw new Error(`scripts/test-env.sh env did not print ${k}; run: bash scripts/test-env.sh up`);
     return vars[k]!;
@@ -131,7 +132,11 @@ export const TINY = path.join(ROOT, 'test/fixtures/tiny-service');
  * A config file in `dir` for the tiny fixture image on the test base image (or `base`): tagged latest (or `tags`),
  * `more` (YAML lines under the image, indented 4) and an optional push registry list.
  */
-export function tinyConfig(dir: string, name: string, o: { more?: string; registries?: string[]; base?: string; tags?: string[] } = {}): string {
+export function tinyConfig(
+  dir: string,
+  name: string,
+  o: { more?: string; registries?: string[]; base?: string; tags?: string[] } = {},
+): string {
   return writeFile(
     dir,
     `${uid()}.yml`,
@@ -212,14 +217,19 @@ export function remoteTags(repo: string): string[] {
 
 /** Containers (any state) carrying ml-image's run label for this run id. */
 export function containersOfRun(runId: string): string[] {
-  const out = execFileSync(testEnv().docker, ['ps', '-a', '-q', '--filter', `label=io.github.ml-image.run=${runId}`], { encoding: 'utf8' });
+  const out = execFileSync(testEnv().docker, ['ps', '-a', '-q', '--filter', `label=io.github.ml-image.run=${runId}`], {
+    encoding: 'utf8',
+  });
   return out.split('\n').filter(Boolean);
 }
 
 /** Every container, network and volume carrying the run label (any run id when none is given). */
 export function labelledLeftovers(runId?: string): string[] {
   const label = `label=io.github.ml-image.run${runId ? `=${runId}` : ''}`;
-  const list = (args: string[]) => execFileSync(testEnv().docker, [...args, '--filter', label], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  const list = (args: string[]) =>
+    execFileSync(testEnv().docker, [...args, '--filter', label], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean);
   return [
     ...list(['ps', '-a', '-q']).map((id) => `container ${id}`),
     ...list(['network', 'ls', '-q']).map((id) => `network ${id}`),

@@ -45,18 +45,42 @@ function cli(args: string[], extraEnv: Record<string, string> = {}) {
   return spawnSync(process.execPath, [CLI, ...args, ...(args[0] === 'plan' ? [] : ['--docker', env.docker])], {
     cwd: ROOT,
     encoding: 'utf8',
-    env: { ...process.env, GITHUB_ACTIONS: '', ML_IMAGE_BUILDKIT_IMAGE: env.buildkitImage, ML_IMAGE_BUILDKITD_CONFIG: env.buildkitdConfig, ...extraEnv },
+    env: {
+      ...process.env,
+      GITHUB_ACTIONS: '',
+      ML_IMAGE_BUILDKIT_IMAGE: env.buildkitImage,
+      ML_IMAGE_BUILDKITD_CONFIG: env.buildkitdConfig,
+      ...extraEnv,
+    },
   });
 }
 
 interface Index {
   manifests: { digest: string; platform: { os: string; architecture: string } }[];
 }
-const rawIndex = (ref: string): Index => JSON.parse(execFileSync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${ref}`], { encoding: 'utf8' })) as Index;
-const platformsOf = (ref: string): string[] => rawIndex(ref).manifests.filter((m) => m.platform.os !== 'unknown').map((m) => `${m.platform.os}/${m.platform.architecture}`).sort();
+const rawIndex = (ref: string): Index =>
+  JSON.parse(
+    execFileSync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${ref}`], { encoding: 'utf8' }),
+  ) as Index;
+const platformsOf = (ref: string): string[] =>
+  rawIndex(ref)
+    .manifests.filter((m) => m.platform.os !== 'unknown')
+    .map((m) => `${m.platform.os}/${m.platform.architecture}`)
+    .sort();
 const remoteDiffIds = (ref: string, arch: string): string[] =>
-  (JSON.parse(execFileSync('skopeo', ['inspect', '--config', '--tls-verify=false', '--override-arch', arch, `docker://${ref}`], { encoding: 'utf8' })) as { rootfs: { diff_ids: string[] } }).rootfs.diff_ids;
-const localDiffIds = (ref: string): string[] => JSON.parse(execFileSync(env.docker, ['image', 'inspect', '--format', '{{json .RootFS.Layers}}', ref], { encoding: 'utf8' })) as string[];
+  (
+    JSON.parse(
+      execFileSync(
+        'skopeo',
+        ['inspect', '--config', '--tls-verify=false', '--override-arch', arch, `docker://${ref}`],
+        { encoding: 'utf8' },
+      ),
+    ) as { rootfs: { diff_ids: string[] } }
+  ).rootfs.diff_ids;
+const localDiffIds = (ref: string): string[] =>
+  JSON.parse(
+    execFileSync(env.docker, ['image', 'inspect', '--format', '{{json .RootFS.Layers}}', ref], { encoding: 'utf8' }),
+  ) as string[];
 const day = (epoch: number) => new Date(epoch * 1000).toISOString().slice(0, 10).replace(/-/g, '');
 
 describe('two platforms in one job', () => {
@@ -67,10 +91,23 @@ describe('two platforms in one job', () => {
     expect(r.status).toBe(0);
     const tags = remoteTags(`${env.registry}/${name}`).filter((t) => !t.startsWith('buildcache'));
     expect(tags).toHaveLength(2);
-    const digests = new Set(tags.map((t) => rawIndex(`${env.registry}/${name}:${t}`) && execFileSync('skopeo', ['inspect', '--tls-verify=false', '--format', '{{.Digest}}', `docker://${env.registry}/${name}:${t}`], { encoding: 'utf8' }).trim()));
+    const digests = new Set(
+      tags.map(
+        (t) =>
+          rawIndex(`${env.registry}/${name}:${t}`) &&
+          execFileSync(
+            'skopeo',
+            ['inspect', '--tls-verify=false', '--format', '{{.Digest}}', `docker://${env.registry}/${name}:${t}`],
+            { encoding: 'utf8' },
+          ).trim(),
+      ),
+    );
     expect(digests.size).toBe(1);
     expect(platformsOf(`${env.registry}/${name}:latest`)).toEqual(PLATFORMS);
-    for (const [p, arch] of [['linux-amd64', 'amd64'], ['linux-arm64', 'arm64']] as const) {
+    for (const [p, arch] of [
+      ['linux-amd64', 'amd64'],
+      ['linux-arm64', 'arm64'],
+    ] as const) {
       expect(remoteDiffIds(`${env.registry}/${name}:latest`, arch)).toEqual(localDiffIds(`${name}:latest-${p}`));
     }
   });
@@ -85,11 +122,16 @@ describe('fan-out: plan → matrix entries pushed by digest → merge', () => {
     expect(plan.status).toBe(0);
     const planFile = writeFile(dir, `${uid()}-plan.json`, plan.stdout);
     const entries = (JSON.parse(plan.stdout) as { jobs: { id: string }[] }).jobs.map((j) => j.id);
-    expect(entries).toEqual([`${name.replace(/[^a-z0-9]+/g, '-')}-linux-amd64`, `${name.replace(/[^a-z0-9]+/g, '-')}-linux-arm64`]);
+    expect(entries).toEqual([
+      `${name.replace(/[^a-z0-9]+/g, '-')}-linux-amd64`,
+      `${name.replace(/[^a-z0-9]+/g, '-')}-linux-arm64`,
+    ]);
     const digestsDir = path.join(dir, `digests-${uid()}`);
     for (const entry of entries) {
       // A matrix job a day later: the tags still come from the plan.
-      const r = cli(['build', '-c', file, '--plan', planFile, '--only', entry, '--push', '--digests-dir', digestsDir], { SOURCE_DATE_EPOCH: String(planDay + 86_400) });
+      const r = cli(['build', '-c', file, '--plan', planFile, '--only', entry, '--push', '--digests-dir', digestsDir], {
+        SOURCE_DATE_EPOCH: String(planDay + 86_400),
+      });
       expect(r.status).toBe(0);
       expect(existsSync(path.join(digestsDir, `${entry}.json`))).toBe(true);
     }
@@ -100,7 +142,9 @@ describe('fan-out: plan → matrix entries pushed by digest → merge', () => {
     const first = cli(['merge', '-c', file, '--plan', planFile, '--digests', digestsDir, '--output-refs', refsFile]);
     expect(first.status).toBe(0);
     const tag = `nightly-${day(planDay)}`;
-    expect(remoteTags(`${env.registry}/${name}`).filter((t) => !t.startsWith('buildcache'))).toEqual(['latest', tag].sort());
+    expect(remoteTags(`${env.registry}/${name}`).filter((t) => !t.startsWith('buildcache'))).toEqual(
+      ['latest', tag].sort(),
+    );
     expect(platformsOf(`${env.registry}/${name}:${tag}`)).toEqual(PLATFORMS);
     const refs = JSON.parse(readFileSync(refsFile, 'utf8')) as { images: { platform: string; refs: string[] }[] };
     expect(refs.images.map((i) => i.platform)).toEqual(PLATFORMS);
@@ -118,13 +162,28 @@ describe('fan-out: plan → matrix entries pushed by digest → merge', () => {
     const planFile = writeFile(dir, `${uid()}-plan.json`, plan.stdout);
     const [amd64, arm64] = (JSON.parse(plan.stdout) as { jobs: { id: string }[] }).jobs.map((j) => j.id);
     const digestsDir = path.join(dir, `digests-${uid()}`);
-    expect(cli(['build', '-c', file, '--plan', planFile, '--only', amd64!, '--push', '--digests-dir', digestsDir]).status).toBe(0);
-    const failed = cli(['build', '-c', file, '--plan', planFile, '--only', arm64!, '--push', '--digests-dir', digestsDir]);
+    expect(
+      cli(['build', '-c', file, '--plan', planFile, '--only', amd64!, '--push', '--digests-dir', digestsDir]).status,
+    ).toBe(0);
+    const failed = cli([
+      'build',
+      '-c',
+      file,
+      '--plan',
+      planFile,
+      '--only',
+      arm64!,
+      '--push',
+      '--digests-dir',
+      digestsDir,
+    ]);
     expect(failed.status).toBe(1);
     expect(readdirSync(digestsDir)).toEqual([`${amd64}.json`]);
     const merged = cli(['merge', '-c', file, '--plan', planFile, '--digests', digestsDir]);
     expect(merged.status).toBe(1);
-    expect(merged.stderr).toContain(`error: cannot merge: no digest from ${arm64} (${name}, linux/arm64) — its build or smoke test failed or did not run. Nothing was tagged.`);
+    expect(merged.stderr).toContain(
+      `error: cannot merge: no digest from ${arm64} (${name}, linux/arm64) — its build or smoke test failed or did not run. Nothing was tagged.`,
+    );
     expect(remoteTags(`${env.registry}/${name}`).filter((t) => !t.startsWith('buildcache'))).toEqual([]);
   });
 });
@@ -134,22 +193,53 @@ describe('fan-out through the Action as GitHub runs it (Node 24)', () => {
     const name = `it/actfan-${uid()}`;
     const file = path.relative(ROOT, config(name));
     const digests = path.relative(ROOT, path.join(dir, `digests-${uid()}`));
-    const step = () => new ActionRunner({ node: env.node24, workspace: ROOT, env: { ML_IMAGE_BUILDKIT_IMAGE: env.buildkitImage, ML_IMAGE_BUILDKITD_CONFIG: env.buildkitdConfig, ML_IMAGE_DOCKER: env.docker } });
+    const step = () =>
+      new ActionRunner({
+        node: env.node24,
+        workspace: ROOT,
+        env: {
+          ML_IMAGE_BUILDKIT_IMAGE: env.buildkitImage,
+          ML_IMAGE_BUILDKITD_CONFIG: env.buildkitdConfig,
+          ML_IMAGE_DOCKER: env.docker,
+        },
+      });
     const plan = await step().main({ config: file, 'plan-only': 'true' });
     expect(plan.status).toBe(0);
-    const matrix = JSON.parse(plan.outputs.matrix!) as { include: { id: string; platform: string; 'runs-on': string }[] };
-    expect(matrix.include.map((e) => [e.platform, e['runs-on']])).toEqual([['linux/amd64', 'ubuntu-latest'], ['linux/arm64', 'ubuntu-24.04-arm']]);
+    const matrix = JSON.parse(plan.outputs.matrix!) as {
+      include: { id: string; platform: string; 'runs-on': string }[];
+    };
+    expect(matrix.include.map((e) => [e.platform, e['runs-on']])).toEqual([
+      ['linux/amd64', 'ubuntu-latest'],
+      ['linux/arm64', 'ubuntu-24.04-arm'],
+    ]);
     for (const entry of matrix.include) {
-      const r = await step().main({ config: file, plan: plan.outputs.plan!, only: entry.id, push: 'true', docker: env.docker, 'digests-dir': digests });
+      const r = await step().main({
+        config: file,
+        plan: plan.outputs.plan!,
+        only: entry.id,
+        push: 'true',
+        docker: env.docker,
+        'digests-dir': digests,
+      });
       expect(r.status).toBe(0);
       expect(r.outputs.digest).toMatch(/^sha256:[a-f0-9]{64}$/);
       expect(existsSync(path.join(ROOT, digests, `${entry.id}.json`))).toBe(true);
     }
-    const merged = await step().main({ config: file, mode: 'merge', plan: plan.outputs.plan!, docker: env.docker, 'digests-dir': digests });
+    const merged = await step().main({
+      config: file,
+      mode: 'merge',
+      plan: plan.outputs.plan!,
+      docker: env.docker,
+      'digests-dir': digests,
+    });
     expect(merged.status).toBe(0);
-    expect(merged.outputs.tags!.split('\n').sort()).toEqual([`${env.registry}/${name}:latest`, expect.stringMatching(new RegExp(`^${env.registry}/${name}:nightly-\\d{8}$`))].sort());
+    expect(merged.outputs.tags!.split('\n').sort()).toEqual(
+      [
+        `${env.registry}/${name}:latest`,
+        expect.stringMatching(new RegExp(`^${env.registry}/${name}:nightly-\\d{8}$`)),
+      ].sort(),
+    );
     expect(platformsOf(`${env.registry}/${name}:latest`)).toEqual(PLATFORMS);
     expect(merged.summary).toContain('## ml-image merge ✅');
   });
 });
-

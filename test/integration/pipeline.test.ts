@@ -4,7 +4,19 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import path from 'node:path';
 import { buildTestPush, PipelineFailure } from '../../src/pipeline/pipeline.js';
 import { MemoryLogger } from '../../src/log/log.js';
-import { authDirsLeft, containersOfRun, inspectRemote, imageTags, removeScratch, scratchDir, testEnv, TINY, uid, userConfigHasLogin, writeFile } from './harness.js';
+import {
+  authDirsLeft,
+  containersOfRun,
+  inspectRemote,
+  imageTags,
+  removeScratch,
+  scratchDir,
+  testEnv,
+  TINY,
+  uid,
+  userConfigHasLogin,
+  writeFile,
+} from './harness.js';
 
 jest.setTimeout(300_000);
 
@@ -65,7 +77,16 @@ const credential = { username: env.authUser, password: env.authPassword };
 async function runPipeline(config: string, push: boolean, extra: Partial<Parameters<typeof buildTestPush>[0]> = {}) {
   const log = new MemoryLogger();
   const runId = `t${uid()}`;
-  const run = buildTestPush({ config, cwd: dir, env: process.env, push, log, runId, sharedCredential: credential, ...extra });
+  const run = buildTestPush({
+    config,
+    cwd: dir,
+    env: process.env,
+    push,
+    log,
+    runId,
+    sharedCredential: credential,
+    ...extra,
+  });
   return { log, runId, run };
 }
 
@@ -101,7 +122,10 @@ describe('build → smoke test → push (real engine, TLS + basic-auth registry)
 
   it('a wrong /predict answer fails the run and pushes nothing', async () => {
     const name = `it/tiny-wrong-${uid()}`;
-    const { runId, run } = await runPipeline(tinyConfig({ name, smoke: PASSING, buildArgs: { ANSWER: 'virginica' } }), true);
+    const { runId, run } = await runPipeline(
+      tinyConfig({ name, smoke: PASSING, buildArgs: { ANSWER: 'virginica' } }),
+      true,
+    );
     const err = await run.then(
       () => undefined,
       (e: unknown) => e,
@@ -122,7 +146,9 @@ describe('build → smoke test → push (real engine, TLS + basic-auth registry)
     const name = `it/tiny-unready-${uid()}`;
     const smoke = PASSING.replace('timeout: 30s', 'timeout: 3s');
     const { log, runId, run } = await runPipeline(tinyConfig({ name, smoke, buildArgs: { FAIL_HEALTH: '1' } }), true);
-    await expect(run).rejects.toThrow(`smoke test failed for ${name}: ready "/health answers 200": not ready after 3s (last probe: status 503); nothing was pushed`);
+    await expect(run).rejects.toThrow(
+      `smoke test failed for ${name}: ready "/health answers 200": not ready after 3s (last probe: status 503); nothing was pushed`,
+    );
     expect(log.lines.some((l) => l.includes('container log (last 40 lines):'))).toBe(true);
     expect(imageTags(`${env.authRegistry}/${name}`)).toEqual([]);
     expect(containersOfRun(runId)).toEqual([]);
@@ -138,7 +164,9 @@ describe('build → smoke test → push (real engine, TLS + basic-auth registry)
     await expect(run).rejects.toThrow(
       /^smoke test failed for it\/tiny-crash-\w+: ready "(start service": the container exited at start \(exit code 1\)|\/health answers 200": the container exited before it was ready \(last probe: .+\)); nothing was pushed$/,
     );
-    expect(log.lines.join('\n')).toMatch(/container log \(last 40 lines\):\n[\s\S]*ValueError: invalid literal for int/);
+    expect(log.lines.join('\n')).toMatch(
+      /container log \(last 40 lines\):\n[\s\S]*ValueError: invalid literal for int/,
+    );
     expect(Date.now() - started).toBeLessThan(25_000);
     expect(containersOfRun(runId)).toEqual([]);
   });
@@ -148,7 +176,9 @@ describe('build → smoke test → push (real engine, TLS + basic-auth registry)
     const smoke = 'commands:\n  - name: slow\n    run: [sleep, "60"]\n    timeout: 2s';
     const { runId, run } = await runPipeline(tinyConfig({ name, smoke }), false);
     const started = Date.now();
-    await expect(run).rejects.toThrow(`smoke test failed for ${name}: command "slow": timed out after 2s; nothing was pushed`);
+    await expect(run).rejects.toThrow(
+      `smoke test failed for ${name}: command "slow": timed out after 2s; nothing was pushed`,
+    );
     expect(Date.now() - started).toBeLessThan(60_000);
     expect(containersOfRun(runId)).toEqual([]);
   });
@@ -174,12 +204,18 @@ describe('build → smoke test → push (real engine, TLS + basic-auth registry)
   it('a wrong password fails at login, before building, without echoing it', async () => {
     const name = `it/tiny-badauth-${uid()}`;
     const wrong = `wrong-${uid()}-pw`;
-    const { log, run } = await runPipeline(tinyConfig({ name, smoke: PASSING }), true, { sharedCredential: { username: env.authUser, password: wrong } });
+    const { log, run } = await runPipeline(tinyConfig({ name, smoke: PASSING }), true, {
+      sharedCredential: { username: env.authUser, password: wrong },
+    });
     const err = await run.then(
       () => undefined,
       (e: unknown) => e as Error,
     );
-    expect(err?.message).toMatch(new RegExp(`^login to ${env.authRegistry.replace(/\./g, '\\.')} as ${env.authUser} failed \\(not retried: the registry refused\\): `));
+    expect(err?.message).toMatch(
+      new RegExp(
+        `^login to ${env.authRegistry.replace(/\./g, '\\.')} as ${env.authUser} failed \\(not retried: the registry refused\\): `,
+      ),
+    );
     expect(err?.message).not.toContain(wrong);
     expect(log.lines.join('\n')).not.toContain(wrong);
     expect(log.lines.some((l) => l.includes('▶ Build'))).toBe(false);
@@ -188,7 +224,11 @@ describe('build → smoke test → push (real engine, TLS + basic-auth registry)
 
   it('pushes to a plain registry with no login at all', async () => {
     const name = `it/tiny-plain-${uid()}`;
-    const { run } = await runPipeline(tinyConfig({ name, smoke: PASSING, registries: [env.registry], tags: ['v1'] }), true, { sharedCredential: undefined });
+    const { run } = await runPipeline(
+      tinyConfig({ name, smoke: PASSING, registries: [env.registry], tags: ['v1'] }),
+      true,
+      { sharedCredential: undefined },
+    );
     const result = await run;
     expect(result.images[0]!.pushed.map((p) => p.ref)).toEqual([`${env.registry}/${name}:v1`]);
     expect(inspectRemote(`${env.registry}/${name}:v1`).digest).toBe(result.images[0]!.pushed[0]!.digest);

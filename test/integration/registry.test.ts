@@ -12,7 +12,21 @@ import { RegistryClient } from '../../src/registry/client.js';
 import type { PipelineResult } from '../../src/report/result.js';
 import { MemoryLogger } from '../../src/log/log.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
-import { authDirsLeft, imageTags, inspectRemote, layersOf, ownRegistries, remoteTags, removeScratch, ROOT, scratchDir, testEnv, TINY, uid, writeFile } from './harness.js';
+import {
+  authDirsLeft,
+  imageTags,
+  inspectRemote,
+  layersOf,
+  ownRegistries,
+  remoteTags,
+  removeScratch,
+  ROOT,
+  scratchDir,
+  testEnv,
+  TINY,
+  uid,
+  writeFile,
+} from './harness.js';
 
 const CLI = path.join(ROOT, 'dist/cli/index.js');
 
@@ -28,7 +42,10 @@ let auth: FaultProxy;
 beforeAll(async () => {
   dir = scratchDir();
   plain = await startFaultProxy({ upstream: env.registry, stallMs: 2_000 });
-  auth = await startFaultProxy({ upstream: env.authRegistry, ca: readFileSync(path.join(env.authCertDir, 'ca.crt'), 'utf8') });
+  auth = await startFaultProxy({
+    upstream: env.authRegistry,
+    ca: readFileSync(path.join(env.authCertDir, 'ca.crt'), 'utf8'),
+  });
 });
 afterAll(async () => {
   await plain.close();
@@ -36,7 +53,12 @@ afterAll(async () => {
   removeScratch(dir);
 });
 
-function config(name: string, registries: string[], tags: string[], more: { buildArgs?: Record<string, string>; push?: string; image?: string } = {}): string {
+function config(
+  name: string,
+  registries: string[],
+  tags: string[],
+  more: { buildArgs?: Record<string, string>; push?: string; image?: string } = {},
+): string {
   const args = { BASE_IMAGE: env.baseImage, ...more.buildArgs };
   return writeFile(
     dir,
@@ -45,7 +67,9 @@ function config(name: string, registries: string[], tags: string[], more: { buil
 images:
   - name: ${name}
     context: ${path.relative(dir, TINY)}
-    build-args: { ${Object.entries(args).map(([k, v]) => `${k}: "${v}"`).join(', ')} }
+    build-args: { ${Object.entries(args)
+      .map(([k, v]) => `${k}: "${v}"`)
+      .join(', ')} }
     tags: [${tags.map((t) => JSON.stringify(t)).join(', ')}]
 ${more.image ?? ''}    smoke-test:
       commands:
@@ -68,7 +92,16 @@ interface Run {
 
 async function run(file: string, over: Partial<PipelineOptions> = {}): Promise<Run> {
   const log = new MemoryLogger();
-  const options: PipelineOptions = { config: file, cwd: dir, env: { ...process.env, GITHUB_ACTIONS: "" }, push: true, log, docker: env.docker, retry: FAST_RETRY, ...over };
+  const options: PipelineOptions = {
+    config: file,
+    cwd: dir,
+    env: { ...process.env, GITHUB_ACTIONS: '' },
+    push: true,
+    log,
+    docker: env.docker,
+    retry: FAST_RETRY,
+    ...over,
+  };
   try {
     const result = await buildTestPush(options);
     return { log, text: log.lines.join('\n'), result };
@@ -97,18 +130,28 @@ describe('layer bytes, counted at the proxy', () => {
     plain.reset();
     const second = await run(config(name, [`${plain.address}/a`, `${plain.address}/b`], ['latest', 'v2']));
     expect(second.error).toBeUndefined();
-    expect(second.result.images[0]!.pushed.map((p) => p.ref)).toEqual([`${plain.address}/a/${name}:latest`, `${plain.address}/a/${name}:v2`, `${plain.address}/b/${name}:latest`, `${plain.address}/b/${name}:v2`]);
+    expect(second.result.images[0]!.pushed.map((p) => p.ref)).toEqual([
+      `${plain.address}/a/${name}:latest`,
+      `${plain.address}/a/${name}:v2`,
+      `${plain.address}/b/${name}:latest`,
+      `${plain.address}/b/${name}:v2`,
+    ]);
     expect(layersOf(`${env.registry}/b/${name}:v2`)).toEqual(layers);
     expect(layerUploads(plain, layers).bytes).toBe(0);
     // The second repository got its layers by a cross-repository mount, not an upload.
-    expect(plain.requests.filter((r) => r.method === 'POST' && r.path.includes(`/v2/b/${name}/blobs/uploads/?mount=`)).length).toBeGreaterThan(0);
+    expect(
+      plain.requests.filter((r) => r.method === 'POST' && r.path.includes(`/v2/b/${name}/blobs/uploads/?mount=`))
+        .length,
+    ).toBeGreaterThan(0);
   });
 
   it('two registries in one run, one with a login: each layer is uploaded once to each, every tag lands with the digest the registry reports, no credential is left', async () => {
     const name = `it/two-${uid()}`;
     plain.reset();
     auth.reset();
-    const r = await run(config(name, [plain.address, auth.address], ['latest', '1.0.0']), { credentials: authCredential() });
+    const r = await run(config(name, [plain.address, auth.address], ['latest', '1.0.0']), {
+      credentials: authCredential(),
+    });
     expect(r.error).toBeUndefined();
     const layers = layersOf(`${env.registry}/${name}:latest`);
     for (const proxy of [plain, auth]) {
@@ -124,18 +167,27 @@ describe('layer bytes, counted at the proxy', () => {
     // The registry client (immutable tags) reads the TLS + basic-auth registry as the engine does: the CA
     // from the engine's certs.d, the credentials on its challenge; without them the registry refuses.
     const direct = `${env.authRegistry}/${name}:1.0.0`;
-    const client = new RegistryClient({ credentialsFor: async (host) => (host === env.authRegistry ? { username: env.authUser, password: env.authPassword } : undefined) });
+    const client = new RegistryClient({
+      credentialsFor: async (host) =>
+        host === env.authRegistry ? { username: env.authUser, password: env.authPassword } : undefined,
+    });
     const seen = await client.inspect(direct);
     expect(seen?.digest).toBe(inspectRemote(direct).digest);
     expect(seen?.labels['org.opencontainers.image.title']).toBe(name.split('/').pop());
     expect(await client.inspect(`${env.authRegistry}/${name}:nope`)).toBeUndefined();
-    await expect(new RegistryClient().inspect(direct)).rejects.toThrow(`${env.authRegistry}: reading ${name}:1.0.0 answered HTTP 401`);
+    await expect(new RegistryClient().inspect(direct)).rejects.toThrow(
+      `${env.authRegistry}: reading ${name}:1.0.0 answered HTTP 401`,
+    );
     expect(authDirsLeft()).toEqual([]);
     expect(r.text).not.toContain(env.authPassword);
   });
 });
 
-function spawnAsync(file: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<{ status: number | null; stderr: string }> {
+function spawnAsync(
+  file: string,
+  args: string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv },
+): Promise<{ status: number | null; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(file, args, { ...options, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
@@ -145,18 +197,27 @@ function spawnAsync(file: string, args: string[], options: { cwd: string; env: N
 }
 
 describe("the caller's own logins", () => {
-  it('a login made before the run (docker/login-action) keeps working next to this run\'s own, for the push and the registry cache; it is left as it was', async () => {
+  it("a login made before the run (docker/login-action) keeps working next to this run's own, for the push and the registry cache; it is left as it was", async () => {
     const name = `it/ambient-${uid()}`;
     const userConfig = mkdtempSync(path.join(os.tmpdir(), 'user-docker-'));
     try {
-      execFileSync(env.docker, ['--config', userConfig, 'login', env.authRegistry, '--username', env.authUser, '--password-stdin'], { input: env.authPassword });
+      execFileSync(
+        env.docker,
+        ['--config', userConfig, 'login', env.authRegistry, '--username', env.authUser, '--password-stdin'],
+        { input: env.authPassword },
+      );
       const before = readFileSync(path.join(userConfig, 'config.json'), 'utf8');
       // The first registry (where the layer cache goes) has only the caller's login; the second only this run's.
       const file = config(name, [env.authRegistry, auth.address], ['latest']);
       // Not spawnSync: the proxy answering the engine lives in this process.
       const r = await spawnAsync(process.execPath, [CLI, 'build', '-c', file, '--push', '--docker', env.docker], {
         cwd: ROOT,
-        env: { ...process.env, GITHUB_ACTIONS: '', DOCKER_CONFIG: userConfig, ML_IMAGE_REGISTRY_AUTH: `- registry: ${auth.address}\n  username: ${env.authUser}\n  password: ${env.authPassword}\n` },
+        env: {
+          ...process.env,
+          GITHUB_ACTIONS: '',
+          DOCKER_CONFIG: userConfig,
+          ML_IMAGE_REGISTRY_AUTH: `- registry: ${auth.address}\n  username: ${env.authUser}\n  password: ${env.authPassword}\n`,
+        },
       });
       expect(r.stderr).not.toContain(env.authPassword);
       if (r.status !== 0) console.log(r.stderr.slice(-3000));
@@ -192,8 +253,15 @@ describe('transient faults are retried within a bound', () => {
     plain.failNext('stall', 1, 'manifest-put', /\/manifests\/v2$/);
     const r = await run(config(name, [plain.address], ['latest', 'v2']));
     expect(r.error).toBeUndefined();
-    expect(r.text).toMatch(new RegExp(`push of ${plain.address}/${name}:latest failed \\(attempt 1/3: .*\\); retrying in 0\\.2s`));
-    expect(plain.requests.filter((q) => typeof q.outcome === 'string').map((q) => q.outcome).sort()).toEqual(['502', '502', 'reset', 'stall']);
+    expect(r.text).toMatch(
+      new RegExp(`push of ${plain.address}/${name}:latest failed \\(attempt 1/3: .*\\); retrying in 0\\.2s`),
+    );
+    expect(
+      plain.requests
+        .filter((q) => typeof q.outcome === 'string')
+        .map((q) => q.outcome)
+        .sort(),
+    ).toEqual(['502', '502', 'reset', 'stall']);
     expect(imageTags(`${env.registry}/${name}`)).toEqual(['latest', 'v2']);
   });
 
@@ -204,7 +272,12 @@ describe('transient faults are retried within a bound', () => {
     const r = await run(config(name, [plain.address], ['latest', 'v2']));
     const landed = r.result.images[0]!.pushed;
     expect(landed.map((p) => p.ref)).toEqual([`${plain.address}/${name}:latest`]);
-    expect(r.error?.message).toMatch(new RegExp(`^push to ${plain.address} failed after 3 attempts: .*502.*; landed: ${plain.address}/${name}:latest@${landed[0]!.digest}; not pushed: ${plain.address}/${name}:v2$`, 's'));
+    expect(r.error?.message).toMatch(
+      new RegExp(
+        `^push to ${plain.address} failed after 3 attempts: .*502.*; landed: ${plain.address}/${name}:latest@${landed[0]!.digest}; not pushed: ${plain.address}/${name}:v2$`,
+        's',
+      ),
+    );
     expect(imageTags(`${env.registry}/${name}`)).toEqual(['latest']);
     expect(inspectRemote(`${env.registry}/${name}:latest`).digest).toBe(landed[0]!.digest);
   });
@@ -233,28 +306,48 @@ describe('push.immutable-tags', () => {
     const first = await run(file, { env: tagRun(A) });
     expect(first.error).toBeUndefined();
     const released = inspectRemote(release).digest;
-    expect(first.result.images[0]!.pushed.map((p) => p.ref)).toEqual([`${plain.address}/${name}:1.2.3`, `${plain.address}/${name}:latest`]);
+    expect(first.result.images[0]!.pushed.map((p) => p.ref)).toEqual([
+      `${plain.address}/${name}:1.2.3`,
+      `${plain.address}/${name}:latest`,
+    ]);
 
     // The same commit again (a re-run): rebuilt from cache, same layers and config but for the build time.
     const again = await run(file, { env: tagRun(A) });
     expect(again.error).toBeUndefined();
-    expect(again.text).toContain(`${plain.address}/${name}:1.2.3 exists (${released}, built from aaaaaaaaaaaa): it is kept unless the new image has the same layers`);
-    expect(again.text).toContain(`kept ${plain.address}/${name}:1.2.3@${released}: the release tag exists with the same layers (push.immutable-tags)`);
-    expect(again.result.images[0]!.pushed[0]).toEqual({ ref: `${plain.address}/${name}:1.2.3`, digest: released, kept: true });
+    expect(again.text).toContain(
+      `${plain.address}/${name}:1.2.3 exists (${released}, built from aaaaaaaaaaaa): it is kept unless the new image has the same layers`,
+    );
+    expect(again.text).toContain(
+      `kept ${plain.address}/${name}:1.2.3@${released}: the release tag exists with the same layers (push.immutable-tags)`,
+    );
+    expect(again.result.images[0]!.pushed[0]).toEqual({
+      ref: `${plain.address}/${name}:1.2.3`,
+      digest: released,
+      kept: true,
+    });
     expect(inspectRemote(release).digest).toBe(released);
     const latest = inspectRemote(`${env.registry}/${name}:latest`).digest;
 
     // The same commit, other content: a label more (no new layer), or another ANSWER (a step after it runs
     // again, so a new layer): each refused before pushing.
-    const relabelled = await run(config(name, [plain.address], tags, { push: '  immutable-tags: true\n', image: '    labels: { team: ml }\n' }), { env: tagRun(A) });
+    const relabelled = await run(
+      config(name, [plain.address], tags, { push: '  immutable-tags: true\n', image: '    labels: { team: ml }\n' }),
+      { env: tagRun(A) },
+    );
     expect(relabelled.error?.message).toBe(
       `push.immutable-tags: ${plain.address}/${name}:1.2.3 (${released}) differs from the tested ${name} (other Labels): a release tag is not moved to other content. Nothing was pushed; release under a new version.`,
     );
-    const changed = await run(config(name, [plain.address], tags, { push: '  immutable-tags: true\n', buildArgs: { ANSWER: 'virginica' } }), { env: tagRun(A) });
+    const changed = await run(
+      config(name, [plain.address], tags, { push: '  immutable-tags: true\n', buildArgs: { ANSWER: 'virginica' } }),
+      { env: tagRun(A) },
+    );
     expect(changed.error?.message).toContain(`differs from the tested ${name} (other layers)`);
     expect(relabelled.result.images[0]!.pushed).toEqual([]);
     expect(changed.result.images[0]!.pushed).toEqual([]);
-    expect([inspectRemote(release).digest, inspectRemote(`${env.registry}/${name}:latest`).digest]).toEqual([released, latest]);
+    expect([inspectRemote(release).digest, inspectRemote(`${env.registry}/${name}:latest`).digest]).toEqual([
+      released,
+      latest,
+    ]);
 
     // Another commit: refused before building.
     const other = await run(file, { env: tagRun(B) });

@@ -66,7 +66,12 @@ push:
     }, 40);
     let step;
     try {
-      step = await runner.main({ config, 'registry-auth': `- registry: ${env.authRegistry}\n  username: ${env.authUser}\n  password: ${env.authPassword}\n`, 'junit-report': path.relative(ROOT, path.join(dir, 'junit.xml')), 'json-report': path.relative(ROOT, path.join(dir, 'report.json')) });
+      step = await runner.main({
+        config,
+        'registry-auth': `- registry: ${env.authRegistry}\n  username: ${env.authUser}\n  password: ${env.authPassword}\n`,
+        'junit-report': path.relative(ROOT, path.join(dir, 'junit.xml')),
+        'json-report': path.relative(ROOT, path.join(dir, 'report.json')),
+      });
     } finally {
       clearInterval(sampler);
     }
@@ -77,20 +82,44 @@ push:
 
     const secrets = [env.authPassword, token];
     const places: Record<string, string> = {
-      log: step.log.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n') + post.log,
+      log:
+        step.log
+          .split('\n')
+          .filter((l) => !l.startsWith('::add-mask::'))
+          .join('\n') + post.log,
       summary: step.summary,
       outputs: JSON.stringify(step.outputs),
       state: JSON.stringify(step.state),
       argv: [...argvs].join('\n'),
-      history: execFileSync(env.docker, ['history', '--no-trunc', '--format', '{{.CreatedBy}}', `${name}:latest`], { encoding: 'utf8' }),
+      history: execFileSync(env.docker, ['history', '--no-trunc', '--format', '{{.CreatedBy}}', `${name}:latest`], {
+        encoding: 'utf8',
+      }),
       config: execFileSync(env.docker, ['image', 'inspect', `${name}:latest`], { encoding: 'utf8' }),
       'JUnit report': readFileSync(path.join(dir, 'junit.xml'), 'utf8'),
       'JSON report': readFileSync(path.join(dir, 'report.json'), 'utf8'),
-      'registry config': execFileSync('skopeo', ['inspect', '--config', '--cert-dir', env.authCertDir, '--creds', `${env.authUser}:${env.authPassword}`, `docker://${env.authRegistry}/${name}:latest`], { encoding: 'utf8' }),
+      'registry config': execFileSync(
+        'skopeo',
+        [
+          'inspect',
+          '--config',
+          '--cert-dir',
+          env.authCertDir,
+          '--creds',
+          `${env.authUser}:${env.authPassword}`,
+          `docker://${env.authRegistry}/${name}:latest`,
+        ],
+        { encoding: 'utf8' },
+      ),
     };
     const newTemp = readdirSync(os.tmpdir()).filter((n) => !tmpBefore.has(n));
-    for (const f of [...newTemp.flatMap((n) => filesUnder(path.join(os.tmpdir(), n))), ...filesUnder(runner.runnerTemp)]) places[f] = readFileSync(f, 'latin1');
-    const found = Object.entries(places).flatMap(([where, text]) => secrets.filter((s) => text.includes(s)).map((s) => `${s === token ? 'build secret' : 'password'} in ${where}`));
+    for (const f of [
+      ...newTemp.flatMap((n) => filesUnder(path.join(os.tmpdir(), n))),
+      ...filesUnder(runner.runnerTemp),
+    ])
+      places[f] = readFileSync(f, 'latin1');
+    const found = Object.entries(places).flatMap(([where, text]) =>
+      secrets.filter((s) => text.includes(s)).map((s) => `${s === token ? 'build secret' : 'password'} in ${where}`),
+    );
     expect(found).toEqual([]);
     // The search can see them: the raw log holds the runner's mask commands, and files were read.
     expect(secrets.every((sec) => step.log.includes(`::add-mask::${sec}`))).toBe(true);

@@ -10,7 +10,12 @@ import { MlImageError } from '../../src/errors.js';
 import { run } from '../../src/process/run.js';
 import { MemoryLogger } from '../../src/log/log.js';
 import { Resources } from '../../src/resources/resources.js';
-import { prepareEnvironment, tcpAnswers, type EnvironmentContext, type TestEnvironment } from '../../src/smoke/environment.js';
+import {
+  prepareEnvironment,
+  tcpAnswers,
+  type EnvironmentContext,
+  type TestEnvironment,
+} from '../../src/smoke/environment.js';
 import { labelledLeftovers, removeScratch, ROOT, scratchDir, testEnv, TINY, uid, writeFile } from './harness.js';
 
 jest.setTimeout(180_000);
@@ -23,7 +28,9 @@ let dir: string;
 
 beforeAll(() => {
   dir = scratchDir();
-  execFileSync(env.docker, ['build', '--quiet', '--build-arg', `BASE_IMAGE=${env.baseImage}`, '--tag', IMAGE, TINY], { encoding: 'utf8' });
+  execFileSync(env.docker, ['build', '--quiet', '--build-arg', `BASE_IMAGE=${env.baseImage}`, '--tag', IMAGE, TINY], {
+    encoding: 'utf8',
+  });
   // The compose fixtures take their side service's image from here (nothing can be pulled in the test environment).
   process.env.ML_IMAGE_TEST_TINY_IMAGE = IMAGE;
 });
@@ -40,12 +47,21 @@ afterAll(async () => {
 function context(): EnvironmentContext & { log: MemoryLogger } {
   const runId = uid() + uid().slice(0, 2);
   runIds.push(runId);
-  return { docker: new Docker(env.docker, 'buildx', run, new MemoryLogger()), log: new MemoryLogger(), resources: new Resources(), runId };
+  return {
+    docker: new Docker(env.docker, 'buildx', run, new MemoryLogger()),
+    log: new MemoryLogger(),
+    resources: new Resources(),
+    runId,
+  };
 }
 
 /** Runs python3 in a container of the image under test inside the environment; its stdout, stderr and exit code. */
 function inImage(runId: string, t: TestEnvironment, script: string): { out: string; err: string; code: number | null } {
-  const r = spawnSync(env.docker, ['run', '--rm', '--label', `${RUN_LABEL}=${runId}`, ...t.runArgs, '--entrypoint', 'python3', IMAGE, '-c', script], { encoding: 'utf8' });
+  const r = spawnSync(
+    env.docker,
+    ['run', '--rm', '--label', `${RUN_LABEL}=${runId}`, ...t.runArgs, '--entrypoint', 'python3', IMAGE, '-c', script],
+    { encoding: 'utf8' },
+  );
   return { out: r.stdout.trim(), err: r.stderr, code: r.status };
 }
 
@@ -80,14 +96,24 @@ describe('volumes', () => {
     const host = path.dirname(writeFile(dir, 'host/hello.txt', 'from the host\n'));
     const t = await prepareEnvironment(
       ctx,
-      { volumes: [{ source: host, target: '/host', readOnly: true }, { name: 'scratch', target: '/data', readOnly: false }], services: [] },
+      {
+        volumes: [
+          { source: host, target: '/host', readOnly: true },
+          { name: 'scratch', target: '/data', readOnly: false },
+        ],
+        services: [],
+      },
       IMAGE,
       'vols',
     );
     const volume = `ml-image-${ctx.runId}-vols-scratch`;
     expect(list(['volume', 'ls', '-q', '--filter', `label=${RUN_LABEL}=${ctx.runId}`])).toEqual([volume]);
 
-    const write = inImage(ctx.runId, t, "print(open('/host/hello.txt').read().strip()); open('/data/x', 'w').write('kept')\ntry:\n  open('/host/y', 'w')\nexcept OSError as e:\n  print('read-only' if e.errno == 30 else e)");
+    const write = inImage(
+      ctx.runId,
+      t,
+      "print(open('/host/hello.txt').read().strip()); open('/data/x', 'w').write('kept')\ntry:\n  open('/host/y', 'w')\nexcept OSError as e:\n  print('read-only' if e.errno == 30 else e)",
+    );
     expect(write).toMatchObject({ out: 'from the host\nread-only', code: 0 });
     // A second container of the same environment sees what the first wrote in the named volume.
     expect(inImage(ctx.runId, t, "print(open('/data/x').read())")).toMatchObject({ out: 'kept', code: 0 });
@@ -101,7 +127,14 @@ describe('volumes', () => {
 
   it('names a missing host path', async () => {
     const ctx = context();
-    const err = await rejection(prepareEnvironment(ctx, { volumes: [{ source: path.join(dir, 'nope'), target: '/x', readOnly: true }], services: [] }, IMAGE, 'vols'));
+    const err = await rejection(
+      prepareEnvironment(
+        ctx,
+        { volumes: [{ source: path.join(dir, 'nope'), target: '/x', readOnly: true }], services: [] },
+        IMAGE,
+        'vols',
+      ),
+    );
     expect(err).toBeInstanceOf(MlImageError);
     expect(err.message).toContain(`host path ${path.join(dir, 'nope')} does not exist`);
   });
@@ -116,7 +149,12 @@ describe('side services', () => {
       {
         volumes: [{ name: 'shared', target: '/shared', readOnly: false }],
         services: [
-          { name: 'store', image: IMAGE, env: { PORT: '9000', ANSWER: 'store' }, ready: { port: 9000, timeoutMs: 30_000 } },
+          {
+            name: 'store',
+            image: IMAGE,
+            env: { PORT: '9000', ANSWER: 'store' },
+            ready: { port: 9000, timeoutMs: 30_000 },
+          },
           { name: 'features', image: IMAGE, env: { PORT: '9100' }, ready: { command: readyCheck, timeoutMs: 30_000 } },
         ],
       },
@@ -124,11 +162,20 @@ describe('side services', () => {
       'svc',
     );
     const network = `ml-image-${ctx.runId}-svc`;
-    expect(t.runArgs).toEqual(['--mount', `type=volume,source=ml-image-${ctx.runId}-svc-shared,target=/shared`, '--network', network]);
+    expect(t.runArgs).toEqual([
+      '--mount',
+      `type=volume,source=ml-image-${ctx.runId}-svc-shared,target=/shared`,
+      '--network',
+      network,
+    ]);
     expect(inImage(ctx.runId, t, getStatus('store', 9000))).toMatchObject({ out: '200', code: 0 });
     // The side services see the test's volumes too.
     expect(inImage(ctx.runId, t, "open('/shared/note', 'w').write('from the image under test')").code).toBe(0);
-    expect(execFileSync(env.docker, ['exec', `ml-image-${ctx.runId}-svc-svc-store`, 'cat', '/shared/note'], { encoding: 'utf8' })).toBe('from the image under test');
+    expect(
+      execFileSync(env.docker, ['exec', `ml-image-${ctx.runId}-svc-svc-store`, 'cat', '/shared/note'], {
+        encoding: 'utf8',
+      }),
+    ).toBe('from the image under test');
     expect(inImage(ctx.runId, t, getStatus('features', 9100))).toMatchObject({ out: '200', code: 0 });
     expect(list(['ps', '-q', '--filter', `name=ml-image-${ctx.runId}-svc-svc-`])).toHaveLength(2);
     expect(ctx.log.lines.join('\n')).toMatch(/side service "store" ready/);
@@ -145,7 +192,15 @@ describe('side services', () => {
         ctx,
         {
           volumes: [{ name: 'cache', target: '/cache', readOnly: false }],
-          services: [{ name: 'broken', image: IMAGE, env: {}, command: ['python3', '-c', "print('boom: no model index'); raise SystemExit(3)"], ready: { port: 9000, timeoutMs: 60_000 } }],
+          services: [
+            {
+              name: 'broken',
+              image: IMAGE,
+              env: {},
+              command: ['python3', '-c', "print('boom: no model index'); raise SystemExit(3)"],
+              ready: { port: 9000, timeoutMs: 60_000 },
+            },
+          ],
         },
         IMAGE,
         'svc',
@@ -153,7 +208,9 @@ describe('side services', () => {
     );
     expect(Date.now() - started).toBeLessThan(20_000);
     expect(err).toBeInstanceOf(MlImageError);
-    expect(err.message).toMatch(/^side service "broken" \(.+\) exited at start \(exit code 3\); expected: port 9000 accepts connections within 60s/);
+    expect(err.message).toMatch(
+      /^side service "broken" \(.+\) exited at start \(exit code 3\); expected: port 9000 accepts connections within 60s/,
+    );
     expect(err.message).toContain('boom: no model index');
     // prepareEnvironment cleans up what it made before it rejects.
     expect(labelledLeftovers(ctx.runId)).toEqual([]);
@@ -165,12 +222,25 @@ describe('side services', () => {
     const err = await rejection(
       prepareEnvironment(
         ctx,
-        { volumes: [], services: [{ name: 'mute', image: IMAGE, env: {}, command: ['python3', '-c', "print('loading'); import time; time.sleep(120)"], ready: { port: 9000, timeoutMs: 3_000 } }] },
+        {
+          volumes: [],
+          services: [
+            {
+              name: 'mute',
+              image: IMAGE,
+              env: {},
+              command: ['python3', '-c', "print('loading'); import time; time.sleep(120)"],
+              ready: { port: 9000, timeoutMs: 3_000 },
+            },
+          ],
+        },
         IMAGE,
         'mute',
       ),
     );
-    expect(err.message).toMatch(/^side service "mute" \(.+\) was not ready within 3s: port 9000 did not accept connections; expected: port 9000 accepts connections within 3s/);
+    expect(err.message).toMatch(
+      /^side service "mute" \(.+\) was not ready within 3s: port 9000 did not accept connections; expected: port 9000 accepts connections within 3s/,
+    );
     expect(err.message).toContain('loading');
     expect(labelledLeftovers(ctx.runId)).toEqual([]);
   });
@@ -178,7 +248,18 @@ describe('side services', () => {
   it('stops waiting when cancelled, and leaves nothing', async () => {
     const ctx = { ...context(), signal: AbortSignal.timeout(1_500) };
     const started = Date.now();
-    const spec = { volumes: [], services: [{ name: 'slow', image: IMAGE, env: {}, command: ['python3', '-c', 'import time; time.sleep(120)'], ready: { port: 9000, timeoutMs: 60_000 } }] };
+    const spec = {
+      volumes: [],
+      services: [
+        {
+          name: 'slow',
+          image: IMAGE,
+          env: {},
+          command: ['python3', '-c', 'import time; time.sleep(120)'],
+          ready: { port: 9000, timeoutMs: 60_000 },
+        },
+      ],
+    };
     const err = await rejection(prepareEnvironment(ctx, spec, IMAGE, 'cancel'));
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(err.message).toMatch(/^cancelled while waiting for side service "slow"/);
@@ -189,15 +270,41 @@ describe('side services', () => {
 describe('compose', () => {
   it('brings the project up with the image under test, answers on its published port, and leaves nothing', async () => {
     const ctx = context();
-    const t = await prepareEnvironment(ctx, { volumes: [], services: [], compose: { file: path.join(COMPOSE, 'compose.yaml'), service: 'app', waitTimeoutMs: 60_000 } }, IMAGE, 'compose');
+    const t = await prepareEnvironment(
+      ctx,
+      {
+        volumes: [],
+        services: [],
+        compose: { file: path.join(COMPOSE, 'compose.yaml'), service: 'app', waitTimeoutMs: 60_000 },
+      },
+      IMAGE,
+      'compose',
+    );
     const project = `ml-image-${ctx.runId}-compose`;
     expect(t.compose?.project).toBe(project);
     // The service under test runs the image under test (its build: was dropped), labelled with the run.
-    const app = list(['ps', '-q', '--filter', `label=com.docker.compose.project=${project}`, '--filter', 'label=com.docker.compose.service=app']);
+    const app = list([
+      'ps',
+      '-q',
+      '--filter',
+      `label=com.docker.compose.project=${project}`,
+      '--filter',
+      'label=com.docker.compose.service=app',
+    ]);
     expect(app).toHaveLength(1);
-    expect(execFileSync(env.docker, ['inspect', '--format', '{{.Config.Image}} {{index .Config.Labels "io.github.ml-image.run"}}', app[0]!], { encoding: 'utf8' }).trim()).toBe(`${IMAGE} ${ctx.runId}`);
+    expect(
+      execFileSync(
+        env.docker,
+        ['inspect', '--format', '{{.Config.Image}} {{index .Config.Labels "io.github.ml-image.run"}}', app[0]!],
+        { encoding: 'utf8' },
+      ).trim(),
+    ).toBe(`${IMAGE} ${ctx.runId}`);
     // Containers, the project network and its volume all carry the run label: the post step's sweep finds them.
-    expect(labelledLeftovers(ctx.runId).map((l) => l.split(' ')[0]).sort()).toEqual(['container', 'container', 'network', 'volume']);
+    expect(
+      labelledLeftovers(ctx.runId)
+        .map((l) => l.split(' ')[0])
+        .sort(),
+    ).toEqual(['container', 'container', 'network', 'volume']);
 
     const port = await t.compose!.publishedPort(8080);
     expect(port).toBeGreaterThan(0);
@@ -214,10 +321,23 @@ describe('compose', () => {
 
   it('fails with the side service log when it breaks `up --wait`, and still leaves nothing', async () => {
     const ctx = context();
-    const err = await rejection(prepareEnvironment(ctx, { volumes: [], services: [], compose: { file: path.join(COMPOSE, 'broken.yaml'), service: 'app', waitTimeoutMs: 30_000 } }, IMAGE, 'broken'));
+    const err = await rejection(
+      prepareEnvironment(
+        ctx,
+        {
+          volumes: [],
+          services: [],
+          compose: { file: path.join(COMPOSE, 'broken.yaml'), service: 'app', waitTimeoutMs: 30_000 },
+        },
+        IMAGE,
+        'broken',
+      ),
+    );
     const project = `ml-image-${ctx.runId}-broken`;
     expect(err).toBeInstanceOf(MlImageError);
-    expect(err.message).toMatch(new RegExp(`^compose project ${project} \\(.+broken\\.yaml\\) did not come up: .*exited \\(3\\)`));
+    expect(err.message).toMatch(
+      new RegExp(`^compose project ${project} \\(.+broken\\.yaml\\) did not come up: .*exited \\(3\\)`),
+    );
     expect(err.message).toContain('store: cannot open the model index');
     expect(projectLeftovers(project)).toEqual([]);
     expect(labelledLeftovers(ctx.runId)).toEqual([]);
@@ -226,8 +346,17 @@ describe('compose', () => {
 
   it('names a service that the compose file does not have', async () => {
     const ctx = context();
-    const err = await rejection(prepareEnvironment(ctx, { volumes: [], services: [], compose: { file: path.join(COMPOSE, 'compose.yaml'), service: 'model' } }, IMAGE, 'nosvc'));
-    expect(err.message).toBe(`compose file ${path.join(COMPOSE, 'compose.yaml')} has no service "model" to replace with the image under test (services: app, store)`);
+    const err = await rejection(
+      prepareEnvironment(
+        ctx,
+        { volumes: [], services: [], compose: { file: path.join(COMPOSE, 'compose.yaml'), service: 'model' } },
+        IMAGE,
+        'nosvc',
+      ),
+    );
+    expect(err.message).toBe(
+      `compose file ${path.join(COMPOSE, 'compose.yaml')} has no service "model" to replace with the image under test (services: app, store)`,
+    );
     expect(labelledLeftovers(ctx.runId)).toEqual([]);
   });
 });

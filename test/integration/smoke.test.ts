@@ -16,7 +16,9 @@ let dir: string;
 
 beforeAll(() => {
   dir = scratchDir();
-  execFileSync(env.docker, ['build', '--quiet', '--build-arg', `BASE_IMAGE=${env.baseImage}`, '--tag', IMAGE, TINY], { encoding: 'utf8' });
+  execFileSync(env.docker, ['build', '--quiet', '--build-arg', `BASE_IMAGE=${env.baseImage}`, '--tag', IMAGE, TINY], {
+    encoding: 'utf8',
+  });
 });
 afterAll(() => {
   spawnSync(env.docker, ['image', 'rm', '--force', IMAGE]);
@@ -26,16 +28,42 @@ afterAll(() => {
 interface Report {
   runId?: string;
   passed: boolean;
-  suites: { name: string; passed: boolean; checks: { kind: string; name: string; result: string; seconds: number; message?: string; expected?: string; actual?: string; skipped?: string }[] }[];
+  suites: {
+    name: string;
+    passed: boolean;
+    checks: {
+      kind: string;
+      name: string;
+      result: string;
+      seconds: number;
+      message?: string;
+      expected?: string;
+      actual?: string;
+      skipped?: string;
+    }[];
+  }[];
 }
 
 /** `ml-image test IMAGE` with a config holding this smoke-test section; the JSON report and the exit code. */
-function smoke(section: string, extraArgs: string[] = []): { status: number | null; report: Report; stderr: string; ms: number } {
-  const config = writeFile(dir, `${uid()}.yml`, `version: 1\nimages:\n  - name: it/smoke\n    context: ${path.relative(dir, TINY)}\n    smoke-test:\n${section.replace(/^/gm, '      ')}\n`);
+function smoke(
+  section: string,
+  extraArgs: string[] = [],
+): { status: number | null; report: Report; stderr: string; ms: number } {
+  const config = writeFile(
+    dir,
+    `${uid()}.yml`,
+    `version: 1\nimages:\n  - name: it/smoke\n    context: ${path.relative(dir, TINY)}\n    smoke-test:\n${section.replace(/^/gm, '      ')}\n`,
+  );
   const json = path.join(dir, `${uid()}.json`);
   const started = Date.now();
-  const r = spawnSync(process.execPath, [CLI, 'test', IMAGE, '--config', config, '--json', json, '--docker', env.docker, ...extraArgs], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, GITHUB_ACTIONS: '' } });
-  const report = existsSync(json) ? (JSON.parse(readFileSync(json, 'utf8')) as Report) : ({ passed: false, suites: [] } as Report);
+  const r = spawnSync(
+    process.execPath,
+    [CLI, 'test', IMAGE, '--config', config, '--json', json, '--docker', env.docker, ...extraArgs],
+    { cwd: ROOT, encoding: 'utf8', env: { ...process.env, GITHUB_ACTIONS: '' } },
+  );
+  const report = existsSync(json)
+    ? (JSON.parse(readFileSync(json, 'utf8')) as Report)
+    : ({ passed: false, suites: [] } as Report);
   if (report.runId) cliRuns.push(report.runId);
   return { status: r.status, report, stderr: r.stderr, ms: Date.now() - started };
 }
@@ -43,7 +71,8 @@ function smoke(section: string, extraArgs: string[] = []): { status: number | nu
 /** The run ids of this file's `ml-image test` runs (from their reports): other files' runs share the engine. */
 const cliRuns: string[] = [];
 /** What a run left: containers, networks and volumes with its run label; a run without a report, a marker. */
-const leftOver = (r: { report: Report }) => (r.report.runId ? labelledLeftovers(r.report.runId) : ['no run id in the report']);
+const leftOver = (r: { report: Report }) =>
+  r.report.runId ? labelledLeftovers(r.report.runId) : ['no run id in the report'];
 
 const checks = (r: Report) => r.suites[0]!.checks;
 const firstLine = (m?: string) => (m ?? '').split('\n')[0];
@@ -60,7 +89,10 @@ describe('command checks', () => {
     exclude-output: [Traceback]
     expect-error: ["^warn$"]
     exclude-error: [ERROR]`);
-    expect([r.status, checks(r.report).map((c) => [c.kind, c.name, c.result])]).toEqual([0, [['command', 'streams', 'passed']]]);
+    expect([r.status, checks(r.report).map((c) => [c.kind, c.name, c.result])]).toEqual([
+      0,
+      [['command', 'streams', 'passed']],
+    ]);
   });
 
   it('fail: each broken expectation named', () => {
@@ -72,8 +104,12 @@ describe('command checks', () => {
     expect-error: ["^warn$"]
     exclude-error: [ERROR]`);
     expect(r.status).toBe(1);
-    expect(firstLine(checks(r.report)[0]!.message)).toBe('exit code 2 (expected 0); output did not match /^ok$/; output matched excluded /Traceback/; stderr did not match /^warn$/; stderr matched excluded /ERROR/');
-    expect(checks(r.report)[0]!.expected).toBe('exit code 0, output matching /^ok$/, output not matching /Traceback/, stderr matching /^warn$/, stderr not matching /ERROR/');
+    expect(firstLine(checks(r.report)[0]!.message)).toBe(
+      'exit code 2 (expected 0); output did not match /^ok$/; output matched excluded /Traceback/; stderr did not match /^warn$/; stderr matched excluded /ERROR/',
+    );
+    expect(checks(r.report)[0]!.expected).toBe(
+      'exit code 0, output matching /^ok$/, output not matching /Traceback/, stderr matching /^warn$/, stderr not matching /ERROR/',
+    );
   });
 });
 
@@ -153,14 +189,24 @@ ${extra.replace(/^/gm, '      ')}`;
 
   it('a service ready only after 3 s passes; JSON subset and latency pass', () => {
     const r = smoke(`env: { START_DELAY: "3" }\n${predict('expect-json: { class: setosa }\nmax-latency: 5s')}`);
-    expect([r.status, checks(r.report).map((c) => [c.kind, c.result])]).toEqual([0, [['ready', 'passed'], ['http', 'passed']]]);
+    expect([r.status, checks(r.report).map((c) => [c.kind, c.result])]).toEqual([
+      0,
+      [
+        ['ready', 'passed'],
+        ['http', 'passed'],
+      ],
+    ]);
     expect(checks(r.report)[0]!.seconds).toBeGreaterThanOrEqual(3);
   });
 
   it('fail: a JSON value and the latency, exactly', () => {
-    const r = smoke(`env: { ANSWER: virginica, SLOW_PREDICT: "0.6" }\n${predict('expect-json: { class: setosa }\nmax-latency: 300ms')}`);
+    const r = smoke(
+      `env: { ANSWER: virginica, SLOW_PREDICT: "0.6" }\n${predict('expect-json: { class: setosa }\nmax-latency: 300ms')}`,
+    );
     expect(r.status).toBe(1);
-    expect(checks(r.report)[1]!.message).toMatch(/^JSON at \$\.class: expected "setosa", got "virginica"; took \d+ ms \(max-latency 300 ms\); body: \{"class": "virginica"\}$/);
+    expect(checks(r.report)[1]!.message).toMatch(
+      /^JSON at \$\.class: expected "setosa", got "virginica"; took \d+ ms \(max-latency 300 ms\); body: \{"class": "virginica"\}$/,
+    );
   });
 
   it('never ready: fails at its deadline with the last probe', () => {
@@ -172,7 +218,9 @@ ${extra.replace(/^/gm, '      ')}`;
   it('crashes at start: fails at once, not at the deadline, with its log', () => {
     const r = smoke(`env: { CRASH_AT_START: "1" }\nhttp:\n  port: 8080\n  ready: { path: /health, timeout: 120s }`);
     expect(r.status).toBe(1);
-    expect(checks(r.report)[0]!.message).toMatch(/^(the container exited at start \(exit code 3\)|the container exited before it was ready \(last probe: .*\))$/);
+    expect(checks(r.report)[0]!.message).toMatch(
+      /^(the container exited at start \(exit code 3\)|the container exited before it was ready \(last probe: .*\))$/,
+    );
     expect(r.ms).toBeLessThan(60_000);
     expect(r.stderr).toContain('tiny-service: cannot load the model (CRASH_AT_START=1)');
   });
@@ -191,13 +239,17 @@ describe('GPU policy on this CPU-only machine', () => {
       ['cuda', 'skipped', 'needs a GPU and this runner has none (smoke-test.gpu: auto)'],
     ]);
     expect(r.stderr).toContain('- command "cuda" skipped: needs a GPU and this runner has none (smoke-test.gpu: auto)');
-    expect(r.stderr).toMatch(/GPU: nvidia-smi lists none; engine runtimes [^;]*runc[^;]*; no CDI; containers get no GPU/);
+    expect(r.stderr).toMatch(
+      /GPU: nvidia-smi lists none; engine runtimes [^;]*runc[^;]*; no CDI; containers get no GPU/,
+    );
   });
 
   it('required: fails with a clear message', () => {
     const r = smoke(`gpu: required\n${gpuCheck}`);
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain('smoke test of it/smoke requires a GPU (smoke-test.gpu: required) but this runner has none');
+    expect(r.stderr).toContain(
+      'smoke test of it/smoke requires a GPU (smoke-test.gpu: required) but this runner has none',
+    );
   });
 });
 
@@ -223,7 +275,13 @@ commands:
   - name: reads the weights
     run: [python3, -c, "print(open('/models/model.txt').read().strip()); open('/scratch/x', 'w').write('ok')"]
     expect-output: ["^weights v1$"]`);
-    expect([r.status, checks(r.report).map((c) => [c.name, c.result])]).toEqual([0, [['calls the store', 'passed'], ['reads the weights', 'passed']]]);
+    expect([r.status, checks(r.report).map((c) => [c.name, c.result])]).toEqual([
+      0,
+      [
+        ['calls the store', 'passed'],
+        ['reads the weights', 'passed'],
+      ],
+    ]);
     expect(leftOver(r)).toEqual([]);
   });
 
@@ -247,21 +305,39 @@ http:
   // Compose labels its containers, networks and volumes with the project, which holds the run id.
   const composeLeftovers = (r: { report: Report }) =>
     ['ps -a', 'network ls', 'volume ls'].flatMap((c) =>
-      execFileSync(env.docker, [...c.split(' '), '--filter', 'label=com.docker.compose.project', '--format', '{{.Label "com.docker.compose.project"}}'], { encoding: 'utf8' })
+      execFileSync(
+        env.docker,
+        [
+          ...c.split(' '),
+          '--filter',
+          'label=com.docker.compose.project',
+          '--format',
+          '{{.Label "com.docker.compose.project"}}',
+        ],
+        { encoding: 'utf8' },
+      )
         .split('\n')
         .filter((p) => p.startsWith(`ml-image-${r.report.runId ?? ''}`)),
     );
 
   it('Compose: the image under test replaces the app service, which calls its side service; the project is taken down', () => {
     const r = composeRun('compose.yaml');
-    expect([r.status, checks(r.report).map((c) => [c.kind, c.name, c.result])]).toEqual([0, [['ready', '/health answers 200', 'passed'], ['http', 'predict', 'passed']]]);
+    expect([r.status, checks(r.report).map((c) => [c.kind, c.name, c.result])]).toEqual([
+      0,
+      [
+        ['ready', '/health answers 200', 'passed'],
+        ['http', 'predict', 'passed'],
+      ],
+    ]);
     expect([leftOver(r), composeLeftovers(r)]).toEqual([[], []]);
   });
 
   it('Compose with a broken side service: fails, says why, leaves nothing', () => {
     const r = composeRun('broken.yaml');
     expect(r.status).toBe(1);
-    expect(checks(r.report).map((c) => [c.kind, c.name, c.result])).toEqual([['service', 'test environment', 'failed']]);
+    expect(checks(r.report).map((c) => [c.kind, c.name, c.result])).toEqual([
+      ['service', 'test environment', 'failed'],
+    ]);
     expect(checks(r.report)[0]!.message).toMatch(/exited \(3\)/);
     expect([leftOver(r), composeLeftovers(r)]).toEqual([[], []]);
   });
@@ -270,10 +346,27 @@ http:
 describe('usage', () => {
   it('exit 2 without anything to test, or for an image the engine lacks', () => {
     const none = spawnSync(process.execPath, [CLI, 'test', IMAGE], { cwd: ROOT, encoding: 'utf8' });
-    expect([none.status, none.stderr.split('\n')[0]]).toEqual([2, 'error: test needs --config (its smoke test) and/or --structure-test FILE']);
-    const config = writeFile(dir, `${uid()}.yml`, `version: 1\nimages:\n  - name: it/smoke\n    context: ${path.relative(dir, TINY)}\n`);
-    const missing = spawnSync(process.execPath, [CLI, 'test', 'it/absent:nope', '--config', config, '--docker', env.docker], { cwd: ROOT, encoding: 'utf8' });
-    expect([missing.status, missing.stderr.trim().split('\n').find((l) => l.startsWith('error:'))]).toEqual([2, 'error: image it/absent:nope is not in the engine (pull or build it first)']);
+    expect([none.status, none.stderr.split('\n')[0]]).toEqual([
+      2,
+      'error: test needs --config (its smoke test) and/or --structure-test FILE',
+    ]);
+    const config = writeFile(
+      dir,
+      `${uid()}.yml`,
+      `version: 1\nimages:\n  - name: it/smoke\n    context: ${path.relative(dir, TINY)}\n`,
+    );
+    const missing = spawnSync(
+      process.execPath,
+      [CLI, 'test', 'it/absent:nope', '--config', config, '--docker', env.docker],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
+    expect([
+      missing.status,
+      missing.stderr
+        .trim()
+        .split('\n')
+        .find((l) => l.startsWith('error:')),
+    ]).toEqual([2, 'error: image it/absent:nope is not in the engine (pull or build it first)']);
   });
 });
 

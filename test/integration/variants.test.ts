@@ -94,7 +94,13 @@ images:
     const file = secretConfig(name);
     writeFile(dir, path.basename(file), execFileSync('sed', ['s/SHA/' + sha + '/', file], { encoding: 'utf8' }));
     const log = new MemoryLogger();
-    const result = await buildTestPush({ config: file, cwd: dir, env: { ...process.env, MODEL_TOKEN: token }, push: false, log });
+    const result = await buildTestPush({
+      config: file,
+      cwd: dir,
+      env: { ...process.env, MODEL_TOKEN: token },
+      push: false,
+      log,
+    });
 
     expect(result.images[0]!.smoke?.passed).toBe(true);
     const imageId = result.images[0]!.imageId!;
@@ -111,9 +117,9 @@ images:
     const environment = { ...process.env };
     delete environment.MODEL_TOKEN;
     const log = new MemoryLogger();
-    await expect(buildTestPush({ config: secretConfig(name), cwd: dir, env: environment, push: false, log })).rejects.toThrow(
-      'build secret MODEL_TOKEN: environment variable not set (secrets are read from the environment)',
-    );
+    await expect(
+      buildTestPush({ config: secretConfig(name), cwd: dir, env: environment, push: false, log }),
+    ).rejects.toThrow('build secret MODEL_TOKEN: environment variable not set (secrets are read from the environment)');
     expect(log.lines.some((l) => l.includes('▶ Build'))).toBe(false);
   });
 });
@@ -121,7 +127,11 @@ images:
 describe('ml-image plan (CLI bundle)', () => {
   const CLI = path.join(ROOT, 'dist/cli/index.js');
   const plan = (args: string[], extraEnv: Record<string, string> = {}) =>
-    spawnSync(process.execPath, [CLI, 'plan', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, GITHUB_ACTIONS: '', SOURCE_DATE_EPOCH: '1700000000', ...extraEnv } });
+    spawnSync(process.execPath, [CLI, 'plan', ...args], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, GITHUB_ACTIONS: '', SOURCE_DATE_EPOCH: '1700000000', ...extraEnv },
+    });
 
   it('prints the same JSON for the same inputs, with repository-relative paths', () => {
     const first = plan(['-c', 'examples/iris/ml-image.yml', '--format', 'json']);
@@ -129,7 +139,10 @@ describe('ml-image plan (CLI bundle)', () => {
     expect(first.status).toBe(0);
     expect(first.stdout).toBe(second.stdout);
     expect(first.stdout).not.toContain(ROOT);
-    const data = JSON.parse(first.stdout) as { config: string; jobs: { tags: string[]; build: { context: string }; labels: Record<string, string> }[] };
+    const data = JSON.parse(first.stdout) as {
+      config: string;
+      jobs: { tags: string[]; build: { context: string }; labels: Record<string, string> }[];
+    };
     expect(data.config).toBe('examples/iris/ml-image.yml');
     expect(data.jobs[0]!.tags).toEqual(['latest', '0.1.0']);
     expect(data.jobs[0]!.build.context).toBe('examples/iris');
@@ -174,8 +187,22 @@ images:
     const matrix = plan(['-c', file, '--format', 'matrix'], github);
     expect(JSON.parse(matrix.stdout)).toEqual({
       include: [
-        { id: 'acme-semver-cpu', image: 'acme/semver', variant: 'cpu', platform: '', gpu: false, 'runs-on': 'ubuntu-latest' },
-        { id: 'acme-semver-cuda12', image: 'acme/semver', variant: 'cuda12', platform: '', gpu: true, 'runs-on': ['self-hosted', 'gpu'] },
+        {
+          id: 'acme-semver-cpu',
+          image: 'acme/semver',
+          variant: 'cpu',
+          platform: '',
+          gpu: false,
+          'runs-on': 'ubuntu-latest',
+        },
+        {
+          id: 'acme-semver-cuda12',
+          image: 'acme/semver',
+          variant: 'cuda12',
+          platform: '',
+          gpu: true,
+          'runs-on': ['self-hosted', 'gpu'],
+        },
       ],
     });
   });

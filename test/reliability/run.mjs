@@ -5,7 +5,16 @@
 // Prints one table row per case and scenario — scenario, expected outcome, outcome, time, leaked
 // resources, secrets found — and exits 1 when any did not go as expected.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +30,12 @@ function labelled() {
   const docker = process.env.ML_IMAGE_TEST_DOCKER ?? 'docker';
   try {
     return ['ps -a -q', 'network ls -q', 'volume ls -q']
-      .map((c) => execFileSync(docker, [...c.split(' '), '--filter', 'label=io.github.ml-image.run'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }))
+      .map((c) =>
+        execFileSync(docker, [...c.split(' '), '--filter', 'label=io.github.ml-image.run'], {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'ignore'],
+        }),
+      )
       .join('\n')
       .split('\n')
       .filter(Boolean).length;
@@ -65,7 +79,9 @@ function runCase(c, dir) {
     child.stdout.on('data', (d) => (out.stdout += d));
     child.stderr.on('data', (d) => (out.stderr += d));
     child.on('error', (error) => resolve({ ...out, status: null, error }));
-    child.on('close', (status, signal) => resolve({ ...out, status, error: signal ? new Error(`killed by ${signal}`) : undefined }));
+    child.on('close', (status, signal) =>
+      resolve({ ...out, status, error: signal ? new Error(`killed by ${signal}`) : undefined }),
+    );
   });
 }
 
@@ -88,9 +104,18 @@ async function check(c) {
   const secrets = out.includes(SECRET) ? 1 : 0;
   if (secrets) problems.push('the password appeared in the output');
   if (problems.length > 0) failed++;
-  if (problems.length > 0 && process.env.RELIABILITY_VERBOSE) process.stderr.write(`--- ${c.name}\n${out.slice(0, 2000)}\n`);
+  if (problems.length > 0 && process.env.RELIABILITY_VERBOSE)
+    process.stderr.write(`--- ${c.name}\n${out.slice(0, 2000)}\n`);
   rmSync(dir, { recursive: true, force: true });
-  return [c.kind, c.name, `exit ${c.exit}`, problems.length ? `FAIL: ${problems.join('; ')}` : `ok (exit ${r.status})`, `${(ms / 1000).toFixed(2)}s`, '0', String(secrets)];
+  return [
+    c.kind,
+    c.name,
+    `exit ${c.exit}`,
+    problems.length ? `FAIL: ${problems.join('; ')}` : `ok (exit ${r.status})`,
+    `${(ms / 1000).toFixed(2)}s`,
+    '0',
+    String(secrets),
+  ];
 }
 
 // Two cases at a time (2 cores; each is one CLI process, mostly Node's start-up): 132 cases took 65 s one by one.
@@ -112,7 +137,9 @@ if (leaked > 0) failed++;
 const header = ['class', 'scenario', 'expected', 'outcome', 'time', 'leaked', 'secrets'];
 /** One markdown table; long cells are cut (the full text is in the failure list below it). */
 function table(rows, outcomeWidth, textWidth = 60) {
-  const widths = header.map((h, i) => Math.min(i === 3 ? outcomeWidth : textWidth, Math.max(h.length, ...rows.map((r) => r[i].length))));
+  const widths = header.map((h, i) =>
+    Math.min(i === 3 ? outcomeWidth : textWidth, Math.max(h.length, ...rows.map((r) => r[i].length))),
+  );
   const cell = (s, w) => (s.length > w ? `${s.slice(0, w - 1)}…` : s.padEnd(w));
   console.log(`| ${header.map((h, i) => cell(h, widths[i])).join(' | ')} |`);
   console.log(`| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`);
@@ -133,16 +160,37 @@ const rowsFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'ml-image-rel-rows
 const summaryFile = path.join(path.dirname(rowsFile), 'jest.json');
 const jest = spawnSync(
   process.execPath,
-  ['--experimental-vm-modules', path.join(ROOT, 'node_modules/jest/bin/jest.js'), '--selectProjects', 'reliability', '--runInBand', '--forceExit', '--json', '--outputFile', summaryFile],
+  [
+    '--experimental-vm-modules',
+    path.join(ROOT, 'node_modules/jest/bin/jest.js'),
+    '--selectProjects',
+    'reliability',
+    '--runInBand',
+    '--forceExit',
+    '--json',
+    '--outputFile',
+    summaryFile,
+  ],
   { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, RELIABILITY_ROWS: rowsFile } },
 );
 const faultRows = existsSync(rowsFile)
-  ? readFileSync(rowsFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
+  ? readFileSync(rowsFile, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
   : [];
 const ran = existsSync(summaryFile) ? JSON.parse(readFileSync(summaryFile, 'utf8')).numTotalTests : 0;
 rmSync(path.dirname(rowsFile), { recursive: true, force: true });
 table(
-  faultRows.map((r) => [r.kind, r.scenario, r.expected, r.outcome, `${(r.ms / 1000).toFixed(1)}s`, String(r.leaked), String(r.secrets)]),
+  faultRows.map((r) => [
+    r.kind,
+    r.scenario,
+    r.expected,
+    r.outcome,
+    `${(r.ms / 1000).toFixed(1)}s`,
+    String(r.leaked),
+    String(r.secrets),
+  ]),
   110,
   90,
 );
@@ -154,7 +202,9 @@ console.log(
 for (const r of faultRows.filter((x) => !x.outcome.startsWith('ok'))) console.log(`\n${r.scenario}:\n  ${r.outcome}`);
 // A scenario that crashed before writing its row still fails: jest's own status and count decide too.
 if (jest.status !== 0 || faultRows.length === 0 || faultRows.length !== ran) {
-  console.log(`\nthe scenarios did not all run cleanly (jest exit ${jest.status}, ${faultRows.length} rows for ${ran} scenarios)`);
+  console.log(
+    `\nthe scenarios did not all run cleanly (jest exit ${jest.status}, ${faultRows.length} rows for ${ran} scenarios)`,
+  );
   failed++;
 }
 process.exit(failed + faultFailed > 0 ? 1 : 0);

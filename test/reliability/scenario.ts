@@ -5,7 +5,16 @@
 // user's docker config) and every place a credential could have leaked to. Each scenario adds one row to
 // the table `npm run test:reliability` prints (test/reliability/run.mjs).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { imageTags, inspectRemote, ROOT, scratchDir, testEnv, uid, writeFile } from '../integration/harness.js';
@@ -59,7 +68,10 @@ export function removeScope(s: Scope): void {
 }
 
 /** A one-image project: `ctx/Dockerfile` (a unique file per project unless given) and ml-image.yml. */
-export function project(s: Scope, o: { name: string; registry: string; base: string; dockerfile?: string; smoke?: string; image?: string }): { config: string; repo: string } {
+export function project(
+  s: Scope,
+  o: { name: string; registry: string; base: string; dockerfile?: string; smoke?: string; image?: string },
+): { config: string; repo: string } {
   writeFile(s.dir, 'ctx/Dockerfile', o.dockerfile ?? `FROM ${o.base}\nRUN echo ${uid()} > /id\n`);
   const repo = `rel/${o.name}-${uid()}`;
   const config = writeFile(
@@ -88,7 +100,11 @@ export interface Proc {
 }
 
 /** The bundled CLI in the scope, as a user's shell starts it; `during` may signal it. */
-export function cli(s: Scope, args: string[], o: { stdin?: string; during?: (child: ChildProcess, out: () => string) => void } = {}): Promise<Proc> {
+export function cli(
+  s: Scope,
+  args: string[],
+  o: { stdin?: string; during?: (child: ChildProcess, out: () => string) => void } = {},
+): Promise<Proc> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(process.execPath, [CLI, ...args], { cwd: s.dir, env: s.env, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -130,25 +146,47 @@ export function leftovers(s: Scope): Set<string> {
   for (const id of docker(s, ['network', 'ls', '-q', ...label])) found.add(`network ${id}`);
   for (const id of docker(s, ['volume', 'ls', '-q', ...label])) found.add(`volume ${id}`);
   // A docker-container builder of a run outlives its record if only the record is removed.
-  for (const n of docker(s, ['ps', '-a', '--filter', 'name=buildx_buildkit_ml-image-', '--format', '{{.Names}}'])) found.add(`builder ${n}`);
-  for (const n of docker(s, ['image', 'ls', ...references(':ml-image-*'), '--filter', 'reference=ml-image-setup/*', '--format', '{{.Repository}}:{{.Tag}}'])) found.add(`image name ${n}`);
+  for (const n of docker(s, ['ps', '-a', '--filter', 'name=buildx_buildkit_ml-image-', '--format', '{{.Names}}']))
+    found.add(`builder ${n}`);
+  for (const n of docker(s, [
+    'image',
+    'ls',
+    ...references(':ml-image-*'),
+    '--filter',
+    'reference=ml-image-setup/*',
+    '--format',
+    '{{.Repository}}:{{.Tag}}',
+  ]))
+    found.add(`image name ${n}`);
   for (const e of existsSync(s.tmp) ? readdirSync(s.tmp) : []) {
     if (e === 'ml-image-locks') for (const l of readdirSync(path.join(s.tmp, e))) found.add(`lock ${l}`);
     else found.add(`temp file ${e}`);
   }
-  for (const e of existsSync(s.cacheDir) ? walk(s.cacheDir, 2) : []) if (/\.new-|\.old$/.test(e)) found.add(`half-written cache ${path.relative(s.cacheDir, e)}`);
+  for (const e of existsSync(s.cacheDir) ? walk(s.cacheDir, 2) : [])
+    if (/\.new-|\.old$/.test(e)) found.add(`half-written cache ${path.relative(s.cacheDir, e)}`);
   const userConfig = path.join(s.userDockerConfig, 'config.json');
-  if (existsSync(userConfig) && /"auths"\s*:\s*\{\s*"/.test(readFileSync(userConfig, 'utf8'))) found.add("a login in the user's docker config");
+  if (existsSync(userConfig) && /"auths"\s*:\s*\{\s*"/.test(readFileSync(userConfig, 'utf8')))
+    found.add("a login in the user's docker config");
   return found;
 }
 
 /** Reference filters for names of one to five path parts ending in `tail` (`*` does not cross a `/`). */
-const references = (tail: string, head = ''): string[] => [1, 2, 3, 4, 5].flatMap((n) => ['--filter', `reference=${head}${Array(n).fill('*').join('/')}${tail}`]);
+const references = (tail: string, head = ''): string[] =>
+  [1, 2, 3, 4, 5].flatMap((n) => ['--filter', `reference=${head}${Array(n).fill('*').join('/')}${tail}`]);
 
 /** Removes the images a scenario built (named rel/…, with or without a registry). */
 export function removeImages(s: Scope): void {
-  const names = docker(s, ['image', 'ls', '--filter', 'reference=rel/*', ...references('', '*/rel/').slice(0, 6), '--format', '{{.Repository}}:{{.Tag}}']);
-  if (names.length) spawnSync(testEnv().docker, ['image', 'rm', ...new Set(names)], { env: s.env, stdio: 'ignore', timeout: 60_000 });
+  const names = docker(s, [
+    'image',
+    'ls',
+    '--filter',
+    'reference=rel/*',
+    ...references('', '*/rel/').slice(0, 6),
+    '--format',
+    '{{.Repository}}:{{.Tag}}',
+  ]);
+  if (names.length)
+    spawnSync(testEnv().docker, ['image', 'rm', ...new Set(names)], { env: s.env, stdio: 'ignore', timeout: 60_000 });
 }
 
 function walk(dir: string, depth: number): string[] {
@@ -192,7 +230,8 @@ export function registryProblems(repo: string, out: string, want: readonly strin
   for (const t of tags) {
     const ref = `${repo}:${t}`;
     const digest = inspectRemote(ref).digest;
-    if (reported.get(ref) !== digest) problems.push(`${ref} points at ${digest.slice(0, 19)}…, not an image the run tested and reported`);
+    if (reported.get(ref) !== digest)
+      problems.push(`${ref} points at ${digest.slice(0, 19)}…, not an image the run tested and reported`);
   }
   const missing = want.filter((t) => !tags.includes(t));
   if (missing.length) problems.push(`not in the registry: ${missing.join(', ')}`);

@@ -18,10 +18,22 @@ const TWIRP_METHODS = ['CreateCacheEntry', 'FinalizeCacheEntryUpload', 'GetCache
 export type RequestKind = (typeof TWIRP_METHODS)[number] | 'upload' | 'download';
 
 /** `path` is path and query, the SAS signature replaced by `sig=…`. */
-export interface RecordedRequest { method: string; path: string; kind: RequestKind | 'other'; status: number }
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  kind: RequestKind | 'other';
+  status: number;
+}
 
 /** `size`: size_bytes the client reported at finalize; `blobBytes`: length of the committed blob. */
-export interface EntryView { id: number; key: string; version: string; finalized: boolean; size: number | undefined; blobBytes: number | undefined }
+export interface EntryView {
+  id: number;
+  key: string;
+  version: string;
+  finalized: boolean;
+  size: number | undefined;
+  blobBytes: number | undefined;
+}
 
 export interface CacheServiceOptions {
   /** Bearer token the Twirp endpoints accept; default: a fresh unsigned JWT. */
@@ -56,15 +68,26 @@ interface Entry extends Omit<EntryView, 'blobBytes'> {
 }
 
 class HttpError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
 
 // Twirp error codes → HTTP status, as the Twirp spec maps them.
 const TWIRP_STATUS: Record<string, number> = {
-  malformed: 400, invalid_argument: 400, unauthenticated: 401, permission_denied: 403, not_found: 404,
-  bad_route: 404, already_exists: 409, failed_precondition: 412, internal: 500,
+  malformed: 400,
+  invalid_argument: 400,
+  unauthenticated: 401,
+  permission_denied: 403,
+  not_found: 404,
+  bad_route: 404,
+  already_exists: 409,
+  failed_precondition: 412,
+  internal: 500,
 };
 const twirpError = (code: string, msg: string): HttpError => new HttpError(TWIRP_STATUS[code] ?? 500, code, msg);
 
@@ -76,7 +99,10 @@ export function unsignedJwt(claims: Record<string, unknown> = {}): string {
   const payload = {
     scp: 'Actions.ExampleScope Actions.Results:ce7f54c7-61c7-4aae-887f-30da475f5f1a:ca395085-040a-526b-2ce8-bdc85f692774',
     ac: JSON.stringify([{ Scope: 'refs/heads/main', Permission: 3 }]),
-    iat: now, nbf: now, exp: now + 3600, ...claims,
+    iat: now,
+    nbf: now,
+    exp: now + 3600,
+    ...claims,
   };
   return `${b64({ typ: 'JWT', alg: 'none' })}.${b64(payload)}.`;
 }
@@ -110,7 +136,8 @@ export async function startCacheService(options: CacheServiceOptions = {}): Prom
   let nextId = 1;
   let base = '';
 
-  const signedUrl = (e: Entry): string => `${base}${BLOB_PREFIX.slice(1)}${e.blobId}?sv=${X_MS_VERSION}&sr=b&sp=racw&sig=${e.sig}`;
+  const signedUrl = (e: Entry): string =>
+    `${base}${BLOB_PREFIX.slice(1)}${e.blobId}?sv=${X_MS_VERSION}&sr=b&sp=racw&sig=${e.sig}`;
 
   // Twirp methods. Requests arrive with protobuf JSON field names (useProtoFieldName: true: key,
   // version, restore_keys, size_bytes as an int64 string); answers use the same snake_case names, which
@@ -126,8 +153,17 @@ export async function startCacheService(options: CacheServiceOptions = {}): Prom
         throw twirpError('already_exists', 'cache entry with the same key, version, and scope already exists');
       }
       const e: Entry = {
-        id: nextId++, key, version, blobId: randomUUID(), sig: randomBytes(16).toString('base64url'), size: undefined,
-        blob: undefined, blocks: new Map(), etag: '', modified: new Date(), finalized: false,
+        id: nextId++,
+        key,
+        version,
+        blobId: randomUUID(),
+        sig: randomBytes(16).toString('base64url'),
+        size: undefined,
+        blob: undefined,
+        blocks: new Map(),
+        etag: '',
+        modified: new Date(),
+        finalized: false,
       };
       entries.push(e);
       return { ok: true, signed_upload_url: signedUrl(e) };
@@ -145,7 +181,9 @@ export async function startCacheService(options: CacheServiceOptions = {}): Prom
     GetCacheEntryDownloadURL(body) {
       const key = str(body, 'key');
       const version = str(body, 'version');
-      const restore = Array.isArray(body['restore_keys']) ? body['restore_keys'].filter((k): k is string => typeof k === 'string') : [];
+      const restore = Array.isArray(body['restore_keys'])
+        ? body['restore_keys'].filter((k): k is string => typeof k === 'string')
+        : [];
       // GitHub's documented order: for the key, then each restore key in turn, an exact match, else the
       // newest entry whose key starts with it; only finalized entries of the same version count.
       const live = entries.filter((e) => e.finalized && e.version === version).sort((a, b) => b.id - a.id);
@@ -162,22 +200,28 @@ export async function startCacheService(options: CacheServiceOptions = {}): Prom
     const handler = twirp[method];
     if (req.method !== 'POST' || !handler) throw twirpError('bad_route', `no handler for ${req.method} ${req.url}`);
     if (req.headers.authorization !== `Bearer ${token}`) throw twirpError('unauthenticated', 'invalid runtime token');
-    if (!(req.headers['content-type'] ?? '').startsWith('application/json')) throw twirpError('bad_route', 'unsupported Content-Type');
+    if (!(req.headers['content-type'] ?? '').startsWith('application/json'))
+      throw twirpError('bad_route', 'unsupported Content-Type');
     let body: unknown;
     try {
       body = JSON.parse((await readBody(req)).toString('utf8'));
     } catch {
       throw twirpError('malformed', 'the request body is not valid JSON');
     }
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw twirpError('malformed', 'the body is not a JSON object');
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      throw twirpError('malformed', 'the body is not a JSON object');
     const answer = JSON.stringify(handler(body as Record<string, unknown>)); // before writeHead: a throw becomes a Twirp error
     res.writeHead(200, { 'content-type': 'application/json' }).end(answer);
   }
 
   function azureHeaders(req: IncomingMessage): Record<string, string> {
     return {
-      'x-ms-request-id': randomUUID(), 'x-ms-version': String(req.headers['x-ms-version'] ?? X_MS_VERSION), date: new Date().toUTCString(),
-      ...(typeof req.headers['x-ms-client-request-id'] === 'string' ? { 'x-ms-client-request-id': req.headers['x-ms-client-request-id'] } : {}),
+      'x-ms-request-id': randomUUID(),
+      'x-ms-version': String(req.headers['x-ms-version'] ?? X_MS_VERSION),
+      date: new Date().toUTCString(),
+      ...(typeof req.headers['x-ms-client-request-id'] === 'string'
+        ? { 'x-ms-client-request-id': req.headers['x-ms-client-request-id'] }
+        : {}),
     };
   }
   const md5 = (b: Buffer): string => createHash('md5').update(b).digest('base64');
@@ -185,7 +229,8 @@ export async function startCacheService(options: CacheServiceOptions = {}): Prom
   async function handleBlob(req: IncomingMessage, res: ServerResponse, url: URL, blobId: string): Promise<void> {
     const e = entries.find((x) => x.blobId === blobId);
     if (!e) throw new HttpError(404, 'BlobNotFound', 'The specified blob does not exist.');
-    if (url.searchParams.get('sig') !== e.sig) throw new HttpError(403, 'AuthenticationFailed', 'Signature did not match.');
+    if (url.searchParams.get('sig') !== e.sig)
+      throw new HttpError(403, 'AuthenticationFailed', 'Signature did not match.');
     const headers = azureHeaders(req);
     const comp = url.searchParams.get('comp');
     if (req.method === 'PUT') {
@@ -201,13 +246,17 @@ export async function startCacheService(options: CacheServiceOptions = {}): Prom
       }
       if (comp === 'blocklist') {
         // <BlockList><Latest>id</Latest>…</BlockList>, committed in the listed order.
-        const ids = [...body.toString('utf8').matchAll(/<(Latest|Uncommitted|Committed)>([^<]*)<\/\1>/g)].map((m) => m[2] ?? '');
+        const ids = [...body.toString('utf8').matchAll(/<(Latest|Uncommitted|Committed)>([^<]*)<\/\1>/g)].map(
+          (m) => m[2] ?? '',
+        );
         const parts = ids.map((id) => e.blocks.get(id));
-        if (ids.length === 0 || parts.some((p) => p === undefined)) throw new HttpError(400, 'InvalidBlockList', 'The specified block list is invalid.');
+        if (ids.length === 0 || parts.some((p) => p === undefined))
+          throw new HttpError(400, 'InvalidBlockList', 'The specified block list is invalid.');
         e.blob = Buffer.concat(parts.filter((p): p is Buffer => p !== undefined));
         e.blocks.clear();
       } else if (comp === null) {
-        if (req.headers['x-ms-blob-type'] !== 'BlockBlob') throw new HttpError(400, 'MissingRequiredHeader', 'x-ms-blob-type: BlockBlob is required');
+        if (req.headers['x-ms-blob-type'] !== 'BlockBlob')
+          throw new HttpError(400, 'MissingRequiredHeader', 'x-ms-blob-type: BlockBlob is required');
         e.blob = body;
       } else {
         throw new HttpError(400, 'UnsupportedQueryParameter', `comp=${comp} is not supported`);
@@ -215,20 +264,31 @@ export async function startCacheService(options: CacheServiceOptions = {}): Prom
       e.etag = `"0x${randomBytes(8).toString('hex').toUpperCase()}"`;
       e.modified = new Date();
       // The SDK deserializes these into the upload response (etag, lastModified, contentMD5).
-      res.writeHead(201, {
-        ...headers, etag: e.etag, 'last-modified': e.modified.toUTCString(), 'content-md5': md5(e.blob), 'x-ms-request-server-encrypted': 'true',
-      }).end();
+      res
+        .writeHead(201, {
+          ...headers,
+          etag: e.etag,
+          'last-modified': e.modified.toUTCString(),
+          'content-md5': md5(e.blob),
+          'x-ms-request-server-encrypted': 'true',
+        })
+        .end();
       return;
     }
-    if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'UnsupportedHttpVerb', `${req.method} is not supported`);
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      throw new HttpError(405, 'UnsupportedHttpVerb', `${req.method} is not supported`);
     const blob = e.blob;
     if (!blob) throw new HttpError(404, 'BlobNotFound', 'The specified blob does not exist.');
     // restoreCache downloads with one plain GET (downloadCacheHttpClient, checking Content-Length) unless
     // the URL's host ends in .blob.core.windows.net, when it goes through the SDK: a HEAD (getProperties),
     // then parallel ranged GETs (x-ms-range) answered 206 with Content-Range. Both are served here.
     const common = {
-      ...headers, etag: e.etag, 'last-modified': e.modified.toUTCString(), 'accept-ranges': 'bytes',
-      'x-ms-blob-type': 'BlockBlob', 'content-type': 'application/octet-stream',
+      ...headers,
+      etag: e.etag,
+      'last-modified': e.modified.toUTCString(),
+      'accept-ranges': 'bytes',
+      'x-ms-blob-type': 'BlockBlob',
+      'content-type': 'application/octet-stream',
     };
     const range = String(req.headers['x-ms-range'] ?? req.headers.range ?? '');
     const m = /^bytes=(\d+)-(\d*)$/.exec(range);
@@ -239,7 +299,11 @@ export async function startCacheService(options: CacheServiceOptions = {}): Prom
     }
     if (m) {
       const part = blob.subarray(start, end + 1);
-      res.writeHead(206, { ...common, 'content-length': String(part.length), 'content-range': `bytes ${start}-${end}/${blob.length}` });
+      res.writeHead(206, {
+        ...common,
+        'content-length': String(part.length),
+        'content-range': `bytes ${start}-${end}/${blob.length}`,
+      });
       res.end(req.method === 'HEAD' ? undefined : part);
       return;
     }
@@ -257,7 +321,9 @@ export async function startCacheService(options: CacheServiceOptions = {}): Prom
     // Twirp errors must be JSON: the client JSON.parses every answer before looking at the status, and a
     // body that does not parse counts as retryable (5 tries, backoff from 3 s) even for a 401.
     if (kind !== 'upload' && kind !== 'download') {
-      res.writeHead(err.status, { 'content-type': 'application/json' }).end(JSON.stringify({ code: err.code, msg: err.message }));
+      res
+        .writeHead(err.status, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ code: err.code, msg: err.message }));
       return;
     }
     // Azure storage errors: x-ms-error-code header plus an XML body, which the SDK turns into a RestError.
@@ -270,7 +336,12 @@ export async function startCacheService(options: CacheServiceOptions = {}): Prom
     const url = new URL(req.url ?? '/', base);
     const kind = kindOf(req, url);
     res.on('finish', () => {
-      requests.push({ method: req.method ?? '', path: `${url.pathname}${url.search.replace(/sig=[^&]*/, 'sig=…')}`, kind, status: res.statusCode });
+      requests.push({
+        method: req.method ?? '',
+        path: `${url.pathname}${url.search.replace(/sig=[^&]*/, 'sig=…')}`,
+        kind,
+        status: res.statusCode,
+      });
     });
     const fail = kind === 'other' ? undefined : failures.get(kind);
     const work = async (): Promise<void> => {
@@ -278,10 +349,21 @@ export async function startCacheService(options: CacheServiceOptions = {}): Prom
         fail.count--;
         await readBody(req);
         const blob = kind === 'upload' || kind === 'download';
-        throw new HttpError(fail.status, fail.status >= 500 ? (blob ? 'InternalError' : 'internal') : (blob ? 'AuthenticationFailed' : 'permission_denied'), 'injected failure');
+        throw new HttpError(
+          fail.status,
+          fail.status >= 500
+            ? blob
+              ? 'InternalError'
+              : 'internal'
+            : blob
+              ? 'AuthenticationFailed'
+              : 'permission_denied',
+          'injected failure',
+        );
       }
       if (url.pathname.startsWith(TWIRP_PREFIX)) return handleTwirp(req, res, url.pathname.slice(TWIRP_PREFIX.length));
-      if (url.pathname.startsWith(BLOB_PREFIX)) return handleBlob(req, res, url, url.pathname.slice(BLOB_PREFIX.length));
+      if (url.pathname.startsWith(BLOB_PREFIX))
+        return handleBlob(req, res, url, url.pathname.slice(BLOB_PREFIX.length));
       throw twirpError('bad_route', `no route for ${req.method} ${url.pathname}`);
     };
     work().catch((err: unknown) => {
@@ -306,7 +388,14 @@ export async function startCacheService(options: CacheServiceOptions = {}): Prom
       GITHUB_WORKSPACE: workspace, // tar runs with -C here; cached paths are stored relative to it
     },
     get entries(): EntryView[] {
-      return entries.map(({ id, key, version, finalized, size, blob }) => ({ id, key, version, finalized, size, blobBytes: blob?.length }));
+      return entries.map(({ id, key, version, finalized, size, blob }) => ({
+        id,
+        key,
+        version,
+        finalized,
+        size,
+        blobBytes: blob?.length,
+      }));
     },
     requests,
     failNext(kind, count, status = 500) {

@@ -82,7 +82,14 @@ export async function startFaultProxy(options: ProxyOptions): Promise<FaultProxy
     }
     const send = options.ca ? httpsRequest : httpRequest;
     const upstream = send(
-      { host, port: Number(port), method: req.method, path, headers: req.headers, ...(options.ca ? { ca: options.ca } : {}) },
+      {
+        host,
+        port: Number(port),
+        method: req.method,
+        path,
+        headers: req.headers,
+        ...(options.ca ? { ca: options.ca } : {}),
+      },
       (up) => {
         record.outcome = up.statusCode ?? 0;
         res.writeHead(up.statusCode ?? 502, up.headers);
@@ -108,7 +115,8 @@ export async function startFaultProxy(options: ProxyOptions): Promise<FaultProxy
     failNext(kind, count, on = 'any', path) {
       faults.push({ kind, count, on, path });
     },
-    uploadedBytes: () => requests.filter((r) => classify(r.method, r.path) === 'blob-upload').reduce((n, r) => n + r.bytesIn, 0),
+    uploadedBytes: () =>
+      requests.filter((r) => classify(r.method, r.path) === 'blob-upload').reduce((n, r) => n + r.bytesIn, 0),
     uploadedBlobs() {
       const bySession = new Map<string, number>();
       const out = new Map<string, { bytes: number; sessions: number }>();

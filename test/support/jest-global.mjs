@@ -26,7 +26,10 @@ export function sweepDeadCaches(parent = os.tmpdir()) {
 export async function setup() {
   if (process.env.ML_IMAGE_CACHE_DIR) return;
   const swept = sweepDeadCaches();
-  if (swept) process.stderr.write(`removed ${swept} cache directories of earlier test runs that were killed before their teardown\n`);
+  if (swept)
+    process.stderr.write(
+      `removed ${swept} cache directories of earlier test runs that were killed before their teardown\n`,
+    );
   const root = mkdtempSync(path.join(os.tmpdir(), 'ml-image-test-cache-'));
   writeFileSync(path.join(root, 'owner.pid'), `${process.pid}\n`);
   process.env.ML_IMAGE_CACHE_DIR = path.join(root, 'buildkit');

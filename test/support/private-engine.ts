@@ -52,30 +52,49 @@ export async function startPrivateEngine(o: PrivateEngineOptions): Promise<Priva
   const sock = path.join(dir, 'docker.sock');
   const pidfile = path.join(dir, 'dockerd.pid');
   const args = [
-    '--config-file', path.join(dir, 'daemon.json'),
-    '--data-root', data,
-    '--exec-root', path.join(dir, 'exec'),
-    '--pidfile', pidfile,
-    '-H', `unix://${sock}`,
-    '--bridge', bridge,
+    '--config-file',
+    path.join(dir, 'daemon.json'),
+    '--data-root',
+    data,
+    '--exec-root',
+    path.join(dir, 'exec'),
+    '--pidfile',
+    pidfile,
+    '-H',
+    `unix://${sock}`,
+    '--bridge',
+    bridge,
     '--iptables=false',
     '--ip6tables=false',
-    '--containerd-namespace', `ml-rel-${o.n}`,
-    '--containerd-plugins-namespace', `ml-rel-${o.n}-plugins`,
+    '--containerd-namespace',
+    `ml-rel-${o.n}`,
+    '--containerd-plugins-namespace',
+    `ml-rel-${o.n}-plugins`,
   ];
   const startScript = path.join(dir, 'start.sh');
   const stopScript = path.join(dir, 'stop.sh');
-  writeFileSync(startScript, `#!/bin/bash\nsetsid ${o.dockerd} ${args.map((a) => `'${a}'`).join(' ')} >>'${dir}/dockerd.log' 2>&1 </dev/null &\n`);
-  writeFileSync(stopScript, `#!/bin/bash\npid=$(cat '${pidfile}' 2>/dev/null) || exit 0\nkill "$pid" 2>/dev/null\nfor i in $(seq 100); do kill -0 "$pid" 2>/dev/null || exit 0; sleep 0.1; done\nkill -9 "$pid" 2>/dev/null\n`);
+  writeFileSync(
+    startScript,
+    `#!/bin/bash\nsetsid ${o.dockerd} ${args.map((a) => `'${a}'`).join(' ')} >>'${dir}/dockerd.log' 2>&1 </dev/null &\n`,
+  );
+  writeFileSync(
+    stopScript,
+    `#!/bin/bash\npid=$(cat '${pidfile}' 2>/dev/null) || exit 0\nkill "$pid" 2>/dev/null\nfor i in $(seq 100); do kill -0 "$pid" 2>/dev/null || exit 0; sleep 0.1; done\nkill -9 "$pid" 2>/dev/null\n`,
+  );
   chmodSync(startScript, 0o755);
   chmodSync(stopScript, 0o755);
   const host = `unix://${sock}`;
   const env = { ...process.env, DOCKER_HOST: host };
-  const up = () => spawnSync(o.docker, ['version', '--format', '{{.Server.Version}}'], { env, stdio: 'ignore', timeout: 10_000 }).status === 0;
+  const up = () =>
+    spawnSync(o.docker, ['version', '--format', '{{.Server.Version}}'], { env, stdio: 'ignore', timeout: 10_000 })
+      .status === 0;
   const waitUp = async (timeoutMs = 60_000) => {
     const deadline = Date.now() + timeoutMs;
     while (!up()) {
-      if (Date.now() > deadline) throw new Error(`private engine did not come up: ${readFileSync(path.join(dir, 'dockerd.log'), 'utf8').slice(-2000)}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `private engine did not come up: ${readFileSync(path.join(dir, 'dockerd.log'), 'utf8').slice(-2000)}`,
+        );
       await sleep(200);
     }
   };

@@ -24,7 +24,9 @@ function freePort() {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -34,7 +36,9 @@ function freePort() {
  * @param {string} text @returns {Record<string, string>}
  */
 export function parseExports(text) {
-  return Object.fromEntries([...text.matchAll(/^export (\w+)=(.*)$/gm)].map((m) => [String(m[1]), String(m[2]).replace(/^'(.*)'$/, '$1')]));
+  return Object.fromEntries(
+    [...text.matchAll(/^export (\w+)=(.*)$/gm)].map((m) => [String(m[1]), String(m[2]).replace(/^'(.*)'$/, '$1')]),
+  );
 }
 
 /**
@@ -45,7 +49,9 @@ export function parseExports(text) {
 export async function startRegistries(dir) {
   for (let attempt = 1; ; attempt++) {
     const [plain, auth] = [await freePort(), await freePort()];
-    const r = spawnSync('bash', [SCRIPT, 'run-registries', 'up', dir, String(plain), String(auth)], { encoding: 'utf8' });
+    const r = spawnSync('bash', [SCRIPT, 'run-registries', 'up', dir, String(plain), String(auth)], {
+      encoding: 'utf8',
+    });
     if (r.status === 0) return parseExports(r.stdout);
     stopRegistries(dir);
     // A port taken between the probe and the registry's bind: try other ports, twice.
@@ -83,7 +89,9 @@ export function ownerGone(dir) {
 function registryDirs(dir, depth = 2) {
   const here = existsSync(path.join(dir, 'registry-plain.yml')) ? [dir] : [];
   if (depth === 0) return here;
-  const subdirs = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.endsWith('-storage'));
+  const subdirs = readdirSync(dir, { withFileTypes: true }).filter(
+    (e) => e.isDirectory() && !e.name.endsWith('-storage'),
+  );
   return [...subdirs.flatMap((e) => registryDirs(path.join(dir, e.name), depth - 1)), ...here];
 }
 
@@ -109,29 +117,39 @@ export function sweepDeadRuns(parent = os.tmpdir()) {
 export async function setup() {
   if (process.env.ML_IMAGE_TEST_RUN_DIR) return; // a parent run's registries (nested jest) stay in use
   const swept = sweepDeadRuns();
-  if (swept) process.stderr.write(`removed ${swept} directories of earlier test runs that were killed before their teardown\n`);
+  if (swept)
+    process.stderr.write(`removed ${swept} directories of earlier test runs that were killed before their teardown\n`);
   const runId = process.env.ML_IMAGE_TEST_RUN_ID ?? `r${randomBytes(3).toString('hex')}`;
   const dir = mkdtempSync(path.join(os.tmpdir(), `ml-image-test-${runId}-`));
   writeFileSync(path.join(dir, 'owner.pid'), `${process.pid}\n`);
   Object.assign(process.env, await startRegistries(dir));
   process.env.ML_IMAGE_TEST_RUN_ID = runId;
   process.env.ML_IMAGE_TEST_RUN_DIR = dir;
-  /** @type {Record<string, unknown>} */ (globalThis)[KEY] = { dir, runId, registries: [process.env.ML_IMAGE_TEST_REGISTRY, process.env.ML_IMAGE_TEST_AUTH_REGISTRY] };
+  /** @type {Record<string, unknown>} */ (globalThis)[KEY] = {
+    dir,
+    runId,
+    registries: [process.env.ML_IMAGE_TEST_REGISTRY, process.env.ML_IMAGE_TEST_AUTH_REGISTRY],
+  };
 }
 
 export async function teardown() {
-  const run = /** @type {{ dir: string, runId: string, registries: string[] } | undefined} */ (/** @type {Record<string, unknown>} */ (globalThis)[KEY]);
+  const run = /** @type {{ dir: string, runId: string, registries: string[] } | undefined} */ (
+    /** @type {Record<string, unknown>} */ (globalThis)[KEY]
+  );
   if (!run) return;
   const started = Date.now();
   const leaked = await sharedRepositoriesOf(run.runId);
   const images = removeRunImages(run.runId, run.registries);
   const mb = Number(spawnSync('du', ['-sm', run.dir], { encoding: 'utf8' }).stdout.split('\t')[0] ?? 0);
   for (const r of registryDirs(run.dir)) stopRegistries(r); // a file that crashed before its own afterAll left its pair
-  process.stderr.write(`test run ${run.runId}: removed ${images.removed} image names (${images.via}) and its registries (${mb} MB) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  process.stderr.write(
+    `test run ${run.runId}: removed ${images.removed} image names (${images.via}) and its registries (${mb} MB) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+  );
   delete process.env.ML_IMAGE_TEST_RUN_DIR;
   // A test that pushed to the example's registry instead of the run's (the broken-iris test's registry cache
   // once did, 75 MB a run) fails the run.
-  if (leaked.length) throw new Error(`test run ${run.runId} wrote to the shared registry ${SHARED_PLAIN}: ${leaked.join(', ')}`);
+  if (leaked.length)
+    throw new Error(`test run ${run.runId} wrote to the shared registry ${SHARED_PLAIN}: ${leaked.join(', ')}`);
 }
 
 const SHARED_PLAIN = '127.0.0.1:5000';
@@ -146,7 +164,8 @@ async function sharedRepositoriesOf(runId) {
     return []; // not running: nothing was written there
   }
   const body = /** @type {{ repositories?: string[] }} */ (await res.json());
-  if (!res.ok || !body.repositories) throw new Error(`the catalog of ${SHARED_PLAIN} answered ${res.status}: ${JSON.stringify(body)}`);
+  if (!res.ok || !body.repositories)
+    throw new Error(`the catalog of ${SHARED_PLAIN} answered ${res.status}: ${JSON.stringify(body)}`);
   return body.repositories.filter((r) => r.includes(runId));
 }
 
@@ -173,18 +192,22 @@ export function removeRunImages(runId, registries) {
   const listed = spawnSync('ctr', [...ctr, 'ls', '-q'], { encoding: 'utf8', timeout: 20_000 });
   if (listed.status === 0) {
     const names = listed.stdout.split('\n').filter((n) => n && mine(n));
-    for (let i = 0; i < names.length; i += 200) spawnSync('ctr', [...ctr, 'rm', ...names.slice(i, i + 200)], { stdio: 'ignore', timeout: 60_000 });
+    for (let i = 0; i < names.length; i += 200)
+      spawnSync('ctr', [...ctr, 'rm', ...names.slice(i, i + 200)], { stdio: 'ignore', timeout: 60_000 });
     return { removed: names.length, via: 'containerd' };
   }
   const docker = process.env.ML_IMAGE_TEST_DOCKER ?? '/usr/bin/docker';
   let names;
   try {
-    names = execFileSync(docker, ['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}'], { encoding: 'utf8' }).split('\n');
+    names = execFileSync(docker, ['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}'], { encoding: 'utf8' }).split(
+      '\n',
+    );
   } catch {
     return { removed: 0, via: 'none' }; // no engine: nothing to remove
   }
   const gone = names.filter((n) => n && !n.endsWith(':<none>') && mine(n));
-  for (let i = 0; i < gone.length; i += 200) spawnSync(docker, ['image', 'rm', '--force', ...gone.slice(i, i + 200)], { stdio: 'ignore' });
+  for (let i = 0; i < gone.length; i += 200)
+    spawnSync(docker, ['image', 'rm', '--force', ...gone.slice(i, i + 200)], { stdio: 'ignore' });
   spawnSync(docker, ['image', 'prune', '--force'], { stdio: 'ignore' });
   return { removed: gone.length, via: 'docker' };
 }

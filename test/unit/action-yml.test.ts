@@ -37,7 +37,8 @@ describe('action.yml', () => {
       expect([name, typeof input.description, input.description.length > 10]).toEqual([name, 'string', true]);
       expect([name, typeof input.default]).toEqual([name, 'string']);
     }
-    for (const [name, output] of Object.entries(actionYml.outputs)) expect([name, typeof output.description]).toEqual([name, 'string']);
+    for (const [name, output] of Object.entries(actionYml.outputs))
+      expect([name, typeof output.description]).toEqual([name, 'string']);
   });
 
   it('runs the bundle on node24 as main and post', () => {
@@ -126,25 +127,42 @@ describe('getInputs, with the environment the runner builds from action.yml', ()
   });
 
   it('the runner names variables INPUT_ + upper case, spaces as _, hyphens kept', () => {
-    expect([inputVariable('only-images'), inputVariable('plan-only'), inputVariable('my input')]).toEqual(['INPUT_ONLY-IMAGES', 'INPUT_PLAN-ONLY', 'INPUT_MY_INPUT']);
+    expect([inputVariable('only-images'), inputVariable('plan-only'), inputVariable('my input')]).toEqual([
+      'INPUT_ONLY-IMAGES',
+      'INPUT_PLAN-ONLY',
+      'INPUT_MY_INPUT',
+    ]);
   });
 
   it.each([
-    { old: 'images', message: "input images is now only-images (docker/metadata-action's images input lists full image names); rename it in the step's with:" },
-    { old: 'variants', message: "input variants is now only-variants (it goes with only-images); rename it in the step's with:" },
+    {
+      old: 'images',
+      message:
+        "input images is now only-images (docker/metadata-action's images input lists full image names); rename it in the step's with:",
+    },
+    {
+      old: 'variants',
+      message: "input variants is now only-variants (it goes with only-images); rename it in the step's with:",
+    },
   ])('the old input $old is refused, naming the new one', ({ old, message }) => {
     expect(caught(() => getInputs(runnerEnv({ [old]: 'x' }))).message).toBe(message);
   });
 
   // builder was once the engine choice; it is now a buildx builder instance, as in docker/build-push-action.
-  it.each(['buildkit', 'buildx'])('builder: %s (an engine, not a builder instance) is refused, naming build-engine', (engine) => {
-    expect(caught(() => getInputs(runnerEnv({ builder: engine }))).message).toBe(
-      `input builder names a buildx builder instance (as in docker/build-push-action); to choose ${engine}, use build-engine: ${engine}`,
-    );
-  });
+  it.each(['buildkit', 'buildx'])(
+    'builder: %s (an engine, not a builder instance) is refused, naming build-engine',
+    (engine) => {
+      expect(caught(() => getInputs(runnerEnv({ builder: engine }))).message).toBe(
+        `input builder names a buildx builder instance (as in docker/build-push-action); to choose ${engine}, use build-engine: ${engine}`,
+      );
+    },
+  );
 
   it('builder: any other name is the buildx builder instance, the engine choice left alone', () => {
-    expect(getInputs(runnerEnv({ builder: ' builder-3f2a ' }))).toMatchObject({ buildxBuilder: 'builder-3f2a', builder: undefined });
+    expect(getInputs(runnerEnv({ builder: ' builder-3f2a ' }))).toMatchObject({
+      buildxBuilder: 'builder-3f2a',
+      builder: undefined,
+    });
   });
 
   it.each([
@@ -155,11 +173,31 @@ describe('getInputs, with the environment the runner builds from action.yml', ()
   });
 
   it.each([
-    { input: 'plan-only', value: 'yes', message: 'input plan-only: expected true or false (true, True, TRUE, false, False, FALSE), got "yes"' },
-    { input: 'logout', value: 'tRue', message: 'input logout: expected true or false (true, True, TRUE, false, False, FALSE), got "tRue"' },
-    { input: 'build-engine', value: 'kaniko', message: 'input build-engine: expected one of auto, buildx, buildkit, got "kaniko"' },
-    { input: 'cache-backend', value: 's3', message: 'input cache-backend: expected one of auto, registry, gha, local, inline, none, got "s3"' },
-    { input: 'min-free-space', value: '20 gigs', message: 'input min-free-space: expected a size like 10GB or 500MB, got "20 gigs"' },
+    {
+      input: 'plan-only',
+      value: 'yes',
+      message: 'input plan-only: expected true or false (true, True, TRUE, false, False, FALSE), got "yes"',
+    },
+    {
+      input: 'logout',
+      value: 'tRue',
+      message: 'input logout: expected true or false (true, True, TRUE, false, False, FALSE), got "tRue"',
+    },
+    {
+      input: 'build-engine',
+      value: 'kaniko',
+      message: 'input build-engine: expected one of auto, buildx, buildkit, got "kaniko"',
+    },
+    {
+      input: 'cache-backend',
+      value: 's3',
+      message: 'input cache-backend: expected one of auto, registry, gha, local, inline, none, got "s3"',
+    },
+    {
+      input: 'min-free-space',
+      value: '20 gigs',
+      message: 'input min-free-space: expected a size like 10GB or 500MB, got "20 gigs"',
+    },
   ])('bad $input', ({ input, value, message }) => {
     expect(caught(() => getInputs(runnerEnv({ [input]: value }))).message).toBe(message);
   });
@@ -167,10 +205,13 @@ describe('getInputs, with the environment the runner builds from action.yml', ()
 
 describe('credentials in a pull request from a fork (secrets are empty)', () => {
   it('a username without its password is kept, to fail only when the run pushes', () => {
-    expect(getInputs(runnerEnv({ username: 'octocat', password: '' })).sharedCredential).toEqual({ username: 'octocat', password: '' });
-    expect(getInputs(runnerEnv({ 'registry-auth': '- registry: ghcr.io\n  username: octocat\n  password:\n' })).credentials).toEqual([
-      { registry: 'ghcr.io', username: 'octocat', password: '' },
-    ]);
+    expect(getInputs(runnerEnv({ username: 'octocat', password: '' })).sharedCredential).toEqual({
+      username: 'octocat',
+      password: '',
+    });
+    expect(
+      getInputs(runnerEnv({ 'registry-auth': '- registry: ghcr.io\n  username: octocat\n  password:\n' })).credentials,
+    ).toEqual([{ registry: 'ghcr.io', username: 'octocat', password: '' }]);
   });
 });
 

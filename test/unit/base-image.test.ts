@@ -4,12 +4,34 @@ import { baseImageOf, cudaVersionOf } from '../../src/meta/base-image.js';
 const lines = (...l: string[]): string => l.join('\n') + '\n';
 
 describe('baseImageOf', () => {
-  const cases: { name: string; dockerfile: string; buildArgs?: Record<string, string>; target?: string; want: string | undefined }[] = [
-    { name: 'simple FROM', dockerfile: lines('FROM python:3.12-slim', 'RUN pip install flask'), want: 'python:3.12-slim' },
+  const cases: {
+    name: string;
+    dockerfile: string;
+    buildArgs?: Record<string, string>;
+    target?: string;
+    want: string | undefined;
+  }[] = [
+    {
+      name: 'simple FROM',
+      dockerfile: lines('FROM python:3.12-slim', 'RUN pip install flask'),
+      want: 'python:3.12-slim',
+    },
     { name: 'lowercase instruction and AS', dockerfile: lines('from python:3.12 as app'), want: 'python:3.12' },
-    { name: 'a digest is kept', dockerfile: lines('FROM python:3.12@sha256:0123abcd'), want: 'python:3.12@sha256:0123abcd' },
-    { name: 'ARG default before FROM ($VAR)', dockerfile: lines('ARG BASE=python:3.11', 'FROM $BASE'), want: 'python:3.11' },
-    { name: 'ARG default before FROM (${VAR})', dockerfile: lines('ARG TAG=3.11-slim', 'FROM python:${TAG}'), want: 'python:3.11-slim' },
+    {
+      name: 'a digest is kept',
+      dockerfile: lines('FROM python:3.12@sha256:0123abcd'),
+      want: 'python:3.12@sha256:0123abcd',
+    },
+    {
+      name: 'ARG default before FROM ($VAR)',
+      dockerfile: lines('ARG BASE=python:3.11', 'FROM $BASE'),
+      want: 'python:3.11',
+    },
+    {
+      name: 'ARG default before FROM (${VAR})',
+      dockerfile: lines('ARG TAG=3.11-slim', 'FROM python:${TAG}'),
+      want: 'python:3.11-slim',
+    },
     { name: 'quoted ARG default', dockerfile: lines('ARG BASE="python:3.10"', 'FROM $BASE'), want: 'python:3.10' },
     {
       name: 'two ARGs on one line',
@@ -28,10 +50,27 @@ describe('baseImageOf', () => {
       buildArgs: { CUDA: '12.4.1' },
       want: 'nvidia/cuda:12.4.1-runtime-ubuntu22.04',
     },
-    { name: '${VAR:-default}, VAR not declared', dockerfile: lines('FROM ${BASE:-ubuntu:22.04}'), want: 'ubuntu:22.04' },
-    { name: '${VAR:-default}, VAR declared without a value', dockerfile: lines('ARG BASE', 'FROM ${BASE:-ubuntu:22.04}'), want: 'ubuntu:22.04' },
-    { name: '${VAR:-default}, VAR declared with a value', dockerfile: lines('ARG BASE=debian:12', 'FROM ${BASE:-ubuntu:22.04}'), want: 'debian:12' },
-    { name: '${VAR:-default}, VAR given as build-arg', dockerfile: lines('ARG BASE', 'FROM ${BASE:-ubuntu:22.04}'), buildArgs: { BASE: 'alpine:3.20' }, want: 'alpine:3.20' },
+    {
+      name: '${VAR:-default}, VAR not declared',
+      dockerfile: lines('FROM ${BASE:-ubuntu:22.04}'),
+      want: 'ubuntu:22.04',
+    },
+    {
+      name: '${VAR:-default}, VAR declared without a value',
+      dockerfile: lines('ARG BASE', 'FROM ${BASE:-ubuntu:22.04}'),
+      want: 'ubuntu:22.04',
+    },
+    {
+      name: '${VAR:-default}, VAR declared with a value',
+      dockerfile: lines('ARG BASE=debian:12', 'FROM ${BASE:-ubuntu:22.04}'),
+      want: 'debian:12',
+    },
+    {
+      name: '${VAR:-default}, VAR given as build-arg',
+      dockerfile: lines('ARG BASE', 'FROM ${BASE:-ubuntu:22.04}'),
+      buildArgs: { BASE: 'alpine:3.20' },
+      want: 'alpine:3.20',
+    },
     {
       name: 'multi-stage: the last stage is followed through named stages to the external base',
       dockerfile: lines(
@@ -46,11 +85,24 @@ describe('baseImageOf', () => {
     },
     {
       name: 'multi-stage: the last stage has its own external base',
-      dockerfile: lines('FROM python:3.12 AS build', 'RUN pip wheel .', 'FROM python:3.12-slim', 'COPY --from=build /w /w'),
+      dockerfile: lines(
+        'FROM python:3.12 AS build',
+        'RUN pip wheel .',
+        'FROM python:3.12-slim',
+        'COPY --from=build /w /w',
+      ),
       want: 'python:3.12-slim',
     },
-    { name: 'stage names are case-insensitive', dockerfile: lines('FROM python:3.12 AS Build', 'FROM build'), want: 'python:3.12' },
-    { name: '--platform flag on FROM', dockerfile: lines('FROM --platform=linux/amd64 python:3.12 AS app'), want: 'python:3.12' },
+    {
+      name: 'stage names are case-insensitive',
+      dockerfile: lines('FROM python:3.12 AS Build', 'FROM build'),
+      want: 'python:3.12',
+    },
+    {
+      name: '--platform flag on FROM',
+      dockerfile: lines('FROM --platform=linux/amd64 python:3.12 AS app'),
+      want: 'python:3.12',
+    },
     {
       name: '--platform with a variable, followed from a later stage',
       dockerfile: lines('FROM --platform=$BUILDPLATFORM golang:1.22 AS build', 'FROM --platform=$TARGETPLATFORM build'),
@@ -64,28 +116,53 @@ describe('baseImageOf', () => {
     },
     {
       name: 'target naming a stage built on another stage',
-      dockerfile: lines('FROM nvidia/cuda:12.4.1-runtime-ubuntu22.04 AS cuda', 'FROM cuda AS cuda-runtime', 'FROM python:3.12-slim AS cpu'),
+      dockerfile: lines(
+        'FROM nvidia/cuda:12.4.1-runtime-ubuntu22.04 AS cuda',
+        'FROM cuda AS cuda-runtime',
+        'FROM python:3.12-slim AS cpu',
+      ),
       target: 'cuda-runtime',
       want: 'nvidia/cuda:12.4.1-runtime-ubuntu22.04',
     },
     { name: 'target that no stage has', dockerfile: lines('FROM python:3.12 AS app'), target: 'nope', want: undefined },
     { name: 'scratch', dockerfile: lines('FROM scratch', 'COPY app /app'), want: undefined },
-    { name: 'a stage built on a scratch stage', dockerfile: lines('FROM scratch AS empty', 'FROM empty'), want: undefined },
+    {
+      name: 'a stage built on a scratch stage',
+      dockerfile: lines('FROM scratch AS empty', 'FROM empty'),
+      want: undefined,
+    },
     { name: 'unresolvable variable', dockerfile: lines('FROM $NOPE'), want: undefined },
-    { name: 'unresolvable variable inside a name', dockerfile: lines('FROM python:${PY_VERSION}-slim'), want: undefined },
+    {
+      name: 'unresolvable variable inside a name',
+      dockerfile: lines('FROM python:${PY_VERSION}-slim'),
+      want: undefined,
+    },
     { name: 'ARG without a default and no build-arg', dockerfile: lines('ARG BASE', 'FROM $BASE'), want: undefined },
     {
       name: 'an ARG after the first FROM is not global',
       dockerfile: lines('FROM python:3.12 AS one', 'ARG BASE=ubuntu:22.04', 'FROM $BASE'),
       want: undefined,
     },
-    { name: 'line continuations', dockerfile: lines('FROM \\', '  python:3.12 \\', '  AS app', 'RUN echo \\', '  FROM not-this'), want: 'python:3.12' },
     {
-      name: 'comments, including a parser directive and commented-out FROM lines',
-      dockerfile: lines('# syntax=docker/dockerfile:1', '# FROM evil:latest', 'FROM python:3.12', '  # FROM indented-comment:1'),
+      name: 'line continuations',
+      dockerfile: lines('FROM \\', '  python:3.12 \\', '  AS app', 'RUN echo \\', '  FROM not-this'),
       want: 'python:3.12',
     },
-    { name: 'CRLF line endings', dockerfile: 'ARG BASE=python:3.12\r\nFROM $BASE AS app\r\nRUN true\r\n', want: 'python:3.12' },
+    {
+      name: 'comments, including a parser directive and commented-out FROM lines',
+      dockerfile: lines(
+        '# syntax=docker/dockerfile:1',
+        '# FROM evil:latest',
+        'FROM python:3.12',
+        '  # FROM indented-comment:1',
+      ),
+      want: 'python:3.12',
+    },
+    {
+      name: 'CRLF line endings',
+      dockerfile: 'ARG BASE=python:3.12\r\nFROM $BASE AS app\r\nRUN true\r\n',
+      want: 'python:3.12',
+    },
     { name: 'empty file', dockerfile: '', want: undefined },
   ];
   it.each(cases)('$name', ({ dockerfile, buildArgs, target, want }) => {
@@ -110,7 +187,9 @@ describe('baseImageOf', () => {
   // here the comment ends the logical line instead, so the FROM line reads "FROM   # the CUDA base" and the
   // base comes out as "#". Expected: the image on the line after the comment.
   it('a comment line inside a continuation is skipped', () => {
-    expect(baseImageOf(lines('FROM \\', '# the CUDA base', '  nvidia/cuda:12.4.1-runtime-ubuntu22.04'), {})).toBe('nvidia/cuda:12.4.1-runtime-ubuntu22.04');
+    expect(baseImageOf(lines('FROM \\', '# the CUDA base', '  nvidia/cuda:12.4.1-runtime-ubuntu22.04'), {})).toBe(
+      'nvidia/cuda:12.4.1-runtime-ubuntu22.04',
+    );
   });
 });
 

@@ -11,10 +11,16 @@ const REFS = ['ghcr.io/acme/iris:1.0', '127.0.0.1:5000/acme/iris:1.0'];
 const run = (push: boolean) => ({ push, ghaService: false, localDir: '/cache' });
 
 const NOTHING: CacheArgs = { args: [], buildArgs: {} };
-const BUILDX_FROM_TO: CacheArgs = { args: ['--cache-from', 'type=registry,ref=ghcr.io/acme/iris:1.0', '--cache-to', 'type=inline'], buildArgs: {} };
+const BUILDX_FROM_TO: CacheArgs = {
+  args: ['--cache-from', 'type=registry,ref=ghcr.io/acme/iris:1.0', '--cache-to', 'type=inline'],
+  buildArgs: {},
+};
 const BUILDX_FROM: CacheArgs = { args: ['--cache-from', 'type=registry,ref=ghcr.io/acme/iris:1.0'], buildArgs: {} };
 const BUILDX_TO_ONLY: CacheArgs = { args: ['--cache-to', 'type=inline'], buildArgs: {} };
-const BUILDKIT_FROM_TO: CacheArgs = { args: ['--cache-from', 'ghcr.io/acme/iris:1.0'], buildArgs: { BUILDKIT_INLINE_CACHE: '1' } };
+const BUILDKIT_FROM_TO: CacheArgs = {
+  args: ['--cache-from', 'ghcr.io/acme/iris:1.0'],
+  buildArgs: { BUILDKIT_INLINE_CACHE: '1' },
+};
 const BUILDKIT_FROM: CacheArgs = { args: ['--cache-from', 'ghcr.io/acme/iris:1.0'], buildArgs: {} };
 const BUILDKIT_TO_ONLY: CacheArgs = { args: [], buildArgs: { BUILDKIT_INLINE_CACHE: '1' } };
 
@@ -30,12 +36,15 @@ describe('chooseCache on a builder that exports only inline cache (was effective
     { backend: 'inline', push: false, want: 'inline', write: false },
     { backend: 'none', push: true, want: 'none', write: false },
     { backend: 'none', push: false, want: 'none', write: false },
-  ] as { backend: CacheBackend; push: boolean; want: Backend; write: boolean }[])('$backend, push $push → $want (write $write)', ({ backend, push, want, write }) => {
-    for (const builder of Object.values(BUILDER)) {
-      const choice = chooseCache(cacheSpecOf({ backend }), builder, run(push));
-      expect([choice.backend, choice.write, choice.needsContainerBuilder]).toEqual([want, write, false]);
-    }
-  });
+  ] as { backend: CacheBackend; push: boolean; want: Backend; write: boolean }[])(
+    '$backend, push $push → $want (write $write)',
+    ({ backend, push, want, write }) => {
+      for (const builder of Object.values(BUILDER)) {
+        const choice = chooseCache(cacheSpecOf({ backend }), builder, run(push));
+        expect([choice.backend, choice.write, choice.needsContainerBuilder]).toEqual([want, write, false]);
+      }
+    },
+  );
 });
 
 describe('cacheArgs after chooseCache, inline-only builders', () => {
@@ -68,6 +77,16 @@ describe('cacheArgs after chooseCache, inline-only builders', () => {
   it.each(cases)('$builder, $backend, push $push, push refs $refs', ({ builder, backend, push, refs, want }) => {
     const spec = cacheSpecOf({ backend });
     const choice = chooseCache(spec, BUILDER[builder], run(push));
-    expect(cacheArgs({ choice, spec, builder: BUILDER[builder], localDir: '/cache', pushRefs: refs ? REFS : [], localExists: false, runId: 'r1' })).toEqual(want);
+    expect(
+      cacheArgs({
+        choice,
+        spec,
+        builder: BUILDER[builder],
+        localDir: '/cache',
+        pushRefs: refs ? REFS : [],
+        localExists: false,
+        runId: 'r1',
+      }),
+    ).toEqual(want);
   });
 });

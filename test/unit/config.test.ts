@@ -61,10 +61,17 @@ const SPLIT_HINT = ' (commas split items inside [...]: quote each rule, or write
 const BACKEND_MESSAGE = 'expected one of auto, registry, gha, local, inline, none';
 const PUSH_EVENTS = 'always, default-branch, branch, tag, pull-request, schedule, workflow-dispatch, release';
 /** `version: 1` + one image named `a`, with `more` appended under the image (indented 4). */
-const img = (...more: string[]): string => ['version: 1', 'images:', '  - name: a', ...more.map((l) => `    ${l}`), ''].join('\n');
+const img = (...more: string[]): string =>
+  ['version: 1', 'images:', '  - name: a', ...more.map((l) => `    ${l}`), ''].join('\n');
 /** Like img, with an http smoke test on port 80 and `check` lines under its one check (indented 12). */
 const httpCheck = (...check: string[]): string =>
-  img('smoke-test:', '  http:', '    port: 80', '    checks:', ...check.map((l, i) => (i === 0 ? `      - ${l}` : `        ${l}`)));
+  img(
+    'smoke-test:',
+    '  http:',
+    '    port: 80',
+    '    checks:',
+    ...check.map((l, i) => (i === 0 ? `      - ${l}` : `        ${l}`)),
+  );
 /**
  * Like img, with variants `cpu: {}` (line 5) and `gpu` (line 6), and `more` under gpu (indented 8, from
  * line 7 on): a key `k: v` on line 7 has its value at column 11 + k.length.
@@ -176,17 +183,57 @@ push:
             platforms: ['linux/amd64'],
             gpu: true,
             smokeTest: {
-              gpuCheck: undefined, emulated: undefined, files: [], metadata: undefined, structureTests: [], volumes: [], services: [], compose: undefined,
+              gpuCheck: undefined,
+              emulated: undefined,
+              files: [],
+              metadata: undefined,
+              structureTests: [],
+              volumes: [],
+              services: [],
+              compose: undefined,
               timeoutMs: 90_000,
               gpu: 'required',
               env: { OMP_NUM_THREADS: '1', MODE: 'test' },
               commands: [
-                { name: 'imports', run: ['python3', '-c', "import sklearn; print('ok')"], expectOutput: ['^ok$', 'never'], excludeOutput: [], expectError: [], excludeError: [], env: {}, workdir: undefined, user: undefined, requiresGpu: undefined, expectExitCode: 3, timeoutMs: 30_000, location: { file: 'ml-image.yml', line: 24, column: 11 } },
-                { name: 'python3 --version', run: ['python3', '--version'], expectOutput: [], excludeOutput: [], expectError: [], excludeError: [], env: {}, workdir: undefined, user: undefined, requiresGpu: undefined, expectExitCode: 0, timeoutMs: 120_000, location: { file: 'ml-image.yml', line: 29, column: 11 } },
+                {
+                  name: 'imports',
+                  run: ['python3', '-c', "import sklearn; print('ok')"],
+                  expectOutput: ['^ok$', 'never'],
+                  excludeOutput: [],
+                  expectError: [],
+                  excludeError: [],
+                  env: {},
+                  workdir: undefined,
+                  user: undefined,
+                  requiresGpu: undefined,
+                  expectExitCode: 3,
+                  timeoutMs: 30_000,
+                  location: { file: 'ml-image.yml', line: 24, column: 11 },
+                },
+                {
+                  name: 'python3 --version',
+                  run: ['python3', '--version'],
+                  expectOutput: [],
+                  excludeOutput: [],
+                  expectError: [],
+                  excludeError: [],
+                  env: {},
+                  workdir: undefined,
+                  user: undefined,
+                  requiresGpu: undefined,
+                  expectExitCode: 0,
+                  timeoutMs: 120_000,
+                  location: { file: 'ml-image.yml', line: 29, column: 11 },
+                },
               ],
               http: {
                 port: 8080,
-                ready: { path: '/health', status: 204, timeoutMs: 500, location: { file: 'ml-image.yml', line: 33, column: 16 } },
+                ready: {
+                  path: '/health',
+                  status: 204,
+                  timeoutMs: 500,
+                  location: { file: 'ml-image.yml', line: 33, column: 16 },
+                },
                 checks: [
                   {
                     name: 'predict',
@@ -199,7 +246,17 @@ push:
                     expectBody: '"class": *"setosa"',
                     location: { file: 'ml-image.yml', line: 35, column: 13 },
                   },
-                  { name: 'PUT /raw', method: 'PUT', path: '/raw', headers: {}, body: 'a=1', json: undefined, expectStatus: 200, expectBody: undefined, location: { file: 'ml-image.yml', line: 42, column: 13 } },
+                  {
+                    name: 'PUT /raw',
+                    method: 'PUT',
+                    path: '/raw',
+                    headers: {},
+                    body: 'a=1',
+                    json: undefined,
+                    expectStatus: 200,
+                    expectBody: undefined,
+                    location: { file: 'ml-image.yml', line: 42, column: 13 },
+                  },
                 ],
               },
             },
@@ -213,18 +270,54 @@ push:
         variants: [
           onlyVariant({
             smokeTest: {
-              gpuCheck: undefined, emulated: undefined, files: [], metadata: undefined, structureTests: [], volumes: [], services: [], compose: undefined,
+              gpuCheck: undefined,
+              emulated: undefined,
+              files: [],
+              metadata: undefined,
+              structureTests: [],
+              volumes: [],
+              services: [],
+              compose: undefined,
               timeoutMs: 300_000,
               gpu: 'auto',
               env: {},
-              commands: [{ name: 'echo hello world', run: ['echo', 'hello world'], expectOutput: [], excludeOutput: [], expectError: [], excludeError: [], env: {}, workdir: undefined, user: undefined, requiresGpu: undefined, expectExitCode: 0, timeoutMs: 60_000, location: { file: 'ml-image.yml', line: 49, column: 11 } }],
-              http: { port: 9000, ready: { path: '/', status: 200, timeoutMs: 60_000, location: { file: 'ml-image.yml', line: 51, column: 15 } }, checks: [] },
+              commands: [
+                {
+                  name: 'echo hello world',
+                  run: ['echo', 'hello world'],
+                  expectOutput: [],
+                  excludeOutput: [],
+                  expectError: [],
+                  excludeError: [],
+                  env: {},
+                  workdir: undefined,
+                  user: undefined,
+                  requiresGpu: undefined,
+                  expectExitCode: 0,
+                  timeoutMs: 60_000,
+                  location: { file: 'ml-image.yml', line: 49, column: 11 },
+                },
+              ],
+              http: {
+                port: 9000,
+                ready: {
+                  path: '/',
+                  status: 200,
+                  timeoutMs: 60_000,
+                  location: { file: 'ml-image.yml', line: 51, column: 15 },
+                },
+                checks: [],
+              },
             },
           }),
         ],
       }),
     ],
-    push: { registries: ['ghcr.io/acme', '127.0.0.1:5000'], when: ['branch', 'tag', 'schedule', 'workflow-dispatch', 'release'], immutableTags: false },
+    push: {
+      registries: ['ghcr.io/acme', '127.0.0.1:5000'],
+      when: ['branch', 'tag', 'schedule', 'workflow-dispatch', 'release'],
+      immutableTags: false,
+    },
     policy: { secretBuildArgs: 'warn' },
   };
 
@@ -238,7 +331,11 @@ push:
     // From another directory: the same config; check locations name the file as seen from there.
     const fromRoot = loadConfig(FILE, '/');
     expect(fromRoot.file).toBe(FILE);
-    expect(fromRoot.images[0]!.variants[0]!.smokeTest!.commands[0]!.location).toEqual({ file: FILE.slice(1), line: 24, column: 11 });
+    expect(fromRoot.images[0]!.variants[0]!.smokeTest!.commands[0]!.location).toEqual({
+      file: FILE.slice(1),
+      line: 24,
+      column: 11,
+    });
   });
 
   it('an image without smoke-test has none (not an empty one)', () => {
@@ -266,7 +363,10 @@ push:
 
   it('a Dockerfile path is relative to the context, not to the config file', () => {
     const image = parse(img('context: model', 'dockerfile: Dockerfile.gpu')).images[0]!;
-    expect([image.context, image.variants[0]!.dockerfile]).toEqual([path.join(dir, 'model'), path.join(dir, 'model', 'Dockerfile.gpu')]);
+    expect([image.context, image.variants[0]!.dockerfile]).toEqual([
+      path.join(dir, 'model'),
+      path.join(dir, 'model', 'Dockerfile.gpu'),
+    ]);
   });
 
   it('an empty tags list resolves to no rules (the plan then uses the default rules)', () => {
@@ -274,7 +374,9 @@ push:
   });
 
   it('tags and flavor as block strings resolve to their lines, without blanks and comments', () => {
-    const image = parse(img('tags: |', '  type=sha', '', '  # not a rule', '  type=raw,value=x', 'flavor: |', '  latest=false')).images[0]!;
+    const image = parse(
+      img('tags: |', '  type=sha', '', '  # not a rule', '  type=raw,value=x', 'flavor: |', '  latest=false'),
+    ).images[0]!;
     expect([image.tags, image.flavor]).toEqual([['type=sha', 'type=raw,value=x'], ['latest=false']]);
   });
 });
@@ -331,7 +433,23 @@ push:
     timeoutMs: 300_000,
     gpu: 'auto' as const,
     env: {},
-    commands: [{ name: 'python -c import torch', run: ['python', '-c', 'import torch'], expectOutput: [], excludeOutput: [], expectError: [], excludeError: [], env: {}, workdir: undefined, user: undefined, requiresGpu: undefined, expectExitCode: 0, timeoutMs: 60_000, location: { file: 'ml-image.yml', line: 25, column: 11 } }],
+    commands: [
+      {
+        name: 'python -c import torch',
+        run: ['python', '-c', 'import torch'],
+        expectOutput: [],
+        excludeOutput: [],
+        expectError: [],
+        excludeError: [],
+        env: {},
+        workdir: undefined,
+        user: undefined,
+        requiresGpu: undefined,
+        expectExitCode: 0,
+        timeoutMs: 60_000,
+        location: { file: 'ml-image.yml', line: 25, column: 11 },
+      },
+    ],
     http: undefined,
     gpuCheck: undefined,
     emulated: undefined,
@@ -383,7 +501,21 @@ push:
             gpu: true,
             runsOn: ['self-hosted', 'linux', 'gpu'],
             // Other keys than build-args and labels replace the image's: this smoke test has no commands.
-            smokeTest: { timeoutMs: 300_000, gpu: 'required', env: {}, commands: [], http: undefined, gpuCheck: undefined, emulated: undefined, files: [], metadata: undefined, structureTests: [], volumes: [], services: [], compose: undefined },
+            smokeTest: {
+              timeoutMs: 300_000,
+              gpu: 'required',
+              env: {},
+              commands: [],
+              http: undefined,
+              gpuCheck: undefined,
+              emulated: undefined,
+              files: [],
+              metadata: undefined,
+              structureTests: [],
+              volumes: [],
+              services: [],
+              compose: undefined,
+            },
             tagSuffix: '-cuda12',
             latestTag: 'cuda',
             cache: cacheConfig({ backend: 'inline' }),
@@ -400,8 +532,23 @@ push:
   });
 
   const twoVariants = (...image: string[]): string =>
-    ['version: 1', 'images:', '  - name: a', ...image.map((l) => `    ${l}`), '    variants:', '      cpu: {}', '      cuda12: {}', ''].join('\n');
-  const pick = (c: Config) => c.images[0]!.variants.map((v) => ({ name: v.name, isDefault: v.isDefault, tagSuffix: v.tagSuffix, latestTag: v.latestTag }));
+    [
+      'version: 1',
+      'images:',
+      '  - name: a',
+      ...image.map((l) => `    ${l}`),
+      '    variants:',
+      '      cpu: {}',
+      '      cuda12: {}',
+      '',
+    ].join('\n');
+  const pick = (c: Config) =>
+    c.images[0]!.variants.map((v) => ({
+      name: v.name,
+      isDefault: v.isDefault,
+      tagSuffix: v.tagSuffix,
+      latestTag: v.latestTag,
+    }));
 
   it.each([
     {
@@ -444,14 +591,22 @@ push:
     { name: 'runs-on default', yaml: img(), want: ['ubuntu-latest'] },
     { name: 'runs-on as a string', yaml: img('runs-on: gpu-runner'), want: ['gpu-runner'] },
     { name: 'runs-on as a list', yaml: img('runs-on: [self-hosted, gpu]'), want: ['self-hosted', 'gpu'] },
-    { name: 'a variant inherits the image runs-on', yaml: img('runs-on: big', 'variants:', '  cpu: {}'), want: ['big'] },
+    {
+      name: 'a variant inherits the image runs-on',
+      yaml: img('runs-on: big', 'variants:', '  cpu: {}'),
+      want: ['big'],
+    },
   ])('$name', ({ yaml, want }) => {
     expect(parse(yaml).images[0]!.variants[0]!.runsOn).toEqual(want);
   });
 
   it.each([
     { name: 'default push.when: every event but pull requests', yaml: img(), want: [...DEFAULT_PUSH_WHEN] },
-    { name: 'push.when as written, de-duplicated', yaml: img() + 'push:\n  when: [always, always, release]\n', want: ['always', 'release'] },
+    {
+      name: 'push.when as written, de-duplicated',
+      yaml: img() + 'push:\n  when: [always, always, release]\n',
+      want: ['always', 'release'],
+    },
     { name: 'an empty push.when never pushes on auto', yaml: img() + 'push:\n  when: []\n', want: [] },
   ])('$name', ({ yaml, want }) => {
     expect(parse(yaml).push.when).toEqual(want);
@@ -469,14 +624,24 @@ push:
     { name: 'registry', yaml: img('cache: { backend: registry }'), want: 'registry' },
     { name: 'gha', yaml: img('cache: { backend: gha }'), want: 'gha' },
     { name: 'local', yaml: img('cache: { backend: local }'), want: 'local' },
-    { name: 'a variant inherits the image backend', yaml: img('cache: { backend: none }', 'variants:', '  cpu: {}'), want: 'none' },
-    { name: 'a variant replaces the image backend', yaml: img('cache: { backend: none }', 'variants:', '  cpu: { cache: { backend: local } }'), want: 'local' },
+    {
+      name: 'a variant inherits the image backend',
+      yaml: img('cache: { backend: none }', 'variants:', '  cpu: {}'),
+      want: 'none',
+    },
+    {
+      name: 'a variant replaces the image backend',
+      yaml: img('cache: { backend: none }', 'variants:', '  cpu: { cache: { backend: local } }'),
+      want: 'local',
+    },
   ])('cache backend: $name', ({ yaml, want }) => {
     expect(parse(yaml).images[0]!.variants[0]!.cache.backend).toBe(want);
   });
 
   it('registry hosts are lowercased and then de-duplicated', () => {
-    expect(parse(img() + 'push:\n  registries: [GHCR.IO/acme, ghcr.io/acme, "LocalHost:5000"]\n').push.registries).toEqual(['ghcr.io/acme', 'localhost:5000']);
+    expect(
+      parse(img() + 'push:\n  registries: [GHCR.IO/acme, ghcr.io/acme, "LocalHost:5000"]\n').push.registries,
+    ).toEqual(['ghcr.io/acme', 'localhost:5000']);
   });
 
   // Bug (src/config/schema.ts, push.registries pattern '^[A-Za-z0-9.-]+(:[0-9]+)?(/[a-z0-9._-]+)*$'): an
@@ -485,7 +650,12 @@ push:
   // 127.0.0.1:5000, got "ghcr.io/Acme"'. Image names are now lowercased rather than rejected, as
   // metadata-action does with its images; the registry namespace should be too. Expected: "ghcr.io/acme".
   it("Docker Hub's other names are folded into docker.io, as the docker CLI does", () => {
-    expect(parse(img() + 'push:\n  registries: [index.docker.io/acme, registry-1.docker.io/acme, Registry.Hub.Docker.com/Other, docker.io]\n').push.registries).toEqual(['docker.io/acme', 'docker.io/other', 'docker.io']);
+    expect(
+      parse(
+        img() +
+          'push:\n  registries: [index.docker.io/acme, registry-1.docker.io/acme, Registry.Hub.Docker.com/Other, docker.io]\n',
+      ).push.registries,
+    ).toEqual(['docker.io/acme', 'docker.io/other', 'docker.io']);
   });
 
   it('push.immutable-tags is off unless set', () => {
@@ -498,8 +668,12 @@ push:
   });
 
   it('a variant Dockerfile is relative to the image context', () => {
-    const image = parse(img('context: model', 'variants:', '  cpu: {}', '  cuda12: { dockerfile: Dockerfile.cuda }')).images[0]!;
-    expect(image.variants.map((v) => v.dockerfile)).toEqual([path.join(dir, 'model', 'Dockerfile'), path.join(dir, 'model', 'Dockerfile.cuda')]);
+    const image = parse(img('context: model', 'variants:', '  cpu: {}', '  cuda12: { dockerfile: Dockerfile.cuda }'))
+      .images[0]!;
+    expect(image.variants.map((v) => v.dockerfile)).toEqual([
+      path.join(dir, 'model', 'Dockerfile'),
+      path.join(dir, 'model', 'Dockerfile.cuda'),
+    ]);
   });
 
   it('an uppercase image name is lowercased, not rejected', () => {
@@ -518,7 +692,9 @@ describe('parseConfig: every problem, located', () => {
     {
       name: 'YAML syntax error',
       yaml: 'version: 1\nimages: [\n',
-      issues: [issue(3, 1, '', 'YAML: Flow sequence in block collection must be sufficiently indented and end with a ]')],
+      issues: [
+        issue(3, 1, '', 'YAML: Flow sequence in block collection must be sufficiently indented and end with a ]'),
+      ],
     },
     {
       name: 'duplicate key (the first syntax error is reported)',
@@ -536,15 +712,47 @@ describe('parseConfig: every problem, located', () => {
       issues: [issue(4, 1, '', 'YAML: Source contains multiple documents; please use YAML.parseAllDocuments()')],
     },
     { name: 'empty file', yaml: '', issues: [issue(1, 1, '', 'expected a mapping with "version" and "images"')] },
-    { name: 'only a comment', yaml: '# todo\n', issues: [issue(1, 1, '', 'expected a mapping with "version" and "images"')] },
-    { name: 'top-level list', yaml: '- name: a\n- name: b\n', issues: [issue(1, 1, '', 'expected a mapping with "version" and "images"')] },
-    { name: 'top-level scalar', yaml: 'hello\n', issues: [issue(1, 1, '', 'expected a mapping with "version" and "images"')] },
-    { name: 'missing version', yaml: 'images:\n  - name: a\n', issues: [issue(1, 1, '', 'missing required key "version"')] },
-    { name: 'version 2', yaml: 'version: 2\nimages:\n  - name: a\n', issues: [issue(1, 10, 'version', 'expected 1, got the number 2')] },
-    { name: 'version as a string', yaml: 'version: "1"\nimages:\n  - name: a\n', issues: [issue(1, 10, 'version', 'expected 1, got "1"')] },
+    {
+      name: 'only a comment',
+      yaml: '# todo\n',
+      issues: [issue(1, 1, '', 'expected a mapping with "version" and "images"')],
+    },
+    {
+      name: 'top-level list',
+      yaml: '- name: a\n- name: b\n',
+      issues: [issue(1, 1, '', 'expected a mapping with "version" and "images"')],
+    },
+    {
+      name: 'top-level scalar',
+      yaml: 'hello\n',
+      issues: [issue(1, 1, '', 'expected a mapping with "version" and "images"')],
+    },
+    {
+      name: 'missing version',
+      yaml: 'images:\n  - name: a\n',
+      issues: [issue(1, 1, '', 'missing required key "version"')],
+    },
+    {
+      name: 'version 2',
+      yaml: 'version: 2\nimages:\n  - name: a\n',
+      issues: [issue(1, 10, 'version', 'expected 1, got the number 2')],
+    },
+    {
+      name: 'version as a string',
+      yaml: 'version: "1"\nimages:\n  - name: a\n',
+      issues: [issue(1, 10, 'version', 'expected 1, got "1"')],
+    },
     { name: 'missing images', yaml: 'version: 1\n', issues: [issue(1, 1, '', 'missing required key "images"')] },
-    { name: 'images empty', yaml: 'version: 1\nimages: []\n', issues: [issue(2, 9, 'images', 'must list at least one item')] },
-    { name: 'image without name', yaml: 'version: 1\nimages:\n  - context: .\n', issues: [issue(3, 5, 'images[0]', 'missing required key "name"')] },
+    {
+      name: 'images empty',
+      yaml: 'version: 1\nimages: []\n',
+      issues: [issue(2, 9, 'images', 'must list at least one item')],
+    },
+    {
+      name: 'image without name',
+      yaml: 'version: 1\nimages:\n  - context: .\n',
+      issues: [issue(3, 5, 'images[0]', 'missing required key "name"')],
+    },
     {
       name: 'repository name with a registry port',
       yaml: 'version: 1\nimages:\n  - name: "localhost:5000/iris"\n',
@@ -568,7 +776,14 @@ describe('parseConfig: every problem, located', () => {
     {
       name: 'unknown command key, near miss',
       yaml: img('smoke-test:', '  commands:', '    - run: [x]', '      expect-ouput: [a]'),
-      issues: [issue(7, 11, 'images[0].smoke-test.commands[0].expect-ouput', 'unknown key "expect-ouput" (did you mean "expect-output"?)')],
+      issues: [
+        issue(
+          7,
+          11,
+          'images[0].smoke-test.commands[0].expect-ouput',
+          'unknown key "expect-ouput" (did you mean "expect-output"?)',
+        ),
+      ],
     },
     {
       name: 'unknown key, nothing close',
@@ -583,7 +798,9 @@ describe('parseConfig: every problem, located', () => {
     {
       name: 'a number where a string is expected: tag 1.0',
       yaml: img('tags: [1.0]'),
-      issues: [issue(4, 12, 'images[0].tags[0]', 'expected a string, got the number 1.0 (quote it to make it a string)')],
+      issues: [
+        issue(4, 12, 'images[0].tags[0]', 'expected a string, got the number 1.0 (quote it to make it a string)'),
+      ],
     },
     {
       name: 'a boolean where a string is expected: tag true',
@@ -633,7 +850,14 @@ describe('parseConfig: every problem, located', () => {
     {
       name: 'duration "10 minutes"',
       yaml: img('smoke-test:', '  timeout: 10 minutes'),
-      issues: [issue(5, 16, 'images[0].smoke-test.timeout', 'expected a positive duration like 30s, 2m or 500ms, got "10 minutes"')],
+      issues: [
+        issue(
+          5,
+          16,
+          'images[0].smoke-test.timeout',
+          'expected a positive duration like 30s, 2m or 500ms, got "10 minutes"',
+        ),
+      ],
     },
     {
       name: 'duration 0 (seconds)',
@@ -653,12 +877,26 @@ describe('parseConfig: every problem, located', () => {
     {
       name: 'bad enum: method FETCH',
       yaml: httpCheck('path: /x', 'method: FETCH'),
-      issues: [issue(9, 21, 'images[0].smoke-test.http.checks[0].method', 'expected one of GET, POST, PUT, PATCH, DELETE, HEAD, got "FETCH"')],
+      issues: [
+        issue(
+          9,
+          21,
+          'images[0].smoke-test.http.checks[0].method',
+          'expected one of GET, POST, PUT, PATCH, DELETE, HEAD, got "FETCH"',
+        ),
+      ],
     },
     {
       name: 'bad enum with a near miss: method get',
       yaml: httpCheck('path: /x', 'method: get'),
-      issues: [issue(9, 21, 'images[0].smoke-test.http.checks[0].method', 'expected one of GET, POST, PUT, PATCH, DELETE, HEAD, got "get" (did you mean "GET"?)')],
+      issues: [
+        issue(
+          9,
+          21,
+          'images[0].smoke-test.http.checks[0].method',
+          'expected one of GET, POST, PUT, PATCH, DELETE, HEAD, got "get" (did you mean "GET"?)',
+        ),
+      ],
     },
     {
       name: 'image gpu not a boolean',
@@ -673,7 +911,14 @@ describe('parseConfig: every problem, located', () => {
     {
       name: 'registry with a scheme',
       yaml: img() + 'push:\n  registries: ["https://ghcr.io"]\n',
-      issues: [issue(5, 16, 'push.registries[0]', 'expected a registry host[:port] like ghcr.io, ghcr.io/acme or 127.0.0.1:5000 (a name with a dot, an IP address or localhost; port 1-65535), got "https://ghcr.io"')],
+      issues: [
+        issue(
+          5,
+          16,
+          'push.registries[0]',
+          'expected a registry host[:port] like ghcr.io, ghcr.io/acme or 127.0.0.1:5000 (a name with a dot, an IP address or localhost; port 1-65535), got "https://ghcr.io"',
+        ),
+      ],
     },
     {
       name: 'unknown key under push',
@@ -703,7 +948,9 @@ describe('parseConfig: every problem, located', () => {
     {
       name: 'check path not starting with /',
       yaml: httpCheck('path: health'),
-      issues: [issue(8, 19, 'images[0].smoke-test.http.checks[0].path', 'expected a path starting with /, got "health"')],
+      issues: [
+        issue(8, 19, 'images[0].smoke-test.http.checks[0].path', 'expected a path starting with /, got "health"'),
+      ],
     },
     {
       name: 'ready path not starting with / (flow mapping)',
@@ -744,14 +991,24 @@ describe('parseConfig: every problem, located', () => {
       name: 'invalid regex in expect-output',
       yaml: img('smoke-test:', '  commands:', '    - run: [x]', '      expect-output: ["ok", "(unclosed"]'),
       issues: [
-        issue(7, 33, 'images[0].smoke-test.commands[0].expect-output[1]', 'invalid regular expression: Invalid regular expression: /(unclosed/m: Unterminated group'),
+        issue(
+          7,
+          33,
+          'images[0].smoke-test.commands[0].expect-output[1]',
+          'invalid regular expression: Invalid regular expression: /(unclosed/m: Unterminated group',
+        ),
       ],
     },
     {
       name: 'invalid regex in expect-body',
       yaml: httpCheck('path: /x', 'expect-body: "[a-"'),
       issues: [
-        issue(9, 26, 'images[0].smoke-test.http.checks[0].expect-body', 'invalid regular expression: Invalid regular expression: /[a-/m: Unterminated character class'),
+        issue(
+          9,
+          26,
+          'images[0].smoke-test.http.checks[0].expect-body',
+          'invalid regular expression: Invalid regular expression: /[a-/m: Unterminated character class',
+        ),
       ],
     },
     {
@@ -780,7 +1037,12 @@ extra: 1
         issue(5, 10, 'images[0].gpu', 'expected a boolean, got "yes please"'),
         issue(7, 12, 'images[0].smoke-test.gpu', 'expected one of auto, required, none, got "maybe"'),
         issue(9, 15, 'images[0].smoke-test.http.port', 'expected an integer, got "80"'),
-        issue(11, 16, 'push.registries[0]', 'expected a registry host[:port] like ghcr.io, ghcr.io/acme or 127.0.0.1:5000 (a name with a dot, an IP address or localhost; port 1-65535), got "a b"'),
+        issue(
+          11,
+          16,
+          'push.registries[0]',
+          'expected a registry host[:port] like ghcr.io, ghcr.io/acme or 127.0.0.1:5000 (a name with a dot, an IP address or localhost; port 1-65535), got "a b"',
+        ),
         issue(12, 1, 'extra', 'unknown key "extra"'),
       ],
     },
@@ -802,7 +1064,12 @@ images:
 `,
       issues: [
         issue(4, 14, 'images[0].context', 'build context not found: nope'),
-        issue(8, 27, 'images[0].smoke-test.commands[0].expect-output[0]', 'invalid regular expression: Invalid regular expression: /(/m: Unterminated group'),
+        issue(
+          8,
+          27,
+          'images[0].smoke-test.commands[0].expect-output[0]',
+          'invalid regular expression: Invalid regular expression: /(/m: Unterminated group',
+        ),
         issue(11, 17, 'images[1].dockerfile', `Dockerfile not found: ${path.join('model', 'Dockerfile.cpu')}`),
         issue(12, 11, 'images[2].name', 'duplicate image name "a" (also images[0])'),
       ],
@@ -829,10 +1096,26 @@ images:
   // Regression test for a fixed bug (src/config/validate.ts, article(), line 113): the article for 'array' and 'object' is "an", so
   // messages read "expected an list" / "expected an mapping". Expected: "a list" / "a mapping".
   it.each([
-    { name: 'tags as a number', yaml: img('tags: 1'), issues: [issue(4, 11, 'images[0].tags', 'expected a list or a string, got the number 1')] },
-    { name: 'build-args as a list', yaml: img('build-args: [A=1]'), issues: [issue(4, 17, 'images[0].build-args', 'expected a mapping, got a list')] },
-    { name: 'images as a mapping', yaml: 'version: 1\nimages:\n  name: a\n', issues: [issue(3, 3, 'images', 'expected a list, got a mapping')] },
-    { name: 'images left empty (null)', yaml: 'version: 1\nimages:\n', issues: [issue(2, 8, 'images', 'expected a list, got nothing (null)')] },
+    {
+      name: 'tags as a number',
+      yaml: img('tags: 1'),
+      issues: [issue(4, 11, 'images[0].tags', 'expected a list or a string, got the number 1')],
+    },
+    {
+      name: 'build-args as a list',
+      yaml: img('build-args: [A=1]'),
+      issues: [issue(4, 17, 'images[0].build-args', 'expected a mapping, got a list')],
+    },
+    {
+      name: 'images as a mapping',
+      yaml: 'version: 1\nimages:\n  name: a\n',
+      issues: [issue(3, 3, 'images', 'expected a list, got a mapping')],
+    },
+    {
+      name: 'images left empty (null)',
+      yaml: 'version: 1\nimages:\n',
+      issues: [issue(2, 8, 'images', 'expected a list, got nothing (null)')],
+    },
   ])('wrong container type: $name', ({ yaml, issues }) => {
     expect(issuesOf(yaml)).toEqual(issues);
   });
@@ -842,7 +1125,12 @@ images:
   // timeoutMs is 0, which smoke/run.ts passes to execa as `timeout: 0`, i.e. NO time limit at all.
   // Now: a zero duration is rejected like `timeout: 0` is.
   it.each([
-    { name: 'smoke-test timeout 0s', yaml: img('smoke-test:', '  timeout: 0s'), at: [5, 16], keyPath: 'images[0].smoke-test.timeout' },
+    {
+      name: 'smoke-test timeout 0s',
+      yaml: img('smoke-test:', '  timeout: 0s'),
+      at: [5, 16],
+      keyPath: 'images[0].smoke-test.timeout',
+    },
     {
       name: 'command timeout 0ms',
       yaml: img('smoke-test:', '  commands:', '    - run: [x]', '      timeout: 0ms'),
@@ -878,7 +1166,8 @@ images:
   // `0x10` becomes "16", `1.50` becomes "1.5", `1e3` becomes "1000". Expected: the value as written (or an
   // error asking to quote it); silently building Python 3.1 is wrong.
   it('numeric build-arg values keep the text as written', () => {
-    const variant = parse(img('build-args:', '  PYTHON_VERSION: 3.10', '  MASK: 0x10', '  RATE: 1.50', '  N: 1e3')).images[0]!.variants[0]!;
+    const variant = parse(img('build-args:', '  PYTHON_VERSION: 3.10', '  MASK: 0x10', '  RATE: 1.50', '  N: 1e3'))
+      .images[0]!.variants[0]!;
     expect(variant.buildArgs).toEqual({ PYTHON_VERSION: '3.10', MASK: '0x10', RATE: '1.50', N: '1e3' });
   });
 });
@@ -893,7 +1182,13 @@ describe('loadConfig', () => {
     writeFileSync(path.join(dir, 'model', 'bad.yml'), 'version: 1\nimages: []\n');
     const err = caught(() => loadConfig('model/bad.yml', dir));
     expect(err).toBeInstanceOf(ConfigError);
-    expect((err as ConfigError).issues).toEqual([{ location: { file: path.join('model', 'bad.yml'), line: 2, column: 9 }, path: 'images', message: 'must list at least one item' }]);
+    expect((err as ConfigError).issues).toEqual([
+      {
+        location: { file: path.join('model', 'bad.yml'), line: 2, column: 9 },
+        path: 'images',
+        message: 'must list at least one item',
+      },
+    ]);
   });
 
   // Regression test for a fixed bug (src/config/load.ts loadConfig(), line 57): existsSync() is true for a directory, so
@@ -928,9 +1223,19 @@ describe('durationMs', () => {
 describe('displayPath', () => {
   it.each([
     { name: 'inside cwd', file: '/w/proj/ml-image.yml', cwd: '/w/proj', want: 'ml-image.yml' },
-    { name: 'nested inside cwd', file: '/w/proj/ml/ml-image.yml', cwd: '/w/proj', want: path.join('ml', 'ml-image.yml') },
+    {
+      name: 'nested inside cwd',
+      file: '/w/proj/ml/ml-image.yml',
+      cwd: '/w/proj',
+      want: path.join('ml', 'ml-image.yml'),
+    },
     { name: 'parent of cwd', file: '/w/ml-image.yml', cwd: '/w/proj', want: '/w/ml-image.yml' },
-    { name: 'sibling whose name starts with cwd', file: '/w/proj2/ml-image.yml', cwd: '/w/proj', want: '/w/proj2/ml-image.yml' },
+    {
+      name: 'sibling whose name starts with cwd',
+      file: '/w/proj2/ml-image.yml',
+      cwd: '/w/proj',
+      want: '/w/proj2/ml-image.yml',
+    },
     { name: 'cwd itself', file: '/w/proj', cwd: '/w/proj', want: '/w/proj' },
     { name: 'unrelated tree', file: '/etc/ml-image.yml', cwd: '/w/proj', want: '/etc/ml-image.yml' },
   ])('$name', ({ file, cwd, want }) => {
@@ -947,14 +1252,39 @@ describe('displayPath', () => {
 
 describe('suggest', () => {
   it.each([
-    { name: 'transposition', word: 'imagse', candidates: ['version', 'images', 'push'], want: ' (did you mean "images"?)' },
-    { name: 'one letter off', word: 'smoke-tset', candidates: ['name', 'smoke-test'], want: ' (did you mean "smoke-test"?)' },
+    {
+      name: 'transposition',
+      word: 'imagse',
+      candidates: ['version', 'images', 'push'],
+      want: ' (did you mean "images"?)',
+    },
+    {
+      name: 'one letter off',
+      word: 'smoke-tset',
+      candidates: ['name', 'smoke-test'],
+      want: ' (did you mean "smoke-test"?)',
+    },
     { name: 'case only', word: 'get', candidates: ['GET', 'POST'], want: ' (did you mean "GET"?)' },
-    { name: 'missing letter', word: 'expect-ouput', candidates: ['expect-output', 'expect-exit-code'], want: ' (did you mean "expect-output"?)' },
-    { name: 'closest of several', word: 'registy', candidates: ['registries', 'registry'], want: ' (did you mean "registry"?)' },
+    {
+      name: 'missing letter',
+      word: 'expect-ouput',
+      candidates: ['expect-output', 'expect-exit-code'],
+      want: ' (did you mean "expect-output"?)',
+    },
+    {
+      name: 'closest of several',
+      word: 'registy',
+      candidates: ['registries', 'registry'],
+      want: ' (did you mean "registry"?)',
+    },
     { name: 'too far', word: 'frobnicate', candidates: ['name', 'context', 'tags'], want: '' },
     { name: 'distance just over a third of the candidate', word: 'abcxyz', candidates: ['abcdef'], want: '' },
-    { name: 'distance at a third of the candidate', word: 'abcdxy', candidates: ['abcdef'], want: ' (did you mean "abcdef"?)' },
+    {
+      name: 'distance at a third of the candidate',
+      word: 'abcdxy',
+      candidates: ['abcdef'],
+      want: ' (did you mean "abcdef"?)',
+    },
     { name: 'no candidates', word: 'x', candidates: [], want: '' },
   ])('$name: $word', ({ word, candidates, want }) => {
     expect(suggest(word, candidates)).toBe(want);
@@ -985,12 +1315,15 @@ describe('schema and validate', () => {
 });
 
 describe('parseConfig: config v1 problems, located', () => {
-  const VARIANT_NAME = (name: string) => `variant name "${name}" must be lowercase letters, digits, _ . - (it becomes part of tags)`;
+  const VARIANT_NAME = (name: string) =>
+    `variant name "${name}" must be lowercase letters, digits, _ . - (it becomes part of tags)`;
   const cases: { name: string; yaml: string; issues: ConfigIssue[] }[] = [
     {
       name: 'unknown variant key, near miss',
       yaml: variants('buidl-args: {}'),
-      issues: [issue(7, 9, 'images[0].variants.gpu.buidl-args', 'unknown key "buidl-args" (did you mean "build-args"?)')],
+      issues: [
+        issue(7, 9, 'images[0].variants.gpu.buidl-args', 'unknown key "buidl-args" (did you mean "build-args"?)'),
+      ],
     },
     {
       name: 'a variant cannot set an image-only key (context)',
@@ -1029,7 +1362,9 @@ describe('parseConfig: config v1 problems, located', () => {
     {
       name: 'default-variant not a string',
       yaml: img('default-variant: 1', 'variants:', '  cpu: {}'),
-      issues: [issue(4, 22, 'images[0].default-variant', 'expected a string, got the number 1 (quote it to make it a string)')],
+      issues: [
+        issue(4, 22, 'images[0].default-variant', 'expected a string, got the number 1 (quote it to make it a string)'),
+      ],
     },
     {
       name: 'variants as a list',
@@ -1064,7 +1399,14 @@ describe('parseConfig: config v1 problems, located', () => {
     {
       name: 'variant Dockerfile missing in a context directory',
       yaml: img('context: model', 'variants:', '  cpu: {}', '  gpu: { dockerfile: Dockerfile.rocm }'),
-      issues: [issue(7, 26, 'images[0].variants.gpu.dockerfile', `Dockerfile not found: ${path.join('model', 'Dockerfile.rocm')}`)],
+      issues: [
+        issue(
+          7,
+          26,
+          'images[0].variants.gpu.dockerfile',
+          `Dockerfile not found: ${path.join('model', 'Dockerfile.rocm')}`,
+        ),
+      ],
     },
     {
       name: 'a missing image Dockerfile inherited by two variants: reported once, at the image',
@@ -1074,7 +1416,14 @@ describe('parseConfig: config v1 problems, located', () => {
     {
       name: 'context escaping the repository (../../)',
       yaml: img('context: ../../'),
-      issues: [issue(4, 14, 'images[0].context', `build context ${path.resolve(dir, '../..')} is outside the repository (${dir})`)],
+      issues: [
+        issue(
+          4,
+          14,
+          'images[0].context',
+          `build context ${path.resolve(dir, '../..')} is outside the repository (${dir})`,
+        ),
+      ],
     },
     {
       name: 'context escaping to a sibling whose name starts like the repository',
@@ -1084,12 +1433,26 @@ describe('parseConfig: config v1 problems, located', () => {
     {
       name: 'Dockerfile escaping the repository via ../',
       yaml: img('dockerfile: ../Dockerfile'),
-      issues: [issue(4, 17, 'images[0].dockerfile', `Dockerfile ${path.resolve(dir, '..', 'Dockerfile')} is outside the repository (${dir})`)],
+      issues: [
+        issue(
+          4,
+          17,
+          'images[0].dockerfile',
+          `Dockerfile ${path.resolve(dir, '..', 'Dockerfile')} is outside the repository (${dir})`,
+        ),
+      ],
     },
     {
       name: 'variant Dockerfile escaping the repository via ../../ from a context directory',
       yaml: img('context: model', 'variants:', '  cpu: { dockerfile: ../../Dockerfile }'),
-      issues: [issue(6, 26, 'images[0].variants.cpu.dockerfile', `Dockerfile ${path.resolve(dir, '..', 'Dockerfile')} is outside the repository (${dir})`)],
+      issues: [
+        issue(
+          6,
+          26,
+          'images[0].variants.cpu.dockerfile',
+          `Dockerfile ${path.resolve(dir, '..', 'Dockerfile')} is outside the repository (${dir})`,
+        ),
+      ],
     },
     {
       name: 'a symlinked context pointing outside the repository',
@@ -1099,7 +1462,14 @@ describe('parseConfig: config v1 problems, located', () => {
     {
       name: 'a Dockerfile reached through a symlink pointing outside the repository',
       yaml: img('dockerfile: escape/Dockerfile'),
-      issues: [issue(4, 17, 'images[0].dockerfile', `Dockerfile ${path.join('escape', 'Dockerfile')} is outside the repository (${dir})`)],
+      issues: [
+        issue(
+          4,
+          17,
+          'images[0].dockerfile',
+          `Dockerfile ${path.join('escape', 'Dockerfile')} is outside the repository (${dir})`,
+        ),
+      ],
     },
     {
       name: 'secret with a bad environment variable name: hf-token',
@@ -1139,7 +1509,14 @@ describe('parseConfig: config v1 problems, located', () => {
     {
       name: 'push.when with an event name as GitHub spells it',
       yaml: img() + 'push:\n  when: [pull_request]\n',
-      issues: [issue(5, 10, 'push.when[0]', `expected one of ${PUSH_EVENTS}, got "pull_request" (did you mean "pull-request"?)`)],
+      issues: [
+        issue(
+          5,
+          10,
+          'push.when[0]',
+          `expected one of ${PUSH_EVENTS}, got "pull_request" (did you mean "pull-request"?)`,
+        ),
+      ],
     },
     {
       name: 'push.when as a string',
@@ -1169,7 +1546,14 @@ describe('parseConfig: config v1 problems, located', () => {
     {
       name: 'tag-suffix with a space',
       yaml: variants('tag-suffix: "-cuda 12"'),
-      issues: [issue(7, 21, 'images[0].variants.gpu.tag-suffix', 'expected a suffix of letters, digits, _ . -, got "-cuda 12"')],
+      issues: [
+        issue(
+          7,
+          21,
+          'images[0].variants.gpu.tag-suffix',
+          'expected a suffix of letters, digits, _ . -, got "-cuda 12"',
+        ),
+      ],
     },
     {
       name: 'latest-tag starting with -',
@@ -1200,7 +1584,12 @@ describe('parseConfig: config v1 problems, located', () => {
       name: 'invalid regex in a variant smoke test',
       yaml: variants('smoke-test:', '  commands:', '    - run: [x]', '      expect-output: ["("]'),
       issues: [
-        issue(10, 31, 'images[0].variants.gpu.smoke-test.commands[0].expect-output[0]', 'invalid regular expression: Invalid regular expression: /(/m: Unterminated group'),
+        issue(
+          10,
+          31,
+          'images[0].variants.gpu.smoke-test.commands[0].expect-output[0]',
+          'invalid regular expression: Invalid regular expression: /(/m: Unterminated group',
+        ),
       ],
     },
     {
@@ -1226,13 +1615,23 @@ push:
 `,
       issues: [
         issue(1, 10, '$schema', 'expected a string, got the number 7 (quote it to make it a string)'),
-        issue(5, 14, 'images[0].context', `build context ${path.resolve(dir, '../..')} is outside the repository (${dir})`),
+        issue(
+          5,
+          14,
+          'images[0].context',
+          `build context ${path.resolve(dir, '../..')} is outside the repository (${dir})`,
+        ),
         issue(6, 15, 'images[0].secrets[0]', `${ENV_MESSAGE}, got "hf-token"`),
         issue(7, 22, 'images[0].default-variant', 'no variant named "gpu" (variants: cpu, CUDA 12)'),
         issue(8, 23, 'images[0].cache.backend', `${BACKEND_MESSAGE}, got "s3"`),
         issue(12, 9, 'images[0].variants.cpu.buidl-args', 'unknown key "buidl-args" (did you mean "build-args"?)'),
         issue(13, 7, 'images[0].variants.CUDA 12', VARIANT_NAME('CUDA 12')),
-        issue(14, 21, 'images[0].variants.CUDA 12.tag-suffix', 'expected a suffix of letters, digits, _ . -, got "-cuda 12"'),
+        issue(
+          14,
+          21,
+          'images[0].variants.CUDA 12.tag-suffix',
+          'expected a suffix of letters, digits, _ . -, got "-cuda 12"',
+        ),
         issue(15, 21, 'images[0].variants.CUDA 12.latest-tag', `${TAG_MESSAGE}, got "-cuda"`),
         issue(16, 18, 'images[0].variants.CUDA 12.runs-on', 'must list at least one item'),
         issue(18, 10, 'push.when[0]', `expected one of ${PUSH_EVENTS}, got "nightly"`),
@@ -1286,7 +1685,9 @@ push:
     { name: 'flow list', yaml: img('flavor: [latest=maybe, prefix=v]'), at: [4, 14] },
     { name: 'block list', yaml: img('flavor:', '  - latest=maybe'), at: [5, 9] },
   ])('a bad flavor line in a $name gets no comma hint', ({ yaml, at }) => {
-    expect(issuesOf(yaml)).toEqual([issue(at[0]!, at[1]!, 'images[0].flavor[0]', 'latest= must be auto, true or false, got "maybe"')]);
+    expect(issuesOf(yaml)).toEqual([
+      issue(at[0]!, at[1]!, 'images[0].flavor[0]', 'latest= must be auto, true or false, got "maybe"'),
+    ]);
   });
 
   // Variants whose tags collide (an empty or shared tag-suffix) are found over the whole plan, with both
@@ -1297,18 +1698,23 @@ push:
   // value is reported a second time by checks.ts ('no variant named "CPU"'). Expected: one readable issue.
   it('default-variant with an uppercase name: one readable issue', () => {
     const issues = issuesOf(img('default-variant: CPU', 'variants:', '  cpu: {}'));
-    expect(issues.map((i) => [i.location.line, i.location.column, i.path])).toEqual([[4, 22, 'images[0].default-variant']]);
+    expect(issues.map((i) => [i.location.line, i.location.column, i.path])).toEqual([
+      [4, 22, 'images[0].default-variant'],
+    ]);
     expect(issues[0]!.message).not.toContain('^[a-z0-9]');
   });
 
   it('a Dockerfile outside its context but inside the repository is fine', () => {
-    expect(parse(img('context: model', 'dockerfile: ../Dockerfile')).images[0]!.variants[0]!.dockerfile).toBe(path.join(dir, 'Dockerfile'));
+    expect(parse(img('context: model', 'dockerfile: ../Dockerfile')).images[0]!.variants[0]!.dockerfile).toBe(
+      path.join(dir, 'Dockerfile'),
+    );
   });
 
   it('a variant with its own platform does not inherit the image problem of two', () => {
-    expect(parse(img('platforms: [linux/amd64, linux/arm64]', 'variants:', '  cpu: { platforms: [linux/amd64] }')).images[0]!.variants[0]!.platforms).toEqual([
-      'linux/amd64',
-    ]);
+    expect(
+      parse(img('platforms: [linux/amd64, linux/arm64]', 'variants:', '  cpu: { platforms: [linux/amd64] }')).images[0]!
+        .variants[0]!.platforms,
+    ).toEqual(['linux/amd64']);
   });
 });
 
@@ -1346,14 +1752,18 @@ describe('the repository root', () => {
 
   it('options.root replaces the .git lookup', () => {
     const root = path.join(dir, 'model');
-    expect(caught(() => parseConfig(img(), FILE, dir, { root })).message).toBe(`ml-image.yml:3:5: images[0].context: build context ${dir} is outside the repository (model)`);
+    expect(caught(() => parseConfig(img(), FILE, dir, { root })).message).toBe(
+      `ml-image.yml:3:5: images[0].context: build context ${dir} is outside the repository (model)`,
+    );
     expect(parseConfig(img('context: model'), FILE, dir, { root }).root).toBe(root);
   });
 
   it('without .git above the config, its own directory is the root', () => {
     const file = path.join(outside, 'ml-image.yml');
     const err = caught(() => parseConfig(img('context: ..'), file, dir));
-    expect(err.message).toBe(`${file}:4:14: images[0].context: build context ${path.dirname(outside)} is outside the repository (${outside})`);
+    expect(err.message).toBe(
+      `${file}:4:14: images[0].context: build context ${path.dirname(outside)} is outside the repository (${outside})`,
+    );
   });
 });
 
@@ -1364,7 +1774,10 @@ describe('checkRegistryOverride', () => {
 
   it('rejects the first bad one with the source named', () => {
     const err = caught(() => checkRegistryOverride(['ghcr.io', 'https://quay.io', 'a b'], '--registry'));
-    expect([err.constructor, err.message]).toEqual([MlImageError, '--registry: expected a registry host[:port] like ghcr.io, ghcr.io/acme or 127.0.0.1:5000 (a name with a dot, an IP address or localhost; port 1-65535), got "https://quay.io"']);
+    expect([err.constructor, err.message]).toEqual([
+      MlImageError,
+      '--registry: expected a registry host[:port] like ghcr.io, ghcr.io/acme or 127.0.0.1:5000 (a name with a dot, an IP address or localhost; port 1-65535), got "https://quay.io"',
+    ]);
   });
 });
 

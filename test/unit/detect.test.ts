@@ -16,7 +16,6 @@ import { MlImageError } from '../../src/errors.js';
 import type { RunResult, Runner } from '../../src/process/run.js';
 import { caught } from './helpers.js';
 
-
 const probe = (p: string, version: string | undefined, buildx = false): DockerProbe => ({ path: p, version, buildx });
 
 describe('chooseDocker', () => {
@@ -33,7 +32,11 @@ describe('chooseDocker', () => {
     },
     {
       name: 'without buildx, a 28.x client is skipped for the first client < 23',
-      probes: [probe('/usr/local/bin/docker', '28.0.1'), probe('/usr/bin/docker', '20.10.24+dfsg1'), probe('/opt/docker', '19.03.12')],
+      probes: [
+        probe('/usr/local/bin/docker', '28.0.1'),
+        probe('/usr/bin/docker', '20.10.24+dfsg1'),
+        probe('/opt/docker', '19.03.12'),
+      ],
       want: { docker: '/usr/bin/docker', builder: 'buildkit', version: '20.10.24+dfsg1' },
     },
     {
@@ -127,7 +130,10 @@ describe('dockerCandidates', () => {
   // root/{a,b}/docker are executables, c/docker links to a/docker, d/docker is not executable,
   // e/ has no docker, f/docker is a directory.
   const root = mkdtempSync(path.join(os.tmpdir(), 'ml-image-detect-'));
-  const dirs = Object.fromEntries(['a', 'b', 'c', 'd', 'e', 'f'].map((d) => [d, path.join(root, d)])) as Record<'a' | 'b' | 'c' | 'd' | 'e' | 'f', string>;
+  const dirs = Object.fromEntries(['a', 'b', 'c', 'd', 'e', 'f'].map((d) => [d, path.join(root, d)])) as Record<
+    'a' | 'b' | 'c' | 'd' | 'e' | 'f',
+    string
+  >;
   for (const d of Object.values(dirs)) mkdirSync(d);
   for (const d of [dirs.a, dirs.b]) {
     writeFileSync(path.join(d, 'docker'), '#!/bin/sh\necho "Docker version 20.10.24, build 297e128"\n');
@@ -144,11 +150,23 @@ describe('dockerCandidates', () => {
 
   it.each([
     { name: 'PATH order is kept', pathVar: PATH(dirs.b, dirs.a), want: [docker(dirs.b), docker(dirs.a)] },
-    { name: 'a symlink to an earlier one is dropped', pathVar: PATH(dirs.a, dirs.c, dirs.b), want: [docker(dirs.a), docker(dirs.b)] },
-    { name: 'a symlink first keeps the link path and drops its target', pathVar: PATH(dirs.c, dirs.b, dirs.a), want: [docker(dirs.c), docker(dirs.b)] },
+    {
+      name: 'a symlink to an earlier one is dropped',
+      pathVar: PATH(dirs.a, dirs.c, dirs.b),
+      want: [docker(dirs.a), docker(dirs.b)],
+    },
+    {
+      name: 'a symlink first keeps the link path and drops its target',
+      pathVar: PATH(dirs.c, dirs.b, dirs.a),
+      want: [docker(dirs.c), docker(dirs.b)],
+    },
     { name: 'non-executable and missing are skipped', pathVar: PATH(dirs.d, dirs.e, dirs.b), want: [docker(dirs.b)] },
     { name: 'the same dir twice', pathVar: PATH(dirs.a, dirs.a), want: [docker(dirs.a)] },
-    { name: 'empty entries are ignored', pathVar: `${path.delimiter}${dirs.a}${path.delimiter}`, want: [docker(dirs.a)] },
+    {
+      name: 'empty entries are ignored',
+      pathVar: `${path.delimiter}${dirs.a}${path.delimiter}`,
+      want: [docker(dirs.a)],
+    },
     { name: 'a dir that does not exist', pathVar: PATH(path.join(root, 'nope'), dirs.b), want: [docker(dirs.b)] },
     { name: 'empty PATH', pathVar: '', want: [] },
     { name: 'no PATH', pathVar: undefined, want: [] },
@@ -168,10 +186,20 @@ describe('dockerCandidates', () => {
     const runner: Runner = async (file, args) => {
       calls.push(`${file} ${args.join(' ')}`);
       const isB = file === docker(dirs.b);
-      if (args[0] === '--version') return result(file, args, 0, isB ? 'Docker version 28.1.1, build 4eba377' : 'Docker version 20.10.24+dfsg1, build 297e128');
+      if (args[0] === '--version')
+        return result(
+          file,
+          args,
+          0,
+          isB ? 'Docker version 28.1.1, build 4eba377' : 'Docker version 20.10.24+dfsg1, build 297e128',
+        );
       return result(file, args, isB ? 0 : 1, isB ? 'github.com/docker/buildx v0.23.0' : '');
     };
-    await expect(detectDocker(runner, { pathVar: PATH(dirs.a, dirs.c, dirs.b) })).resolves.toEqual({ docker: docker(dirs.b), builder: 'buildx', version: '28.1.1' });
+    await expect(detectDocker(runner, { pathVar: PATH(dirs.a, dirs.c, dirs.b) })).resolves.toEqual({
+      docker: docker(dirs.b),
+      builder: 'buildx',
+      version: '28.1.1',
+    });
     await expect(detectDocker(runner, { pathVar: PATH(dirs.a, dirs.b), builder: 'buildkit' })).resolves.toEqual({
       docker: docker(dirs.a),
       builder: 'buildkit',

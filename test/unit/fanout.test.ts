@@ -41,21 +41,84 @@ push:
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const git = gitContext({ sha: 'a'.repeat(40), ref: 'refs/tags/v1.2.3', eventName: 'push', repository: 'acme/ml', defaultBranch: 'main' });
-const plan = (date: string) => makePlan(loadConfig(path.join(dir, 'ml-image.yml'), dir), git, { push: true, date: new Date(date) });
+const git = gitContext({
+  sha: 'a'.repeat(40),
+  ref: 'refs/tags/v1.2.3',
+  eventName: 'push',
+  repository: 'acme/ml',
+  defaultBranch: 'main',
+});
+const plan = (date: string) =>
+  makePlan(loadConfig(path.join(dir, 'ml-image.yml'), dir), git, { push: true, date: new Date(date) });
 
 describe('the fan-out matrix', () => {
   it('2 images × 2 variants × 2 platforms: exactly these entries, arm64 and GPU builds on their runners', () => {
     expect(planToMatrix(plan('2026-11-26T10:00:00Z'))).toEqual({
       include: [
-        { id: 'acme-iris-cpu-linux-amd64', image: 'acme/iris', variant: 'cpu', platform: 'linux/amd64', gpu: false, 'runs-on': 'ubuntu-latest' },
-        { id: 'acme-iris-cpu-linux-arm64', image: 'acme/iris', variant: 'cpu', platform: 'linux/arm64', gpu: false, 'runs-on': 'ubuntu-24.04-arm' },
-        { id: 'acme-iris-cuda12-linux-amd64', image: 'acme/iris', variant: 'cuda12', platform: 'linux/amd64', gpu: true, 'runs-on': ['self-hosted', 'gpu'] },
-        { id: 'acme-iris-cuda12-linux-arm64', image: 'acme/iris', variant: 'cuda12', platform: 'linux/arm64', gpu: true, 'runs-on': ['self-hosted', 'gpu', 'arm64'] },
-        { id: 'acme-llm-cpu-linux-amd64', image: 'acme/llm', variant: 'cpu', platform: 'linux/amd64', gpu: false, 'runs-on': 'ubuntu-latest' },
-        { id: 'acme-llm-cpu-linux-arm64', image: 'acme/llm', variant: 'cpu', platform: 'linux/arm64', gpu: false, 'runs-on': 'arm-runner' },
-        { id: 'acme-llm-rocm-linux-amd64', image: 'acme/llm', variant: 'rocm', platform: 'linux/amd64', gpu: false, 'runs-on': 'ubuntu-latest' },
-        { id: 'acme-llm-rocm-linux-arm64', image: 'acme/llm', variant: 'rocm', platform: 'linux/arm64', gpu: false, 'runs-on': 'arm-runner' },
+        {
+          id: 'acme-iris-cpu-linux-amd64',
+          image: 'acme/iris',
+          variant: 'cpu',
+          platform: 'linux/amd64',
+          gpu: false,
+          'runs-on': 'ubuntu-latest',
+        },
+        {
+          id: 'acme-iris-cpu-linux-arm64',
+          image: 'acme/iris',
+          variant: 'cpu',
+          platform: 'linux/arm64',
+          gpu: false,
+          'runs-on': 'ubuntu-24.04-arm',
+        },
+        {
+          id: 'acme-iris-cuda12-linux-amd64',
+          image: 'acme/iris',
+          variant: 'cuda12',
+          platform: 'linux/amd64',
+          gpu: true,
+          'runs-on': ['self-hosted', 'gpu'],
+        },
+        {
+          id: 'acme-iris-cuda12-linux-arm64',
+          image: 'acme/iris',
+          variant: 'cuda12',
+          platform: 'linux/arm64',
+          gpu: true,
+          'runs-on': ['self-hosted', 'gpu', 'arm64'],
+        },
+        {
+          id: 'acme-llm-cpu-linux-amd64',
+          image: 'acme/llm',
+          variant: 'cpu',
+          platform: 'linux/amd64',
+          gpu: false,
+          'runs-on': 'ubuntu-latest',
+        },
+        {
+          id: 'acme-llm-cpu-linux-arm64',
+          image: 'acme/llm',
+          variant: 'cpu',
+          platform: 'linux/arm64',
+          gpu: false,
+          'runs-on': 'arm-runner',
+        },
+        {
+          id: 'acme-llm-rocm-linux-amd64',
+          image: 'acme/llm',
+          variant: 'rocm',
+          platform: 'linux/amd64',
+          gpu: false,
+          'runs-on': 'ubuntu-latest',
+        },
+        {
+          id: 'acme-llm-rocm-linux-arm64',
+          image: 'acme/llm',
+          variant: 'rocm',
+          platform: 'linux/arm64',
+          gpu: false,
+          'runs-on': 'arm-runner',
+        },
       ],
     });
   });
@@ -64,10 +127,17 @@ describe('the fan-out matrix', () => {
     const jobs = plan('2026-11-26T10:00:00Z').jobs.filter((j) => targetOf(j) === 'acme-iris-cpu');
     expect(jobs.map((j) => j.id)).toEqual(['acme-iris-cpu-linux-amd64', 'acme-iris-cpu-linux-arm64']);
     // cpu is the default variant: no suffix, and latest (metadata-action's latest=auto on a semver tag).
-    const refs = ['ghcr.io/acme/acme/iris:1.2.3', 'ghcr.io/acme/acme/iris:nightly-20261126', 'ghcr.io/acme/acme/iris:latest'];
+    const refs = [
+      'ghcr.io/acme/acme/iris:1.2.3',
+      'ghcr.io/acme/acme/iris:nightly-20261126',
+      'ghcr.io/acme/acme/iris:latest',
+    ];
     expect(jobs.map((j) => j.pushRefs)).toEqual([refs, refs]);
     expect(jobs.map((j) => j.localRefs[0])).toEqual(['acme/iris:1.2.3-linux-amd64', 'acme/iris:1.2.3-linux-arm64']);
-    expect(jobs.map((j) => j.build.cache.registry?.write)).toEqual(['ghcr.io/acme/acme/iris:buildcache-cpu-linux-amd64', 'ghcr.io/acme/acme/iris:buildcache-cpu-linux-arm64']);
+    expect(jobs.map((j) => j.build.cache.registry?.write)).toEqual([
+      'ghcr.io/acme/acme/iris:buildcache-cpu-linux-amd64',
+      'ghcr.io/acme/acme/iris:buildcache-cpu-linux-arm64',
+    ]);
     expect(jobs.map((j) => j.build.sourceDateEpoch)).toEqual([1_795_687_200, 1_795_687_200]);
     expect(repositoriesOf(jobs[0]!)).toEqual(['ghcr.io/acme/acme/iris']);
   });
@@ -82,43 +152,97 @@ describe('a plan file read back by a matrix job', () => {
     expect(tomorrow.jobs[0]!.tags).toEqual(['1.2.3', 'nightly-20261127', 'latest']);
     const readBack = applyPlanFile(tomorrow, file);
     for (const [i, job] of readBack.jobs.entries()) {
-      expect([job.id, job.tags, job.pushRefs, job.localRefs, job.labels, job.build.sourceDateEpoch]).toEqual([made.jobs[i]!.id, made.jobs[i]!.tags, made.jobs[i]!.pushRefs, made.jobs[i]!.localRefs, made.jobs[i]!.labels, made.jobs[i]!.build.sourceDateEpoch]);
+      expect([job.id, job.tags, job.pushRefs, job.localRefs, job.labels, job.build.sourceDateEpoch]).toEqual([
+        made.jobs[i]!.id,
+        made.jobs[i]!.tags,
+        made.jobs[i]!.pushRefs,
+        made.jobs[i]!.localRefs,
+        made.jobs[i]!.labels,
+        made.jobs[i]!.build.sourceDateEpoch,
+      ]);
     }
     expect(readBack.jobs[0]!.tags).toEqual(['1.2.3', 'nightly-20261126', 'latest']);
     // One entry: only it is in the plan, still with the plan job's tags.
-    const one = applyPlanFile(makePlan(loadConfig(path.join(dir, 'ml-image.yml'), dir), git, { push: true, date: new Date('2026-11-28T00:00:00Z'), filters: { only: 'acme-llm-rocm-linux-arm64' } }), file);
-    expect(one.jobs.map((j) => [j.id, j.tags])).toEqual([['acme-llm-rocm-linux-arm64', ['v1.2.3-rocm', 'latest-rocm']]]);
+    const one = applyPlanFile(
+      makePlan(loadConfig(path.join(dir, 'ml-image.yml'), dir), git, {
+        push: true,
+        date: new Date('2026-11-28T00:00:00Z'),
+        filters: { only: 'acme-llm-rocm-linux-arm64' },
+      }),
+      file,
+    );
+    expect(one.jobs.map((j) => [j.id, j.tags])).toEqual([
+      ['acme-llm-rocm-linux-arm64', ['v1.2.3-rocm', 'latest-rocm']],
+    ]);
   });
 
   it('errors: an unknown entry, a file that is not a plan, an entry the plan lacks', () => {
-    expect(() => makePlan(loadConfig(path.join(dir, 'ml-image.yml'), dir), git, { push: true, date: new Date(), filters: { only: 'acme-nope' } })).toThrow(/^no matrix entry "acme-nope" in the plan \(entries: acme-iris-cpu-linux-amd64, /);
+    expect(() =>
+      makePlan(loadConfig(path.join(dir, 'ml-image.yml'), dir), git, {
+        push: true,
+        date: new Date(),
+        filters: { only: 'acme-nope' },
+      }),
+    ).toThrow(/^no matrix entry "acme-nope" in the plan \(entries: acme-iris-cpu-linux-amd64, /);
     const bad = path.join(dir, 'bad.json');
     writeFileSync(bad, '{"jobs": []}');
-    expect(() => applyPlanFile(plan('2026-11-26T10:00:00Z'), bad)).toThrow(`${bad}: not a version 1 plan file (write one with ml-image plan --format json)`);
+    expect(() => applyPlanFile(plan('2026-11-26T10:00:00Z'), bad)).toThrow(
+      `${bad}: not a version 1 plan file (write one with ml-image plan --format json)`,
+    );
     const partial = path.join(dir, 'partial.json');
     const full = JSON.parse(planToJson(plan('2026-11-26T10:00:00Z'))) as { jobs: unknown[] };
     writeFileSync(partial, JSON.stringify({ ...full, jobs: full.jobs.slice(1) }));
-    expect(() => applyPlanFile(plan('2026-11-26T10:00:00Z'), partial)).toThrow(`${partial}: the plan has no entry acme-iris-cpu-linux-amd64 (the config changed since the plan was made?)`);
+    expect(() => applyPlanFile(plan('2026-11-26T10:00:00Z'), partial)).toThrow(
+      `${partial}: the plan has no entry acme-iris-cpu-linux-amd64 (the config changed since the plan was made?)`,
+    );
   });
 });
 
 describe('push by digest and the index, argv', () => {
   it('the tested build again: same build args plus SOURCE_DATE_EPOCH, cache imports only, pushed by digest to every repository', () => {
     const job = plan('2026-11-26T10:00:00Z').jobs[1]!;
-    const cache = { args: ['--cache-from', 'type=registry,ref=r/x:buildcache', '--cache-to', 'type=registry,ref=r/x:buildcache,mode=max'], buildArgs: {} };
-    const args = buildCommand(job, BUILDERS.container, { iidFile: '/t/iid', cache, metadataFile: '/t/m.json', pushByDigest: ['ghcr.io/acme/acme/iris', 'docker.io/acme/iris'] }).args;
+    const cache = {
+      args: [
+        '--cache-from',
+        'type=registry,ref=r/x:buildcache',
+        '--cache-to',
+        'type=registry,ref=r/x:buildcache,mode=max',
+      ],
+      buildArgs: {},
+    };
+    const args = buildCommand(job, BUILDERS.container, {
+      iidFile: '/t/iid',
+      cache,
+      metadataFile: '/t/m.json',
+      pushByDigest: ['ghcr.io/acme/acme/iris', 'docker.io/acme/iris'],
+    }).args;
     expect(args).toContain('SOURCE_DATE_EPOCH=1795687200');
-    expect(args.slice(args.indexOf('--platform'), args.indexOf('--platform') + 2)).toEqual(['--platform', 'linux/arm64']);
+    expect(args.slice(args.indexOf('--platform'), args.indexOf('--platform') + 2)).toEqual([
+      '--platform',
+      'linux/arm64',
+    ]);
     expect(args).not.toContain('--cache-to');
     expect(args).not.toContain('--load');
     expect(args).not.toContain('--tag');
-    expect(args.slice(-3)).toEqual(['--output', 'type=image,"name=ghcr.io/acme/acme/iris,docker.io/acme/iris",push-by-digest=true,name-canonical=true,push=true', dir]);
+    expect(args.slice(-3)).toEqual([
+      '--output',
+      'type=image,"name=ghcr.io/acme/acme/iris,docker.io/acme/iris",push-by-digest=true,name-canonical=true,push=true',
+      dir,
+    ]);
     expect(pushByDigestOutput(['r/x'])).toBe('type=image,"name=r/x",push-by-digest=true,name-canonical=true,push=true');
   });
 
   it('imagetools create: every tag, every platform digest', () => {
     expect(indexCommand('ghcr.io/acme/iris', ['1.2.3', 'latest'], ['sha256:aa', 'sha256:bb'])).toEqual([
-      'buildx', 'imagetools', 'create', '--tag', 'ghcr.io/acme/iris:1.2.3', '--tag', 'ghcr.io/acme/iris:latest', 'ghcr.io/acme/iris@sha256:aa', 'ghcr.io/acme/iris@sha256:bb',
+      'buildx',
+      'imagetools',
+      'create',
+      '--tag',
+      'ghcr.io/acme/iris:1.2.3',
+      '--tag',
+      'ghcr.io/acme/iris:latest',
+      'ghcr.io/acme/iris@sha256:aa',
+      'ghcr.io/acme/iris@sha256:bb',
     ]);
   });
 });

@@ -27,20 +27,55 @@ export const cacheConfig = (over: Partial<CacheConfig> = {}): CacheConfig => ({
 });
 
 /** A job's cache spec as cacheSpec() makes it for job acme-iris without push registries; `over` replaces keys. */
-export const cacheSpecOf = (over: Partial<CacheSpec> = {}): CacheSpec => ({ ...cacheConfig(), scope: 'acme-iris', ...over });
+export const cacheSpecOf = (over: Partial<CacheSpec> = {}): CacheSpec => ({
+  ...cacheConfig(),
+  scope: 'acme-iris',
+  ...over,
+});
 
 /** Builders as inspectBuilder() describes them, one of each kind the cache table tells apart. */
 export const BUILDERS = {
   /** The engine's built-in BuildKit, driven by a classic `docker build` client. */
   builtin: { kind: 'buildkit', driver: 'builtin', containerdStore: false, dataRoot: '/var/lib/docker' },
   /** buildx's default builder on an engine with the classic image store: inline cache only. */
-  dockerClassic: { kind: 'buildx', name: 'default', driver: 'docker', buildkitVersion: 'v0.12.5', buildxVersion: 'v0.13.1', containerdStore: false, dataRoot: '/var/lib/docker' },
+  dockerClassic: {
+    kind: 'buildx',
+    name: 'default',
+    driver: 'docker',
+    buildkitVersion: 'v0.12.5',
+    buildxVersion: 'v0.13.1',
+    containerdStore: false,
+    dataRoot: '/var/lib/docker',
+  },
   /** buildx's default builder on an engine with the containerd image store, both new enough for gha v2. */
-  dockerContainerd: { kind: 'buildx', name: 'default', driver: 'docker', buildkitVersion: 'v0.20.2', buildxVersion: 'v0.21.2', containerdStore: true, dataRoot: '/var/lib/docker' },
+  dockerContainerd: {
+    kind: 'buildx',
+    name: 'default',
+    driver: 'docker',
+    buildkitVersion: 'v0.20.2',
+    buildxVersion: 'v0.21.2',
+    containerdStore: true,
+    dataRoot: '/var/lib/docker',
+  },
   /** A docker-container builder (setup-buildx-action's), new enough for gha v2. */
-  container: { kind: 'buildx', name: 'builder-3f2a', driver: 'docker-container', buildkitVersion: 'v0.21.1', buildxVersion: 'v0.21.2', containerdStore: false, dataRoot: '/var/lib/docker' },
+  container: {
+    kind: 'buildx',
+    name: 'builder-3f2a',
+    driver: 'docker-container',
+    buildkitVersion: 'v0.21.1',
+    buildxVersion: 'v0.21.2',
+    containerdStore: false,
+    dataRoot: '/var/lib/docker',
+  },
   /** A remote BuildKit too old for gha v2. */
-  remote: { kind: 'buildx', name: 'farm', driver: 'remote', buildkitVersion: 'v0.12.5', buildxVersion: 'v0.13.1', containerdStore: false },
+  remote: {
+    kind: 'buildx',
+    name: 'farm',
+    driver: 'remote',
+    buildkitVersion: 'v0.12.5',
+    buildxVersion: 'v0.13.1',
+    containerdStore: false,
+  },
 } as const satisfies Record<string, BuilderInfo>;
 
 /** The one variant of an image without variants, as resolve.ts makes it; `over` replaces keys. */

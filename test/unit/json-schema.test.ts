@@ -23,14 +23,17 @@ function allKeys(value: unknown, at = ''): string[] {
 function undocumented(schema: Json, at = ''): string[] {
   const out: string[] = [];
   const nested = (s: Json): boolean =>
-    s.properties !== undefined || ((s.items as Json | undefined)?.properties ?? (s.additionalProperties as Json | undefined)?.properties) !== undefined;
+    s.properties !== undefined ||
+    ((s.items as Json | undefined)?.properties ?? (s.additionalProperties as Json | undefined)?.properties) !==
+      undefined;
   for (const [key, child] of Object.entries((schema.properties as Record<string, Json> | undefined) ?? {})) {
     const p = at + key;
     if (child.description === undefined && !(typeof child.type === 'string' && !nested(child))) out.push(p);
     out.push(...undocumented(child, `${p}.`));
   }
   if (schema.items) out.push(...undocumented(schema.items as Json, `${at.replace(/\.$/, '')}[].`));
-  if (typeof schema.additionalProperties === 'object') out.push(...undocumented(schema.additionalProperties as Json, `${at}*.`));
+  if (typeof schema.additionalProperties === 'object')
+    out.push(...undocumented(schema.additionalProperties as Json, `${at}*.`));
   for (const option of (schema.oneOf as Json[] | undefined) ?? []) out.push(...undocumented(option, at));
   return out;
 }
@@ -53,7 +56,11 @@ describe('jsonSchemaDocument', () => {
     const image = ((doc().properties as Json).images as Json).items as Json;
     const props = image.properties as Record<string, Json>;
     const ours = configSchema.properties!.images!.items!.properties!;
-    expect([props.name!.pattern, props['default-variant']!.pattern, (props.cache!.properties as Record<string, Json>).backend!.enum]).toEqual([
+    expect([
+      props.name!.pattern,
+      props['default-variant']!.pattern,
+      (props.cache!.properties as Record<string, Json>).backend!.enum,
+    ]).toEqual([
       ours.name!.pattern,
       ours['default-variant']!.pattern,
       ['auto', 'registry', 'gha', 'local', 'inline', 'none'],
@@ -61,12 +68,18 @@ describe('jsonSchemaDocument', () => {
     // A variant is a mapping, or nothing at all (`cpu:`): the mapping is the first alternative.
     const published = ((props.variants!.additionalProperties as Json).oneOf as Json[])[0]!;
     const validating = (ours.variants!.additionalProperties as Schema).oneOf![0]!;
-    expect((published.properties as Record<string, Json>)['latest-tag']!.pattern).toBe(validating.properties!['latest-tag']!.pattern);
+    expect((published.properties as Record<string, Json>)['latest-tag']!.pattern).toBe(
+      validating.properties!['latest-tag']!.pattern,
+    );
   });
 
   it('ends with one newline and is pretty-printed', () => {
     const text = jsonSchemaDocument();
-    expect([text.endsWith('}\n'), text.endsWith('\n\n'), text.startsWith('{\n  "$schema"')]).toEqual([true, false, true]);
+    expect([text.endsWith('}\n'), text.endsWith('\n\n'), text.startsWith('{\n  "$schema"')]).toEqual([
+      true,
+      false,
+      true,
+    ]);
   });
 
   it('contains no patternMessage anywhere (a key only ml-image reads)', () => {
@@ -79,7 +92,9 @@ describe('jsonSchemaDocument', () => {
   });
 
   it('equals the committed schema/ml-image.schema.json (regenerate with npm run bundle)', () => {
-    expect(existsSync(COMMITTED) ? readFileSync(COMMITTED, 'utf8') : `${COMMITTED} is missing`).toBe(jsonSchemaDocument());
+    expect(existsSync(COMMITTED) ? readFileSync(COMMITTED, 'utf8') : `${COMMITTED} is missing`).toBe(
+      jsonSchemaDocument(),
+    );
   });
 
   // Bug (src/config/schema.ts): these keys have neither a description nor are they plain leaves, so editors
@@ -90,6 +105,10 @@ describe('jsonSchemaDocument', () => {
   });
 
   it('the documentation check finds a key without a description', () => {
-    expect(undocumented({ properties: { a: { type: 'object', properties: { b: { type: 'string' } } }, c: { type: 'string' } } })).toEqual(['a']);
+    expect(
+      undocumented({
+        properties: { a: { type: 'object', properties: { b: { type: 'string' } } }, c: { type: 'string' } },
+      }),
+    ).toEqual(['a']);
   });
 });

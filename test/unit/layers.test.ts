@@ -14,7 +14,11 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'ml-image-layers-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function check(root: string): { status: number | null; lines: string[] } {
-  const r = spawnSync(process.execPath, [LAYERS, '--root', root], { cwd: os.tmpdir(), encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [LAYERS, '--root', root], {
+    cwd: os.tmpdir(),
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return { status: r.status, lines: r.stdout.trim().split('\n') };
 }
 
@@ -37,28 +41,59 @@ describe('the layer check', () => {
     const root = copyOfTree('broken');
     // Upward: config (layer 3) takes a type from pipeline (layer 10), on the line after the file's last.
     const upwardLine = readFileSync(path.join(root, 'src/config/paths.ts'), 'utf8').split('\n').length;
-    appendFileSync(path.join(root, 'src/config/paths.ts'), "import type { PipelineOptions } from '../pipeline/run-state.js';\nexport type Options = PipelineOptions;\n");
+    appendFileSync(
+      path.join(root, 'src/config/paths.ts'),
+      "import type { PipelineOptions } from '../pipeline/run-state.js';\nexport type Options = PipelineOptions;\n",
+    );
     // A circle inside one folder of the lowest layer: objects.ts and suggest.ts import each other.
-    appendFileSync(path.join(root, 'src/util/objects.ts'), "import { suggest } from './suggest.js';\nexport const near = suggest;\n");
-    appendFileSync(path.join(root, 'src/util/suggest.ts'), "import { isObject } from './objects.js';\nexport const mapping = isObject;\n");
+    appendFileSync(
+      path.join(root, 'src/util/objects.ts'),
+      "import { suggest } from './suggest.js';\nexport const near = suggest;\n",
+    );
+    appendFileSync(
+      path.join(root, 'src/util/suggest.ts'),
+      "import { isObject } from './objects.js';\nexport const mapping = isObject;\n",
+    );
     const r = check(root);
     expect(r.status).toBe(1);
     expect(r.lines).toContainEqual(
-      expect.stringMatching(new RegExp(`^src/config/paths\\.ts:${upwardLine}: \\[layer-3-config\\] imports src/pipeline/run-state\\.ts, upward: config is in layer 3, pipeline in layer 10`)),
+      expect.stringMatching(
+        new RegExp(
+          `^src/config/paths\\.ts:${upwardLine}: \\[layer-3-config\\] imports src/pipeline/run-state\\.ts, upward: config is in layer 3, pipeline in layer 10`,
+        ),
+      ),
     );
-    expect(r.lines).toContainEqual(expect.stringMatching(/^src\/util\/(objects|suggest)\.ts:\d+: \[no-circular\] import circle: src\/util\/(objects|suggest)\.ts -> src\/util\/(objects|suggest)\.ts -> src\/util\/(objects|suggest)\.ts$/));
+    expect(r.lines).toContainEqual(
+      expect.stringMatching(
+        /^src\/util\/(objects|suggest)\.ts:\d+: \[no-circular\] import circle: src\/util\/(objects|suggest)\.ts -> src\/util\/(objects|suggest)\.ts -> src\/util\/(objects|suggest)\.ts$/,
+      ),
+    );
     // The upward import closes circles back through pipeline/ into config/: those are named too.
-    expect(r.lines.filter((l) => l.includes('[no-circular]') && l.includes('src/pipeline/run-state.ts')).length).toBeGreaterThan(0);
+    expect(
+      r.lines.filter((l) => l.includes('[no-circular]') && l.includes('src/pipeline/run-state.ts')).length,
+    ).toBeGreaterThan(0);
   });
 
   it('fails on a folder that is in no layer, and on an import sideways within a layer', () => {
     const root = copyOfTree('unplaced');
     cpSync(path.join(root, 'src/util/objects.ts'), path.join(root, 'src/helpers/objects.ts'));
-    appendFileSync(path.join(root, 'src/errors.ts'), "import { isObject } from './helpers/objects.js';\nexport const mapping = isObject;\n");
-    appendFileSync(path.join(root, 'src/action/names.ts'), "import { USAGE } from '../cli/args.js';\nexport const usage = USAGE;\n");
+    appendFileSync(
+      path.join(root, 'src/errors.ts'),
+      "import { isObject } from './helpers/objects.js';\nexport const mapping = isObject;\n",
+    );
+    appendFileSync(
+      path.join(root, 'src/action/names.ts'),
+      "import { USAGE } from '../cli/args.js';\nexport const usage = USAGE;\n",
+    );
     const r = check(root);
     expect(r.status).toBe(1);
-    expect(r.lines).toContainEqual(expect.stringMatching(/^src\/errors\.ts:\d+: \[to-no-layer\] imports src\/helpers\/objects\.ts: /));
-    expect(r.lines).toContainEqual(expect.stringMatching(/^src\/action\/names\.ts:\d+: \[layer-11-action\] imports src\/cli\/args\.ts, sideways: action and cli are both in layer 11/));
+    expect(r.lines).toContainEqual(
+      expect.stringMatching(/^src\/errors\.ts:\d+: \[to-no-layer\] imports src\/helpers\/objects\.ts: /),
+    );
+    expect(r.lines).toContainEqual(
+      expect.stringMatching(
+        /^src\/action\/names\.ts:\d+: \[layer-11-action\] imports src\/cli\/args\.ts, sideways: action and cli are both in layer 11/,
+      ),
+    );
   });
 });

@@ -71,7 +71,12 @@ jobs:
 \`\`\`
 `;
 
-const BASE: Files = { 'action.yml': ACTION, 'dist/index.js': '', '.github/workflows/ci.yml': WORKFLOW, 'README.md': README };
+const BASE: Files = {
+  'action.yml': ACTION,
+  'dist/index.js': '',
+  '.github/workflows/ci.yml': WORKFLOW,
+  'README.md': README,
+};
 
 let fixtures = 0;
 /** Writes BASE with `over` applied into a fresh directory and runs the lint there. */
@@ -118,12 +123,16 @@ const failures: [string, Files, string[]][] = [
   [
     'an unquoted description containing ": " is a YAML error at its line and column',
     { 'action.yml': action('"Build only these images."', 'Build only these images (default: all).') },
-    ['action.yml:9:18: [yaml] Nested mappings are not allowed in compact mappings (a plain scalar containing ": " starts a mapping: quote the value)'],
+    [
+      'action.yml:9:18: [yaml] Nested mappings are not allowed in compact mappings (a plain scalar containing ": " starts a mapping: quote the value)',
+    ],
   ],
   [
     'using: node20',
     { 'action.yml': action('using: node24', 'using: node20') },
-    ['action.yml:19:10: [action-metadata] runs.using is node20: this action runs on node24 (GitHub runners are retiring node20); write using: node24'],
+    [
+      'action.yml:19:10: [action-metadata] runs.using is node20: this action runs on node24 (GitHub runners are retiring node20); write using: node24',
+    ],
   ],
   [
     'a main (and post) file that does not exist',
@@ -144,7 +153,10 @@ const failures: [string, Files, string[]][] = [
   [
     'an output with value, an input without description, unknown keys',
     {
-      'action.yml': action('    description: "Manifest digest."\n', '    description: "Manifest digest."\n    value: x\n')
+      'action.yml': action(
+        '    description: "Manifest digest."\n',
+        '    description: "Manifest digest."\n    value: x\n',
+      )
         .replace('    description: "auto, buildx or buildkit."\n', '    requird: false\n')
         .replace('runs:', 'run:\n  using: node24\nruns:'),
     },
@@ -157,7 +169,12 @@ const failures: [string, Files, string[]][] = [
   ],
   [
     'a missing description and runs',
-    { 'action.yml': action('description: "Build, smoke-test and push ML images."', 'author: 3').replace(/^runs:[^]*/m, '') },
+    {
+      'action.yml': action('description: "Build, smoke-test and push ML images."', 'author: 3').replace(
+        /^runs:[^]*/m,
+        '',
+      ),
+    },
     [
       'action.yml:1:1: [action-metadata] missing required key "description"',
       'action.yml:1:1: [action-metadata] missing required key "runs"',
@@ -171,13 +188,21 @@ const failures: [string, Files, string[]][] = [
   ],
   [
     'a broken README workflow snippet, at README line numbers',
-    { 'README.md': README.replace('runs-on: ubuntu-latest', 'runs-on: ubuntu-latest\n    timeout-minutes: ${{ github.evnt }}') },
+    {
+      'README.md': README.replace(
+        'runs-on: ubuntu-latest',
+        'runs-on: ubuntu-latest\n    timeout-minutes: ${{ github.evnt }}',
+      ),
+    },
     ['README.md:13:26: [expression] property "evnt" is not defined in object type {…'],
   ],
   [
     'a README snippet with jobs but no on, and a README block that is not YAML',
     { 'README.md': README.replace('on: push\n', '').replace('context: . }]', 'context: . }') },
-    ['README.md:6:1: [yaml] Flow sequence in block collection must be sufficiently indented and end with a ]', 'README.md:9:1: [syntax-check] "on" section is missing in workflow'],
+    [
+      'README.md:6:1: [yaml] Flow sequence in block collection must be sufficiently indented and end with a ]',
+      'README.md:9:1: [syntax-check] "on" section is missing in workflow',
+    ],
   ],
   [
     'with: keys that action.yml does not declare name the closest input',
@@ -204,7 +229,8 @@ const failures: [string, Files, string[]][] = [
 describe('fails with located problems', () => {
   test.each(failures)('%s', (_name, over, expected) => {
     const { status, lines, stderr } = lint(over);
-    const prefix = (want: string) => expect.stringMatching(`^${want.slice(0, -1).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`);
+    const prefix = (want: string) =>
+      expect.stringMatching(`^${want.slice(0, -1).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`);
     expect(lines).toEqual(expected.map((want) => (want.endsWith('…') ? prefix(want) : want)));
     expect(stderr).toBe(`lint: ${expected.length} problem${expected.length === 1 ? '' : 's'}\n`);
     expect(status).toBe(1);

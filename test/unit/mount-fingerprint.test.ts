@@ -19,8 +19,18 @@ COPY app.py /app/
 
 describe('stepInputs', () => {
   it.each([
-    ['COPY sources before the last mount step, shell and JSON forms', DOCKERFILE, 4, ['requirements.txt', 'lock file.txt']],
-    ['a stage copy adds no context file', 'FROM a AS b\nCOPY --from=build /out /out\nCOPY --chown=1:1 x.txt /x\nRUN --mount=type=cache,target=/c true\n', 4, ['x.txt']],
+    [
+      'COPY sources before the last mount step, shell and JSON forms',
+      DOCKERFILE,
+      4,
+      ['requirements.txt', 'lock file.txt'],
+    ],
+    [
+      'a stage copy adds no context file',
+      'FROM a AS b\nCOPY --from=build /out /out\nCOPY --chown=1:1 x.txt /x\nRUN --mount=type=cache,target=/c true\n',
+      4,
+      ['x.txt'],
+    ],
     ['nothing after the line counts', 'FROM a\nRUN --mount=type=cache,target=/c true\nCOPY late.py /\n', 2, []],
   ])('%s', (_, dockerfile, line, sources) => {
     const got = stepInputs(dockerfile, line);
@@ -30,7 +40,11 @@ describe('stepInputs', () => {
   it.each([
     ['a wildcard', 'FROM a\nCOPY *.txt /\nRUN --mount=type=cache,target=/c true\n', /source \*\.txt is a pattern/],
     ['a variable', 'FROM a\nARG F\nCOPY $F /\nRUN --mount=type=cache,target=/c true\n', /source \$F/],
-    ['a URL', 'FROM a\nADD https://example.com/w.bin /\nRUN --mount=type=cache,target=/c true\n', /https:\/\/example.com\/w.bin is a pattern, variable or URL/],
+    [
+      'a URL',
+      'FROM a\nADD https://example.com/w.bin /\nRUN --mount=type=cache,target=/c true\n',
+      /https:\/\/example.com\/w.bin is a pattern, variable or URL/,
+    ],
     ['a heredoc', 'FROM a\nCOPY <<EOF /x\nhi\nEOF\nRUN --mount=type=cache,target=/c true\n', /a heredoc/],
     ['broken JSON', 'FROM a\nCOPY ["x", /\nRUN --mount=type=cache,target=/c true\n', /unparsable COPY/],
   ])('unknown for %s', (_, dockerfile, why) => {
@@ -51,7 +65,13 @@ describe('mountFingerprint', () => {
 
   const lastLine = cacheMountsOf(DOCKERFILE).lastLine;
   const fp = (over: { dockerfile?: string; buildArgs?: Record<string, string>; platform?: string } = {}) =>
-    mountFingerprint({ dockerfile: over.dockerfile ?? DOCKERFILE, lastLine: cacheMountsOf(over.dockerfile ?? DOCKERFILE).lastLine, context: ctx, buildArgs: over.buildArgs ?? { A: '1' }, platform: over.platform });
+    mountFingerprint({
+      dockerfile: over.dockerfile ?? DOCKERFILE,
+      lastLine: cacheMountsOf(over.dockerfile ?? DOCKERFILE).lastLine,
+      context: ctx,
+      buildArgs: over.buildArgs ?? { A: '1' },
+      platform: over.platform,
+    });
 
   it('is the last declaring RUN line that bounds it', () => expect(lastLine).toBe(4));
 
@@ -87,15 +107,21 @@ describe('mountFingerprint', () => {
   });
 
   it('none (so mounts are always restored) for a missing source or one outside the context', async () => {
-    expect(await fp({ dockerfile: 'FROM a\nCOPY missing.txt /\nRUN --mount=type=cache,target=/c true\n' })).toBeUndefined();
-    expect(await fp({ dockerfile: 'FROM a\nCOPY ../outside /\nRUN --mount=type=cache,target=/c true\n' })).toBeUndefined();
+    expect(
+      await fp({ dockerfile: 'FROM a\nCOPY missing.txt /\nRUN --mount=type=cache,target=/c true\n' }),
+    ).toBeUndefined();
+    expect(
+      await fp({ dockerfile: 'FROM a\nCOPY ../outside /\nRUN --mount=type=cache,target=/c true\n' }),
+    ).toBeUndefined();
   });
 
   it('goes into the save key, so a later run can tell a save of the same steps without fetching it', () => {
     const k = mountKeys('iris', ['RUN --mount=type=cache,target=/c true'], 'abc-1-1', '0123456789abcdef');
     expect(k.key.startsWith(k.sameSteps!)).toBe(true);
     expect(k.sameSteps!.startsWith(k.restoreKeys[0]!)).toBe(true);
-    expect(mountKeys('iris', ['RUN --mount=type=cache,target=/c true'], 'abc-1-1').key).toMatch(/^ml-image-mounts-iris-[0-9a-f]{16}-any-abc-1-1$/);
+    expect(mountKeys('iris', ['RUN --mount=type=cache,target=/c true'], 'abc-1-1').key).toMatch(
+      /^ml-image-mounts-iris-[0-9a-f]{16}-any-abc-1-1$/,
+    );
     expect(mountKeys('iris', ['RUN --mount=type=cache,target=/c true'], 'abc-1-1').sameSteps).toBeUndefined();
   });
 });

@@ -30,19 +30,46 @@ function problems(text: string): string[] {
   }
 }
 
-const img = (...lines: string[]) => ['version: 1', 'images:', '  - name: acme/iris', ...lines.map((l) => `    ${l}`), ''].join('\n');
+const img = (...lines: string[]) =>
+  ['version: 1', 'images:', '  - name: acme/iris', ...lines.map((l) => `    ${l}`), ''].join('\n');
 const BAD_REGISTRY = (value: string) => `expected ${REGISTRY_MESSAGE}, got ${JSON.stringify(value)}`;
 
 describe('registries', () => {
-  it.each(['ghcr.io', 'ghcr.io/acme', 'GHCR.IO/Acme', '127.0.0.1:5000', 'localhost', 'localhost:5000', 'registry.example.com:5443/team/ml', 'docker.io', 'index.docker.io/acme', 'a.b:1', 'a.b:65535', 'my-registry.local/a__b/c-d'])(
-    '%s is a registry',
-    (r) => expect(registryProblem(r)).toBeUndefined(),
-  );
+  it.each([
+    'ghcr.io',
+    'ghcr.io/acme',
+    'GHCR.IO/Acme',
+    '127.0.0.1:5000',
+    'localhost',
+    'localhost:5000',
+    'registry.example.com:5443/team/ml',
+    'docker.io',
+    'index.docker.io/acme',
+    'a.b:1',
+    'a.b:65535',
+    'my-registry.local/a__b/c-d',
+  ])('%s is a registry', (r) => expect(registryProblem(r)).toBeUndefined());
 
-  it.each(['--all-tags', '..', '-', '127.0.0.1:99999', '127.0.0.1:0', 'a.b:65536', 'acme', 'https://ghcr.io', 'ghcr .io', '', '.ghcr.io', 'ghcr.io.', '-ghcr.io', 'ghcr.io/-x', 'ghcr.io/a..b', 'ghcr.io/', 'ghcr.io:', 'ghcr.io\n'])(
-    '%j is not',
-    (r) => expect(registryProblem(r)).toBe(BAD_REGISTRY(r)),
-  );
+  it.each([
+    '--all-tags',
+    '..',
+    '-',
+    '127.0.0.1:99999',
+    '127.0.0.1:0',
+    'a.b:65536',
+    'acme',
+    'https://ghcr.io',
+    'ghcr .io',
+    '',
+    '.ghcr.io',
+    'ghcr.io.',
+    '-ghcr.io',
+    'ghcr.io/-x',
+    'ghcr.io/a..b',
+    'ghcr.io/',
+    'ghcr.io:',
+    'ghcr.io\n',
+  ])('%j is not', (r) => expect(registryProblem(r)).toBe(BAD_REGISTRY(r)));
 
   it('in push.registries: each at its own item', () => {
     expect(problems(img() + 'push: { registries: ["--all-tags", "..", "-", "127.0.0.1:99999"] }\n')).toEqual([
@@ -64,26 +91,42 @@ describe('registries', () => {
   });
 
   it('--registry --all-tags (a separate word) is refused by the parser before it can be a value', () => {
-    expect(caught(() => parseCli(['plan', '--registry', '--all-tags'])).message).toMatch(/Option '--registry' argument is ambiguous/);
+    expect(caught(() => parseCli(['plan', '--registry', '--all-tags'])).message).toMatch(
+      /Option '--registry' argument is ambiguous/,
+    );
   });
 
-  it.each(['--all-tags', 'ghcr.io\n..', 'ghcr.io, -', '127.0.0.1:99999'])('in the registries input %j: an error naming the input', (value) => {
-    const bad = value.split(/[\n,]/).map((v) => v.trim()).find((v) => registryProblem(v) !== undefined)!;
-    const err = caught(() => getInputs({ [inputVariable('registries')]: value }));
-    expect([err.constructor, err.message]).toEqual([MlImageError, `input registries: ${BAD_REGISTRY(bad)}`]);
-  });
+  it.each(['--all-tags', 'ghcr.io\n..', 'ghcr.io, -', '127.0.0.1:99999'])(
+    'in the registries input %j: an error naming the input',
+    (value) => {
+      const bad = value
+        .split(/[\n,]/)
+        .map((v) => v.trim())
+        .find((v) => registryProblem(v) !== undefined)!;
+      const err = caught(() => getInputs({ [inputVariable('registries')]: value }));
+      expect([err.constructor, err.message]).toEqual([MlImageError, `input registries: ${BAD_REGISTRY(bad)}`]);
+    },
+  );
 });
 
 describe('runner labels', () => {
   const INJECTED = 'ubuntu-latest\\n::error title=injected::from runs-on';
-  const why = (label: string, what: string) => `runner label ${label} ${what}: a runner label is one line of printable characters (it goes into the matrix output)`;
+  const why = (label: string, what: string) =>
+    `runner label ${label} ${what}: a runner label is one line of printable characters (it goes into the matrix output)`;
 
-  it('a line break in runs-on (the issue\'s injection) is an error at its line, shown escaped', () => {
-    expect(problems(img(`runs-on: "${INJECTED}"`))).toEqual([`ml-image.yml:4:14: images[0].runs-on: ${why('"ubuntu-latest\\n::error title=injected::from runs-on"', 'holds a line break')}`]);
+  it("a line break in runs-on (the issue's injection) is an error at its line, shown escaped", () => {
+    expect(problems(img(`runs-on: "${INJECTED}"`))).toEqual([
+      `ml-image.yml:4:14: images[0].runs-on: ${why('"ubuntu-latest\\n::error title=injected::from runs-on"', 'holds a line break')}`,
+    ]);
   });
 
-  it('in a runs-on list, a variant\'s runs-on and platform-runs-on: each at its own place', () => {
-    const text = img('runs-on: [self-hosted, "-gpu"]', 'platform-runs-on: { linux/arm64: "arm,64" }', 'variants:', '  cuda: { runs-on: "gpu\\u0007" }');
+  it("in a runs-on list, a variant's runs-on and platform-runs-on: each at its own place", () => {
+    const text = img(
+      'runs-on: [self-hosted, "-gpu"]',
+      'platform-runs-on: { linux/arm64: "arm,64" }',
+      'variants:',
+      '  cuda: { runs-on: "gpu\\u0007" }',
+    );
     expect(problems(text)).toEqual([
       `ml-image.yml:4:28: images[0].runs-on[1]: ${why('"-gpu"', 'starts with "-" (it would read as an option)')}`,
       `ml-image.yml:5:38: images[0].platform-runs-on.linux/arm64: ${why('"arm,64"', 'holds a comma (runner labels are a comma-separated list)')}`,
@@ -114,32 +157,47 @@ describe('tags written in the config', () => {
   });
 
   it('in a block string: at the string, naming the line', () => {
-    expect(problems(img('tags: |', '  type=sha', '  type=raw,value=.hidden'))).toEqual([`ml-image.yml:4:11: images[0].tags: type=raw,value=.hidden: tag ".hidden" starts with ".": ${RULE}`]);
+    expect(problems(img('tags: |', '  type=sha', '  type=raw,value=.hidden'))).toEqual([
+      `ml-image.yml:4:11: images[0].tags: type=raw,value=.hidden: tag ".hidden" starts with ".": ${RULE}`,
+    ]);
   });
 
   it('sanitizing comes first (a space becomes "-"), then the rule; the flavor\'s prefix and suffix count', () => {
-    expect(problems(img('tags: ["a b", "type=raw,value=x y,prefix=+"]', 'flavor: [suffix=-py312]'))).toEqual([`ml-image.yml:4:19: images[0].tags[1]: tag "-x-y-py312" (from "+x y-py312") starts with "-": ${RULE}`]);
-    expect(problems(img('tags: ["x"]', `flavor: [suffix=-${'s'.repeat(130)}]`))).toEqual([`ml-image.yml:4:12: images[0].tags[0]: tag "x-${'s'.repeat(55)}..." is 132 characters long: ${RULE}`]);
+    expect(problems(img('tags: ["a b", "type=raw,value=x y,prefix=+"]', 'flavor: [suffix=-py312]'))).toEqual([
+      `ml-image.yml:4:19: images[0].tags[1]: tag "-x-y-py312" (from "+x y-py312") starts with "-": ${RULE}`,
+    ]);
+    expect(problems(img('tags: ["x"]', `flavor: [suffix=-${'s'.repeat(130)}]`))).toEqual([
+      `ml-image.yml:4:12: images[0].tags[0]: tag "x-${'s'.repeat(55)}..." is 132 characters long: ${RULE}`,
+    ]);
   });
 
   it("a rule's own prefix that would start its tag with - or .", () => {
-    expect(problems(img('tags: ["type=sha,prefix=-"]'))).toEqual(['ml-image.yml:4:12: images[0].tags[0]: prefix="-" would start the tag with "-": a tag starts with a letter, a digit or _']);
+    expect(problems(img('tags: ["type=sha,prefix=-"]'))).toEqual([
+      'ml-image.yml:4:12: images[0].tags[0]: prefix="-" would start the tag with "-": a tag starts with a letter, a digit or _',
+    ]);
   });
 
   it('values from git stay as metadata-action makes them: sanitized and cut to fit, not refused', () => {
-    expect(problems(img('tags: ["type=raw,value={{branch}}", "type=ref,event=branch", "type=raw,value="]'))).toEqual([]);
+    expect(problems(img('tags: ["type=raw,value={{branch}}", "type=ref,event=branch", "type=raw,value="]'))).toEqual(
+      [],
+    );
   });
 });
 
 describe('values for the outputs', () => {
   it('a label value with a line break (the labels output is one key=value a line)', () => {
-    expect(problems(img('labels: { description: "a\\nforged=1" }'))).toEqual(['ml-image.yml:4:28: images[0].labels.description: the value holds a line break, which cannot be passed on']);
+    expect(problems(img('labels: { description: "a\\nforged=1" }'))).toEqual([
+      'ml-image.yml:4:28: images[0].labels.description: the value holds a line break, which cannot be passed on',
+    ]);
   });
 
   it('generated labels from the event are made one line', () => {
     const ctx = gitContext({ repo: { description: 'line one\nforged=1\r\n\u001b[31m', license: 'MIT\n' } });
     const labels = imageLabels({ image: 'acme/iris', variant: variantConfig(), ctx, created: '2024-01-01T00:00:00Z' });
-    expect([labels['org.opencontainers.image.description'], labels['org.opencontainers.image.licenses']]).toEqual(['line one forged=1 [31m', 'MIT']);
+    expect([labels['org.opencontainers.image.description'], labels['org.opencontainers.image.licenses']]).toEqual([
+      'line one forged=1 [31m',
+      'MIT',
+    ]);
   });
 
   it('shown() quotes a value with every control character escaped', () => {

@@ -1,7 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
 import type { BuildJob, Plan } from '../../src/plan/plan.js';
 import { megabytes } from '../../src/log/log.js';
-import { planResult, registryOfRef, toOutputs, whyNotPushed, type ImageResult, type PipelineResult } from '../../src/report/result.js';
+import {
+  planResult,
+  registryOfRef,
+  toOutputs,
+  whyNotPushed,
+  type ImageResult,
+  type PipelineResult,
+} from '../../src/report/result.js';
 import { fenced, summaryMarkdown } from '../../src/report/summary.js';
 import type { CheckResult, SmokeResult } from '../../src/smoke/run.js';
 import { cacheConfig } from './helpers.js';
@@ -12,16 +19,38 @@ const D3 = `sha256:${'c'.repeat(64)}`;
 const IID1 = `sha256:${'1'.repeat(64)}`;
 const IID2 = `sha256:${'2'.repeat(64)}`;
 const MATRIX = '{"include":[{"id":"acme-iris"},{"id":"acme-llm-cpu"}]}';
-const PLAN = 'IMAGE      VARIANT  TAGS\nacme/iris  -        1.2.0 latest\nacme/llm   cpu      1.2.0\n\n2 jobs; push to ghcr.io, 127.0.0.1:5000\n';
-const HEADER = ['| image | tags | digest | size | build | cached steps | smoke test | pushed |', '| --- | --- | --- | --- | --- | --- | --- | --- |'];
-const PLAN_DETAILS = ['<details><summary>Plan</summary>', '', '```text', ...PLAN.trimEnd().split('\n'), '```', '', '</details>'];
+const PLAN =
+  'IMAGE      VARIANT  TAGS\nacme/iris  -        1.2.0 latest\nacme/llm   cpu      1.2.0\n\n2 jobs; push to ghcr.io, 127.0.0.1:5000\n';
+const HEADER = [
+  '| image | tags | digest | size | build | cached steps | smoke test | pushed |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- |',
+];
+const PLAN_DETAILS = [
+  '<details><summary>Plan</summary>',
+  '',
+  '```text',
+  ...PLAN.trimEnd().split('\n'),
+  '```',
+  '',
+  '</details>',
+];
 
-const ok = (name: string, kind: CheckResult['kind'], durationMs: number): CheckResult => ({ name, kind, passed: true, durationMs });
+const ok = (name: string, kind: CheckResult['kind'], durationMs: number): CheckResult => ({
+  name,
+  kind,
+  passed: true,
+  durationMs,
+});
 const smoke = (checks: CheckResult[]): SmokeResult => ({ passed: checks.every((c) => c.passed), gpus: false, checks });
 const pushedTo = (refs: string[], digests: string[]) => refs.map((ref, i) => ({ ref, digest: digests[i]! }));
 
 // Two images in two registries: acme/iris (no variants, smoke-tested) and acme/llm's cpu variant (no smoke test).
-const IRIS_PUSH = ['ghcr.io/acme/iris:1.2.0', 'ghcr.io/acme/iris:latest', '127.0.0.1:5000/acme/iris:1.2.0', '127.0.0.1:5000/acme/iris:latest'];
+const IRIS_PUSH = [
+  'ghcr.io/acme/iris:1.2.0',
+  'ghcr.io/acme/iris:latest',
+  '127.0.0.1:5000/acme/iris:1.2.0',
+  '127.0.0.1:5000/acme/iris:latest',
+];
 const iris: ImageResult = {
   id: 'acme-iris',
   name: 'acme/iris',
@@ -64,11 +93,25 @@ const run = (over: Partial<PipelineResult> = {}): PipelineResult => ({
 
 // acme/iris built, but its smoke test failed: two checks with what was expected and what came, one without.
 const failedSmoke = smoke([
-  { name: 'imports', kind: 'command', passed: false, durationMs: 800, message: 'output did not match', expected: '^ok$', actual: "ModuleNotFoundError: No module named 'sklearn'" },
+  {
+    name: 'imports',
+    kind: 'command',
+    passed: false,
+    durationMs: 800,
+    message: 'output did not match',
+    expected: '^ok$',
+    actual: "ModuleNotFoundError: No module named 'sklearn'",
+  },
   ok('ready', 'ready', 2_000),
   {
-    name: 'predict', kind: 'http', passed: false, durationMs: 130, message: 'HTTP 500 from POST /predict\nbody follows',
-    expected: 'status 200\nbody matches "setosa"', actual: 'status 500\n{"error": "KeyError"}', log: 'Traceback (most recent call last):\nKeyError: features',
+    name: 'predict',
+    kind: 'http',
+    passed: false,
+    durationMs: 130,
+    message: 'HTTP 500 from POST /predict\nbody follows',
+    expected: 'status 200\nbody matches "setosa"',
+    actual: 'status 500\n{"error": "KeyError"}',
+    log: 'Traceback (most recent call last):\nKeyError: features',
   },
   { name: 'gpu', kind: 'command', passed: false, durationMs: 300, message: 'nvidia-smi: not found' },
 ]);
@@ -79,12 +122,21 @@ describe('toOutputs', () => {
     const out = toOutputs(run());
     const images = {
       'acme-iris': {
-        image: 'acme/iris', variant: '', platform: 'linux/amd64', imageid: IID1, tags: ['1.2.0', 'latest'], references: IRIS_PUSH,
+        image: 'acme/iris',
+        variant: '',
+        platform: 'linux/amd64',
+        imageid: IID1,
+        tags: ['1.2.0', 'latest'],
+        references: IRIS_PUSH,
         digests: { 'ghcr.io': D1, '127.0.0.1:5000': D1 },
         pushed: IRIS_PUSH.map((r) => `${r}@${D1}`),
-        'not-pushed': null, size: 347_400_000, 'build-seconds': 12.3, 'build-steps': { cached: 3, total: 5 },
+        'not-pushed': null,
+        size: 347_400_000,
+        'build-seconds': 12.3,
+        'build-steps': { cached: 3, total: 5 },
         // The backend and whether it was written; the reason is for the log only.
-        cache: { backend: 'registry', write: true }, 'cache-mounts': null,
+        cache: { backend: 'registry', write: true },
+        'cache-mounts': null,
         'smoke-test': {
           result: 'passed',
           checks: [
@@ -95,10 +147,20 @@ describe('toOutputs', () => {
         },
       },
       'acme-llm-cpu': {
-        image: 'acme/llm', variant: 'cpu', platform: null, imageid: IID2, tags: ['1.2.0'], references: LLM_PUSH,
+        image: 'acme/llm',
+        variant: 'cpu',
+        platform: null,
+        imageid: IID2,
+        tags: ['1.2.0'],
+        references: LLM_PUSH,
         digests: { 'ghcr.io': D2, '127.0.0.1:5000': D3 },
         pushed: [`ghcr.io/acme/llm:1.2.0@${D2}`, `127.0.0.1:5000/acme/llm:1.2.0@${D3}`],
-        'not-pushed': null, size: null, 'build-seconds': 65.1, 'build-steps': { cached: 0, total: 7 }, cache: null, 'cache-mounts': null,
+        'not-pushed': null,
+        size: null,
+        'build-seconds': 65.1,
+        'build-steps': { cached: 0, total: 7 },
+        cache: null,
+        'cache-mounts': null,
         'smoke-test': { result: 'skipped', checks: [] },
       },
     };
@@ -107,7 +169,11 @@ describe('toOutputs', () => {
       tags: [...IRIS_PUSH, ...LLM_PUSH].join('\n'),
       labels: 'org.opencontainers.image.title=iris\norg.opencontainers.image.version=1.2.0',
       version: '1.2.0',
-      json: JSON.stringify({ tags: [...IRIS_PUSH, ...LLM_PUSH], 'tag-names': ['1.2.0', 'latest'], labels: iris.labels }),
+      json: JSON.stringify({
+        tags: [...IRIS_PUSH, ...LLM_PUSH],
+        'tag-names': ['1.2.0', 'latest'],
+        labels: iris.labels,
+      }),
       imageid: IID1,
       digest: D1,
       images: JSON.stringify(images),
@@ -117,23 +183,65 @@ describe('toOutputs', () => {
   });
 
   it('a run that did not push: local refs, no digest, the reason, failed checks in detail', () => {
-    const out = toOutputs(run({ pushRequested: false, pushSkipped: 'push.when does not include pull-request', images: [broken] }));
+    const out = toOutputs(
+      run({ pushRequested: false, pushSkipped: 'push.when does not include pull-request', images: [broken] }),
+    );
     expect(out.tags).toBe('acme/iris:1.2.0\nacme/iris:latest');
-    expect(out.json).toBe(JSON.stringify({ tags: ['acme/iris:1.2.0', 'acme/iris:latest'], 'tag-names': ['1.2.0', 'latest'], labels: iris.labels }));
+    expect(out.json).toBe(
+      JSON.stringify({
+        tags: ['acme/iris:1.2.0', 'acme/iris:latest'],
+        'tag-names': ['1.2.0', 'latest'],
+        labels: iris.labels,
+      }),
+    );
     expect([out.imageid, out.digest]).toEqual([IID1, '']);
     expect(JSON.parse(out.images)).toStrictEqual({
       'acme-iris': {
-        image: 'acme/iris', variant: '', platform: 'linux/amd64', imageid: IID1, tags: ['1.2.0', 'latest'], references: ['acme/iris:1.2.0', 'acme/iris:latest'],
-        digests: {}, pushed: [], 'not-pushed': 'push.when does not include pull-request',
-        size: 347_400_000, 'build-seconds': 12.3, 'build-steps': { cached: 3, total: 5 },
-        cache: { backend: 'registry', write: true }, 'cache-mounts': null,
+        image: 'acme/iris',
+        variant: '',
+        platform: 'linux/amd64',
+        imageid: IID1,
+        tags: ['1.2.0', 'latest'],
+        references: ['acme/iris:1.2.0', 'acme/iris:latest'],
+        digests: {},
+        pushed: [],
+        'not-pushed': 'push.when does not include pull-request',
+        size: 347_400_000,
+        'build-seconds': 12.3,
+        'build-steps': { cached: 3, total: 5 },
+        cache: { backend: 'registry', write: true },
+        'cache-mounts': null,
         'smoke-test': {
           result: 'failed',
           checks: [
-            { kind: 'command', name: 'imports', result: 'failed', seconds: 0.8, message: 'output did not match', expected: '^ok$', actual: "ModuleNotFoundError: No module named 'sklearn'" },
+            {
+              kind: 'command',
+              name: 'imports',
+              result: 'failed',
+              seconds: 0.8,
+              message: 'output did not match',
+              expected: '^ok$',
+              actual: "ModuleNotFoundError: No module named 'sklearn'",
+            },
             { kind: 'ready', name: 'ready', result: 'passed', seconds: 2 },
-            { kind: 'http', name: 'predict', result: 'failed', seconds: 0.1, message: 'HTTP 500 from POST /predict\nbody follows', expected: 'status 200\nbody matches "setosa"', actual: 'status 500\n{"error": "KeyError"}' },
-            { kind: 'command', name: 'gpu', result: 'failed', seconds: 0.3, message: 'nvidia-smi: not found', expected: null, actual: null },
+            {
+              kind: 'http',
+              name: 'predict',
+              result: 'failed',
+              seconds: 0.1,
+              message: 'HTTP 500 from POST /predict\nbody follows',
+              expected: 'status 200\nbody matches "setosa"',
+              actual: 'status 500\n{"error": "KeyError"}',
+            },
+            {
+              kind: 'command',
+              name: 'gpu',
+              result: 'failed',
+              seconds: 0.3,
+              message: 'nvidia-smi: not found',
+              expected: null,
+              actual: null,
+            },
           ],
         },
       },
@@ -142,29 +250,70 @@ describe('toOutputs', () => {
 
   it('no images at all', () => {
     expect(toOutputs(run({ version: '', images: [] }))).toStrictEqual({
-      tags: '', labels: '', version: '', json: '{"tags":[],"tag-names":[],"labels":{}}', imageid: '', digest: '', images: '{}', matrix: MATRIX, 'smoke-test': 'skipped',
+      tags: '',
+      labels: '',
+      version: '',
+      json: '{"tags":[],"tag-names":[],"labels":{}}',
+      imageid: '',
+      digest: '',
+      images: '{}',
+      matrix: MATRIX,
+      'smoke-test': 'skipped',
     });
   });
 });
 
 describe('planResult', () => {
   const job = (over: Partial<BuildJob> = {}): BuildJob => ({
-    id: 'acme-iris', image: 'acme/iris', variant: '', platform: 'linux/amd64',
-    build: { context: '/repo/iris', dockerfile: '/repo/iris/Dockerfile', buildArgs: {}, secrets: [], cache: { ...cacheConfig(), scope: 'acme-iris' } },
-    gpu: false, runsOn: ['ubuntu-latest'], tags: ['1.2.0', 'latest'], version: '1.2.0',
-    localRefs: ['acme/iris:1.2.0', 'acme/iris:latest'], pushRefs: ['ghcr.io/acme/iris:1.2.0', 'ghcr.io/acme/iris:latest'],
+    id: 'acme-iris',
+    image: 'acme/iris',
+    variant: '',
+    platform: 'linux/amd64',
+    build: {
+      context: '/repo/iris',
+      dockerfile: '/repo/iris/Dockerfile',
+      buildArgs: {},
+      secrets: [],
+      cache: { ...cacheConfig(), scope: 'acme-iris' },
+    },
+    gpu: false,
+    runsOn: ['ubuntu-latest'],
+    tags: ['1.2.0', 'latest'],
+    version: '1.2.0',
+    localRefs: ['acme/iris:1.2.0', 'acme/iris:latest'],
+    pushRefs: ['ghcr.io/acme/iris:1.2.0', 'ghcr.io/acme/iris:latest'],
     labels: { 'org.opencontainers.image.version': '1.2.0' },
     ...over,
   });
   const cuda = job({
-    id: 'acme-llm-cuda12', image: 'acme/llm', variant: 'cuda12', platform: undefined, gpu: true, runsOn: ['self-hosted', 'gpu'],
-    tags: ['1.2.0-cuda12', 'cuda'], localRefs: ['acme/llm:1.2.0-cuda12', 'acme/llm:cuda'], pushRefs: ['ghcr.io/acme/llm:1.2.0-cuda12', 'ghcr.io/acme/llm:cuda'], labels: {},
+    id: 'acme-llm-cuda12',
+    image: 'acme/llm',
+    variant: 'cuda12',
+    platform: undefined,
+    gpu: true,
+    runsOn: ['self-hosted', 'gpu'],
+    tags: ['1.2.0-cuda12', 'cuda'],
+    localRefs: ['acme/llm:1.2.0-cuda12', 'acme/llm:cuda'],
+    pushRefs: ['ghcr.io/acme/llm:1.2.0-cuda12', 'ghcr.io/acme/llm:cuda'],
+    labels: {},
   });
-  const plan: Plan = { configFile: '/repo/ml-image.yml', root: '/repo', registries: ['ghcr.io'], push: true, immutableTags: false, secretBuildArgs: 'warn', jobs: [job(), cuda] };
+  const plan: Plan = {
+    configFile: '/repo/ml-image.yml',
+    root: '/repo',
+    registries: ['ghcr.io'],
+    push: true,
+    immutableTags: false,
+    secretBuildArgs: 'warn',
+    jobs: [job(), cuda],
+  };
 
   it('every planned image, nothing built or pushed', () => {
     expect(planResult(plan, { runId: 'r7', builder: 'docker' })).toStrictEqual({
-      configFile: '/repo/ml-image.yml', runId: 'r7', builder: 'docker', pushRequested: true, pushSkipped: undefined,
+      configFile: '/repo/ml-image.yml',
+      runId: 'r7',
+      builder: 'docker',
+      pushRequested: true,
+      pushSkipped: undefined,
       plan: [
         'IMAGE      VARIANT  PLATFORM     GPU  RUNS-ON          TAGS',
         'acme/iris  -        linux/amd64  no   ubuntu-latest    1.2.0 latest',
@@ -178,15 +327,42 @@ describe('planResult', () => {
         '{"id":"acme-llm-cuda12","image":"acme/llm","variant":"cuda12","platform":"","gpu":true,"runs-on":["self-hosted","gpu"]}]}',
       version: '1.2.0',
       images: [
-        { id: 'acme-iris', name: 'acme/iris', variant: '', platform: 'linux/amd64', tags: ['1.2.0', 'latest'], labels: { 'org.opencontainers.image.version': '1.2.0' }, localRefs: job().localRefs, pushRefs: job().pushRefs, pushed: [] },
-        { id: 'acme-llm-cuda12', name: 'acme/llm', variant: 'cuda12', platform: undefined, tags: cuda.tags, labels: {}, localRefs: cuda.localRefs, pushRefs: cuda.pushRefs, pushed: [] },
+        {
+          id: 'acme-iris',
+          name: 'acme/iris',
+          variant: '',
+          platform: 'linux/amd64',
+          tags: ['1.2.0', 'latest'],
+          labels: { 'org.opencontainers.image.version': '1.2.0' },
+          localRefs: job().localRefs,
+          pushRefs: job().pushRefs,
+          pushed: [],
+        },
+        {
+          id: 'acme-llm-cuda12',
+          name: 'acme/llm',
+          variant: 'cuda12',
+          platform: undefined,
+          tags: cuda.tags,
+          labels: {},
+          localRefs: cuda.localRefs,
+          pushRefs: cuda.pushRefs,
+          pushed: [],
+        },
       ],
     });
   });
 
   it('push skipped by push.when; no version from the rules; no jobs', () => {
-    const skipped = planResult({ ...plan, push: false, jobs: [job({ version: undefined })] }, { runId: 'r', builder: 'buildx', pushSkipped: 'not on the default branch' });
-    expect([skipped.pushRequested, skipped.pushSkipped, skipped.version]).toEqual([false, 'not on the default branch', '']);
+    const skipped = planResult(
+      { ...plan, push: false, jobs: [job({ version: undefined })] },
+      { runId: 'r', builder: 'buildx', pushSkipped: 'not on the default branch' },
+    );
+    expect([skipped.pushRequested, skipped.pushSkipped, skipped.version]).toEqual([
+      false,
+      'not on the default branch',
+      '',
+    ]);
     expect(skipped.plan.endsWith('\n\n1 job; no push\n')).toBe(true);
     const empty = planResult({ ...plan, jobs: [] }, { runId: 'r', builder: 'buildx' });
     expect([empty.version, empty.images, empty.matrix]).toEqual(['', [], '{"include":[]}']);
@@ -194,24 +370,98 @@ describe('planResult', () => {
 });
 
 describe('whyNotPushed', () => {
-  const bare: ImageResult = { id: 'acme-iris', name: 'acme/iris', variant: '', tags: ['1'], labels: {}, localRefs: ['acme/iris:1'], pushRefs: ['ghcr.io/acme/iris:1'], pushed: [] };
+  const bare: ImageResult = {
+    id: 'acme-iris',
+    name: 'acme/iris',
+    variant: '',
+    tags: ['1'],
+    labels: {},
+    localRefs: ['acme/iris:1'],
+    pushRefs: ['ghcr.io/acme/iris:1'],
+    pushed: [],
+  };
   const tested = { ...bare, imageId: IID1, smoke: smoke([ok('imports', 'command', 100)]) };
   const failing = { ...tested, smoke: failedSmoke };
   const pushed = { ...tested, pushed: [{ ref: 'ghcr.io/acme/iris:1', digest: D1 }] };
   it.each([
     { name: 'pushed', image: pushed, others: [], push: true, skipped: undefined, want: undefined },
-    { name: 'push not requested, with the reason push: auto gave', image: tested, others: [], push: false, skipped: 'pull requests do not push', want: 'pull requests do not push' },
-    { name: 'push not requested, no reason given', image: tested, others: [], push: false, skipped: undefined, want: 'push not requested' },
-    { name: 'push not requested wins over a smoke failure', image: failing, others: [], push: false, skipped: undefined, want: 'push not requested' },
-    { name: 'push failed', image: { ...tested, pushError: 'denied: permission_denied' }, others: [], push: true, skipped: undefined, want: 'push failed: denied: permission_denied' },
-    { name: 'push failed after one registry took it', image: { ...pushed, pushError: 'unauthorized' }, others: [], push: true, skipped: undefined, want: 'push failed: unauthorized' },
+    {
+      name: 'push not requested, with the reason push: auto gave',
+      image: tested,
+      others: [],
+      push: false,
+      skipped: 'pull requests do not push',
+      want: 'pull requests do not push',
+    },
+    {
+      name: 'push not requested, no reason given',
+      image: tested,
+      others: [],
+      push: false,
+      skipped: undefined,
+      want: 'push not requested',
+    },
+    {
+      name: 'push not requested wins over a smoke failure',
+      image: failing,
+      others: [],
+      push: false,
+      skipped: undefined,
+      want: 'push not requested',
+    },
+    {
+      name: 'push failed',
+      image: { ...tested, pushError: 'denied: permission_denied' },
+      others: [],
+      push: true,
+      skipped: undefined,
+      want: 'push failed: denied: permission_denied',
+    },
+    {
+      name: 'push failed after one registry took it',
+      image: { ...pushed, pushError: 'unauthorized' },
+      others: [],
+      push: true,
+      skipped: undefined,
+      want: 'push failed: unauthorized',
+    },
     { name: 'not built', image: bare, others: [], push: true, skipped: undefined, want: 'not built' },
-    { name: 'its own smoke test failed', image: failing, others: [tested], push: true, skipped: undefined, want: 'its smoke test failed' },
-    { name: "another image's smoke test failed", image: tested, others: [failing], push: true, skipped: undefined, want: 'another image failed its smoke test (nothing is pushed unless every one passed)' },
-    { name: 'stopped before its push', image: tested, others: [bare], push: true, skipped: undefined, want: 'the run stopped before its push' },
-    { name: 'stopped before its push, no smoke test configured', image: { ...tested, smoke: undefined }, others: [], push: true, skipped: undefined, want: 'the run stopped before its push' },
+    {
+      name: 'its own smoke test failed',
+      image: failing,
+      others: [tested],
+      push: true,
+      skipped: undefined,
+      want: 'its smoke test failed',
+    },
+    {
+      name: "another image's smoke test failed",
+      image: tested,
+      others: [failing],
+      push: true,
+      skipped: undefined,
+      want: 'another image failed its smoke test (nothing is pushed unless every one passed)',
+    },
+    {
+      name: 'stopped before its push',
+      image: tested,
+      others: [bare],
+      push: true,
+      skipped: undefined,
+      want: 'the run stopped before its push',
+    },
+    {
+      name: 'stopped before its push, no smoke test configured',
+      image: { ...tested, smoke: undefined },
+      others: [],
+      push: true,
+      skipped: undefined,
+      want: 'the run stopped before its push',
+    },
   ])('$name', ({ image, others, push, skipped, want }) => {
-    expect(whyNotPushed(image, run({ pushRequested: push, pushSkipped: skipped, images: [image, ...others] }))).toBe(want);
+    expect(whyNotPushed(image, run({ pushRequested: push, pushSkipped: skipped, images: [image, ...others] }))).toBe(
+      want,
+    );
   });
 });
 
@@ -237,8 +487,26 @@ describe('summaryMarkdown', () => {
         '## ml-image ✅ passed',
         '',
         ...HEADER,
-        row(['<code>acme/iris</code>', '`1.2.0`<br>`latest`', '`sha256:aaaaaaaaaaaa…`', '347 MB', '12.3s', '3/5', '✅ passed<br>✓ imports 1.2s<br>✓ ready 3.0s<br>✓ predict 0.4s', code(IRIS_PUSH)]),
-        row(['<code>acme/llm</code> (cpu)', '`1.2.0`', '`sha256:bbbbbbbbbbbb…`<br>`sha256:cccccccccccc…`', '—', '65.1s', '0/7', '➖ skipped', code(LLM_PUSH)]),
+        row([
+          '<code>acme/iris</code>',
+          '`1.2.0`<br>`latest`',
+          '`sha256:aaaaaaaaaaaa…`',
+          '347 MB',
+          '12.3s',
+          '3/5',
+          '✅ passed<br>✓ imports 1.2s<br>✓ ready 3.0s<br>✓ predict 0.4s',
+          code(IRIS_PUSH),
+        ]),
+        row([
+          '<code>acme/llm</code> (cpu)',
+          '`1.2.0`',
+          '`sha256:bbbbbbbbbbbb…`<br>`sha256:cccccccccccc…`',
+          '—',
+          '65.1s',
+          '0/7',
+          '➖ skipped',
+          code(LLM_PUSH),
+        ]),
         '',
         ...PLAN_DETAILS,
         '',
@@ -247,14 +515,28 @@ describe('summaryMarkdown', () => {
   });
 
   it('(b) a failed run: one <details> per failed check, expected/actual/log fenced; a bare item when there is nothing to show', () => {
-    expect(summaryMarkdown(run({ images: [broken] }), 'smoke test of acme/iris failed: 3 of 4 checks failed\nsee the summary')).toBe(
+    expect(
+      summaryMarkdown(
+        run({ images: [broken] }),
+        'smoke test of acme/iris failed: 3 of 4 checks failed\nsee the summary',
+      ),
+    ).toBe(
       [
         '## ml-image ❌ failed',
         '',
         '> smoke test of acme/iris failed: 3 of 4 checks failed',
         '',
         ...HEADER,
-        row(['<code>acme/iris</code>', '`1.2.0`<br>`latest`', '—', '347 MB', '12.3s', '3/5', '❌ failed<br>✗ imports 0.8s<br>✓ ready 2.0s<br>✗ predict 0.1s<br>✗ gpu 0.3s', 'not pushed: its smoke test failed']),
+        row([
+          '<code>acme/iris</code>',
+          '`1.2.0`<br>`latest`',
+          '—',
+          '347 MB',
+          '12.3s',
+          '3/5',
+          '❌ failed<br>✗ imports 0.8s<br>✓ ready 2.0s<br>✗ predict 0.1s<br>✗ gpu 0.3s',
+          'not pushed: its smoke test failed',
+        ]),
         '',
         ...PLAN_DETAILS,
         '',
@@ -262,15 +544,43 @@ describe('summaryMarkdown', () => {
         '',
         '<details><summary><code>acme/iris</code> command <b>imports</b>: output did not match</summary>',
         '',
-        '**expected**', '', '```text', '^ok$', '```', '',
-        '**actual**', '', '```text', "ModuleNotFoundError: No module named 'sklearn'", '```', '',
+        '**expected**',
+        '',
+        '```text',
+        '^ok$',
+        '```',
+        '',
+        '**actual**',
+        '',
+        '```text',
+        "ModuleNotFoundError: No module named 'sklearn'",
+        '```',
+        '',
         '</details>',
         '',
         '<details><summary><code>acme/iris</code> http <b>predict</b>: HTTP 500 from POST /predict</summary>',
         '',
-        '**expected**', '', '```text', 'status 200', 'body matches "setosa"', '```', '',
-        '**actual**', '', '```text', 'status 500', '{"error": "KeyError"}', '```', '',
-        '**container log** (last lines)', '', '```text', 'Traceback (most recent call last):', 'KeyError: features', '```', '',
+        '**expected**',
+        '',
+        '```text',
+        'status 200',
+        'body matches "setosa"',
+        '```',
+        '',
+        '**actual**',
+        '',
+        '```text',
+        'status 500',
+        '{"error": "KeyError"}',
+        '```',
+        '',
+        '**container log** (last lines)',
+        '',
+        '```text',
+        'Traceback (most recent call last):',
+        'KeyError: features',
+        '```',
+        '',
         '</details>',
         '',
         '- <code>acme/iris</code> command <b>gpu</b>: nvidia-smi: not found',
@@ -280,12 +590,25 @@ describe('summaryMarkdown', () => {
   });
 
   it.each([
-    { name: 'a failure before anything was planned: the header and its first line', failure: 'ml-image.yml:3: unknown key "imagez" | did you mean "images"?\nat images', want: '## ml-image ❌ failed\n\n> ml-image.yml:3: unknown key "imagez" | did you mean "images"?\n' },
+    {
+      name: 'a failure before anything was planned: the header and its first line',
+      failure: 'ml-image.yml:3: unknown key "imagez" | did you mean "images"?\nat images',
+      want: '## ml-image ❌ failed\n\n> ml-image.yml:3: unknown key "imagez" | did you mean "images"?\n',
+    },
     { name: 'no result and no failure: the header alone', failure: undefined, want: '## ml-image ✅ passed\n' },
   ])('(c) $name', ({ failure, want }) => expect(summaryMarkdown(undefined, failure)).toBe(want));
 
   it('(d) table cells: a pipe is escaped, a newline becomes <br>, an image name is HTML-escaped', () => {
-    const odd: ImageResult = { ...iris, name: 'acme/<iris>', variant: 'a&b', tags: [], build: undefined, smoke: smoke([ok('a|b', 'command', 100)]), pushed: [], pushError: 'unauthorized | denied\nretry with a token' };
+    const odd: ImageResult = {
+      ...iris,
+      name: 'acme/<iris>',
+      variant: 'a&b',
+      tags: [],
+      build: undefined,
+      smoke: smoke([ok('a|b', 'command', 100)]),
+      pushed: [],
+      pushError: 'unauthorized | denied\nretry with a token',
+    };
     expect(summaryMarkdown(run({ images: [odd] }), 'push failed')).toBe(
       [
         '## ml-image ❌ failed',
@@ -293,7 +616,16 @@ describe('summaryMarkdown', () => {
         '> push failed',
         '',
         ...HEADER,
-        row(['<code>acme/&lt;iris&gt;</code> (a&amp;b)', '—', '—', '—', '—', '—', '✅ passed<br>✓ a\\|b 0.1s', 'not pushed: push failed: unauthorized \\| denied<br>retry with a token']),
+        row([
+          '<code>acme/&lt;iris&gt;</code> (a&amp;b)',
+          '—',
+          '—',
+          '—',
+          '—',
+          '—',
+          '✅ passed<br>✓ a\\|b 0.1s',
+          'not pushed: push failed: unauthorized \\| denied<br>retry with a token',
+        ]),
         '',
         ...PLAN_DETAILS,
         '',
@@ -304,7 +636,16 @@ describe('summaryMarkdown', () => {
   const weird: ImageResult = {
     ...broken,
     name: 'acme/<iris>',
-    smoke: smoke([{ name: '<script>', kind: 'http', passed: false, durationMs: 100, message: 'got a | b\nsecond line', log: 'start\n```\nthen ```` four' }]),
+    smoke: smoke([
+      {
+        name: '<script>',
+        kind: 'http',
+        passed: false,
+        durationMs: 100,
+        message: 'got a | b\nsecond line',
+        log: 'start\n```\nthen ```` four',
+      },
+    ]),
   };
 
   it('(d) failed checks: names HTML-escaped, first message line only, a fence longer than any backtick run in the log', () => {
@@ -315,7 +656,13 @@ describe('summaryMarkdown', () => {
         '',
         '<details><summary><code>acme/&lt;iris&gt;</code> http <b>&lt;script&gt;</b>: got a | b</summary>',
         '',
-        '**container log** (last lines)', '', '`````text', 'start', '```', 'then ```` four', '`````',
+        '**container log** (last lines)',
+        '',
+        '`````text',
+        'start',
+        '```',
+        'then ```` four',
+        '`````',
         '',
         '</details>',
         '',
@@ -326,7 +673,18 @@ describe('summaryMarkdown', () => {
   it('(d) a check name in the table row is HTML-escaped like everywhere else', () => {
     // A check named "<script>" must not reach the job summary as raw HTML in the table.
     const md = summaryMarkdown(run({ images: [weird] }), 'smoke test failed');
-    expect(md.split('\n')[6]).toBe(row(['<code>acme/&lt;iris&gt;</code>', '`1.2.0`<br>`latest`', '—', '347 MB', '12.3s', '3/5', '❌ failed<br>✗ &lt;script&gt; 0.1s', 'not pushed: its smoke test failed']));
+    expect(md.split('\n')[6]).toBe(
+      row([
+        '<code>acme/&lt;iris&gt;</code>',
+        '`1.2.0`<br>`latest`',
+        '—',
+        '347 MB',
+        '12.3s',
+        '3/5',
+        '❌ failed<br>✗ &lt;script&gt; 0.1s',
+        'not pushed: its smoke test failed',
+      ]),
+    );
   });
 });
 
@@ -336,7 +694,11 @@ describe('fenced', () => {
     { name: 'empty text', text: '', want: '```text\n\n```' },
     { name: 'single and double backticks keep three', text: 'a `b` ``c``', want: '```text\na `b` ``c``\n```' },
     { name: 'a triple-backtick line needs four', text: '```\nx\n```', want: '````text\n```\nx\n```\n````' },
-    { name: 'the longest run decides', text: 'a ```` b ``````` c ``', want: '````````text\na ```` b ``````` c ``\n````````' },
+    {
+      name: 'the longest run decides',
+      text: 'a ```` b ``````` c ``',
+      want: '````````text\na ```` b ``````` c ``\n````````',
+    },
   ])('$name', ({ text, want }) => expect(fenced(text)).toBe(want));
 });
 

@@ -5,7 +5,17 @@ import { MlImageError } from '../../src/errors.js';
 import type { GitContext } from '../../src/meta/context.js';
 import { computeTags, parseFlavor, parseTagRules } from '../../src/meta/tags.js';
 import { formatPlan, planToJson, planToMatrix, planToTable } from '../../src/plan/format.js';
-import { jobId, jobName, makePlan, metaContext, pushAllowed, variantTags, type BuildJob, type Plan, type PlanOptions } from '../../src/plan/plan.js';
+import {
+  jobId,
+  jobName,
+  makePlan,
+  metaContext,
+  pushAllowed,
+  variantTags,
+  type BuildJob,
+  type Plan,
+  type PlanOptions,
+} from '../../src/plan/plan.js';
 import type { CacheSpec } from '../../src/plan/cache-spec.js';
 import { cacheConfig, caught, gitContext, variantConfig } from './helpers.js';
 
@@ -47,7 +57,19 @@ const irisSmoke = {
   timeoutMs: 60_000,
   gpu: 'none' as const,
   env: {},
-  commands: [{ name: 'ok', run: ['true'], expectOutput: [], excludeOutput: [], expectError: [], excludeError: [], env: {}, expectExitCode: 0, timeoutMs: 1000 }],
+  commands: [
+    {
+      name: 'ok',
+      run: ['true'],
+      expectOutput: [],
+      excludeOutput: [],
+      expectError: [],
+      excludeError: [],
+      env: {},
+      expectExitCode: 0,
+      timeoutMs: 1000,
+    },
+  ],
   files: [],
   structureTests: [],
   volumes: [],
@@ -60,7 +82,13 @@ const iris: ImageConfig = {
   secrets: [],
   tags: ['type=raw,value=stable'],
   flavor: ['latest=false'],
-  variants: [variantConfig({ dockerfile: '/repo/Dockerfile.iris', smokeTest: irisSmoke, cache: cacheConfig({ backend: 'none' }) })],
+  variants: [
+    variantConfig({
+      dockerfile: '/repo/Dockerfile.iris',
+      smokeTest: irisSmoke,
+      cache: cacheConfig({ backend: 'none' }),
+    }),
+  ],
 };
 const config: Config = {
   file: '/repo/ml-image.yml',
@@ -70,11 +98,18 @@ const config: Config = {
   push: { registries: ['ghcr.io/acme', '127.0.0.1:5000'], when: [...DEFAULT_PUSH_WHEN], immutableTags: false },
   policy: { secretBuildArgs: 'warn' },
 };
-const git: GitContext = gitContext({ sha: SHA, ref: 'refs/tags/v1.2.3', eventName: 'push', repository: 'acme/ml', defaultBranch: 'main' });
+const git: GitContext = gitContext({
+  sha: SHA,
+  ref: 'refs/tags/v1.2.3',
+  eventName: 'push',
+  repository: 'acme/ml',
+  defaultBranch: 'main',
+});
 
 const DOCKERFILES: Record<string, string> = {
   '/repo/llm/Dockerfile': 'FROM python:3.12-slim\n',
-  '/repo/llm/Dockerfile.cuda': 'ARG CUDA=11.8.0\nFROM nvidia/cuda:${CUDA}-runtime-ubuntu22.04 AS cuda-runtime\nFROM python:3.12-slim AS cpu\n',
+  '/repo/llm/Dockerfile.cuda':
+    'ARG CUDA=11.8.0\nFROM nvidia/cuda:${CUDA}-runtime-ubuntu22.04 AS cuda-runtime\nFROM python:3.12-slim AS cpu\n',
 };
 const readFile = (file: string): string | undefined => DOCKERFILES[file];
 const options = (over: Partial<PlanOptions> = {}): PlanOptions => ({ push: true, date: DATE, readFile, ...over });
@@ -94,14 +129,22 @@ const tagPushCache = (id: string, cacheRef: string, over: Partial<CacheSpec> = {
   ...over,
 });
 
-const refs = (image: string, tags: string[]) => ['ghcr.io/acme', '127.0.0.1:5000'].flatMap((r) => tags.map((t) => `${r}/${image}:${t}`));
+const refs = (image: string, tags: string[]) =>
+  ['ghcr.io/acme', '127.0.0.1:5000'].flatMap((r) => tags.map((t) => `${r}/${image}:${t}`));
 
 const cpuJob: BuildJob = {
   id: 'acme-llm-cpu',
   image: 'acme/llm',
   variant: 'cpu',
   platform: 'linux/amd64',
-  build: { context: '/repo/llm', dockerfile: '/repo/llm/Dockerfile', target: undefined, buildArgs: {}, secrets: ['HF_TOKEN'], cache: tagPushCache('acme-llm-cpu', 'ghcr.io/acme/acme/llm:buildcache-cpu') },
+  build: {
+    context: '/repo/llm',
+    dockerfile: '/repo/llm/Dockerfile',
+    target: undefined,
+    buildArgs: {},
+    secrets: ['HF_TOKEN'],
+    cache: tagPushCache('acme-llm-cpu', 'ghcr.io/acme/acme/llm:buildcache-cpu'),
+  },
   smokeTest: undefined,
   gpu: false,
   runsOn: ['ubuntu-latest'],
@@ -156,7 +199,14 @@ const irisJob: BuildJob = {
   image: 'acme/iris',
   variant: '',
   platform: undefined,
-  build: { context: '/repo', dockerfile: '/repo/Dockerfile.iris', target: undefined, buildArgs: {}, secrets: [], cache: tagPushCache('acme-iris', 'ghcr.io/acme/acme/iris:buildcache', { backend: 'none' }) },
+  build: {
+    context: '/repo',
+    dockerfile: '/repo/Dockerfile.iris',
+    target: undefined,
+    buildArgs: {},
+    secrets: [],
+    cache: tagPushCache('acme-iris', 'ghcr.io/acme/acme/iris:buildcache', { backend: 'none' }),
+  },
   smokeTest: irisSmoke,
   gpu: false,
   runsOn: ['ubuntu-latest'],
@@ -164,7 +214,12 @@ const irisJob: BuildJob = {
   version: 'stable',
   localRefs: ['acme/iris:stable'],
   pushRefs: refs('acme/iris', ['stable']),
-  labels: { ...common, 'org.opencontainers.image.title': 'iris', 'org.opencontainers.image.version': 'stable', 'io.github.ml-image.gpu': 'false' },
+  labels: {
+    ...common,
+    'org.opencontainers.image.title': 'iris',
+    'org.opencontainers.image.version': 'stable',
+    'io.github.ml-image.gpu': 'false',
+  },
 };
 
 describe('makePlan', () => {
@@ -184,7 +239,13 @@ describe('makePlan', () => {
 
   it('a Dockerfile that cannot be read gives no base.name (and no CUDA) label', () => {
     const plan = makePlan(config, git, options({ readFile: () => undefined }));
-    expect(plan.jobs.map((j) => [j.labels['org.opencontainers.image.base.name'], j.labels['io.github.ml-image.cuda'], j.labels['io.github.ml-image.gpu']])).toEqual([
+    expect(
+      plan.jobs.map((j) => [
+        j.labels['org.opencontainers.image.base.name'],
+        j.labels['io.github.ml-image.cuda'],
+        j.labels['io.github.ml-image.gpu'],
+      ]),
+    ).toEqual([
       [undefined, undefined, 'false'],
       [undefined, undefined, 'true'],
       [undefined, undefined, 'false'],
@@ -194,17 +255,27 @@ describe('makePlan', () => {
   it('a CUDA base marks a variant without gpu: true as a GPU image', () => {
     const cudaCpu = { ...llm, variants: [{ ...cpu, dockerfile: '/repo/llm/Dockerfile.cuda', target: 'cuda-runtime' }] };
     const job = makePlan({ ...config, images: [cudaCpu] }, git, options()).jobs[0]!;
-    expect([job.gpu, job.labels['io.github.ml-image.gpu'], job.labels['io.github.ml-image.cuda']]).toEqual([false, 'true', '11.8.0']);
+    expect([job.gpu, job.labels['io.github.ml-image.gpu'], job.labels['io.github.ml-image.cuda']]).toEqual([
+      false,
+      'true',
+      '11.8.0',
+    ]);
   });
 
   it('without tag rules, metadata-action defaults apply: a branch push gives the branch name', () => {
-    const plan = makePlan({ ...config, images: [{ ...iris, tags: [], flavor: [] }] }, gitContext({ ref: 'refs/heads/main' }), options());
+    const plan = makePlan(
+      { ...config, images: [{ ...iris, tags: [], flavor: [] }] },
+      gitContext({ ref: 'refs/heads/main' }),
+      options(),
+    );
     expect([plan.jobs[0]!.tags, plan.jobs[0]!.version]).toEqual([['main'], 'main']);
   });
 
   it('no rule applies: no tags, no refs, no version label', () => {
     const plan = makePlan({ ...config, images: [llm] }, gitContext({ ref: 'refs/heads/main' }), options());
-    expect(plan.jobs.map((j) => [j.tags, j.localRefs, j.pushRefs, j.version, j.labels['org.opencontainers.image.version']])).toEqual([
+    expect(
+      plan.jobs.map((j) => [j.tags, j.localRefs, j.pushRefs, j.version, j.labels['org.opencontainers.image.version']]),
+    ).toEqual([
       [['x'], ['acme/llm:x'], refs('acme/llm', ['x']), 'x', 'x'],
       [['x-cuda12'], ['acme/llm:x-cuda12'], refs('acme/llm', ['x-cuda12']), 'x', 'x'],
     ]);
@@ -215,15 +286,33 @@ describe('makePlan', () => {
       name: '--registry replaces push.registries',
       registries: ['quay.io'],
       push: true,
-      want: [['quay.io/acme/llm:1.2.3', 'quay.io/acme/llm:x', 'quay.io/acme/llm:latest'], ['quay.io/acme/llm:1.2.3-cuda12', 'quay.io/acme/llm:x-cuda12', 'quay.io/acme/llm:cuda'], ['quay.io/acme/iris:stable']],
+      want: [
+        ['quay.io/acme/llm:1.2.3', 'quay.io/acme/llm:x', 'quay.io/acme/llm:latest'],
+        ['quay.io/acme/llm:1.2.3-cuda12', 'quay.io/acme/llm:x-cuda12', 'quay.io/acme/llm:cuda'],
+        ['quay.io/acme/iris:stable'],
+      ],
     },
     {
       name: 'repeated --registry, in order',
       registries: ['quay.io', 'ghcr.io'],
       push: true,
       want: [
-        ['quay.io/acme/llm:1.2.3', 'quay.io/acme/llm:x', 'quay.io/acme/llm:latest', 'ghcr.io/acme/llm:1.2.3', 'ghcr.io/acme/llm:x', 'ghcr.io/acme/llm:latest'],
-        ['quay.io/acme/llm:1.2.3-cuda12', 'quay.io/acme/llm:x-cuda12', 'quay.io/acme/llm:cuda', 'ghcr.io/acme/llm:1.2.3-cuda12', 'ghcr.io/acme/llm:x-cuda12', 'ghcr.io/acme/llm:cuda'],
+        [
+          'quay.io/acme/llm:1.2.3',
+          'quay.io/acme/llm:x',
+          'quay.io/acme/llm:latest',
+          'ghcr.io/acme/llm:1.2.3',
+          'ghcr.io/acme/llm:x',
+          'ghcr.io/acme/llm:latest',
+        ],
+        [
+          'quay.io/acme/llm:1.2.3-cuda12',
+          'quay.io/acme/llm:x-cuda12',
+          'quay.io/acme/llm:cuda',
+          'ghcr.io/acme/llm:1.2.3-cuda12',
+          'ghcr.io/acme/llm:x-cuda12',
+          'ghcr.io/acme/llm:cuda',
+        ],
         ['quay.io/acme/iris:stable', 'ghcr.io/acme/iris:stable'],
       ],
     },
@@ -241,11 +330,23 @@ describe('makePlan', () => {
 describe('makePlan filters', () => {
   it.each([
     { name: 'no filters: every job', filters: {}, want: ['acme-llm-cpu', 'acme-llm-cuda12', 'acme-iris'] },
-    { name: 'empty lists: every job', filters: { images: [], variants: [] }, want: ['acme-llm-cpu', 'acme-llm-cuda12', 'acme-iris'] },
+    {
+      name: 'empty lists: every job',
+      filters: { images: [], variants: [] },
+      want: ['acme-llm-cpu', 'acme-llm-cuda12', 'acme-iris'],
+    },
     { name: 'one image', filters: { images: ['acme/iris'] }, want: ['acme-iris'] },
     { name: 'image names are case-insensitive', filters: { images: ['ACME/Iris'] }, want: ['acme-iris'] },
-    { name: 'images in config order, not filter order', filters: { images: ['acme/iris', 'acme/llm'] }, want: ['acme-llm-cpu', 'acme-llm-cuda12', 'acme-iris'] },
-    { name: 'one variant (images without it are left out)', filters: { variants: ['cuda12'] }, want: ['acme-llm-cuda12'] },
+    {
+      name: 'images in config order, not filter order',
+      filters: { images: ['acme/iris', 'acme/llm'] },
+      want: ['acme-llm-cpu', 'acme-llm-cuda12', 'acme-iris'],
+    },
+    {
+      name: 'one variant (images without it are left out)',
+      filters: { variants: ['cuda12'] },
+      want: ['acme-llm-cuda12'],
+    },
     { name: 'image and variant', filters: { images: ['acme/llm'], variants: ['cpu'] }, want: ['acme-llm-cpu'] },
     { name: 'two variants', filters: { variants: ['cuda12', 'cpu'] }, want: ['acme-llm-cpu', 'acme-llm-cuda12'] },
   ])('$name', ({ filters, want }) => {
@@ -254,7 +355,10 @@ describe('makePlan filters', () => {
 
   it('an unknown image is an error naming the images there are', () => {
     const err = caught(() => makePlan(config, git, options({ filters: { images: ['acme/iris', 'acme/bert'] } })));
-    expect([err.constructor, err.message]).toEqual([MlImageError, 'no image named "acme/bert" in the config (images: acme/llm, acme/iris)']);
+    expect([err.constructor, err.message]).toEqual([
+      MlImageError,
+      'no image named "acme/bert" in the config (images: acme/llm, acme/iris)',
+    ]);
   });
 
   // Bug (src/plan/plan.ts selectVariants()): a variant filter that names no variant of any selected image is
@@ -262,17 +366,26 @@ describe('makePlan filters', () => {
   // image is an error that lists the images. So a typo quietly builds fewer variants than asked for.
   // Expected: an MlImageError naming the variants there are, like the image filter.
   it('an unknown variant is an error, like an unknown image', () => {
-    expect(() => makePlan(config, git, options({ filters: { images: ['acme/llm'], variants: ['cpu', 'cuda'] } }))).toThrow(MlImageError);
+    expect(() =>
+      makePlan(config, git, options({ filters: { images: ['acme/llm'], variants: ['cpu', 'cuda'] } })),
+    ).toThrow(MlImageError);
   });
 });
 
 describe('variantTags', () => {
   const flavor = (...lines: string[]) => parseFlavor(lines).flavor;
-  const cuda = (over: Partial<VariantConfig> = {}) => variantConfig({ name: 'cuda12', isDefault: false, tagSuffix: '-cuda12', ...over });
+  const cuda = (over: Partial<VariantConfig> = {}) =>
+    variantConfig({ name: 'cuda12', isDefault: false, tagSuffix: '-cuda12', ...over });
   const long = 'a'.repeat(128);
 
   it.each([
-    { name: 'default variant: unchanged', tags: ['1.2.3', '1.2', 'latest'], variant: variantConfig({ name: 'cpu' }), flavor: flavor(), want: ['1.2.3', '1.2', 'latest'] },
+    {
+      name: 'default variant: unchanged',
+      tags: ['1.2.3', '1.2', 'latest'],
+      variant: variantConfig({ name: 'cpu' }),
+      flavor: flavor(),
+      want: ['1.2.3', '1.2', 'latest'],
+    },
     {
       name: 'default variant keeps even a latest-tag it cannot have',
       tags: ['1.2.3', 'latest'],
@@ -280,10 +393,34 @@ describe('variantTags', () => {
       flavor: flavor(),
       want: ['1.2.3', 'latest'],
     },
-    { name: 'suffix on every tag, latest included', tags: ['1.2.3', 'sha-860c190', 'latest'], variant: cuda(), flavor: flavor(), want: ['1.2.3-cuda12', 'sha-860c190-cuda12', 'latest-cuda12'] },
-    { name: 'custom tag-suffix', tags: ['1.2.3', 'latest'], variant: cuda({ tagSuffix: '_gpu' }), flavor: flavor(), want: ['1.2.3_gpu', 'latest_gpu'] },
-    { name: 'latest-tag replaces latest', tags: ['1.2.3', 'latest'], variant: cuda({ latestTag: 'cuda' }), flavor: flavor(), want: ['1.2.3-cuda12', 'cuda'] },
-    { name: 'no latest among the tags: latest-tag unused', tags: ['1.2.3'], variant: cuda({ latestTag: 'cuda' }), flavor: flavor(), want: ['1.2.3-cuda12'] },
+    {
+      name: 'suffix on every tag, latest included',
+      tags: ['1.2.3', 'sha-860c190', 'latest'],
+      variant: cuda(),
+      flavor: flavor(),
+      want: ['1.2.3-cuda12', 'sha-860c190-cuda12', 'latest-cuda12'],
+    },
+    {
+      name: 'custom tag-suffix',
+      tags: ['1.2.3', 'latest'],
+      variant: cuda({ tagSuffix: '_gpu' }),
+      flavor: flavor(),
+      want: ['1.2.3_gpu', 'latest_gpu'],
+    },
+    {
+      name: 'latest-tag replaces latest',
+      tags: ['1.2.3', 'latest'],
+      variant: cuda({ latestTag: 'cuda' }),
+      flavor: flavor(),
+      want: ['1.2.3-cuda12', 'cuda'],
+    },
+    {
+      name: 'no latest among the tags: latest-tag unused',
+      tags: ['1.2.3'],
+      variant: cuda({ latestTag: 'cuda' }),
+      flavor: flavor(),
+      want: ['1.2.3-cuda12'],
+    },
     {
       name: 'flavor suffix with onlatest: the latest tag carries it, the variant suffix goes after it',
       tags: ['1.2.3-py312', 'latest-py312'],
@@ -319,8 +456,20 @@ describe('variantTags', () => {
       flavor: flavor('prefix=v'),
       want: ['v1.2.3-cuda12', 'vlatest-cuda12', 'cuda'],
     },
-    { name: '128 characters at most: the tag is shortened, the suffix kept', tags: [long], variant: cuda(), flavor: flavor(), want: ['a'.repeat(121) + '-cuda12'] },
-    { name: 'exactly 128 after the suffix is kept whole', tags: ['b'.repeat(121)], variant: cuda(), flavor: flavor(), want: ['b'.repeat(121) + '-cuda12'] },
+    {
+      name: '128 characters at most: the tag is shortened, the suffix kept',
+      tags: [long],
+      variant: cuda(),
+      flavor: flavor(),
+      want: ['a'.repeat(121) + '-cuda12'],
+    },
+    {
+      name: 'exactly 128 after the suffix is kept whole',
+      tags: ['b'.repeat(121)],
+      variant: cuda(),
+      flavor: flavor(),
+      want: ['b'.repeat(121) + '-cuda12'],
+    },
     {
       name: 'tags that become equal when shortened are de-duplicated',
       tags: ['a'.repeat(127) + 'b', 'a'.repeat(127) + 'c', '1.0'],
@@ -357,29 +506,85 @@ describe('variantTags', () => {
 });
 
 describe('pushAllowed', () => {
-  const ALL: PushEvent[] = ['always', 'default-branch', 'branch', 'tag', 'pull-request', 'schedule', 'workflow-dispatch', 'release'];
+  const ALL: PushEvent[] = [
+    'always',
+    'default-branch',
+    'branch',
+    'tag',
+    'pull-request',
+    'schedule',
+    'workflow-dispatch',
+    'release',
+  ];
   type Row = { event: string; ctx: GitContext; allowed: PushEvent[]; byDefault: boolean };
   const ctx = (eventName: string, ref: string) => gitContext({ eventName, ref, defaultBranch: 'main' });
   // `allowed`: the push.when entries (besides always) that let this event push.
   const rows: Row[] = [
-    { event: 'push to the default branch', ctx: ctx('push', 'refs/heads/main'), allowed: ['default-branch', 'branch'], byDefault: true },
+    {
+      event: 'push to the default branch',
+      ctx: ctx('push', 'refs/heads/main'),
+      allowed: ['default-branch', 'branch'],
+      byDefault: true,
+    },
     { event: 'push to another branch', ctx: ctx('push', 'refs/heads/feature/x'), allowed: ['branch'], byDefault: true },
     { event: 'push of a tag', ctx: ctx('push', 'refs/tags/v1.2.3'), allowed: ['tag'], byDefault: true },
-    { event: 'pull_request', ctx: ctx('pull_request', 'refs/pull/7/merge'), allowed: ['pull-request'], byDefault: false },
-    { event: 'pull_request_target (ref is the base branch)', ctx: ctx('pull_request_target', 'refs/heads/main'), allowed: ['pull-request'], byDefault: false },
-    { event: 'schedule on the default branch', ctx: ctx('schedule', 'refs/heads/main'), allowed: ['default-branch', 'schedule'], byDefault: true },
-    { event: 'workflow_dispatch on the default branch', ctx: ctx('workflow_dispatch', 'refs/heads/main'), allowed: ['default-branch', 'workflow-dispatch'], byDefault: true },
-    { event: 'workflow_dispatch on another branch', ctx: ctx('workflow_dispatch', 'refs/heads/dev'), allowed: ['workflow-dispatch'], byDefault: true },
-    { event: 'workflow_dispatch on a tag', ctx: ctx('workflow_dispatch', 'refs/tags/v1'), allowed: ['tag', 'workflow-dispatch'], byDefault: true },
+    {
+      event: 'pull_request',
+      ctx: ctx('pull_request', 'refs/pull/7/merge'),
+      allowed: ['pull-request'],
+      byDefault: false,
+    },
+    {
+      event: 'pull_request_target (ref is the base branch)',
+      ctx: ctx('pull_request_target', 'refs/heads/main'),
+      allowed: ['pull-request'],
+      byDefault: false,
+    },
+    {
+      event: 'schedule on the default branch',
+      ctx: ctx('schedule', 'refs/heads/main'),
+      allowed: ['default-branch', 'schedule'],
+      byDefault: true,
+    },
+    {
+      event: 'workflow_dispatch on the default branch',
+      ctx: ctx('workflow_dispatch', 'refs/heads/main'),
+      allowed: ['default-branch', 'workflow-dispatch'],
+      byDefault: true,
+    },
+    {
+      event: 'workflow_dispatch on another branch',
+      ctx: ctx('workflow_dispatch', 'refs/heads/dev'),
+      allowed: ['workflow-dispatch'],
+      byDefault: true,
+    },
+    {
+      event: 'workflow_dispatch on a tag',
+      ctx: ctx('workflow_dispatch', 'refs/tags/v1'),
+      allowed: ['tag', 'workflow-dispatch'],
+      byDefault: true,
+    },
     { event: 'release', ctx: ctx('release', 'refs/tags/v1.2.3'), allowed: ['tag', 'release'], byDefault: true },
-    { event: 'local on the default branch', ctx: ctx('local', 'refs/heads/main'), allowed: ['default-branch', 'branch'], byDefault: true },
+    {
+      event: 'local on the default branch',
+      ctx: ctx('local', 'refs/heads/main'),
+      allowed: ['default-branch', 'branch'],
+      byDefault: true,
+    },
     { event: 'local on another branch', ctx: ctx('local', 'refs/heads/dev'), allowed: ['branch'], byDefault: true },
     { event: 'local on a tag (detached)', ctx: ctx('local', 'refs/tags/v1'), allowed: ['tag'], byDefault: true },
     { event: 'local, detached without a tag', ctx: ctx('local', ''), allowed: [], byDefault: false },
-    { event: 'local on main, default branch unknown', ctx: gitContext({ eventName: 'local', ref: 'refs/heads/main' }), allowed: ['branch'], byDefault: true },
+    {
+      event: 'local on main, default branch unknown',
+      ctx: gitContext({ eventName: 'local', ref: 'refs/heads/main' }),
+      allowed: ['branch'],
+      byDefault: true,
+    },
   ];
 
-  const cases = rows.flatMap((r) => ALL.map((when) => ({ event: r.event, ctx: r.ctx, when, want: when === 'always' || r.allowed.includes(when) })));
+  const cases = rows.flatMap((r) =>
+    ALL.map((when) => ({ event: r.event, ctx: r.ctx, when, want: when === 'always' || r.allowed.includes(when) })),
+  );
   it.each(cases)('$event, push.when [$when] → $want', ({ ctx: c, when, want }) => {
     expect(pushAllowed([when], c)).toBe(want);
   });
@@ -414,7 +619,15 @@ describe('names', () => {
   it('metaContext carries the git context and the date', () => {
     const date = new Date(0);
     const commitDate = new Date(1000);
-    const c = gitContext({ eventName: 'pull_request', ref: 'refs/pull/7/merge', prHeadSha: 'h', baseRef: 'main', defaultBranch: 'main', commitDate, usePrHeadSha: true });
+    const c = gitContext({
+      eventName: 'pull_request',
+      ref: 'refs/pull/7/merge',
+      prHeadSha: 'h',
+      baseRef: 'main',
+      defaultBranch: 'main',
+      commitDate,
+      usePrHeadSha: true,
+    });
     expect(metaContext(c, date)).toStrictEqual({
       eventName: 'pull_request',
       ref: 'refs/pull/7/merge',
@@ -461,7 +674,14 @@ describe('plan output', () => {
             'build-args': {},
             secrets: [],
             // The whole cache spec; JSON drops the unset ref.
-            cache: { backend: 'none', mode: 'max', scope: 'acme-iris', mounts: true, mountsMaxBytes: 2_000_000_000, registry: { write: 'ghcr.io/acme/acme/iris:buildcache', read: ['ghcr.io/acme/acme/iris:buildcache'] } },
+            cache: {
+              backend: 'none',
+              mode: 'max',
+              scope: 'acme-iris',
+              mounts: true,
+              mountsMaxBytes: 2_000_000_000,
+              registry: { write: 'ghcr.io/acme/acme/iris:buildcache', read: ['ghcr.io/acme/acme/iris:buildcache'] },
+            },
             'source-date-epoch': null,
           },
           labels: { ...irisJob.labels },
@@ -473,7 +693,9 @@ describe('plan output', () => {
 
   it('planToJson: local refs when not pushing, and keys in a fixed order', () => {
     const text = planToJson(makePlan(config, git, options({ push: false })));
-    const data = JSON.parse(text) as { jobs: { refs: string[]; labels: Record<string, string>; build: { 'build-args': Record<string, string> } }[] };
+    const data = JSON.parse(text) as {
+      jobs: { refs: string[]; labels: Record<string, string>; build: { 'build-args': Record<string, string> } }[];
+    };
     expect(data.jobs.map((j) => j.refs)).toEqual([cpuJob.localRefs, cudaJob.localRefs, irisJob.localRefs]);
     expect(Object.keys(data.jobs[1]!.labels)).toEqual(Object.keys(cudaJob.labels).sort());
     expect(Object.keys(data.jobs[1]!.build['build-args'])).toEqual(['CUDA', 'TORCH']);
@@ -500,8 +722,22 @@ describe('plan output', () => {
   it('planToMatrix: one entry per job, runs-on a string when single', () => {
     expect(planToMatrix(plan)).toEqual({
       include: [
-        { id: 'acme-llm-cpu', image: 'acme/llm', variant: 'cpu', platform: 'linux/amd64', gpu: false, 'runs-on': 'ubuntu-latest' },
-        { id: 'acme-llm-cuda12', image: 'acme/llm', variant: 'cuda12', platform: 'linux/amd64', gpu: true, 'runs-on': ['self-hosted', 'gpu'] },
+        {
+          id: 'acme-llm-cpu',
+          image: 'acme/llm',
+          variant: 'cpu',
+          platform: 'linux/amd64',
+          gpu: false,
+          'runs-on': 'ubuntu-latest',
+        },
+        {
+          id: 'acme-llm-cuda12',
+          image: 'acme/llm',
+          variant: 'cuda12',
+          platform: 'linux/amd64',
+          gpu: true,
+          'runs-on': ['self-hosted', 'gpu'],
+        },
         { id: 'acme-iris', image: 'acme/iris', variant: '', platform: '', gpu: false, 'runs-on': 'ubuntu-latest' },
       ],
     });
@@ -526,8 +762,20 @@ describe('plan output', () => {
   });
 
   it.each([
-    { name: 'not pushing, one job without tags', plan: makePlan({ ...config, images: [llm] }, gitContext({ ref: '' }), options({ push: false, filters: { variants: ['cpu'] } })), want: 'IMAGE     VARIANT  PLATFORM     GPU  RUNS-ON        TAGS\nacme/llm  cpu      linux/amd64  no   ubuntu-latest  x\n\n1 job; no push\n' },
-    { name: 'pushing without registries', plan: makePlan({ ...config, images: [iris] }, git, options({ registries: [] })), want: 'IMAGE      VARIANT  PLATFORM  GPU  RUNS-ON        TAGS\nacme/iris  -        -         no   ubuntu-latest  stable\n\n1 job; push to (no registry)\n' },
+    {
+      name: 'not pushing, one job without tags',
+      plan: makePlan(
+        { ...config, images: [llm] },
+        gitContext({ ref: '' }),
+        options({ push: false, filters: { variants: ['cpu'] } }),
+      ),
+      want: 'IMAGE     VARIANT  PLATFORM     GPU  RUNS-ON        TAGS\nacme/llm  cpu      linux/amd64  no   ubuntu-latest  x\n\n1 job; no push\n',
+    },
+    {
+      name: 'pushing without registries',
+      plan: makePlan({ ...config, images: [iris] }, git, options({ registries: [] })),
+      want: 'IMAGE      VARIANT  PLATFORM  GPU  RUNS-ON        TAGS\nacme/iris  -        -         no   ubuntu-latest  stable\n\n1 job; push to (no registry)\n',
+    },
   ])('planToTable: $name', ({ plan: p, want }) => {
     expect(planToTable(p)).toBe(want);
     expect(formatPlan(p, 'table')).toBe(want);
@@ -540,6 +788,8 @@ describe('makePlan: tag rules that fail for this event', () => {
     const onBranch = gitContext({ sha: SHA, ref: 'refs/heads/main', eventName: 'push' });
     const err = caught(() => makePlan({ ...config, images: [bad] }, onBranch, options()));
     expect(err).toBeInstanceOf(MlImageError);
-    expect(err.message).toBe('tags of acme/iris: enable= of tags entry "type=raw,value=x,enable={{branch}}" gave "main", expected true or false');
+    expect(err.message).toBe(
+      'tags of acme/iris: enable= of tags entry "type=raw,value=x,enable={{branch}}" gave "main", expected true or false',
+    );
   });
 });

@@ -7,7 +7,12 @@ import type { AddressInfo } from 'node:net';
 import { waitReady } from '../../src/smoke/http.js';
 
 let server: Server | undefined;
-afterEach(() => new Promise<void>((resolve) => (server ? (server.closeAllConnections(), server.close(() => resolve())) : resolve())));
+afterEach(
+  () =>
+    new Promise<void>((resolve) =>
+      server ? (server.closeAllConnections(), server.close(() => resolve())) : resolve(),
+    ),
+);
 
 /** A server that answers the first `answered` requests with `status` at once and then never answers. */
 function serve(status: number, answered: number): Promise<string> {
@@ -16,7 +21,9 @@ function serve(status: number, answered: number): Promise<string> {
     if (n++ < answered) res.writeHead(status).end('down');
     else setTimeout(() => res.writeHead(status).end('late'), 10_000).unref();
   });
-  return new Promise((resolve) => server!.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server!.address() as AddressInfo).port}/health`)));
+  return new Promise((resolve) =>
+    server!.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server!.address() as AddressInfo).port}/health`)),
+  );
 }
 
 describe('waitReady', () => {

@@ -1,11 +1,16 @@
 import { describe, expect, it } from '@jest/globals';
 import { MlImageError } from '../../src/errors.js';
-import { checkUsable, credentialsFor, parseRegistryAuth, registryHost, type RegistryCredential } from '../../src/registry/auth.js';
+import {
+  checkUsable,
+  credentialsFor,
+  parseRegistryAuth,
+  registryHost,
+  type RegistryCredential,
+} from '../../src/registry/auth.js';
 import { parsePushDigest } from '../../src/registry/push.js';
 import { backoffMs, classifyFailure, DEFAULT_RETRY, withRetries } from '../../src/registry/retry.js';
 import { MemoryLogger } from '../../src/log/log.js';
 import { caught } from './helpers.js';
-
 
 describe('registryHost', () => {
   it.each([
@@ -93,8 +98,18 @@ describe('parseRegistryAuth', () => {
       text: `- registry: ghcr.io\n  username: u\n  password: x1x\n- ghcr.io:u:${SECRET}\n`,
       message: 'input registry-auth[1]: expected a mapping with registry, username, password',
     },
-    { name: 'ecr (login-action) is refused, not ignored', text: `- registry: 1.dkr.ecr.us-east-1.amazonaws.com\n  username: AKIA\n  password: ${SECRET}\n  ecr: true\n`, message: 'input registry-auth[0]: "ecr" (docker/login-action) is not supported: log in to ECR with aws-actions/amazon-ecr-login before this step (its login is used for registries without credentials here)' },
-    { name: 'scope (login-action) is refused, not ignored', text: `- username: u\n  password: ${SECRET}\n  scope: '@push'\n`, message: 'input registry-auth[0]: "scope" (docker/login-action) is not supported: scoped buildx credentials are not supported; give the registry a username and password' },
+    {
+      name: 'ecr (login-action) is refused, not ignored',
+      text: `- registry: 1.dkr.ecr.us-east-1.amazonaws.com\n  username: AKIA\n  password: ${SECRET}\n  ecr: true\n`,
+      message:
+        'input registry-auth[0]: "ecr" (docker/login-action) is not supported: log in to ECR with aws-actions/amazon-ecr-login before this step (its login is used for registries without credentials here)',
+    },
+    {
+      name: 'scope (login-action) is refused, not ignored',
+      text: `- username: u\n  password: ${SECRET}\n  scope: '@push'\n`,
+      message:
+        'input registry-auth[0]: "scope" (docker/login-action) is not supported: scoped buildx credentials are not supported; give the registry a username and password',
+    },
     {
       name: 'password is a list',
       text: `- registry: ghcr.io\n  username: u\n  password: [${SECRET}]\n`,
@@ -135,7 +150,9 @@ describe('parseRegistryAuth', () => {
   // Now: the message names the item and the problem without echoing arbitrary key text (e.g. only echo a
   // key that is close to a known one, or none at all).
   it('a password written as a bare key is not echoed', () => {
-    const err = caught(() => parseRegistryAuth(`- {registry: ghcr.io, username: u, ${SECRET}}\n`, 'input registry-auth'));
+    const err = caught(() =>
+      parseRegistryAuth(`- {registry: ghcr.io, username: u, ${SECRET}}\n`, 'input registry-auth'),
+    );
     expect(err).toBeInstanceOf(MlImageError);
     expect(err.message).not.toContain(SECRET);
   });
@@ -146,8 +163,14 @@ describe('parseRegistryAuth', () => {
   // The login then fails with a misleading "unauthorized". Now refused with a "quote it" error rather than
   // guessed at: YAML has already turned 0123 into 123 when we see it. Never a different credential.
   it.each([
-    ['- registry: ghcr.io\n  username: 007\n  password: "x"\n', 'input registry-auth[0]: "username" must be a string (quote it)'],
-    ['- registry: ghcr.io\n  username: u\n  password: 0123\n', 'input registry-auth[0]: "password" must be a string (quote it)'],
+    [
+      '- registry: ghcr.io\n  username: 007\n  password: "x"\n',
+      'input registry-auth[0]: "username" must be a string (quote it)',
+    ],
+    [
+      '- registry: ghcr.io\n  username: u\n  password: 0123\n',
+      'input registry-auth[0]: "password" must be a string (quote it)',
+    ],
   ])('unquoted numeric credentials are refused, never altered: %j', (text, message) => {
     expect(() => parseRegistryAuth(text, 'input registry-auth')).toThrow(message);
   });
@@ -155,16 +178,33 @@ describe('parseRegistryAuth', () => {
 
 describe('parseRegistryAuth: empty secrets (a pull request from a fork) parse, checkUsable refuses them when pushing', () => {
   it.each([
-    { name: 'missing password', text: '- registry: ghcr.io\n  username: u\n', want: { registry: 'ghcr.io', username: 'u', password: '' } },
-    { name: 'empty username and password', text: '- username:\n  password:\n', want: { registry: 'docker.io', username: '', password: '' } },
+    {
+      name: 'missing password',
+      text: '- registry: ghcr.io\n  username: u\n',
+      want: { registry: 'ghcr.io', username: 'u', password: '' },
+    },
+    {
+      name: 'empty username and password',
+      text: '- username:\n  password:\n',
+      want: { registry: 'docker.io', username: '', password: '' },
+    },
   ])('$name', ({ text, want }) => {
     expect(parseRegistryAuth(text, 'input registry-auth')).toEqual([want]);
   });
 
   it.each([
     { creds: [{ registry: 'ghcr.io', username: 'u', password: '' }], message: 'ghcr.io (no password)' },
-    { creds: [{ registry: 'index.docker.io', username: '', password: '' }], message: 'docker.io (no username or password)' },
-    { creds: [{ registry: 'quay.io', username: '', password: 'p4ss' }, { registry: 'ghcr.io', username: 'u', password: '' }], message: 'quay.io (no username), ghcr.io (no password)' },
+    {
+      creds: [{ registry: 'index.docker.io', username: '', password: '' }],
+      message: 'docker.io (no username or password)',
+    },
+    {
+      creds: [
+        { registry: 'quay.io', username: '', password: 'p4ss' },
+        { registry: 'ghcr.io', username: 'u', password: '' },
+      ],
+      message: 'quay.io (no username), ghcr.io (no password)',
+    },
   ])('checkUsable: $message', ({ creds, message }) => {
     expect(caught(() => checkUsable(creds)).message).toBe(
       `cannot push: incomplete credentials for ${message}; empty secrets are what a pull request from a fork gets. Nothing was built.`,
@@ -277,7 +317,11 @@ describe('parsePushDigest', () => {
     { name: 'digest on stderr after empty stdout', output: `\nlatest: digest: ${D1} size: 529`, want: D1 },
     { name: 'no digest', output: 'The push refers to repository [ghcr.io/acme/x]\nlatest: Pushed\n', want: undefined },
     { name: 'truncated digest', output: 'latest: digest: sha256:abc123 size: 1', want: undefined },
-    { name: 'uppercase hex is not a digest', output: `latest: digest: sha256:${'A'.repeat(64)} size: 1`, want: undefined },
+    {
+      name: 'uppercase hex is not a digest',
+      output: `latest: digest: sha256:${'A'.repeat(64)} size: 1`,
+      want: undefined,
+    },
     { name: 'empty', output: '', want: undefined },
   ])('$name', ({ output, want }) => {
     expect(parsePushDigest(output)).toBe(want);
@@ -292,18 +336,40 @@ describe('classifyFailure: only refusals are permanent', () => {
     { name: 'name unknown', output: 'name unknown: repository name not known to registry', permanent: true },
     { name: 'manifest invalid', output: 'manifest invalid: manifest invalid', permanent: true },
     { name: 'authentication required', output: 'AUTHENTICATION REQUIRED', permanent: true },
-    { name: 'connection refused', output: 'Get "http://127.0.0.1:5000/v2/": dial tcp 127.0.0.1:5000: connect: connection refused', permanent: false },
+    {
+      name: 'connection refused',
+      output: 'Get "http://127.0.0.1:5000/v2/": dial tcp 127.0.0.1:5000: connect: connection refused',
+      permanent: false,
+    },
     { name: 'timeout', output: 'net/http: TLS handshake timeout', permanent: false },
     { name: 'rate limit', output: 'toomanyrequests: You have reached your pull rate limit', permanent: false },
     { name: 'server error', output: 'received unexpected HTTP status: 500 Internal Server Error', permanent: false },
     { name: 'blob upload unknown', output: 'blob upload unknown', permanent: false },
     { name: 'empty', output: '', permanent: false },
-    { name: 'bad gateway', output: 'Error response from daemon: received unexpected HTTP status: 502 Bad Gateway', permanent: false },
-    { name: 'reset', output: 'read tcp 127.0.0.1:40102->127.0.0.1:39001: read: connection reset by peer', permanent: false },
+    {
+      name: 'bad gateway',
+      output: 'Error response from daemon: received unexpected HTTP status: 502 Bad Gateway',
+      permanent: false,
+    },
+    {
+      name: 'reset',
+      output: 'read tcp 127.0.0.1:40102->127.0.0.1:39001: read: connection reset by peer',
+      permanent: false,
+    },
     { name: 'EOF', output: 'Put "http://127.0.0.1:39001/v2/acme/blobs/uploads/x": EOF', permanent: false },
-    { name: 'wrong password', output: 'Error response from daemon: login attempt to https://127.0.0.1:5443/v2/ failed with status: 401 Unauthorized', permanent: true },
+    {
+      name: 'wrong password',
+      output:
+        'Error response from daemon: login attempt to https://127.0.0.1:5443/v2/ failed with status: 401 Unauthorized',
+      permanent: true,
+    },
     { name: 'name invalid', output: 'name invalid: invalid repository name', permanent: true },
-    { name: 'wrong password, after the http fallback', output: 'Error response from daemon: login attempt to http://127.0.0.1:5443/v2/ failed with status: 400 Bad Request', permanent: true },
+    {
+      name: 'wrong password, after the http fallback',
+      output:
+        'Error response from daemon: login attempt to http://127.0.0.1:5443/v2/ failed with status: 400 Bad Request',
+      permanent: true,
+    },
     { name: 'request timeout 408', output: 'failed with status: 408 Request Timeout', permanent: false },
     { name: 'rate limited 429', output: 'failed with status: 429 Too Many Requests', permanent: false },
     { name: 'uppercase', output: 'invalid reference format: repository name must be lowercase', permanent: true },
@@ -320,18 +386,53 @@ describe('backoffMs', () => {
 
 describe('withRetries: one loop for login, push and copy', () => {
   const FAST = { attempts: 3, baseMs: 1, maxMs: 2 };
-  const fail = (output: string, transient?: boolean) => ({ failure: { output, why: output.split('\n').pop()!, transient } });
+  const fail = (output: string, transient?: boolean) => ({
+    failure: { output, why: output.split('\n').pop()!, transient },
+  });
   type Step = ReturnType<typeof fail> | { value: string };
   it.each<{ name: string; steps: Step[]; want: string; calls: number; warnings: number }>([
     { name: 'a value at once', steps: [{ value: 'd1' }], want: 'd1', calls: 1, warnings: 0 },
-    { name: 'two 5xx, then a value', steps: [fail('received unexpected HTTP status: 502 Bad Gateway'), fail('connection reset by peer'), { value: 'd2' }], want: 'd2', calls: 3, warnings: 2 },
-    { name: 'a refusal: not retried', steps: [fail('unauthorized: authentication required')], want: 'error: push to r.example failed (not retried: the registry refused): unauthorized: authentication required', calls: 1, warnings: 0 },
-    { name: 'transient until the bound', steps: [fail('503'), fail('503'), fail('EOF')], want: 'error: push to r.example failed after 3 attempts: EOF', calls: 3, warnings: 2 },
-    { name: 'a timeout counts as transient whatever its output says', steps: [fail('denied', true), { value: 'd3' }], want: 'd3', calls: 2, warnings: 1 },
+    {
+      name: 'two 5xx, then a value',
+      steps: [
+        fail('received unexpected HTTP status: 502 Bad Gateway'),
+        fail('connection reset by peer'),
+        { value: 'd2' },
+      ],
+      want: 'd2',
+      calls: 3,
+      warnings: 2,
+    },
+    {
+      name: 'a refusal: not retried',
+      steps: [fail('unauthorized: authentication required')],
+      want: 'error: push to r.example failed (not retried: the registry refused): unauthorized: authentication required',
+      calls: 1,
+      warnings: 0,
+    },
+    {
+      name: 'transient until the bound',
+      steps: [fail('503'), fail('503'), fail('EOF')],
+      want: 'error: push to r.example failed after 3 attempts: EOF',
+      calls: 3,
+      warnings: 2,
+    },
+    {
+      name: 'a timeout counts as transient whatever its output says',
+      steps: [fail('denied', true), { value: 'd3' }],
+      want: 'd3',
+      calls: 2,
+      warnings: 1,
+    },
   ])('$name', async ({ steps, want, calls, warnings }) => {
     const log = new MemoryLogger();
     let n = 0;
-    const got = await withRetries(async () => steps[n++]!, { policy: FAST, log, failed: 'push to r.example', retrying: 'push of r.example/a:1' }).then(
+    const got = await withRetries(async () => steps[n++]!, {
+      policy: FAST,
+      log,
+      failed: 'push to r.example',
+      retrying: 'push of r.example/a:1',
+    }).then(
       (v) => v,
       (err: unknown) => `error: ${(err as Error).message}`,
     );
@@ -348,7 +449,13 @@ describe('withRetries: one loop for login, push and copy', () => {
         controller.abort();
         return fail('502 Bad Gateway');
       },
-      { policy: { attempts: 4, baseMs: 10_000, maxMs: 10_000 }, log: new MemoryLogger(), signal: controller.signal, failed: 'login to r.example', retrying: 'login to r.example' },
+      {
+        policy: { attempts: 4, baseMs: 10_000, maxMs: 10_000 },
+        log: new MemoryLogger(),
+        signal: controller.signal,
+        failed: 'login to r.example',
+        retrying: 'login to r.example',
+      },
     ).catch((e: unknown) => e as MlImageError);
     expect([n, err instanceof MlImageError, Date.now() - started < 5_000]).toEqual([1, true, true]);
   });

@@ -13,7 +13,12 @@ describe('SecretMasker', () => {
   it.each([
     { name: 'every occurrence', secrets: ['s3cret'], text: 's3cret, again s3cret.', want: '***, again ***.' },
     { name: 'longest first', secrets: ['abc', 'abcdef'], text: 'abcdef abc', want: '*** ***' },
-    { name: 'longest first, registered in the other order', secrets: ['abcdef', 'abc'], text: 'abc abcdef', want: '*** ***' },
+    {
+      name: 'longest first, registered in the other order',
+      secrets: ['abcdef', 'abc'],
+      text: 'abc abcdef',
+      want: '*** ***',
+    },
     { name: 'shorter than 3 is ignored', secrets: ['ab', 'x'], text: 'ab x abx', want: 'ab x abx' },
     { name: 'exactly 3 is masked', secrets: ['abc'], text: 'xabcx', want: 'x***x' },
     { name: 'empty value is ignored', secrets: [''], text: 'keep', want: 'keep' },
@@ -134,7 +139,6 @@ describe('buildDate as the created label', () => {
   });
 });
 
-
 describe('buildDate', () => {
   const now = () => new Date('2024-05-01T12:00:00.000Z');
   it.each([
@@ -176,12 +180,22 @@ describe('imageLabels', () => {
     {
       name: 'pull request: the merge commit is the revision, as in metadata-action',
       input: input({ variant: variantConfig({ gpu: true }), ctx: prContext }),
-      want: { ...common, ...source('https://github.com/acme/ml'), 'org.opencontainers.image.revision': 'merge0000', 'io.github.ml-image.gpu': 'true' },
+      want: {
+        ...common,
+        ...source('https://github.com/acme/ml'),
+        'org.opencontainers.image.revision': 'merge0000',
+        'io.github.ml-image.gpu': 'true',
+      },
     },
     {
       name: 'pull request with DOCKER_METADATA_PR_HEAD_SHA: the head commit is the revision',
       input: input({ ctx: { ...prContext, usePrHeadSha: true } }),
-      want: { ...common, ...source('https://github.com/acme/ml'), 'org.opencontainers.image.revision': 'head1111', 'io.github.ml-image.gpu': 'false' },
+      want: {
+        ...common,
+        ...source('https://github.com/acme/ml'),
+        'org.opencontainers.image.revision': 'head1111',
+        'io.github.ml-image.gpu': 'false',
+      },
     },
     {
       name: 'DOCKER_METADATA_PR_HEAD_SHA outside a pull request: the sha',
@@ -190,7 +204,10 @@ describe('imageLabels', () => {
     },
     {
       name: 'push on GHES: the sha and the server URL',
-      input: input({ image: 'iris', ctx: gitContext({ sha: 'abc', repository: 'acme/ml', serverUrl: 'https://ghe.example.com' }) }),
+      input: input({
+        image: 'iris',
+        ctx: gitContext({ sha: 'abc', repository: 'acme/ml', serverUrl: 'https://ghe.example.com' }),
+      }),
       want: {
         ...common,
         'org.opencontainers.image.title': 'iris',
@@ -202,7 +219,10 @@ describe('imageLabels', () => {
     {
       name: "the event's repository: description, html_url and license",
       input: input({
-        ctx: gitContext({ repository: 'acme/ml', repo: { description: 'Iris classifier', htmlUrl: 'https://github.com/Acme/ML', license: 'MIT' } }),
+        ctx: gitContext({
+          repository: 'acme/ml',
+          repo: { description: 'Iris classifier', htmlUrl: 'https://github.com/Acme/ML', license: 'MIT' },
+        }),
       }),
       want: {
         ...common,
@@ -236,7 +256,10 @@ describe('imageLabels', () => {
     },
     {
       name: 'a variant on a CUDA base: variant, base name, CUDA version, and gpu from the base',
-      input: input({ variant: variantConfig({ name: 'cuda12', isDefault: false, tagSuffix: '-cuda12' }), baseImage: 'nvidia/cuda:12.4.1-runtime-ubuntu22.04' }),
+      input: input({
+        variant: variantConfig({ name: 'cuda12', isDefault: false, tagSuffix: '-cuda12' }),
+        baseImage: 'nvidia/cuda:12.4.1-runtime-ubuntu22.04',
+      }),
       want: {
         ...common,
         ...source('https://github.com/acme/ml'),
@@ -262,7 +285,9 @@ describe('imageLabels', () => {
     {
       name: 'user labels override generated ones',
       input: input({
-        variant: variantConfig({ labels: { 'org.opencontainers.image.title': 'Iris', 'io.github.ml-image.gpu': 'maybe', team: 'ml' } }),
+        variant: variantConfig({
+          labels: { 'org.opencontainers.image.title': 'Iris', 'io.github.ml-image.gpu': 'maybe', team: 'ml' },
+        }),
         ctx: gitContext({ sha: 'abc', ref: '' }),
       }),
       want: {
@@ -287,22 +312,44 @@ describe('githubContext', () => {
     writeFileSync(file, content);
     return file;
   };
-  const pushEvent = event('push.json', JSON.stringify({ ref: 'refs/heads/main', after: 'abc123', repository: { full_name: 'acme/ml', default_branch: 'main' } }));
+  const pushEvent = event(
+    'push.json',
+    JSON.stringify({
+      ref: 'refs/heads/main',
+      after: 'abc123',
+      repository: { full_name: 'acme/ml', default_branch: 'main' },
+    }),
+  );
   const richPush = event(
     'rich.json',
     JSON.stringify({
-      repository: { default_branch: 'main', description: 'Iris', html_url: 'https://github.com/acme/ml', license: { spdx_id: 'Apache-2.0' } },
+      repository: {
+        default_branch: 'main',
+        description: 'Iris',
+        html_url: 'https://github.com/acme/ml',
+        license: { spdx_id: 'Apache-2.0' },
+      },
       head_commit: { timestamp: '2024-04-30T10:00:00+02:00' },
     }),
   );
-  const noAssertion = event('noassertion.json', JSON.stringify({ repository: { license: { spdx_id: 'NOASSERTION' }, description: '' } }));
+  const noAssertion = event(
+    'noassertion.json',
+    JSON.stringify({ repository: { license: { spdx_id: 'NOASSERTION' }, description: '' } }),
+  );
   const prEvent = event(
     'pr.json',
-    JSON.stringify({ number: 7, pull_request: { head: { sha: 'head456', ref: 'feature' }, base: { sha: 'base789' } }, repository: { default_branch: 'trunk' } }),
+    JSON.stringify({
+      number: 7,
+      pull_request: { head: { sha: 'head456', ref: 'feature' }, base: { sha: 'base789' } },
+      repository: { default_branch: 'trunk' },
+    }),
   );
   const badJson = event('bad.json', '{"repository": ');
   const listJson = event('list.json', '[1, 2]');
-  const prWithoutHead = event('pr-nohead.json', JSON.stringify({ pull_request: { head: 'feature' }, repository: 'acme/ml' }));
+  const prWithoutHead = event(
+    'pr-nohead.json',
+    JSON.stringify({ pull_request: { head: 'feature' }, repository: 'acme/ml' }),
+  );
   const badTimestamp = event('bad-timestamp.json', JSON.stringify({ head_commit: { timestamp: 'yesterday' } }));
 
   const nothing: GitContext = {
@@ -322,8 +369,22 @@ describe('githubContext', () => {
   it.each([
     {
       name: 'push',
-      env: { GITHUB_SHA: 'abc123', GITHUB_REF: 'refs/heads/main', GITHUB_EVENT_NAME: 'push', GITHUB_REPOSITORY: 'acme/ml', GITHUB_SERVER_URL: 'https://ghe.example.com', GITHUB_EVENT_PATH: pushEvent },
-      want: { sha: 'abc123', ref: 'refs/heads/main', eventName: 'push', repository: 'acme/ml', serverUrl: 'https://ghe.example.com', defaultBranch: 'main' },
+      env: {
+        GITHUB_SHA: 'abc123',
+        GITHUB_REF: 'refs/heads/main',
+        GITHUB_EVENT_NAME: 'push',
+        GITHUB_REPOSITORY: 'acme/ml',
+        GITHUB_SERVER_URL: 'https://ghe.example.com',
+        GITHUB_EVENT_PATH: pushEvent,
+      },
+      want: {
+        sha: 'abc123',
+        ref: 'refs/heads/main',
+        eventName: 'push',
+        repository: 'acme/ml',
+        serverUrl: 'https://ghe.example.com',
+        defaultBranch: 'main',
+      },
     },
     {
       name: 'repository details and the pushed commit time from the event',
@@ -337,16 +398,43 @@ describe('githubContext', () => {
     { name: 'NOASSERTION is no license, an empty description none', env: { GITHUB_EVENT_PATH: noAssertion }, want: {} },
     {
       name: 'pull_request: head sha from the event, base ref from the environment',
-      env: { GITHUB_SHA: 'merge000', GITHUB_REF: 'refs/pull/7/merge', GITHUB_EVENT_NAME: 'pull_request', GITHUB_REPOSITORY: 'acme/ml', GITHUB_BASE_REF: 'trunk', GITHUB_EVENT_PATH: prEvent },
-      want: { sha: 'merge000', ref: 'refs/pull/7/merge', eventName: 'pull_request', repository: 'acme/ml', defaultBranch: 'trunk', prHeadSha: 'head456', baseRef: 'trunk' },
+      env: {
+        GITHUB_SHA: 'merge000',
+        GITHUB_REF: 'refs/pull/7/merge',
+        GITHUB_EVENT_NAME: 'pull_request',
+        GITHUB_REPOSITORY: 'acme/ml',
+        GITHUB_BASE_REF: 'trunk',
+        GITHUB_EVENT_PATH: prEvent,
+      },
+      want: {
+        sha: 'merge000',
+        ref: 'refs/pull/7/merge',
+        eventName: 'pull_request',
+        repository: 'acme/ml',
+        defaultBranch: 'trunk',
+        prHeadSha: 'head456',
+        baseRef: 'trunk',
+      },
     },
     { name: 'an empty GITHUB_BASE_REF (not a pull request) is none', env: { GITHUB_BASE_REF: '' }, want: {} },
-    { name: 'DOCKER_METADATA_PR_HEAD_SHA=true', env: { DOCKER_METADATA_PR_HEAD_SHA: 'true' }, want: { usePrHeadSha: true } },
-    { name: 'DOCKER_METADATA_PR_HEAD_SHA=TRUE', env: { DOCKER_METADATA_PR_HEAD_SHA: 'TRUE' }, want: { usePrHeadSha: true } },
+    {
+      name: 'DOCKER_METADATA_PR_HEAD_SHA=true',
+      env: { DOCKER_METADATA_PR_HEAD_SHA: 'true' },
+      want: { usePrHeadSha: true },
+    },
+    {
+      name: 'DOCKER_METADATA_PR_HEAD_SHA=TRUE',
+      env: { DOCKER_METADATA_PR_HEAD_SHA: 'TRUE' },
+      want: { usePrHeadSha: true },
+    },
     { name: 'DOCKER_METADATA_PR_HEAD_SHA=1', env: { DOCKER_METADATA_PR_HEAD_SHA: '1' }, want: { usePrHeadSha: true } },
     { name: 'DOCKER_METADATA_PR_HEAD_SHA=yes', env: { DOCKER_METADATA_PR_HEAD_SHA: 'yes' }, want: {} },
     { name: 'DOCKER_METADATA_PR_HEAD_SHA=false', env: { DOCKER_METADATA_PR_HEAD_SHA: 'false' }, want: {} },
-    { name: 'pull_request with odd shapes', env: { GITHUB_EVENT_NAME: 'pull_request', GITHUB_EVENT_PATH: prWithoutHead }, want: { eventName: 'pull_request' } },
+    {
+      name: 'pull_request with odd shapes',
+      env: { GITHUB_EVENT_NAME: 'pull_request', GITHUB_EVENT_PATH: prWithoutHead },
+      want: { eventName: 'pull_request' },
+    },
     { name: 'event file missing', env: { GITHUB_EVENT_PATH: path.join(tmp, 'nope.json') }, want: {} },
     { name: 'event file not JSON', env: { GITHUB_EVENT_PATH: badJson }, want: {} },
     { name: 'event file a JSON list', env: { GITHUB_EVENT_PATH: listJson }, want: {} },
@@ -394,7 +482,6 @@ describe('repositoryFromRemote', () => {
   });
 });
 
-
 describe('parseCli', () => {
   const build = (over: Partial<Extract<CliCommand, { command: 'build' }>> = {}): CliCommand => ({
     command: 'build',
@@ -421,17 +508,47 @@ describe('parseCli', () => {
     { name: 'help ignores further arguments', argv: ['help', 'build'], want: { command: 'help' } as CliCommand },
     { name: '--help with a command', argv: ['build', '--help'], want: { command: 'help' } as CliCommand },
     { name: '-h', argv: ['-h'], want: { command: 'help' } as CliCommand },
-    { name: 'validate, default config', argv: ['validate'], want: { command: 'validate', config: 'ml-image.yml' } as CliCommand },
-    { name: 'validate -c', argv: ['validate', '-c', 'x.yml'], want: { command: 'validate', config: 'x.yml' } as CliCommand },
+    {
+      name: 'validate, default config',
+      argv: ['validate'],
+      want: { command: 'validate', config: 'ml-image.yml' } as CliCommand,
+    },
+    {
+      name: 'validate -c',
+      argv: ['validate', '-c', 'x.yml'],
+      want: { command: 'validate', config: 'x.yml' } as CliCommand,
+    },
     { name: 'schema', argv: ['schema'], want: { command: 'schema' } as CliCommand },
     { name: 'build defaults', argv: ['build'], want: build() },
     { name: 'options before the command', argv: ['--config', 'a.yml', 'build'], want: build({ config: 'a.yml' }) },
     {
       name: 'every flag',
       argv: [
-        'build', '--config=ml/a.yml', '--push', '--registry', 'ghcr.io/acme', '--username', 'octo', '--password-stdin',
-        '--docker', '/usr/bin/docker', '--build-engine', 'buildkit', '--images-file', 'images.json', '-v', '--image', 'acme/iris', '--variant', 'cpu',
-        '--builder', 'gpu-builder', '--cache-backend', 'local', '--min-free-space', '20GB',
+        'build',
+        '--config=ml/a.yml',
+        '--push',
+        '--registry',
+        'ghcr.io/acme',
+        '--username',
+        'octo',
+        '--password-stdin',
+        '--docker',
+        '/usr/bin/docker',
+        '--build-engine',
+        'buildkit',
+        '--images-file',
+        'images.json',
+        '-v',
+        '--image',
+        'acme/iris',
+        '--variant',
+        'cpu',
+        '--builder',
+        'gpu-builder',
+        '--cache-backend',
+        'local',
+        '--min-free-space',
+        '20GB',
       ],
       want: build({
         config: 'ml/a.yml',
@@ -449,7 +566,11 @@ describe('parseCli', () => {
         verbose: true,
       }),
     },
-    { name: 'repeated --registry', argv: ['build', '--registry', 'a.io', '--registry=b.io:5000'], want: build({ registries: ['a.io', 'b.io:5000'] }) },
+    {
+      name: 'repeated --registry',
+      argv: ['build', '--registry', 'a.io', '--registry=b.io:5000'],
+      want: build({ registries: ['a.io', 'b.io:5000'] }),
+    },
     {
       name: 'repeated --image and --variant',
       argv: ['build', '--image', 'a', '--variant', 'cpu', '--image=b', '--variant=cuda12'],
@@ -457,45 +578,133 @@ describe('parseCli', () => {
     },
     { name: '--build-engine buildx', argv: ['build', '--build-engine', 'buildx'], want: build({ builder: 'buildx' }) },
     { name: '--build-engine auto is the default', argv: ['build', '--build-engine=auto'], want: build() },
-    { name: '--builder names a buildx builder instance', argv: ['build', '--builder', 'mybuilder'], want: build({ buildxBuilder: 'mybuilder' }) },
-    { name: '--builder with --build-engine buildx', argv: ['build', '--build-engine', 'buildx', '--builder=ci'], want: build({ builder: 'buildx', buildxBuilder: 'ci' }) },
+    {
+      name: '--builder names a buildx builder instance',
+      argv: ['build', '--builder', 'mybuilder'],
+      want: build({ buildxBuilder: 'mybuilder' }),
+    },
+    {
+      name: '--builder with --build-engine buildx',
+      argv: ['build', '--build-engine', 'buildx', '--builder=ci'],
+      want: build({ builder: 'buildx', buildxBuilder: 'ci' }),
+    },
     { name: '--cache-backend none', argv: ['build', '--cache-backend', 'none'], want: build({ cacheBackend: 'none' }) },
-    { name: '--min-free-space in binary units', argv: ['build', '--min-free-space=1.5GiB'], want: build({ minFreeBytes: 1_610_612_736 }) },
-    { name: '--username without --password-stdin', argv: ['build', '--username', 'octo'], want: build({ username: 'octo' }) },
+    {
+      name: '--min-free-space in binary units',
+      argv: ['build', '--min-free-space=1.5GiB'],
+      want: build({ minFreeBytes: 1_610_612_736 }),
+    },
+    {
+      name: '--username without --password-stdin',
+      argv: ['build', '--username', 'octo'],
+      want: build({ username: 'octo' }),
+    },
     { name: 'plan defaults: a table', argv: ['plan'], want: plan() },
     { name: 'plan --format json', argv: ['plan', '--format', 'json'], want: plan({ format: 'json' }) },
     {
       name: 'plan --format=matrix with filters, push and registries',
-      argv: ['plan', '-c', 'ml/x.yml', '--format=matrix', '--push', '--registry', 'ghcr.io', '--image', 'acme/iris', '--variant', 'cuda12'],
-      want: plan({ config: 'ml/x.yml', format: 'matrix', push: true, registries: ['ghcr.io'], filters: { images: ['acme/iris'], variants: ['cuda12'] } }),
+      argv: [
+        'plan',
+        '-c',
+        'ml/x.yml',
+        '--format=matrix',
+        '--push',
+        '--registry',
+        'ghcr.io',
+        '--image',
+        'acme/iris',
+        '--variant',
+        'cuda12',
+      ],
+      want: plan({
+        config: 'ml/x.yml',
+        format: 'matrix',
+        push: true,
+        registries: ['ghcr.io'],
+        filters: { images: ['acme/iris'], variants: ['cuda12'] },
+      }),
     },
   ])('$name', ({ argv, want }) => {
     expect(parseCli(argv)).toEqual(want);
   });
 
   it.each([
-    { name: 'bad --build-engine', argv: ['build', '--build-engine', 'docker'], message: '--build-engine must be auto, buildx or buildkit, got "docker"' },
-    { name: '--builder buildkit (an engine)', argv: ['build', '--builder', 'buildkit'], message: '--builder names a buildx builder instance (as in docker buildx build); to choose buildkit, use --build-engine buildkit' },
-    { name: '--builder buildx (an engine)', argv: ['build', '--builder=buildx'], message: '--builder names a buildx builder instance (as in docker buildx build); to choose buildx, use --build-engine buildx' },
-    { name: 'bad --cache-backend', argv: ['build', '--cache-backend', 's3'], message: '--cache-backend must be one of auto, registry, gha, local, inline, none, got "s3"' },
-    { name: 'bad --min-free-space', argv: ['build', '--min-free-space', '20G'], message: '--min-free-space must be a size like 20GB, got "20G"' },
-    { name: 'the old --metadata-file', argv: ['build', '--metadata-file', 'm.json'], message: '--metadata-file is now --images-file (buildx uses --metadata-file for its build metadata)' },
-    { name: '--password-stdin without --username', argv: ['build', '--password-stdin'], message: '--password-stdin needs --username' },
-    { name: '--password-stdin with an empty --username', argv: ['build', '--password-stdin', '--username', ''], message: '--password-stdin needs --username' },
-    { name: 'unknown command', argv: ['deploy'], message: 'unknown command "deploy" (expected build, test, merge, plan, validate, schema or help)' },
+    {
+      name: 'bad --build-engine',
+      argv: ['build', '--build-engine', 'docker'],
+      message: '--build-engine must be auto, buildx or buildkit, got "docker"',
+    },
+    {
+      name: '--builder buildkit (an engine)',
+      argv: ['build', '--builder', 'buildkit'],
+      message:
+        '--builder names a buildx builder instance (as in docker buildx build); to choose buildkit, use --build-engine buildkit',
+    },
+    {
+      name: '--builder buildx (an engine)',
+      argv: ['build', '--builder=buildx'],
+      message:
+        '--builder names a buildx builder instance (as in docker buildx build); to choose buildx, use --build-engine buildx',
+    },
+    {
+      name: 'bad --cache-backend',
+      argv: ['build', '--cache-backend', 's3'],
+      message: '--cache-backend must be one of auto, registry, gha, local, inline, none, got "s3"',
+    },
+    {
+      name: 'bad --min-free-space',
+      argv: ['build', '--min-free-space', '20G'],
+      message: '--min-free-space must be a size like 20GB, got "20G"',
+    },
+    {
+      name: 'the old --metadata-file',
+      argv: ['build', '--metadata-file', 'm.json'],
+      message: '--metadata-file is now --images-file (buildx uses --metadata-file for its build metadata)',
+    },
+    {
+      name: '--password-stdin without --username',
+      argv: ['build', '--password-stdin'],
+      message: '--password-stdin needs --username',
+    },
+    {
+      name: '--password-stdin with an empty --username',
+      argv: ['build', '--password-stdin', '--username', ''],
+      message: '--password-stdin needs --username',
+    },
+    {
+      name: 'unknown command',
+      argv: ['deploy'],
+      message: 'unknown command "deploy" (expected build, test, merge, plan, validate, schema or help)',
+    },
     { name: 'extra argument after build', argv: ['build', 'now'], message: 'unexpected argument "now"' },
     { name: 'extra argument after validate', argv: ['validate', 'x.yml'], message: 'unexpected argument "x.yml"' },
     { name: 'extra argument after plan', argv: ['plan', 'json'], message: 'unexpected argument "json"' },
     { name: 'a dash argument after --', argv: ['build', '--', '--push'], message: 'unexpected argument "--push"' },
-    { name: 'bad --format', argv: ['plan', '--format', 'yaml'], message: '--format must be table, json or matrix, got "yaml"' },
+    {
+      name: 'bad --format',
+      argv: ['plan', '--format', 'yaml'],
+      message: '--format must be table, json or matrix, got "yaml"',
+    },
     { name: '--format with build', argv: ['build', '--format', 'json'], message: '--format goes with plan' },
     { name: '--format with validate', argv: ['validate', '--format=table'], message: '--format goes with plan' },
     // The next three messages come from node:util parseArgs; only their stable first sentence is asserted.
     // Under Jest's VM modules, node's TypeError is from another realm, so `err instanceof Error` in args.ts is
     // false and String(err) adds the "TypeError [CODE]: " prefix; in a plain `node` run the prefix is absent.
-    { name: 'unknown flag', argv: ['build', '--frob'], message: /^(TypeError \[ERR_PARSE_ARGS_UNKNOWN_OPTION\]: )?Unknown option '--frob'\. / },
-    { name: 'missing option value', argv: ['build', '-c'], message: /^(TypeError \[ERR_PARSE_ARGS_INVALID_OPTION_VALUE\]: )?Option '-c, --config <value>' argument missing$/ },
-    { name: 'value for a boolean flag', argv: ['build', '--push=true'], message: /^(TypeError \[ERR_PARSE_ARGS_INVALID_OPTION_VALUE\]: )?Option '--push' does not take an argument$/ },
+    {
+      name: 'unknown flag',
+      argv: ['build', '--frob'],
+      message: /^(TypeError \[ERR_PARSE_ARGS_UNKNOWN_OPTION\]: )?Unknown option '--frob'\. /,
+    },
+    {
+      name: 'missing option value',
+      argv: ['build', '-c'],
+      message: /^(TypeError \[ERR_PARSE_ARGS_INVALID_OPTION_VALUE\]: )?Option '-c, --config <value>' argument missing$/,
+    },
+    {
+      name: 'value for a boolean flag',
+      argv: ['build', '--push=true'],
+      message: /^(TypeError \[ERR_PARSE_ARGS_INVALID_OPTION_VALUE\]: )?Option '--push' does not take an argument$/,
+    },
   ])('usage error: $name', ({ argv, message }) => {
     const err = caught(() => parseCli(argv));
     expect(err).toBeInstanceOf(UsageError);

@@ -38,35 +38,94 @@ describe('names', () => {
 
 describe('volume flags', () => {
   const cases: [string, VolumeSpec, string | undefined, string[]][] = [
-    ['host path, read-only', { source: '/srv/models', target: '/models', readOnly: true }, undefined, ['--mount', 'type=bind,source=/srv/models,target=/models,readonly']],
-    ['host path, writable', { source: '/tmp/out', target: '/out', readOnly: false }, undefined, ['--mount', 'type=bind,source=/tmp/out,target=/out']],
-    ['named volume', { name: 'cache', target: '/cache', readOnly: false }, 'ml-image-r-j-cache', ['--mount', 'type=volume,source=ml-image-r-j-cache,target=/cache']],
-    ['named volume, read-only', { name: 'cache', target: '/cache', readOnly: true }, 'ml-image-r-j-cache', ['--mount', 'type=volume,source=ml-image-r-j-cache,target=/cache,readonly']],
-    ['a comma in a path is CSV-quoted', { source: '/data/a,b', target: '/in "x"', readOnly: true }, undefined, ['--mount', 'type=bind,"source=/data/a,b","target=/in ""x""",readonly']],
+    [
+      'host path, read-only',
+      { source: '/srv/models', target: '/models', readOnly: true },
+      undefined,
+      ['--mount', 'type=bind,source=/srv/models,target=/models,readonly'],
+    ],
+    [
+      'host path, writable',
+      { source: '/tmp/out', target: '/out', readOnly: false },
+      undefined,
+      ['--mount', 'type=bind,source=/tmp/out,target=/out'],
+    ],
+    [
+      'named volume',
+      { name: 'cache', target: '/cache', readOnly: false },
+      'ml-image-r-j-cache',
+      ['--mount', 'type=volume,source=ml-image-r-j-cache,target=/cache'],
+    ],
+    [
+      'named volume, read-only',
+      { name: 'cache', target: '/cache', readOnly: true },
+      'ml-image-r-j-cache',
+      ['--mount', 'type=volume,source=ml-image-r-j-cache,target=/cache,readonly'],
+    ],
+    [
+      'a comma in a path is CSV-quoted',
+      { source: '/data/a,b', target: '/in "x"', readOnly: true },
+      undefined,
+      ['--mount', 'type=bind,"source=/data/a,b","target=/in ""x""",readonly'],
+    ],
   ];
   it.each(cases)('%s', (_what, volume, created, argv) => {
     expect(mountArgs(volume, created)).toEqual(argv);
   });
 
   it('creates volumes and networks with the run label', () => {
-    expect(volumeCreateArgs('r1', 'ml-image-r1-j-cache')).toEqual(['volume', 'create', '--label', 'io.github.ml-image.run=r1', 'ml-image-r1-j-cache']);
-    expect(networkCreateArgs('r1', 'ml-image-r1-j')).toEqual(['network', 'create', '--label', 'io.github.ml-image.run=r1', 'ml-image-r1-j']);
+    expect(volumeCreateArgs('r1', 'ml-image-r1-j-cache')).toEqual([
+      'volume',
+      'create',
+      '--label',
+      'io.github.ml-image.run=r1',
+      'ml-image-r1-j-cache',
+    ]);
+    expect(networkCreateArgs('r1', 'ml-image-r1-j')).toEqual([
+      'network',
+      'create',
+      '--label',
+      'io.github.ml-image.run=r1',
+      'ml-image-r1-j',
+    ]);
   });
 });
 
 describe('side services', () => {
   const o = { container: 'ml-image-r1-j-svc-db', runId: 'r1', network: 'ml-image-r1-j' };
-  const head = ['run', '--detach', '--name', 'ml-image-r1-j-svc-db', '--label', 'io.github.ml-image.run=r1', '--network', 'ml-image-r1-j', '--network-alias', 'db'];
+  const head = [
+    'run',
+    '--detach',
+    '--name',
+    'ml-image-r1-j-svc-db',
+    '--label',
+    'io.github.ml-image.run=r1',
+    '--network',
+    'ml-image-r1-j',
+    '--network-alias',
+    'db',
+  ];
   const cases: [string, ServiceSpec, string[]][] = [
     ['image only', { name: 'db', image: 'postgres:16', env: {} }, [...head, 'postgres:16']],
     [
       'TCP readiness publishes the port on loopback; env sorted',
-      { name: 'db', image: 'postgres:16', env: { POSTGRES_USER: 'u', A: '1' }, ready: { port: 5432, timeoutMs: 30_000 } },
+      {
+        name: 'db',
+        image: 'postgres:16',
+        env: { POSTGRES_USER: 'u', A: '1' },
+        ready: { port: 5432, timeoutMs: 30_000 },
+      },
       [...head, '--publish', '127.0.0.1::5432', '--env', 'A=1', '--env', 'POSTGRES_USER=u', 'postgres:16'],
     ],
     [
       'a command replaces the image CMD; command readiness publishes nothing',
-      { name: 'db', image: 'redis:7', env: {}, command: ['redis-server', '--save', ''], ready: { command: ['redis-cli', 'ping'], timeoutMs: 5_000 } },
+      {
+        name: 'db',
+        image: 'redis:7',
+        env: {},
+        command: ['redis-server', '--save', ''],
+        ready: { command: ['redis-cli', 'ping'], timeoutMs: 5_000 },
+      },
       [...head, 'redis:7', 'redis-server', '--save', ''],
     ],
   ];
@@ -76,21 +135,60 @@ describe('side services', () => {
 
   it("shares the test's volumes with side services", () => {
     const mounts = ['--mount', 'type=volume,source=ml-image-r1-j-models,target=/models'];
-    expect(sideServiceRunArgs({ name: 'db', image: 'x', env: {} }, { ...o, mounts })).toEqual([...head, ...mounts, 'x']);
+    expect(sideServiceRunArgs({ name: 'db', image: 'x', env: {} }, { ...o, mounts })).toEqual([
+      ...head,
+      ...mounts,
+      'x',
+    ]);
   });
 });
 
 describe('spec problems', () => {
   const spec = (over: Partial<EnvironmentSpec>): EnvironmentSpec => ({ volumes: [], services: [], ...over });
   const cases: [string, EnvironmentSpec, RegExp | undefined][] = [
-    ['a valid spec', spec({ volumes: [{ source: '/a', target: '/b', readOnly: true }, { name: 'v', target: '/c', readOnly: false }], services: [{ name: 'db', image: 'x', env: {} }] }), undefined],
-    ['both source and name', spec({ volumes: [{ source: '/a', name: 'v', target: '/b', readOnly: true }] }), /exactly one of/],
+    [
+      'a valid spec',
+      spec({
+        volumes: [
+          { source: '/a', target: '/b', readOnly: true },
+          { name: 'v', target: '/c', readOnly: false },
+        ],
+        services: [{ name: 'db', image: 'x', env: {} }],
+      }),
+      undefined,
+    ],
+    [
+      'both source and name',
+      spec({ volumes: [{ source: '/a', name: 'v', target: '/b', readOnly: true }] }),
+      /exactly one of/,
+    ],
     ['neither source nor name', spec({ volumes: [{ target: '/b', readOnly: true }] }), /exactly one of/],
-    ['relative host path', spec({ volumes: [{ source: 'models', target: '/b', readOnly: true }] }), /host path must be absolute/],
-    ['relative target', spec({ volumes: [{ name: 'v', target: 'data', readOnly: true }] }), /target must be an absolute path/],
+    [
+      'relative host path',
+      spec({ volumes: [{ source: 'models', target: '/b', readOnly: true }] }),
+      /host path must be absolute/,
+    ],
+    [
+      'relative target',
+      spec({ volumes: [{ name: 'v', target: 'data', readOnly: true }] }),
+      /target must be an absolute path/,
+    ],
     ['bad volume name', spec({ volumes: [{ name: 'a/b', target: '/d', readOnly: true }] }), /not a valid volume name/],
-    ['bad service name', spec({ services: [{ name: 'my db', image: 'x', env: {} }] }), /service "my db": not a valid name/],
-    ['duplicate service', spec({ services: [{ name: 'db', image: 'x', env: {} }, { name: 'db', image: 'y', env: {} }] }), /defined twice/],
+    [
+      'bad service name',
+      spec({ services: [{ name: 'my db', image: 'x', env: {} }] }),
+      /service "my db": not a valid name/,
+    ],
+    [
+      'duplicate service',
+      spec({
+        services: [
+          { name: 'db', image: 'x', env: {} },
+          { name: 'db', image: 'y', env: {} },
+        ],
+      }),
+      /defined twice/,
+    ],
     ['relative compose file', spec({ compose: { file: 'compose.yaml', service: 'app' } }), /must be absolute/],
   ];
   it.each(cases)('%s', (_what, s, problem) => {
@@ -102,12 +200,31 @@ describe('spec problems', () => {
 
 describe('compose command lines', () => {
   const base = composeArgs('ml-image-r1-iris', '/repo/deploy/compose.yaml', '/tmp/ml-image-compose-x/override.yml');
-  it('sets the project, its directory (the file\'s own) and both files', () => {
+  it("sets the project, its directory (the file's own) and both files", () => {
     expect(base).toEqual([
-      'compose', '--ansi', 'never', '--project-name', 'ml-image-r1-iris', '--project-directory', '/repo/deploy',
-      '--file', '/repo/deploy/compose.yaml', '--file', '/tmp/ml-image-compose-x/override.yml',
+      'compose',
+      '--ansi',
+      'never',
+      '--project-name',
+      'ml-image-r1-iris',
+      '--project-directory',
+      '/repo/deploy',
+      '--file',
+      '/repo/deploy/compose.yaml',
+      '--file',
+      '/tmp/ml-image-compose-x/override.yml',
     ]);
-    expect(composeArgs('p', '/repo/compose.yaml')).toEqual(['compose', '--ansi', 'never', '--project-name', 'p', '--project-directory', '/repo', '--file', '/repo/compose.yaml']);
+    expect(composeArgs('p', '/repo/compose.yaml')).toEqual([
+      'compose',
+      '--ansi',
+      'never',
+      '--project-name',
+      'p',
+      '--project-directory',
+      '/repo',
+      '--file',
+      '/repo/compose.yaml',
+    ]);
   });
 
   it.each([
@@ -131,8 +248,16 @@ describe('compose model and override', () => {
       networks: { default: { name: 'x_default' }, shared: { name: 'shared', external: true } },
       volumes: { data: { name: 'x_data' }, models: { name: 'models', external: true } },
     });
-    expect(parseComposeModel(json)).toEqual({ services: { app: { build: true }, store: { build: false } }, networks: ['default'], volumes: ['data'] });
-    expect(parseComposeModel('{"services":{"a":{"image":"x"}}}')).toEqual({ services: { a: { build: false } }, networks: [], volumes: [] });
+    expect(parseComposeModel(json)).toEqual({
+      services: { app: { build: true }, store: { build: false } },
+      networks: ['default'],
+      volumes: ['data'],
+    });
+    expect(parseComposeModel('{"services":{"a":{"image":"x"}}}')).toEqual({
+      services: { a: { build: false } },
+      networks: [],
+      volumes: [],
+    });
   });
 
   const cases: [string, string, ComposeModel, string][] = [

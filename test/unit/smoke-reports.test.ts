@@ -1,5 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
-import { cleanText, consoleTable, jsonReport, junitXml, smokeSuites, TABLE_WIDTH, truncate, type SmokeSuiteReport } from '../../src/report/smoke-report.js';
+import {
+  cleanText,
+  consoleTable,
+  jsonReport,
+  junitXml,
+  smokeSuites,
+  TABLE_WIDTH,
+  truncate,
+  type SmokeSuiteReport,
+} from '../../src/report/smoke-report.js';
 import type { SmokeResult } from '../../src/smoke/run.js';
 
 // A tiny XML 1.0 well-formedness check: allowed characters, one root, tags nested and closed, attributes
@@ -14,14 +23,20 @@ interface XmlNode {
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 
 function decode(s: string): string {
-  if (/&(?!(?:amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);)/.test(s)) throw new Error(`a bare & in ${JSON.stringify(s)}`);
+  if (/&(?!(?:amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);)/.test(s))
+    throw new Error(`a bare & in ${JSON.stringify(s)}`);
   return s.replace(/&(amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);/g, (_, e: string) =>
-    e.startsWith('#x') ? String.fromCodePoint(parseInt(e.slice(2), 16)) : e.startsWith('#') ? String.fromCodePoint(Number(e.slice(1))) : ENTITIES[e]!,
+    e.startsWith('#x')
+      ? String.fromCodePoint(parseInt(e.slice(2), 16))
+      : e.startsWith('#')
+        ? String.fromCodePoint(Number(e.slice(1)))
+        : ENTITIES[e]!,
   );
 }
 
 function parseXml(xml: string): XmlNode {
-  if (/[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u.test(xml)) throw new Error('a character XML 1.0 forbids');
+  if (/[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u.test(xml))
+    throw new Error('a character XML 1.0 forbids');
   let rest = xml.replace(/^<\?xml version="1\.0" encoding="UTF-8"\?>\n/, '');
   const doc: XmlNode = { name: '#document', attrs: {}, children: [], text: '' };
   const stack = [doc];
@@ -74,7 +89,12 @@ describe('the well-formedness check itself', () => {
   });
 
   it('decodes text and attributes', () => {
-    expect(parseXml('<a m="x&#10;&quot;y&apos;">&lt;1 &amp; 2&gt;</a>')).toEqual({ name: 'a', attrs: { m: 'x\n"y\'' }, children: [], text: '<1 & 2>' });
+    expect(parseXml('<a m="x&#10;&quot;y&apos;">&lt;1 &amp; 2&gt;</a>')).toEqual({
+      name: 'a',
+      attrs: { m: 'x\n"y\'' },
+      children: [],
+      text: '<1 & 2>',
+    });
   });
 });
 
@@ -218,7 +238,11 @@ const cases: { name: string; suites: SmokeSuiteReport[]; xml: string; json: stri
   {
     name: 'a passing suite',
     suites: [iris],
-    xml: XML_HEAD + '<testsuites name="ml-image smoke test" tests="3" failures="0" errors="0" skipped="0" time="3.6">\n' + IRIS_XML + '</testsuites>\n',
+    xml:
+      XML_HEAD +
+      '<testsuites name="ml-image smoke test" tests="3" failures="0" errors="0" skipped="0" time="3.6">\n' +
+      IRIS_XML +
+      '</testsuites>\n',
     json: jsonDoc(true, [IRIS_JSON]),
     table: block(`
 SUITE      KIND     CHECK                RESULT  TIME
@@ -231,7 +255,11 @@ acme/iris  http     predict              ✓       0.3s
   {
     name: 'a failing suite: multi-line expected and actual, a log with markup, ANSI and NUL, a skipped check',
     suites: [llm],
-    xml: XML_HEAD + '<testsuites name="ml-image smoke test" tests="3" failures="1" errors="0" skipped="1" time="2.1">\n' + LLM_XML + '</testsuites>\n',
+    xml:
+      XML_HEAD +
+      '<testsuites name="ml-image smoke test" tests="3" failures="1" errors="0" skipped="1" time="2.1">\n' +
+      LLM_XML +
+      '</testsuites>\n',
     json: jsonDoc(false, [LLM_JSON]),
     table: block(`
 SUITE         KIND     CHECK                     RESULT   TIME
@@ -279,7 +307,12 @@ ghcr.io/acme/llm:1.0  service  gpu inference  skipped  0.0s  no GPU on this runn
   {
     name: 'two suites',
     suites: [iris, llm],
-    xml: XML_HEAD + '<testsuites name="ml-image smoke test" tests="6" failures="1" errors="0" skipped="1" time="5.7">\n' + IRIS_XML + LLM_XML + '</testsuites>\n',
+    xml:
+      XML_HEAD +
+      '<testsuites name="ml-image smoke test" tests="6" failures="1" errors="0" skipped="1" time="5.7">\n' +
+      IRIS_XML +
+      LLM_XML +
+      '</testsuites>\n',
     json: jsonDoc(false, [IRIS_JSON, LLM_JSON]),
     table: block(`
 SUITE         KIND     CHECK                     RESULT   TIME
@@ -295,7 +328,9 @@ acme/llm:gpu  command  cuda available            skipped  0.0s  no GPU on this r
   {
     name: 'no suites',
     suites: [],
-    xml: XML_HEAD + '<testsuites name="ml-image smoke test" tests="0" failures="0" errors="0" skipped="0" time="0.0">\n</testsuites>\n',
+    xml:
+      XML_HEAD +
+      '<testsuites name="ml-image smoke test" tests="0" failures="0" errors="0" skipped="0" time="0.0">\n</testsuites>\n',
     json: jsonDoc(true, []),
     table: 'SUITE  KIND  CHECK  RESULT  TIME\n0 checks: 0 passed, 0 failed, 0 skipped\n',
   },
@@ -345,20 +380,37 @@ describe('smoke reports', () => {
   });
 
   it('a failed check with nothing but a message has an empty <failure/>, and never reads as skipped', () => {
-    const result: SmokeResult = { passed: false, gpus: false, checks: [{ kind: 'file', name: '/app/model.bin exists', passed: false, durationMs: 50, skipped: 'odd' }] };
+    const result: SmokeResult = {
+      passed: false,
+      gpus: false,
+      checks: [{ kind: 'file', name: '/app/model.bin exists', passed: false, durationMs: 50, skipped: 'odd' }],
+    };
     const suites = [{ name: 'x', result }];
-    expect(junitXml(suites)).toContain('<testcase classname="file" name="/app/model.bin exists" time="0.1">\n      <failure message="failed"/>\n    </testcase>');
+    expect(junitXml(suites)).toContain(
+      '<testcase classname="file" name="/app/model.bin exists" time="0.1">\n      <failure message="failed"/>\n    </testcase>',
+    );
     expect(JSON.parse(jsonReport(suites))).toEqual({
       version: 1,
       passed: false,
-      suites: [{ name: 'x', passed: false, checks: [{ kind: 'file', name: '/app/model.bin exists', result: 'failed', seconds: 0.1, message: 'failed' }] }],
+      suites: [
+        {
+          name: 'x',
+          passed: false,
+          checks: [{ kind: 'file', name: '/app/model.bin exists', result: 'failed', seconds: 0.1, message: 'failed' }],
+        },
+      ],
     });
     expect(consoleTable(suites)).toContain('✗');
   });
 
   it('the JSON report carries the run label of what the test made, right after the version, only when given', () => {
     const suites = [{ name: 'x', result: { passed: true, gpus: false, checks: [] } as SmokeResult }];
-    expect(Object.keys(JSON.parse(jsonReport(suites, 'ab12cd34')) as object)).toEqual(['version', 'runId', 'passed', 'suites']);
+    expect(Object.keys(JSON.parse(jsonReport(suites, 'ab12cd34')) as object)).toEqual([
+      'version',
+      'runId',
+      'passed',
+      'suites',
+    ]);
     expect((JSON.parse(jsonReport(suites, 'ab12cd34')) as { runId: string }).runId).toBe('ab12cd34');
     expect(Object.keys(JSON.parse(jsonReport(suites)) as object)).toEqual(['version', 'passed', 'suites']);
   });
@@ -367,7 +419,15 @@ describe('smoke reports', () => {
     const result: SmokeResult = {
       passed: false,
       gpus: false,
-      checks: [{ kind: 'metadata', name: 'c'.repeat(80), passed: false, durationMs: 123_456, message: 'the label org.opencontainers.image.source is missing\n' + 'x'.repeat(300) }],
+      checks: [
+        {
+          kind: 'metadata',
+          name: 'c'.repeat(80),
+          passed: false,
+          durationMs: 123_456,
+          message: 'the label org.opencontainers.image.source is missing\n' + 'x'.repeat(300),
+        },
+      ],
     };
     expect(consoleTable([{ name: 's'.repeat(60), result }])).toBe(
       block(`
@@ -387,7 +447,11 @@ describe('cleanText', () => {
     { name: 'cursor moves', text: 'a\u001b[2Kb\u001b[1Ac', want: 'abc' },
     { name: 'an OSC hyperlink', text: '\u001b]8;;https://x.io\u0007link\u001b]8;;\u001b\\', want: 'link' },
     { name: 'a lone ESC', text: 'a\u001bb', want: 'ab' },
-    { name: 'NUL, bell, backspace, form feed, DEL, a C1 control', text: 'a\u0000b\u0007c\u0008d\u000ce\u007ff\u009bg', want: 'abcdefg' },
+    {
+      name: 'NUL, bell, backspace, form feed, DEL, a C1 control',
+      text: 'a\u0000b\u0007c\u0008d\u000ce\u007ff\u009bg',
+      want: 'abcdefg',
+    },
     { name: 'CR LF and a lone CR become LF', text: 'a\r\nb\rc', want: 'a\nb\nc' },
     { name: 'tab and newline stay', text: 'a\tb\nc', want: 'a\tb\nc' },
     { name: 'a lone surrogate and U+FFFE go, an emoji stays', text: 'a\ud800b\ufffec🚀', want: 'abc🚀' },

@@ -4,29 +4,88 @@ import { decideGpu } from '../../src/smoke/gpu.js';
 import { commandFailure, httpFailure } from '../../src/smoke/verdict.js';
 import type { CommandCheckConfig, HttpCheckConfig } from '../../src/config/types.js';
 
-const spec = (over: Partial<ContainerSpec> = {}): ContainerSpec => ({ name: 'c1', runId: 'r1', image: 'sha256:abc', gpus: false, env: {}, ...over });
+const spec = (over: Partial<ContainerSpec> = {}): ContainerSpec => ({
+  name: 'c1',
+  runId: 'r1',
+  image: 'sha256:abc',
+  gpus: false,
+  env: {},
+  ...over,
+});
 
 describe('docker run argv', () => {
   it.each([
     {
       name: 'command replaces the entrypoint',
       args: commandRunArgs(spec(), ['python3', '-c', 'print(1)']),
-      want: ['run', '--rm', '--name', 'c1', '--label', 'io.github.ml-image.run=r1', '--entrypoint', 'python3', 'sha256:abc', '-c', 'print(1)'],
+      want: [
+        'run',
+        '--rm',
+        '--name',
+        'c1',
+        '--label',
+        'io.github.ml-image.run=r1',
+        '--entrypoint',
+        'python3',
+        'sha256:abc',
+        '-c',
+        'print(1)',
+      ],
     },
     {
       name: 'GPU, platform and sorted env',
       args: commandRunArgs(spec({ gpus: true, platform: 'linux/amd64', env: { B: '2', A: '1' } }), ['nvidia-smi']),
-      want: ['run', '--rm', '--name', 'c1', '--label', 'io.github.ml-image.run=r1', '--platform', 'linux/amd64', '--gpus', 'all', '--env', 'A=1', '--env', 'B=2', '--entrypoint', 'nvidia-smi', 'sha256:abc'],
+      want: [
+        'run',
+        '--rm',
+        '--name',
+        'c1',
+        '--label',
+        'io.github.ml-image.run=r1',
+        '--platform',
+        'linux/amd64',
+        '--gpus',
+        'all',
+        '--env',
+        'A=1',
+        '--env',
+        'B=2',
+        '--entrypoint',
+        'nvidia-smi',
+        'sha256:abc',
+      ],
     },
     {
       name: 'service publishes on loopback only',
       args: serviceRunArgs(spec(), 8080),
-      want: ['run', '--detach', '--name', 'c1', '--label', 'io.github.ml-image.run=r1', '--publish', '127.0.0.1::8080', 'sha256:abc'],
+      want: [
+        'run',
+        '--detach',
+        '--name',
+        'c1',
+        '--label',
+        'io.github.ml-image.run=r1',
+        '--publish',
+        '127.0.0.1::8080',
+        'sha256:abc',
+      ],
     },
     {
       name: 'service on a GPU runner',
       args: serviceRunArgs(spec({ gpus: true }), 9000),
-      want: ['run', '--detach', '--name', 'c1', '--label', 'io.github.ml-image.run=r1', '--gpus', 'all', '--publish', '127.0.0.1::9000', 'sha256:abc'],
+      want: [
+        'run',
+        '--detach',
+        '--name',
+        'c1',
+        '--label',
+        'io.github.ml-image.run=r1',
+        '--gpus',
+        'all',
+        '--publish',
+        '127.0.0.1::9000',
+        'sha256:abc',
+      ],
     },
   ])('$name', ({ args, want }) => expect(args).toEqual(want));
 
@@ -51,16 +110,31 @@ describe('GPU policy', () => {
     expect(d.warning !== undefined).toBe(warning);
   });
   it('required without a GPU fails with a reason', () => {
-    expect(() => decideGpu('required', true, false, 'acme/x')).toThrow('smoke test of acme/x requires a GPU (smoke-test.gpu: required) but this runner has none');
+    expect(() => decideGpu('required', true, false, 'acme/x')).toThrow(
+      'smoke test of acme/x requires a GPU (smoke-test.gpu: required) but this runner has none',
+    );
   });
 });
 
 describe('verdicts', () => {
-  const cmd: CommandCheckConfig = { name: 'imports', run: ['python3'], expectOutput: ['^ok$'], excludeOutput: [], expectError: [], excludeError: [], env: {}, expectExitCode: 0, timeoutMs: 5000 };
+  const cmd: CommandCheckConfig = {
+    name: 'imports',
+    run: ['python3'],
+    expectOutput: ['^ok$'],
+    excludeOutput: [],
+    expectError: [],
+    excludeError: [],
+    env: {},
+    expectExitCode: 0,
+    timeoutMs: 5000,
+  };
   it.each([
     { outcome: { exitCode: 0, stdout: 'noise\nok\n', stderr: '', timedOut: false }, want: undefined },
     { outcome: { exitCode: 1, stdout: 'ok', stderr: '', timedOut: false }, want: /^exit code 1 \(expected 0\)\n/ },
-    { outcome: { exitCode: 0, stdout: 'not ok', stderr: '', timedOut: false }, want: /^output did not match \/\^ok\$\/\n    \| not ok$/ },
+    {
+      outcome: { exitCode: 0, stdout: 'not ok', stderr: '', timedOut: false },
+      want: /^output did not match \/\^ok\$\/\n    \| not ok$/,
+    },
     { outcome: { exitCode: 0, stdout: '', stderr: '', timedOut: true }, want: /^timed out after 5s$/ },
   ])('command outcome %#', ({ outcome, want }) => {
     const got = commandFailure(cmd, outcome);
@@ -81,11 +155,24 @@ describe('verdicts', () => {
     });
   });
 
-  const http: HttpCheckConfig = { name: 'p', method: 'POST', path: '/predict', headers: {}, expectStatus: 200, expectBody: '"class": *"setosa"' };
+  const http: HttpCheckConfig = {
+    name: 'p',
+    method: 'POST',
+    path: '/predict',
+    headers: {},
+    expectStatus: 200,
+    expectBody: '"class": *"setosa"',
+  };
   it.each([
     { outcome: { status: 200, body: '{"class": "setosa"}' }, want: undefined },
-    { outcome: { status: 200, body: '{"class": "virginica"}' }, want: 'body did not match /"class": *"setosa"/; body: {"class": "virginica"}' },
-    { outcome: { status: 500, body: '' }, want: 'status 500 (expected 200); body did not match /"class": *"setosa"/; body: (empty)' },
+    {
+      outcome: { status: 200, body: '{"class": "virginica"}' },
+      want: 'body did not match /"class": *"setosa"/; body: {"class": "virginica"}',
+    },
+    {
+      outcome: { status: 500, body: '' },
+      want: 'status 500 (expected 200); body did not match /"class": *"setosa"/; body: (empty)',
+    },
   ])('http outcome %#', ({ outcome, want }) => expect(httpFailure(http, outcome)?.message).toBe(want));
 
   it('a failed request says what was expected and what came', () => {

@@ -6,7 +6,11 @@ import { computeTags, parseFlavor, parseTagRules, sanitizeTag, type MetaContext 
 
 const OCI_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const push = (branch: string): MetaContext => ({
-  eventName: 'push', ref: `refs/heads/${branch}`, sha: 'abcdef1234567890abcdef1234567890abcdef12', defaultBranch: 'main', date: new Date(0),
+  eventName: 'push',
+  ref: `refs/heads/${branch}`,
+  sha: 'abcdef1234567890abcdef1234567890abcdef12',
+  defaultBranch: 'main',
+  date: new Date(0),
 });
 // The ref itself, the same through a Handlebars value (which HTML-escapes), and as a prefix of the sha tag.
 const RULES = ['type=ref,event=branch', 'type=raw,value={{branch}}', 'type=sha,prefix={{branch}}-'];
@@ -25,7 +29,11 @@ const cases: [name: string, branch: string, expected: string[]][] = [
   ['only a dash', '-', ['abcdef1']],
   ['emoji only', '😀', ['abcdef1']],
   ['shell metacharacters', '$(rm -rf /);`id`|x', ['rm--rf-id-x', 'rm--rf-x60-id-x60-x', 'rm--rf-x60-id-x60-x-abcdef1']],
-  ['issue-number hash (metadata-action invalidchars fixture ref)', 'my/feature#1245', ['my-feature-1245', 'my-feature-1245-abcdef1']],
+  [
+    'issue-number hash (metadata-action invalidchars fixture ref)',
+    'my/feature#1245',
+    ['my-feature-1245', 'my-feature-1245-abcdef1'],
+  ],
   ['underscores and dots are kept', 'release_1.x', ['release_1.x', 'release_1.x-abcdef1']],
 ];
 
@@ -40,7 +48,11 @@ describe('tag sanitizing against hostile branch names', () => {
 
   it('keeps every tag one argument even with a hostile flavor and latest', () => {
     const { rules } = parseTagRules(['type=raw,value={{branch}}']);
-    const { flavor, errors } = parseFlavor(['latest=true', 'prefix=-x {{branch}}-,onlatest=true', 'suffix=-y\tz,onlatest=true']);
+    const { flavor, errors } = parseFlavor([
+      'latest=true',
+      'prefix=-x {{branch}}-,onlatest=true',
+      'suffix=-y\tz,onlatest=true',
+    ]);
     expect(errors).toEqual([]);
     const result = computeTags(rules, flavor, push('a b'));
     // The latest tag takes the flavor prefix unrendered, as metadata-action does.

@@ -44,45 +44,71 @@ const planOf = (text: string, over: Partial<PlanOptions> = {}) => {
 };
 
 const PUSHES = (ref: string) => `would both push ${ref}: whichever pushes last replaces the other's image`;
-const JOB_ID = (id: string) => `would both get job id ${id}, which names their matrix entry, digest file, containers and cache`;
-const image = (...lines: string[]) => ['version: 1', 'images:', '  - name: acme/iris', '    tags: [latest]', ...lines.map((l) => `    ${l}`), 'push: { registries: [ghcr.io] }', ''].join('\n');
+const JOB_ID = (id: string) =>
+  `would both get job id ${id}, which names their matrix entry, digest file, containers and cache`;
+const image = (...lines: string[]) =>
+  [
+    'version: 1',
+    'images:',
+    '  - name: acme/iris',
+    '    tags: [latest]',
+    ...lines.map((l) => `    ${l}`),
+    'push: { registries: [ghcr.io] }',
+    '',
+  ].join('\n');
 
 describe('two variants whose tags collide', () => {
-  it('cuda with tag-suffix -gpu, then gpu (default suffix -gpu): at gpu, naming cuda\'s tag-suffix', () => {
+  it("cuda with tag-suffix -gpu, then gpu (default suffix -gpu): at gpu, naming cuda's tag-suffix", () => {
     expect(planErrors(image('variants: {cpu: {}, cuda: {tag-suffix: "-gpu"}, gpu: {}}'))).toEqual([
       `ml-image.yml:5:53: images[0].variants.gpu: acme/iris (gpu) and acme/iris (cuda) at ml-image.yml:5:44 (images[0].variants.cuda.tag-suffix) ${PUSHES('ghcr.io/acme/iris:latest-gpu')}`,
     ]);
   });
 
-  it('mirror: gpu first, then cuda with tag-suffix -gpu: at cuda\'s tag-suffix, naming gpu', () => {
+  it("mirror: gpu first, then cuda with tag-suffix -gpu: at cuda's tag-suffix, naming gpu", () => {
     expect(planErrors(image('variants: {cpu: {}, gpu: {}, cuda: {tag-suffix: "-gpu"}}'))).toEqual([
       `ml-image.yml:5:53: images[0].variants.cuda.tag-suffix: acme/iris (cuda) and acme/iris (gpu) at ml-image.yml:5:25 (images[0].variants.gpu) ${PUSHES('ghcr.io/acme/iris:latest-gpu')}`,
     ]);
   });
 
-  it('an empty tag-suffix on a non-default variant: the default variant\'s tags, at the tag rule', () => {
+  it("an empty tag-suffix on a non-default variant: the default variant's tags, at the tag rule", () => {
     expect(planErrors(image('variants:', '  cpu: {}', '  gpu: { tag-suffix: "" }'))).toEqual([
       `ml-image.yml:7:26: images[0].variants.gpu.tag-suffix: acme/iris (gpu) and acme/iris (cpu) at ml-image.yml:4:12 (images[0].tags[0]) ${PUSHES('ghcr.io/acme/iris:latest')}`,
     ]);
   });
 
   it('without a registry, the local image names collide (the smoke test could test the other image)', () => {
-    const text = image('variants: {cpu: {}, cuda: {tag-suffix: "-gpu"}, gpu: {}}').replace('push: { registries: [ghcr.io] }\n', '');
+    const text = image('variants: {cpu: {}, cuda: {tag-suffix: "-gpu"}, gpu: {}}').replace(
+      'push: { registries: [ghcr.io] }\n',
+      '',
+    );
     expect(planErrors(text)).toEqual([
       'ml-image.yml:5:53: images[0].variants.gpu: acme/iris (gpu) and acme/iris (cuda) at ml-image.yml:5:44 (images[0].variants.cuda.tag-suffix) would both be tagged acme/iris:latest-gpu before their smoke tests: one image would replace the other',
     ]);
   });
 
-  const latestTag = (tags: string, variants: string) => ['version: 1', 'images:', '  - name: acme/iris', `    tags: ${tags}`, ...variants.split('\n').map((l) => `    ${l}`), 'push: { registries: [ghcr.io] }', ''].join('\n');
+  const latestTag = (tags: string, variants: string) =>
+    [
+      'version: 1',
+      'images:',
+      '  - name: acme/iris',
+      `    tags: ${tags}`,
+      ...variants.split('\n').map((l) => `    ${l}`),
+      'push: { registries: [ghcr.io] }',
+      '',
+    ].join('\n');
 
-  it('cuda\'s latest-tag 0.1.0 against the image tag 0.1.0: at the latest-tag, naming the tag rule', () => {
+  it("cuda's latest-tag 0.1.0 against the image tag 0.1.0: at the latest-tag, naming the tag rule", () => {
     expect(planErrors(latestTag('[latest, "0.1.0"]', 'variants: {cpu: {}, cuda: {latest-tag: "0.1.0"}}'))).toEqual([
       `ml-image.yml:5:44: images[0].variants.cuda.latest-tag: acme/iris (cuda) and acme/iris (cpu) at ml-image.yml:4:20 (images[0].tags[1]) ${PUSHES('ghcr.io/acme/iris:0.1.0')}`,
     ]);
   });
 
   it('mirror: cuda declared first (cpu the default by default-variant), tags reversed: at the tag rule of cpu', () => {
-    expect(planErrors(latestTag('["0.1.0", latest]', 'default-variant: cpu\nvariants: {cuda: {latest-tag: "0.1.0"}, cpu: {}}'))).toEqual([
+    expect(
+      planErrors(
+        latestTag('["0.1.0", latest]', 'default-variant: cpu\nvariants: {cuda: {latest-tag: "0.1.0"}, cpu: {}}'),
+      ),
+    ).toEqual([
       `ml-image.yml:4:12: images[0].tags[0]: acme/iris (cpu) and acme/iris (cuda) at ml-image.yml:6:35 (images[0].variants.cuda.latest-tag) ${PUSHES('ghcr.io/acme/iris:0.1.0')}`,
     ]);
   });
@@ -92,11 +118,15 @@ describe('one job id for two targets', () => {
   const two = (a: string, b: string) => `version: 1\nimages:\n  - name: ${a}\n  - name: ${b}\n`;
 
   it('images acme/foo-bar and acme/foo.bar', () => {
-    expect(planErrors(two('acme/foo-bar', 'acme/foo.bar'))).toEqual([`ml-image.yml:4:11: images[1].name: acme/foo.bar and acme/foo-bar at ml-image.yml:3:11 (images[0].name) ${JOB_ID('acme-foo-bar')}`]);
+    expect(planErrors(two('acme/foo-bar', 'acme/foo.bar'))).toEqual([
+      `ml-image.yml:4:11: images[1].name: acme/foo.bar and acme/foo-bar at ml-image.yml:3:11 (images[0].name) ${JOB_ID('acme-foo-bar')}`,
+    ]);
   });
 
   it('mirror: acme/foo.bar first', () => {
-    expect(planErrors(two('acme/foo.bar', 'acme/foo-bar'))).toEqual([`ml-image.yml:4:11: images[1].name: acme/foo-bar and acme/foo.bar at ml-image.yml:3:11 (images[0].name) ${JOB_ID('acme-foo-bar')}`]);
+    expect(planErrors(two('acme/foo.bar', 'acme/foo-bar'))).toEqual([
+      `ml-image.yml:4:11: images[1].name: acme/foo-bar and acme/foo.bar at ml-image.yml:3:11 (images[0].name) ${JOB_ID('acme-foo-bar')}`,
+    ]);
   });
 
   it('variants a.b and a-b, and the mirror', () => {
@@ -109,7 +139,9 @@ describe('one job id for two targets', () => {
   });
 
   it('across images, a variant against an image: acme/x-y and acme/x (y)', () => {
-    expect(planErrors('version: 1\nimages:\n  - name: acme/x-y\n  - name: acme/x\n    variants: { "y": {}, z: {} }\n')).toEqual([
+    expect(
+      planErrors('version: 1\nimages:\n  - name: acme/x-y\n  - name: acme/x\n    variants: { "y": {}, z: {} }\n'),
+    ).toEqual([
       `ml-image.yml:5:17: images[1].variants.y: acme/x (y) and acme/x-y at ml-image.yml:3:11 (images[0].name) ${JOB_ID('acme-x-y')}`,
     ]);
   });
@@ -123,13 +155,19 @@ describe('across platforms', () => {
   });
 
   it('a platform build of one image against another image: acme/x on linux/amd64 and acme/x-linux-amd64', () => {
-    const text = 'version: 1\nimages:\n  - name: acme/x\n    platforms: [linux/amd64, linux/arm64]\n  - name: acme/x-linux-amd64\n';
-    expect(planErrors(text)).toEqual([`ml-image.yml:5:11: images[1].name: acme/x-linux-amd64 and acme/x on linux/amd64 at ml-image.yml:4:17 (images[0].platforms[0]) ${JOB_ID('acme-x-linux-amd64')}`]);
+    const text =
+      'version: 1\nimages:\n  - name: acme/x\n    platforms: [linux/amd64, linux/arm64]\n  - name: acme/x-linux-amd64\n';
+    expect(planErrors(text)).toEqual([
+      `ml-image.yml:5:11: images[1].name: acme/x-linux-amd64 and acme/x on linux/amd64 at ml-image.yml:4:17 (images[0].platforms[0]) ${JOB_ID('acme-x-linux-amd64')}`,
+    ]);
   });
 
   it('mirror: the single-platform image first', () => {
-    const text = 'version: 1\nimages:\n  - name: acme/x-linux-amd64\n  - name: acme/x\n    platforms: [linux/amd64, linux/arm64]\n';
-    expect(planErrors(text)).toEqual([`ml-image.yml:5:17: images[1].platforms[0]: acme/x on linux/amd64 and acme/x-linux-amd64 at ml-image.yml:3:11 (images[0].name) ${JOB_ID('acme-x-linux-amd64')}`]);
+    const text =
+      'version: 1\nimages:\n  - name: acme/x-linux-amd64\n  - name: acme/x\n    platforms: [linux/amd64, linux/arm64]\n';
+    expect(planErrors(text)).toEqual([
+      `ml-image.yml:5:17: images[1].platforms[0]: acme/x on linux/amd64 and acme/x-linux-amd64 at ml-image.yml:3:11 (images[0].name) ${JOB_ID('acme-x-linux-amd64')}`,
+    ]);
   });
 
   it('the platform builds of one target share its references: no collision', () => {
@@ -142,7 +180,8 @@ describe('across platforms', () => {
 });
 
 describe('across images, through the registries', () => {
-  const irises = (registries = '') => `version: 1\nimages:\n  - name: iris\n    tags: [latest]\n  - name: acme/iris\n    tags: [latest]\n${registries}`;
+  const irises = (registries = '') =>
+    `version: 1\nimages:\n  - name: iris\n    tags: [latest]\n  - name: acme/iris\n    tags: [latest]\n${registries}`;
 
   it('iris in ghcr.io/acme and acme/iris in ghcr.io push one reference', () => {
     expect(planErrors(irises('push: { registries: [ghcr.io/acme, ghcr.io] }\n'))).toEqual([
@@ -158,7 +197,9 @@ describe('across images, through the registries', () => {
 
   it("Docker Hub's library/: iris and library/iris in docker.io", () => {
     const text = 'version: 1\nimages:\n  - name: iris\n  - name: library/iris\npush: { registries: [docker.io] }\n';
-    expect(planErrors(text, { registries: undefined })[0]).toMatch(/^ml-image\.yml:4:11: images\[1\]\.name: library\/iris and iris at ml-image\.yml:3:11 \(images\[0\]\.name\) would both push docker\.io\/library\/iris:main: /);
+    expect(planErrors(text, { registries: undefined })[0]).toMatch(
+      /^ml-image\.yml:4:11: images\[1\]\.name: library\/iris and iris at ml-image\.yml:3:11 \(images\[0\]\.name\) would both push docker\.io\/library\/iris:main: /,
+    );
   });
 
   it('through --registry', () => {
@@ -205,7 +246,17 @@ describe('the whole plan is checked', () => {
       file: '/repo/ml-image.yml',
       root: '/repo',
       version: 1,
-      images: [{ index: 0, name: 'acme/iris', context: '/repo', secrets: [], tags: ['latest'], flavor: [], variants: [variantConfig({ runsOn: ['ubuntu-latest\n::error::x'] })] }],
+      images: [
+        {
+          index: 0,
+          name: 'acme/iris',
+          context: '/repo',
+          secrets: [],
+          tags: ['latest'],
+          flavor: [],
+          variants: [variantConfig({ runsOn: ['ubuntu-latest\n::error::x'] })],
+        },
+      ],
       push: { registries: [], when: [], immutableTags: false },
       policy: { secretBuildArgs: 'warn' },
     };
@@ -220,18 +271,35 @@ describe('the whole plan is checked', () => {
 describe('validate refuses what plan refuses, with the same message', () => {
   // No git here: a runner that fails every command (a checkout without git) still gives a context.
   const noGit: Runner = async (file, args) => ({ file, args, exitCode: 1, stdout: '', stderr: '', timedOut: false });
-  const log: Logger = { info: () => {}, warn: () => {}, error: () => {}, debug: () => {}, output: () => {}, addSecret: () => {}, group: (_title, body) => body() };
+  const log: Logger = {
+    info: () => {},
+    warn: () => {},
+    error: () => {},
+    debug: () => {},
+    output: () => {},
+    addSecret: () => {},
+    group: (_title, body) => body(),
+  };
   const io = (): CliIo => ({ cwd: dir, env: {}, stdout: () => {}, readStdin: () => '' });
 
   it.each([
     ['tags of two variants', image('variants: {cpu: {}, cuda: {tag-suffix: "-gpu"}, gpu: {}}')],
-    ['a latest-tag against an image tag', image('variants: {cpu: {}, cuda: {latest-tag: "latest"}}').replace('tags: [latest]', 'tags: [latest, "0.1.0"]').replace('"latest"}}', '"0.1.0"}}')],
+    [
+      'a latest-tag against an image tag',
+      image('variants: {cpu: {}, cuda: {latest-tag: "latest"}}')
+        .replace('tags: [latest]', 'tags: [latest, "0.1.0"]')
+        .replace('"latest"}}', '"0.1.0"}}'),
+    ],
     ['two images, one job id', 'version: 1\nimages:\n  - name: acme/foo-bar\n  - name: acme/foo.bar\n'],
     ['two variants, one job id', image('variants: {a.b: {}, a-b: {}}')],
     ['two platforms, one job id', image('platforms: [linux/arm64/v8, linux/arm64_v8]')],
   ])('%s', async (_name, text) => {
     writeFileSync(FILE, text);
-    const fromPlan = await planCommandMain({ command: 'plan', config: 'ml-image.yml', format: 'table', push: false, filters: {} }, io(), noGit).then(
+    const fromPlan = await planCommandMain(
+      { command: 'plan', config: 'ml-image.yml', format: 'table', push: false, filters: {} },
+      io(),
+      noGit,
+    ).then(
       () => undefined,
       (err: unknown) => err,
     );
