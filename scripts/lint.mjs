@@ -7,7 +7,9 @@
 //   3. every step that uses this action (`uses: ./` or `<owner>/ml-image-action@<ref>`) passes only inputs
 //      action.yml declares, and every required one: actionlint cannot read our action.yml;
 //   4. the layers of src/ (scripts/layers.mjs: dependency-cruiser with .dependency-cruiser.cjs): no import
-//      circle, no import up the layer order or sideways within a layer; skipped where DIR has no src/.
+//      circle, no import up the layer order or sideways within a layer; skipped where DIR has no src/;
+//   5. ESLint (eslint.config.js, typescript-eslint strict type-checked) and Prettier (.prettierrc.json) over
+//      the tree (scripts/style.mjs); skipped where DIR has no eslint.config.js.
 // Usage: node scripts/lint.mjs [--root DIR]   (DIR defaults to the repository root)
 // Prints `file:line:col: [kind] message` per problem and exits 1, or a one-line summary and exits 0.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -16,6 +18,7 @@ import path from 'node:path';
 import v8 from 'node:v8';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import { checkLayers, hasLayers } from './layers.mjs';
+import { checkStyle, hasStyle } from './style.mjs';
 import { rootFromArgs } from './root-arg.mjs';
 
 /** @typedef {{ file: string, line: number, col: number, kind: string, message: string }} Problem */
@@ -387,6 +390,13 @@ async function main() {
       add({ file: p.file, line: p.line, col: 1, kind: 'layers', message: `[${p.rule}] ${p.message}` });
     layers = `, src/ layers: ${checked.modules} modules, no circle, none upward`;
   }
+  // ESLint and Prettier, also before the flag (type-checked linting is most of the gate's time).
+  let style = '';
+  if (hasStyle(root)) {
+    const checked = await checkStyle(root);
+    for (const p of checked.problems) add(p);
+    style = `, ESLint: ${checked.linted} files, Prettier: ${checked.formatted} files`;
+  }
 
   // Baseline (Liftoff) code only: optimizing actionlint's 9 MB module in the background costs more than
   // the whole lint, and node waits for it at exit (1.6 s → 0.3 s).
@@ -442,7 +452,7 @@ async function main() {
   }
   return {
     code: 0,
-    out: `lint: ${plural(workflows.length, 'workflow')}, ${plural(snippets, 'README snippet')}, action.yml: ok${layers}\n`,
+    out: `lint: ${plural(workflows.length, 'workflow')}, ${plural(snippets, 'README snippet')}, action.yml: ok${layers}${style}\n`,
   };
 }
 

@@ -35,7 +35,7 @@ export class ConfigError extends MlImageError {
   constructor(readonly issues: readonly ConfigIssue[]) {
     super(
       issues.length === 1
-        ? formatIssue(issues[0]!)
+        ? formatIssue(issues[0])
         : `${issues.length} problems in ${issues[0]?.location.file ?? 'config'}:\n` +
             issues.map((i) => '  ' + formatIssue(i)).join('\n'),
     );

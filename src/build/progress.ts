@@ -23,9 +23,9 @@ export function countSteps(output: string): StepCounts {
   const cached = new Set<string>();
   for (const line of output.split('\n')) {
     const header = STEP_HEADER.exec(line);
-    if (header && !/\] FROM /.test(line)) steps.add(header[1]!);
+    if (header && !/\] FROM /.test(line)) steps.add(header[1]);
     const hit = CACHED.exec(line);
-    if (hit) cached.add(hit[1]!);
+    if (hit) cached.add(hit[1]);
   }
   return { total: steps.size, cached: [...cached].filter((id) => steps.has(id)).length };
 }
@@ -38,11 +38,11 @@ export function cacheMountStepsRan(output: string): boolean {
   const ids = new Set<string>();
   for (const line of output.split('\n')) {
     const header = STEP_HEADER.exec(line);
-    if (header && line.includes('--mount=type=cache')) ids.add(header[1]!);
+    if (header && line.includes('--mount=type=cache')) ids.add(header[1]);
   }
   return output.split('\n').some((line) => {
     const m = /^#(\d+) \d+\.\d+ /.exec(line);
-    return m !== null && ids.has(m[1]!);
+    return m !== null && ids.has(m[1]);
   });
 }
 
@@ -63,7 +63,7 @@ export function failedStep(output: string, dockerfileText?: string): FailedStep 
   const marker = lines.findLastIndex((l) => /^ > \[.*\] .*:$/.test(l));
   const printed = lines.map((l) => /^(?:\S*\/)?Dockerfile[^:\s]*:(\d+)$/.exec(l.trim())).findLast((m) => m !== null);
   if (marker < 0 && !printed) return undefined;
-  const step = marker >= 0 ? lines[marker]!.trim().replace(/^> /, '').replace(/:$/, '') : '';
+  const step = marker >= 0 ? lines[marker].trim().replace(/^> /, '').replace(/:$/, '') : '';
   if (printed) return { step, line: Number(printed[1]) };
   return { step, line: dockerfileText === undefined ? undefined : lineOfStep(step, dockerfileText) };
 }
@@ -77,7 +77,7 @@ export function lineOfStep(step: string, dockerfileText: string): number | undef
   const m = STEP_NAME.exec(step);
   if (!m) return undefined;
   const [, stage, instruction] = m;
-  const wanted = collapse(instruction!);
+  const wanted = collapse(instruction);
   const found: number[] = [];
   let names: string[] = [];
   let index = -1;

@@ -45,15 +45,13 @@ function argsOf(rest: string): string[] | undefined {
   const flags: string[] = [];
   let body = rest;
   for (let m = /^(--\S+)\s+/.exec(body); m; m = /^(--\S+)\s+/.exec(body)) {
-    flags.push(m[1]!);
+    flags.push(m[1]);
     body = body.slice(m[0].length);
   }
   if (body.startsWith('[')) {
     try {
       const parsed: unknown = JSON.parse(body);
-      return Array.isArray(parsed) && parsed.every((x) => typeof x === 'string')
-        ? [...flags, ...(parsed as string[])]
-        : undefined;
+      return Array.isArray(parsed) && parsed.every((x) => typeof x === 'string') ? [...flags, ...parsed] : undefined;
     } catch {
       return undefined;
     }

@@ -39,7 +39,7 @@ export function cacheMountsOf(dockerfile: string): FoundMounts {
     let declares = false;
     for (const m of ins.text.matchAll(/--mount=(\S+)/g)) {
       const opts = Object.fromEntries(
-        m[1]!.split(',').map((kv) => {
+        m[1].split(',').map((kv) => {
           const eq = kv.indexOf('=');
           return eq < 0 ? [kv, 'true'] : [kv.slice(0, eq), kv.slice(eq + 1)];
         }),

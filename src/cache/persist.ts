@@ -62,7 +62,7 @@ export class LocalMountStore implements MountStore {
       if (hits.length === 0) continue;
       const newest = (
         await Promise.all(hits.map(async (n) => ({ n, t: (await stat(path.join(this.root, n))).mtimeMs })))
-      ).sort((a, b) => b.t - a.t)[0]!.n;
+      ).sort((a, b) => b.t - a.t)[0].n;
       return { dir: path.join(this.root, newest), key: newest };
     }
     return undefined;
@@ -183,7 +183,7 @@ async function selected(
   if (mounts.length === 0) return undefined;
   // Any image with sh and cp serves; the base of the stage that declares the first mount has them if that
   // stage's RUN has (the Dockerfile up to that line ends in that stage).
-  const upTo = dockerfileText.split(/\r?\n/).slice(0, mounts[0]!.line).join('\n');
+  const upTo = dockerfileText.split(/\r?\n/).slice(0, mounts[0].line).join('\n');
   const helper = baseImageOf(upTo, job.build.buildArgs);
   if (!helper) {
     ctx.log.warn(
@@ -269,7 +269,7 @@ async function restoreUnlocked(
   try {
     const same = sel.keys.sameSteps;
     if (ctx.layerCacheKeepsSteps && same) {
-      const newest = await ctx.store.newest(sel.keys.restoreKeys[0]!, job.build.cache.scope);
+      const newest = await ctx.store.newest(sel.keys.restoreKeys[0], job.build.cache.scope);
       if (newest?.startsWith(same)) {
         report.unchanged = { key: newest };
         ctx.log.info(

@@ -163,7 +163,7 @@ export function parseCli(argv: readonly string[]): CliCommand {
       throw new UsageError('test needs --config (its smoke test) and/or --structure-test FILE');
     return {
       command,
-      image: rest[0]!,
+      image: rest[0],
       config: values.config,
       filters: { images: values.image, variants: values.variant },
       structureTests: values['structure-test'] ?? [],

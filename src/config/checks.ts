@@ -54,7 +54,7 @@ export function semanticIssues(data: Record<string, unknown>, ctx: CheckContext)
           }));
     const reported = new Set<string>();
     for (const unit of units) {
-      if (contextOk) checkDockerfile(context!, unit.raw, raw, unit.at, at, ctx, reported, problem);
+      if (contextOk) checkDockerfile(context, unit.raw, raw, unit.at, at, ctx, reported, problem);
       const unitPlatforms = unit.raw.platforms ?? raw.platforms;
       if (Array.isArray(unitPlatforms)) {
         const where = unit.raw.platforms ? unit.at('platforms') : at('platforms');

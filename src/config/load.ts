@@ -63,14 +63,14 @@ function tooDeep(text: string): number | undefined {
   let depth = 0;
   let quote: string | undefined;
   for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
+    const c = text[i];
     if (quote) {
       if (c === '\\' && quote === '"') i++;
       else if (c === quote) quote = undefined;
       continue;
     }
     if (c === '"' || c === "'") quote = c;
-    else if (c === '#' && (i === 0 || /\s/.test(text[i - 1]!))) {
+    else if (c === '#' && (i === 0 || /\s/.test(text[i - 1]))) {
       const nl = text.indexOf('\n', i);
       i = nl < 0 ? text.length : nl;
     } else if (c === '[' || c === '{') {
@@ -106,7 +106,7 @@ export function parseConfigSource(
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
     // Only the first syntax error: the parser's later ones are mostly the same mistake seen again.
-    const e = doc.errors[0]!;
+    const e = doc.errors[0];
     const pos = lines.linePos(e.pos[0]);
     const lineText = text.split(/\r?\n/)[pos.line - 1] ?? '';
     const hint =
@@ -186,5 +186,5 @@ export function checkRegistryOverride(registries: readonly string[], source: str
 }
 
 function firstLine(message: string): string {
-  return message.split('\n')[0]!.trim();
+  return message.split('\n')[0].trim();
 }

@@ -151,7 +151,7 @@ const SIZE_UNITS: Record<string, number> = {
 export function sizeBytes(text: string): number {
   const m = /^([0-9]+(?:\.[0-9]+)?)(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/.exec(text);
   if (!m) throw new Error(`not a size: ${text}`);
-  return Math.round(Number(m[1]) * SIZE_UNITS[m[2]!]!);
+  return Math.round(Number(m[1]) * SIZE_UNITS[m[2]]);
 }
 
 const strings = (v: unknown): string[] => (Array.isArray(v) ? (v as string[]) : []);

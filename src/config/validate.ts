@@ -166,6 +166,8 @@ function describeValue(value: unknown, written?: string): string {
   if (Array.isArray(value)) return 'a list';
   if (isObject(value)) return 'a mapping';
   if (typeof value === 'string') return `"${value.length > 60 ? value.slice(0, 57) + '...' : value}"`;
+  // A scalar by now (null, lists and mappings are named above), so String() spells it as YAML wrote it.
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string
   return `${typeof value === 'number' ? 'the number' : typeof value} ${written ?? String(value)}`;
 }
 

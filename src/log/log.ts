@@ -73,10 +73,10 @@ export class ConsoleLogger implements Logger {
     this.emit('', message);
   }
   warn(message: string, where?: { file?: string; line?: number }): void {
-    this.emit('warning: ', where?.file ? `${where.file}${where.line ? ':' + where.line : ''}: ${message}` : message);
+    this.emit('warning: ', where?.file ? `${where.file}${where.line ? `:${where.line}` : ''}: ${message}` : message);
   }
   error(message: string, where?: { file?: string; line?: number }): void {
-    this.emit('error: ', where?.file ? `${where.file}${where.line ? ':' + where.line : ''}: ${message}` : message);
+    this.emit('error: ', where?.file ? `${where.file}${where.line ? `:${where.line}` : ''}: ${message}` : message);
   }
   debug(message: string): void {
     if (this.verbose) this.emit('debug: ', message);

@@ -36,7 +36,7 @@ export function baseImageOf(
   }
   let index = target ? stages.findIndex((s) => s.name === target.toLowerCase()) : stages.length - 1;
   while (index >= 0) {
-    const from = stages[index]!.from;
+    const from = stages[index].from;
     // A FROM names a stage only when that stage comes earlier (so `FROM ubuntu AS ubuntu` is the image).
     const parent = stages.slice(0, index).findLastIndex((s) => s.name === from.toLowerCase());
     if (parent < 0) return from === 'scratch' || from.includes('$') || !from ? undefined : from;

@@ -100,14 +100,14 @@ const localeWeek = (f: Fields) => weekOfYear(f, 0, 6);
 const isoWeek = (f: Fields) => weekOfYear(f, 1, 4);
 
 add('M', ['MM', 2], 'Mo', (f) => f.month + 1);
-TOKENS.MMM = (f) => MONTHS[f.month]!.slice(0, 3);
-TOKENS.MMMM = (f) => MONTHS[f.month]!;
+TOKENS.MMM = (f) => MONTHS[f.month].slice(0, 3);
+TOKENS.MMMM = (f) => MONTHS[f.month];
 add('D', ['DD', 2], 'Do', (f) => f.date);
 add('DDD', ['DDDD', 3], 'DDDo', dayOfYear);
 add('d', 0, 'do', (f) => f.day);
-TOKENS.dd = (f) => DAYS[f.day]!.slice(0, 2);
-TOKENS.ddd = (f) => DAYS[f.day]!.slice(0, 3);
-TOKENS.dddd = (f) => DAYS[f.day]!;
+TOKENS.dd = (f) => DAYS[f.day].slice(0, 2);
+TOKENS.ddd = (f) => DAYS[f.day].slice(0, 3);
+TOKENS.dddd = (f) => DAYS[f.day];
 add('e', 0, 0, (f) => f.day);
 add('E', 0, 0, (f) => f.day || 7);
 add('w', ['ww', 2], 'wo', (f) => localeWeek(f).week);
@@ -188,7 +188,7 @@ function fields(date: Date, tz: string): Fields {
   if (tz.toUpperCase() !== 'UTC') {
     const parts: Record<string, number> = {};
     for (const p of formatter(tz).formatToParts(date)) parts[p.type] = Number(p.value);
-    const wall = Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!);
+    const wall = Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second);
     offsetMs = wall - (epochMs - (((epochMs % 1000) + 1000) % 1000));
   }
   const local = new Date(epochMs + offsetMs);

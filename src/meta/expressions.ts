@@ -82,7 +82,7 @@ function checkMustache(m: Mustache, scope: Scope): string | undefined {
   }
   const example = `e.g. {{${m.name} 'YYYYMMDD'}}`;
   if (m.params.length !== 1) return `{{${m.name}}} in %s needs one format string, ${example}`;
-  const format = m.params[0]!;
+  const format = m.params[0];
   // A bare word is what metadata-action's own tests use ({{commit_date YYYY-MM-DD}}): Handlebars resolves it
   // to nothing and moment falls back to its default format, which is reproduced rather than rejected.
   if (format.kind === 'other') return `{{${m.name}}} in %s needs a quoted format, ${example}`;

@@ -33,7 +33,7 @@ function parse(version: string, re: RegExp): Pep440 | undefined {
   if (!g) return undefined;
   return {
     epoch: Number(g.epoch ?? 0),
-    release: g.release!.split('.').map(Number),
+    release: g.release.split('.').map(Number),
     pre: letter(g.pre_l, g.pre_n),
     post: letter(g.post_l, g.post_n1 ?? g.post_n2),
     dev: letter(g.dev_l, g.dev_n),

@@ -11,15 +11,15 @@ export function backtrackingRisk(source: string): string | undefined {
   const plain = source.replace(/\\./g, 'x').replace(/\[(?:\\.|[^\]])*\]/g, 'x');
   const stack: { quantified: boolean }[] = [{ quantified: false }];
   for (let i = 0; i < plain.length; i++) {
-    const c = plain[i]!;
+    const c = plain[i];
     if (c === '(') stack.push({ quantified: false });
     else if (c === ')') {
       const inner = stack.pop() ?? { quantified: false };
       const next = plain[i + 1];
       const outerQuantified = next === '*' || next === '+' || next === '{';
       if (inner.quantified && outerQuantified) return 'has a quantifier inside a quantified group';
-      if (inner.quantified && stack.length > 0) stack[stack.length - 1]!.quantified = true;
-    } else if ((c === '*' || c === '+' || c === '{') && stack.length > 0) stack[stack.length - 1]!.quantified = true;
+      if (inner.quantified && stack.length > 0) stack[stack.length - 1].quantified = true;
+    } else if ((c === '*' || c === '+' || c === '{') && stack.length > 0) stack[stack.length - 1].quantified = true;
   }
   return undefined;
 }

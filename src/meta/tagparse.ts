@@ -176,7 +176,7 @@ function checkAttrs(type: TagType, attrs: Partial<Record<TagAttr, string>>): str
     // "/re/flags" is a regex literal; anything else is a regex source (String.prototype.match semantics).
     const literal = /^\/(.+)\/(.*)$/.exec(attrs.pattern);
     const problem = literal
-      ? checkRegex(literal[1]!, literal[2]!, 'pattern=')
+      ? checkRegex(literal[1], literal[2], 'pattern=')
       : checkRegex(attrs.pattern, '', 'pattern=');
     if (problem) errors.push(problem);
   }
@@ -297,7 +297,7 @@ export function parseFlavor(lines: readonly string[]): { flavor: Flavor; errors:
     for (const field of split.fields) {
       // Flavor splits on every "=" and keeps the second part, so "prefix=a=b" means prefix "a".
       const parts = field.split('=').map((p) => p.trim());
-      const key = parts[0]!.toLowerCase();
+      const key = parts[0].toLowerCase();
       const value = parts[1] ?? '';
       if (parts.length === 1)
         errors.push({

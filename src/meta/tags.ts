@@ -173,7 +173,7 @@ function matchTag(rule: TagRule, ctx: MetaContext): Produced | undefined {
   if (raw === undefined) return undefined;
   const pattern = rule.attrs.pattern!;
   const literal = /^\/(.+)\/(.*)$/.exec(pattern);
-  const m = raw.match(literal ? new RegExp(literal[1]!, literal[2]) : new RegExp(pattern));
+  const m = raw.match(literal ? new RegExp(literal[1], literal[2]) : new RegExp(pattern));
   // The group is looked up by its text, as metadata-action does (so group=01 finds nothing).
   const group = m ? (m as unknown as Record<string, string | undefined>)[rule.attrs.group!] : undefined;
   return group === undefined ? undefined : { value: group, autoLatest: true };

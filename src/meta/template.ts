@@ -121,7 +121,7 @@ function parseMustache(
     const valueAt = key ? i + key[0].length : i;
     const [param, length] = readParam(src.slice(valueAt), src.slice(at));
     if (key) {
-      hash.set(key[1]!, param);
+      hash.set(key[1], param);
     } else if (name === undefined) {
       if (param.kind !== 'path') throw new TemplateError(`unsupported expression ${snippet(src.slice(at))}`);
       name = param.value;
@@ -135,7 +135,7 @@ function parseMustache(
 
 function readParam(rest: string, whole: string): [Param, number] {
   const str = STRING.exec(rest);
-  if (str) return [{ kind: 'string', value: (str[1] ?? str[2]!).replace(/\\(["'])/g, '$1') }, str[0].length];
+  if (str) return [{ kind: 'string', value: (str[1] ?? str[2]).replace(/\\(["'])/g, '$1') }, str[0].length];
   if (/^["']/.test(rest)) throw new TemplateError(`unterminated string in ${snippet(whole)}`);
   const other = OTHER.exec(rest);
   if (other) return [{ kind: 'other', value: other[0] }, other[0].length];
@@ -162,7 +162,7 @@ const ESCAPES: Record<string, string> = {
 
 /** Handlebars' escapeExpression. */
 export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"'`=]/g, (c) => ESCAPES[c]!);
+  return s.replace(/[&<>"'`=]/g, (c) => ESCAPES[c]);
 }
 
 export function renderTemplate(nodes: readonly TemplateNode[], value: (m: Mustache) => string): string {
@@ -178,7 +178,7 @@ export function renderTemplate(nodes: readonly TemplateNode[], value: (m: Mustac
 export function isRawStatement(pattern: string): boolean {
   try {
     const nodes = parseTemplate(pattern);
-    return nodes.length === 1 && nodes[0]!.kind === 'mustache' && nodes[0].name === 'raw';
+    return nodes.length === 1 && nodes[0].kind === 'mustache' && nodes[0].name === 'raw';
   } catch {
     return false;
   }

@@ -68,8 +68,8 @@ export async function merge(options: MergeOptions): Promise<MergedTarget[]> {
     const out: MergedTarget[] = [];
     for (const [target, jobs] of targets) {
       const platforms = jobs.map((j) => digests.get(j.id)!);
-      const indexes = await options.log.group(`Merge ${jobName(jobs[0]!)}`, () =>
-        createIndexes({ docker, auth, log: options.log, client, signal: options.signal }, jobs[0]!, platforms),
+      const indexes = await options.log.group(`Merge ${jobName(jobs[0])}`, () =>
+        createIndexes({ docker, auth, log: options.log, client, signal: options.signal }, jobs[0], platforms),
       );
       out.push({ target, platforms, indexes });
     }

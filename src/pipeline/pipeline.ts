@@ -199,7 +199,7 @@ async function buildAll(r: Run, auth: Login | undefined): Promise<Map<string, Bu
   const { log, options, plan } = r;
   const built = new Map<string, BuiltImage>();
   for (const [i, job] of plan.jobs.entries()) {
-    const image = r.result.images[i]!;
+    const image = r.result.images[i];
     stopIfCancelled(options.signal);
     const cache = await cacheFor(r, job);
     r.buildSetup.set(job.id, { builder: cache.builder, builderName: cache.builderName, cache: cache.args });
@@ -232,7 +232,7 @@ async function buildAll(r: Run, auth: Login | undefined): Promise<Map<string, Bu
           builderName: cache.builderName,
           cache: cache.args,
           configDir: auth?.configDir,
-          secretEnv: Object.fromEntries(job.build.secrets.map((n) => [n, r.secrets[n]!])),
+          secretEnv: Object.fromEntries(job.build.secrets.map((n) => [n, r.secrets[n]])),
           signal: options.signal,
           warn: (message) => log.warn(message),
         }),
@@ -341,7 +341,7 @@ async function smokeTestAll(r: Run, built: Map<string, BuiltImage>): Promise<voi
     if (!job.smokeTest) continue;
     stopIfCancelled(options.signal);
     const ctx = { docker: r.docker, log, resources: r.resources, runId: r.runId, ...gpu, signal: options.signal };
-    r.result.images[i]!.smoke = await log.group(`Smoke test ${jobName(job)}`, () =>
+    r.result.images[i].smoke = await log.group(`Smoke test ${jobName(job)}`, () =>
       smokeTest(ctx, job, built.get(job.id)!.imageId, r.suites.get(job.id) ?? []),
     );
   }
@@ -352,7 +352,7 @@ async function smokeTestAll(r: Run, built: Map<string, BuiltImage>): Promise<voi
 function failUnlessAllPassed(result: PipelineResult): void {
   const failed = result.images.filter((i) => i.smoke && !i.smoke.passed);
   if (failed.length === 0) return;
-  const first = failed[0]!.smoke!.checks.find((c) => !c.passed)!;
+  const first = failed[0].smoke!.checks.find((c) => !c.passed)!;
   const more = failed.flatMap((i) => i.smoke!.checks.filter((c) => !c.passed)).length - 1;
   throw new MlImageError(
     `smoke test failed for ${failed.map((i) => jobName({ image: i.name, variant: i.variant })).join(', ')}: ${first.kind} "${first.name}": ${(first.message ?? '').split('\n')[0]}` +

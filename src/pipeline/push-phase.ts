@@ -37,7 +37,7 @@ export async function keptReleases(r: Run, releases: readonly ExistingRelease[])
   for (const [i, job] of r.plan.jobs.entries()) {
     if (!releases.some((e) => e.jobId === job.id)) continue;
     const out = await r.docker.ok(
-      ['image', 'inspect', '--format', '{{json .}}', r.result.images[i]!.imageId!],
+      ['image', 'inspect', '--format', '{{json .}}', r.result.images[i].imageId!],
       `inspect ${jobName(job)}`,
     );
     const data = JSON.parse(out.stdout) as { RootFS?: { Layers?: string[] }; Config?: Record<string, unknown> };
@@ -56,15 +56,15 @@ export async function pushAll(r: Run, auth: Login, keep: ReadonlyMap<string, str
   r.plan.jobs.forEach((job, i) => targets.set(targetOf(job), [...(targets.get(targetOf(job)) ?? []), i]));
   for (const indexes of targets.values()) {
     stopIfCancelled(r.options.signal);
-    const jobs = indexes.map((i) => r.plan.jobs[i]!);
+    const jobs = indexes.map((i) => r.plan.jobs[i]);
     if (jobs.length > 1 || r.options.filters?.only) await publishByDigest(r, auth, indexes);
-    else await pushTags(r, auth, keep, indexes[0]!);
+    else await pushTags(r, auth, keep, indexes[0]);
   }
 }
 
 async function pushTags(r: Run, auth: Login, keep: ReadonlyMap<string, string>, i: number): Promise<void> {
-  const job = r.plan.jobs[i]!;
-  const image = r.result.images[i]!;
+  const job = r.plan.jobs[i];
+  const image = r.result.images[i];
   for (const ref of job.pushRefs.filter((x) => keep.has(x))) {
     image.pushed.push({ ref, digest: keep.get(ref)!, kept: true });
     r.log.info(`kept ${ref}@${keep.get(ref)!}: the release tag exists with the same layers (push.immutable-tags)`);
@@ -110,8 +110,8 @@ async function publishByDigest(r: Run, auth: Login, indexes: readonly number[]):
   const digests: PlatformDigest[] = [];
   const client = inspectClient(r);
   for (const i of indexes) {
-    const job = r.plan.jobs[i]!;
-    const image = r.result.images[i]!;
+    const job = r.plan.jobs[i];
+    const image = r.result.images[i];
     try {
       const setup = await digestBuilder(r, r.buildSetup.get(job.id)!);
       const smoke = image.smoke?.checks.every((c) => c.skipped) ? 'skipped' : 'passed';
@@ -130,11 +130,11 @@ async function publishByDigest(r: Run, auth: Login, indexes: readonly number[]):
     }
   }
   if (r.options.filters?.only) return;
-  const first = r.plan.jobs[indexes[0]!]!;
+  const first = r.plan.jobs[indexes[0]];
   const made = await createIndexes(
     { docker: r.docker, auth, log: r.log, client, signal: r.options.signal },
     first,
     digests,
   );
-  for (const i of indexes) r.result.images[i]!.pushed.push(...made.map((m) => ({ ref: m.ref, digest: m.digest })));
+  for (const i of indexes) r.result.images[i].pushed.push(...made.map((m) => ({ ref: m.ref, digest: m.digest })));
 }

@@ -65,7 +65,7 @@ async function jobFor(
       2,
     );
   }
-  const job = plan.jobs[0]!;
+  const job = plan.jobs[0];
   return { job, suites: [...(loadSuites(plan).get(job.id) ?? []), ...extra] };
 }
 

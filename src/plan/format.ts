@@ -13,7 +13,7 @@ const sorted = (map: Record<string, string>): Record<string, string> =>
   Object.fromEntries(
     Object.keys(map)
       .sort()
-      .map((k) => [k, map[k]!]),
+      .map((k) => [k, map[k]]),
   );
 
 export function planToJson(plan: Plan): string {
@@ -72,7 +72,7 @@ export function planToMatrix(plan: Plan): { include: MatrixEntry[] } {
       variant: j.variant,
       platform: j.platform ?? '',
       gpu: j.gpu,
-      'runs-on': j.runsOn.length === 1 ? j.runsOn[0]! : j.runsOn,
+      'runs-on': j.runsOn.length === 1 ? j.runsOn[0] : j.runsOn,
     })),
   };
 }
@@ -88,8 +88,8 @@ export function planToTable(plan: Plan): string {
       j.tags.join(' ') || '(none)',
     ]),
   );
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  const lines = rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join('  '));
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  const lines = rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]))).join('  '));
   const push = plan.push ? `push to ${plan.registries.join(', ') || '(no registry)'}` : 'no push';
   return `${lines.join('\n')}\n\n${plan.jobs.length} job${plan.jobs.length === 1 ? '' : 's'}; ${push}\n`;
 }

@@ -109,7 +109,7 @@ function claimsOf(p: PlannedJob, index: number, source: ConfigSource): Claim[] {
       ...target,
       kind: 'image name',
       value: ref,
-      place: places.get(job.tags[i]!)!,
+      place: places.get(job.tags[i])!,
     })),
   ];
 }

@@ -38,7 +38,7 @@ export type Runner = (file: string, args: readonly string[], options?: RunOption
 
 export const run: Runner = async (file, args, options = {}) => {
   const tap = (stream: 'stdout' | 'stderr') =>
-    function* (line: unknown): Generator<unknown> {
+    function* (line: unknown): Generator {
       options.onLine?.(String(line), stream);
       yield line;
     };
@@ -47,6 +47,8 @@ export const run: Runner = async (file, args, options = {}) => {
   const bytes = onBytes
     ? {
         // With binary: true, execa hands the transform raw Uint8Array chunks; its type says unknown.
+        // It yields nothing on purpose: the bytes go to onBytes, none to execa's stdout.
+        // eslint-disable-next-line require-yield
         *transform(chunk: unknown): Generator<never> {
           if (!stop.signal.aborted && chunk instanceof Uint8Array && onBytes(chunk) === 'stop') stop.abort();
         },
@@ -74,7 +76,10 @@ export const run: Runner = async (file, args, options = {}) => {
     file,
     args,
     exitCode: result.exitCode ?? (result.signal ? 128 : 127),
+    // execa types these as strings; a process that never spawned leaves them undefined.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion
     stdout: String(result.stdout ?? ''),
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion
     stderr: String(result.stderr ?? ''),
     timedOut: result.timedOut,
     spawnError: spawned ? undefined : result.shortMessage,

@@ -29,7 +29,7 @@ const DOCKER_HUB_ALIASES = new Set(['docker.io', 'index.docker.io', 'registry-1.
 export function registryHost(registry: string): string {
   const host = registry
     .replace(/^[a-z]+:\/\//i, '')
-    .split('/')[0]!
+    .split('/')[0]
     .toLowerCase();
   return DOCKER_HUB_ALIASES.has(host) ? 'docker.io' : host;
 }
@@ -127,7 +127,8 @@ export interface Login {
   hosts: Set<string>;
   /** The docker config dir to push a given registry with (undefined: the ambient one). */
   configFor(registry: string): string | undefined;
-  logout(): Promise<void>;
+  /** A function value, not a method: it is handed on as a cleanup (Resources) and called unbound. */
+  logout: () => Promise<void>;
 }
 
 export interface LoginOptions {

@@ -35,7 +35,7 @@ export function parseRef(ref: string): RegistryRef {
     reference = name.slice(colon + 1);
     name = name.slice(0, colon);
   }
-  const first = name.split('/')[0]!;
+  const first = name.split('/')[0];
   const hasHost = name.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
   let host = hasHost ? first : 'docker.io';
   let repository = hasHost ? name.slice(first.length + 1) : name;
@@ -101,7 +101,7 @@ export class RegistryClient {
     if (r.status !== 200)
       throw new MlImageError(`${ref.apiHost}: reading ${ref.repository}:${ref.reference} answered HTTP ${r.status}`);
     const digest = String(r.headers['docker-content-digest'] ?? '');
-    const mediaType = String(r.headers['content-type'] ?? '').split(';')[0]!;
+    const mediaType = (r.headers['content-type'] ?? '').split(';')[0];
     return { digest, mediaType, body: r.body };
   }
 
@@ -151,7 +151,7 @@ export class RegistryClient {
     const auth = this.tokens.get(key);
     let r = await this.send(ref.apiHost, urlPath, auth ? { ...headers, authorization: auth } : headers);
     if (r.status !== 401) return r;
-    const challenge = String(r.headers['www-authenticate'] ?? '');
+    const challenge = r.headers['www-authenticate'] ?? '';
     const creds = await this.options.credentialsFor?.(
       ref.apiHost === 'registry-1.docker.io' ? 'docker.io' : ref.apiHost,
     );
@@ -172,7 +172,7 @@ export class RegistryClient {
     if (/^basic/i.test(challenge)) return basic;
     if (!/^bearer/i.test(challenge)) return undefined;
     const params = Object.fromEntries(
-      [...challenge.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1]!.toLowerCase(), m[2]!]),
+      [...challenge.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1].toLowerCase(), m[2]]),
     );
     if (!params.realm) return undefined;
     const url = new URL(params.realm);

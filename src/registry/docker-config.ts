@@ -70,7 +70,7 @@ export async function configCredentials(dir: string, host: string, runner: Runne
     const colon = text.indexOf(':');
     if (colon > 0) return { username: text.slice(0, colon), password: text.slice(colon + 1) };
   }
-  return config.credsStore ? helperCredentials(config.credsStore, keysOf(host)[0]!, runner) : undefined;
+  return config.credsStore ? helperCredentials(config.credsStore, keysOf(host)[0], runner) : undefined;
 }
 
 async function helperCredentials(helper: string, serverUrl: string, runner: Runner): Promise<Credentials | undefined> {

@@ -130,7 +130,7 @@ export function difference(local: LocalImage, remote: RemoteImage): string | und
   if (!sameList(local.diffIds, remote.diffIds)) return 'other layers';
   const a = JSON.parse(canonical(local.runConfig)) as [string, unknown][];
   const b = JSON.parse(canonical(remote.runConfig)) as [string, unknown][];
-  const keys = a.filter(([, v], i) => JSON.stringify(v) !== JSON.stringify(b[i]![1])).map(([k]) => k);
+  const keys = a.filter(([, v], i) => JSON.stringify(v) !== JSON.stringify(b[i][1])).map(([k]) => k);
   return keys.length > 0 ? `other ${keys.join(', ')}` : undefined;
 }
 

@@ -98,11 +98,12 @@ export async function pushByDigest(
         `push by digest of ${jobName(job)} (${job.platform ?? 'default platform'}) to ${repos.join(', ')} failed: ${tailOf(r, 3)}`,
       );
     const meta = JSON.parse(await readFile(metadataFile, 'utf8')) as Record<string, unknown>;
-    const digest = String(meta['containerimage.digest'] ?? '');
+    const reported = meta['containerimage.digest'];
+    const digest = typeof reported === 'string' ? reported : '';
     if (!/^sha256:[a-f0-9]{64}$/.test(digest))
       throw new MlImageError(`push by digest of ${jobName(job)} reported no digest`);
     // What landed must be the tested image: the same layers and the same run config (labels included).
-    const pushed = await ctx.client.inspect(`${repos[0]!}@${digest}`, job.platform ?? undefined);
+    const pushed = await ctx.client.inspect(`${repos[0]}@${digest}`, job.platform ?? undefined);
     const why = pushed ? difference(await localImage(ctx.docker, tested.imageId), pushed) : 'it is not in the registry';
     const configDigest = pushed?.configDigest ?? '';
     if (why) {

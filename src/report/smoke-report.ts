@@ -67,12 +67,12 @@ const XML_ESCAPES: Record<string, string> = {
 
 /** Element text: `>` is escaped too, so `]]>` cannot appear. */
 function xmlText(text: string): string {
-  return cleanText(text).replace(/[&<>"']/g, (ch) => XML_ESCAPES[ch]!);
+  return cleanText(text).replace(/[&<>"']/g, (ch) => XML_ESCAPES[ch]);
 }
 
 /** An attribute value: newlines and tabs as character references, which a parser keeps (a raw one becomes a space). */
 function xmlAttr(text: string): string {
-  return cleanText(text).replace(/[&<>"'\n\t]/g, (ch) => XML_ESCAPES[ch]!);
+  return cleanText(text).replace(/[&<>"'\n\t]/g, (ch) => XML_ESCAPES[ch]);
 }
 
 const attrs = (pairs: [string, string | number | undefined][]): string =>

@@ -9,7 +9,7 @@ const ICON = { passed: '✅', failed: '❌', skipped: '➖' } as const;
 /** The summary of a run; without a result (a failure before anything was planned), just the reason. */
 export function summaryMarkdown(result: PipelineResult | undefined, failure?: string): string {
   const lines = [`## ml-image ${failure ? '❌ failed' : '✅ passed'}`, ''];
-  if (failure) lines.push(`> ${escapeHtml(failure.split('\n')[0]!)}`, '');
+  if (failure) lines.push(`> ${escapeHtml(failure.split('\n')[0])}`, '');
   if (!result) return lines.join('\n').trimEnd() + '\n';
   lines.push(
     '| image | tags | digest | size | build | cached steps | smoke test | pushed |',
@@ -26,7 +26,7 @@ export function summaryMarkdown(result: PipelineResult | undefined, failure?: st
         ...(c.actual !== undefined ? ['**actual**', '', fenced(c.actual), ''] : []),
         ...(c.log ? ['**container log** (last lines)', '', fenced(c.log), ''] : []),
       ];
-      const title = `${imageName(i)} ${c.kind} <b>${escapeHtml(c.name)}</b>: ${escapeHtml((c.message ?? 'failed').split('\n')[0]!)}`;
+      const title = `${imageName(i)} ${c.kind} <b>${escapeHtml(c.name)}</b>: ${escapeHtml((c.message ?? 'failed').split('\n')[0])}`;
       lines.push(body.length > 0 ? details(title, body.join('\n').trimEnd()) : `- ${title}`, '');
     }
   }

@@ -48,13 +48,13 @@ export function runOptionArgs(o: RunOptions): string[] {
 /** A setup command's container, kept (not --rm) so it can be committed into the image the check runs in. */
 export function setupRunArgs(spec: ContainerSpec, run: readonly string[]): string[] {
   const [entrypoint, ...args] = run;
-  return ['run', ...common(spec), '--entrypoint', entrypoint!, spec.image, ...args];
+  return ['run', ...common(spec), '--entrypoint', entrypoint, spec.image, ...args];
 }
 
 /** A one-off command: run[0] replaces the entrypoint so the check runs exactly what the config says. */
 export function commandRunArgs(spec: ContainerSpec, run: readonly string[]): string[] {
   const [entrypoint, ...args] = run;
-  return ['run', '--rm', ...common(spec), '--entrypoint', entrypoint!, spec.image, ...args];
+  return ['run', '--rm', ...common(spec), '--entrypoint', entrypoint, spec.image, ...args];
 }
 
 /** The image's own command as a service, its port published on loopback at a free host port. */

@@ -65,7 +65,7 @@ export function permissionString(spec: string): string | undefined {
   const t = spec.trim();
   if (/^0?[0-7]{3,4}$/.test(t)) return modeLetters(parseInt(t, 8) & 0o7777);
   const m = /^([-dlcbps]?)([-r][-w][-xsS][-r][-w][-xsS][-r][-w][-xtT])$/.exec(t);
-  return m ? m[1]! + m[2]! : undefined;
+  return m ? m[1] + m[2] : undefined;
 }
 
 /** The nine rwx letters of a mode, setuid/setgid/sticky folded in as ls does. */

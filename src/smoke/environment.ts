@@ -262,11 +262,9 @@ export async function prepareEnvironment(
         timeoutMs: 60_000,
         signal: ctx.signal,
       });
-      own(
-        'volume',
-        volume,
-        async () => void (await ctx.docker.call(['volume', 'rm', '--force', volume], { timeoutMs: 60_000 })),
-      );
+      own('volume', volume, async () => {
+        await ctx.docker.call(['volume', 'rm', '--force', volume], { timeoutMs: 60_000 });
+      });
       env.runArgs.push(...mountArgs(v, volume));
     }
     if (spec.services.length) {
@@ -275,7 +273,9 @@ export async function prepareEnvironment(
         timeoutMs: 60_000,
         signal: ctx.signal,
       });
-      own('network', base, async () => void (await ctx.docker.call(['network', 'rm', base], { timeoutMs: 60_000 })));
+      own('network', base, async () => {
+        await ctx.docker.call(['network', 'rm', base], { timeoutMs: 60_000 });
+      });
       env.runArgs.push('--network', base);
       for (const s of spec.services) {
         const container = serviceContainerName(ctx.runId, jobId, s.name);
@@ -377,7 +377,11 @@ async function waitForService(ctx: EnvironmentContext, s: ServiceSpec, container
 export function tcpAnswers(port: number, host = '127.0.0.1', holdMs = 250): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ port, host });
-    const done = (ok: boolean) => (clearTimeout(timer), socket.destroy(), resolve(ok));
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(ok);
+    };
     let timer = setTimeout(() => done(false), 3_000);
     socket.on('connect', () => (clearTimeout(timer), (timer = setTimeout(() => done(true), holdMs))));
     socket.on('data', () => done(true));

@@ -336,7 +336,7 @@ async function imageChecks(s: Session, suites: readonly StructureSuite[]): Promi
         // One walk of /usr/share/doc: its package directories, and each one's copyright file.
         await reader.walk('/usr/share/doc', (e) => {
           const parts = e.path.replace(/\/$/, '').split('/');
-          if (parts.length === 2 && e.type === 'directory') packages.push(parts[1]!);
+          if (parts.length === 2 && e.type === 'directory') packages.push(parts[1]);
           if (parts.length === 3 && parts[2] === 'copyright' && e.type === 'file')
             contents.set(`/usr/share/doc/${parts[1]}/copyright`, e.content?.toString('utf8') ?? '');
         });

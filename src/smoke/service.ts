@@ -107,7 +107,7 @@ async function startService(s: Session, http: HttpConfig, name: string, started:
       });
       return undefined;
     }
-    return { port, stillRunning: async () => true, log: async () => tail(await compose.logs()) };
+    return { port, stillRunning: () => Promise.resolve(true), log: async () => tail(await compose.logs()) };
   }
   const run = await ctx.docker.call(serviceRunArgs(s.spec({ name }), http.port), {
     timeoutMs: 60_000,

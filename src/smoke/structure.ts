@@ -112,10 +112,10 @@ export function parseStructureTest(
   // YAML 1.1 is what CST's yaml.v2 reads: `yes`/`on` are booleans, 0755 is octal. JSON parses the same.
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, version: '1.1' });
   if (doc.errors.length > 0) {
-    const e = doc.errors[0]!;
+    const e = doc.errors[0];
     const { line, col } = lines.linePos(e.pos[0]);
     throw new ConfigError([
-      { location: { file: shown, line, column: col }, path: '', message: `YAML: ${e.message.split('\n')[0]!.trim()}` },
+      { location: { file: shown, line, column: col }, path: '', message: `YAML: ${e.message.split('\n')[0].trim()}` },
     ]);
   }
   const r: Reader = new Reader(new SourceMap(shown, doc, lines));
@@ -269,7 +269,10 @@ function licenseTest(r: Reader, v: unknown, p: Path): LicenseCheck | undefined {
 }
 
 function metadataTest(r: Reader, v: unknown, p: Path): MetadataCheck | undefined {
-  if (Array.isArray(v)) return r.fail(p, 'expected a mapping: metadataTest is a single test, not a list');
+  if (Array.isArray(v)) {
+    r.fail(p, 'expected a mapping: metadataTest is a single test, not a list');
+    return;
+  }
   const o = v === null ? {} : r.mapping(v, p, KEYS.metadata);
   if (!o) return undefined;
   const ports = (key: string) =>
@@ -287,11 +290,13 @@ function metadataTest(r: Reader, v: unknown, p: Path): MetadataCheck | undefined
     name: 'metadata',
     env: r.keyValues(o, 'envVars', p),
     unboundEnv: r.items(o, 'unboundEnvVars', p, (item, ip) => {
-      if (!isMapping(item))
-        return r.fail(
+      if (!isMapping(item)) {
+        r.fail(
           ip,
           `expected a mapping like {key: NAME} (container-structure-test reads unboundEnvVars as EnvVar entries), got ${describe(item)}`,
         );
+        return;
+      }
       return r.mapping(item, ip, ['key'], ONLY_KEY) ? r.required(item, 'key', ip) : undefined;
     }),
     labels: r.keyValues(o, 'labels', p),
@@ -361,18 +366,28 @@ function readRunOptions(r: Reader, v: unknown, baseDir: string, hostEnv: HostEnv
 /** `host:container[:options]` with the host path made absolute from baseDir. */
 function bindMount(r: Reader, spec: string, p: Path, baseDir: string): string | undefined {
   const [host, container, opts, ...rest] = spec.split(':');
-  if (!host || !container || rest.length > 0 || opts === '')
-    return r.fail(p, `expected host-path:container-path[:ro], got "${spec}"`);
-  if (!container.startsWith('/')) return r.fail(p, `the container path must be absolute, got "${container}"`);
+  if (!host || !container || rest.length > 0 || opts === '') {
+    r.fail(p, `expected host-path:container-path[:ro], got "${spec}"`);
+    return;
+  }
+  if (!container.startsWith('/')) {
+    r.fail(p, `the container path must be absolute, got "${container}"`);
+    return;
+  }
   const bad = opts?.split(',').find((opt) => !BIND_OPTIONS.includes(opt));
-  if (bad !== undefined) return r.fail(p, `unknown mount option "${bad}" (expected ${BIND_OPTIONS.join(', ')})`);
+  if (bad !== undefined) {
+    r.fail(p, `unknown mount option "${bad}" (expected ${BIND_OPTIONS.join(', ')})`);
+    return;
+  }
   const abs = path.resolve(baseDir, host);
   // Docker would make a missing host path an empty directory (or read a bare name as a named volume).
-  if (!existsSync(abs))
-    return r.fail(
+  if (!existsSync(abs)) {
+    r.fail(
       p,
       `no such host path: ${abs} (a relative path is taken from the test file's directory; named volumes are not supported)`,
     );
+    return;
+  }
   return [abs, container, ...(opts === undefined ? [] : [opts])].join(':');
 }
 
@@ -380,14 +395,14 @@ function bindMount(r: Reader, spec: string, p: Path, baseDir: string): string | 
 function goModeToLs(mode: string): string | undefined {
   const m = /^(-|[dLDpSugct]+)([-r][-w][-x][-r][-w][-x][-r][-w][-x])$/.exec(mode);
   if (!m) return undefined;
-  const letters = m[1] === '-' ? '' : m[1]!;
+  const letters = m[1] === '-' ? '' : m[1];
   const order = [...letters].map((c) => GO_MODE_LETTERS.indexOf(c));
-  if (order.some((n, i) => i > 0 && n <= order[i - 1]!)) return undefined; // not an order Go writes
+  if (order.some((n, i) => i > 0 && n <= order[i - 1])) return undefined; // not an order Go writes
   const type = ({ '': '-', d: 'd', L: 'l', p: 'p', S: 's', D: 'b', Dc: 'c' } as Record<string, string>)[
     letters.replace(/[ugt]/g, '')
   ];
   if (type === undefined) return undefined;
-  const rwx = [...m[2]!];
+  const rwx = [...m[2]];
   for (const [letter, at, set] of [
     ['u', 2, 's'],
     ['g', 5, 's'],
@@ -472,7 +487,10 @@ class Reader {
     allowed: readonly string[],
     hints: Readonly<Record<string, string>> = {},
   ): Obj | undefined {
-    if (!isMapping(v)) return this.fail(p, `expected a mapping, got ${describe(v)}`);
+    if (!isMapping(v)) {
+      this.fail(p, `expected a mapping, got ${describe(v)}`);
+      return;
+    }
     for (const key of Object.keys(v).filter((k) => !allowed.includes(k))) {
       this.fail([...p, key], hints[key] ?? `unknown key "${key}"${suggest(key, allowed)}`, true);
     }
@@ -494,20 +512,27 @@ class Reader {
   }
 
   required(o: Obj, key: string, p: Path): string | undefined {
-    if (!(key in o)) return this.fail(p, `missing required key "${key}"`);
-    if (o[key] == null) return this.fail([...p, key], 'expected a string, got nothing (null)');
+    if (!(key in o)) {
+      this.fail(p, `missing required key "${key}"`);
+      return;
+    }
+    if (o[key] == null) {
+      this.fail([...p, key], 'expected a string, got nothing (null)');
+      return;
+    }
     const s = this.str(o, key, p);
     return s === '' ? this.fail([...p, key], 'must not be empty') : s;
   }
 
   bool = (o: Obj, key: string, p: Path) =>
-    this.typed<boolean>(o, key, p, (v) => typeof v === 'boolean', 'a boolean (true or false)');
-  int = (o: Obj, key: string, p: Path) => this.typed<number>(o, key, p, Number.isInteger, 'an integer');
+    this.typed(o, key, p, (v): v is boolean => typeof v === 'boolean', 'a boolean (true or false)');
+  int = (o: Obj, key: string, p: Path) => this.typed(o, key, p, (v): v is number => Number.isInteger(v), 'an integer');
 
   /** o[key] when absent or of the type `is` accepts (no null: yaml.v2 would read it as false or 0). */
-  typed<T>(o: Obj, key: string, p: Path, is: (v: unknown) => boolean, what: string): T | undefined {
-    return !(key in o) || is(o[key])
-      ? (o[key] as T | undefined)
+  typed<T>(o: Obj, key: string, p: Path, is: (v: unknown) => v is T, what: string): T | undefined {
+    const v = o[key];
+    return !(key in o) || is(v)
+      ? (v as T | undefined)
       : this.fail([...p, key], `expected ${what}, got ${describe(o[key])}`);
   }
 
@@ -529,8 +554,14 @@ class Reader {
   stringList(v: unknown, p: Path, check?: (s: string, p: Path) => string | undefined): string[] {
     return this.list(v, p, (item, ip) => {
       const s = this.text(item, ip);
-      if (s === undefined) return this.fail(ip, `expected a string, got ${describe(item)}`);
-      if (s === '') return this.fail(ip, 'must not be empty');
+      if (s === undefined) {
+        this.fail(ip, `expected a string, got ${describe(item)}`);
+        return;
+      }
+      if (s === '') {
+        this.fail(ip, 'must not be empty');
+        return;
+      }
       return check ? check(s, ip) : s;
     });
   }
@@ -548,8 +579,10 @@ class Reader {
   /** setup/teardown: a list of command lines, each a non-empty list of strings. */
   commands(o: Obj, key: string, p: Path): string[][] {
     return this.items(o, key, p, (v, ip) => {
-      if (!Array.isArray(v))
-        return this.fail(ip, `expected a command as a list of strings, like ["sh", "-c", "..."], got ${describe(v)}`);
+      if (!Array.isArray(v)) {
+        this.fail(ip, `expected a command as a list of strings, like ["sh", "-c", "..."], got ${describe(v)}`);
+        return;
+      }
       return v.length === 0 ? this.fail(ip, 'must not be an empty command') : this.stringList(v, ip);
     });
   }
@@ -585,5 +618,7 @@ function describe(v: unknown): string {
   if (Array.isArray(v)) return 'a list';
   if (isMapping(v)) return 'a mapping';
   if (typeof v === 'string') return `"${v.length > 60 ? v.slice(0, 57) + '...' : v}"`;
+  // A scalar by now (null, lists and mappings are named above).
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string
   return `${typeof v === 'number' ? 'the number' : typeof v} ${v instanceof Date ? v.toISOString() : String(v)}`;
 }

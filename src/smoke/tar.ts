@@ -28,9 +28,9 @@ const text = (b: Buffer, start: number, len: number): string => {
 
 /** Numeric header fields: octal text, or GNU base-256 when the top bit is set. */
 function num(b: Buffer, start: number, len: number): number {
-  if (b[start]! & 0x80) {
+  if (b[start] & 0x80) {
     let v = 0;
-    for (let i = start + 1; i < start + len; i++) v = v * 256 + b[i]!;
+    for (let i = start + 1; i < start + len; i++) v = v * 256 + b[i];
     return v;
   }
   const t = text(b, start, len).trim();
@@ -102,7 +102,7 @@ export class TarReader {
       if (this.buf.length < BLOCK) return false;
       const header = this.buf.subarray(0, BLOCK);
       if (header.every((x) => x === 0)) return (this.done = true);
-      const typeflag = String.fromCharCode(header[156]!);
+      const typeflag = String.fromCharCode(header[156]);
       const size = num(header, 124, 12);
       const padded = Math.ceil(size / BLOCK) * BLOCK;
       if (typeflag === 'x' || typeflag === 'g' || typeflag === 'L') {

@@ -78,11 +78,11 @@ describe("cache mounts through GitHub's cache service", () => {
     const got = debianDownloads(second.log);
     expect(got).toContain('jq');
     expect(got).not.toContain('python3-minimal');
-    const images = JSON.parse(second.outputs.images!) as Record<
+    const images = JSON.parse(second.outputs.images) as Record<
       string,
       { 'cache-mounts': { 'restored-bytes': number } }
     >;
-    expect(Object.values(images)[0]!['cache-mounts']['restored-bytes']).toBeGreaterThan(1_000_000);
+    expect(Object.values(images)[0]['cache-mounts']['restored-bytes']).toBeGreaterThan(1_000_000);
     // The working copy under the temp dir was uploaded, then loaded into BuildKit: no run leaves it behind.
     expect(
       readdirSync(path.join(os.tmpdir(), 'ml-image-mounts')).filter((d) => d.includes(name.replace('/', '-'))),

@@ -120,7 +120,7 @@ export class ActionRunner {
     const event = this.options.event ?? PUSH_TO_MAIN;
     const inputs: Record<string, string> = {};
     for (const [name, input] of Object.entries(this.metadata.inputs ?? {})) {
-      if (input.default !== undefined) inputs[inputVariable(name)] = String(input.default);
+      if (input.default !== undefined) inputs[inputVariable(name)] = input.default;
     }
     for (const [name, value] of Object.entries(withValues)) inputs[inputVariable(name)] = value;
     return {
@@ -272,7 +272,7 @@ export function parseWorkflowCommands(log: string): WorkflowCommand[] {
         .map((kv) => [kv.slice(0, kv.indexOf('=')), unescapeProperty(kv.slice(kv.indexOf('=') + 1))]),
     );
     if (m[1] === 'stop-commands') stopToken = m[3];
-    out.push({ command: m[1]!, properties, message: unescapeData(m[3]!) });
+    out.push({ command: m[1], properties, message: unescapeData(m[3]) });
   }
   return out;
 }

@@ -113,7 +113,7 @@ describe.each(NODES)('the Action under $name', ({ node }) => {
     expect(main.unexpectedInputs).toEqual([]);
 
     const refs = [`${env.authRegistry}/${name}:latest`, `${env.authRegistry}/${name}:sha-0123456`];
-    const served = inspectRemote(refs[0]!);
+    const served = inspectRemote(refs[0]);
     expect(main.outputs.tags).toBe(refs.join('\n'));
     expect(main.outputs.digest).toBe(served.digest);
     expect(main.outputs.imageid).toMatch(/^sha256:[a-f0-9]{64}$/);
@@ -122,7 +122,7 @@ describe.each(NODES)('the Action under $name', ({ node }) => {
       'org.opencontainers.image.revision=0123456789abcdef0123456789abcdef01234567\n',
     );
     expect(main.outputs.labels).toContain('org.opencontainers.image.source=https://github.com/acme/models');
-    const json = JSON.parse(main.outputs.json!) as {
+    const json = JSON.parse(main.outputs.json) as {
       tags: string[];
       'tag-names': string[];
       labels: Record<string, string>;
@@ -131,8 +131,8 @@ describe.each(NODES)('the Action under $name', ({ node }) => {
     expect(json['tag-names']).toEqual(['latest', 'sha-0123456']);
     expect(json.labels).toEqual(served.labels);
     const id = name.replace(/[^a-z0-9]+/g, '-');
-    expect(JSON.parse(main.outputs.matrix!)).toEqual({ include: [expect.objectContaining({ id, image: name })] });
-    const images = JSON.parse(main.outputs.images!) as Record<string, Record<string, unknown>>;
+    expect(JSON.parse(main.outputs.matrix)).toEqual({ include: [expect.objectContaining({ id, image: name })] });
+    const images = JSON.parse(main.outputs.images) as Record<string, Record<string, unknown>>;
     expect(Object.keys(images)).toEqual([id]);
     expect(images[id]).toEqual(
       expect.objectContaining({
@@ -165,11 +165,11 @@ describe.each(NODES)('the Action under $name', ({ node }) => {
       `Smoke test ${name}`,
       'Push',
     ]);
-    expect(main.groups[1]!.lines.some((l) => /^#\d+ \[.*\d+\/\d+\] /.test(l))).toBe(true);
+    expect(main.groups[1].lines.some((l) => /^#\d+ \[.*\d+\/\d+\] /.test(l))).toBe(true);
 
     expectSecretOnlyMasked(main, env.authPassword);
     expect(main.state.isPost).toBe('true');
-    const runId = main.state['run-id']!;
+    const runId = main.state['run-id'];
     expect(runId).toMatch(/^[a-f0-9]{8}$/);
     expect(labelledLeftovers(runId)).toEqual([]);
 
@@ -274,7 +274,7 @@ describe.each(NODES)('the Action under $name', ({ node }) => {
     expect(r.summary).toContain('**actual**\n\n```text\nstatus 200, body: {"class": "setosa"}\n```');
     expect(r.summary).toContain('**container log** (last lines)');
     expect(r.summary).toContain('not pushed: its smoke test failed');
-    expect(JSON.parse(r.outputs.images!)[name.replace(/[^a-z0-9]+/g, '-')]).toEqual(
+    expect((JSON.parse(r.outputs.images) as Record<string, unknown>)[name.replace(/[^a-z0-9]+/g, '-')]).toEqual(
       expect.objectContaining({ pushed: [], 'not-pushed': 'its smoke test failed' }),
     );
     expect(imageTags(`${env.authRegistry}/${name}`)).toEqual([]);
@@ -310,7 +310,7 @@ describe.each(NODES)('the Action under $name', ({ node }) => {
     const r = await runner().main({ config: tinyConfig(name), 'plan-only': 'true' });
     expect(r.status).toBe(0);
     expect(r.groups).toEqual([]);
-    expect(JSON.parse(r.outputs.matrix!)).toEqual({
+    expect(JSON.parse(r.outputs.matrix)).toEqual({
       include: [
         {
           id: name.replace(/[^a-z0-9]+/g, '-'),
@@ -398,6 +398,6 @@ describe('the bundled example through the Action under Node 24, as a user workfl
     expect(row).toContain(`\`${repo}:0.1.0\``);
     expectSecretOnlyMasked(main, env.authPassword);
     expect((await r.post()).status).toBe(0);
-    expectNothingLeft(r, main.state['run-id']!);
+    expectNothingLeft(r, main.state['run-id']);
   });
 });

@@ -51,7 +51,7 @@ describe('cancellation', () => {
     expect(code).toBe(130);
     expect(stderr).toContain('SIGINT: stopping and cleaning up');
     expect(stderr.trim().split('\n').pop()).toBe('error: cancelled; nothing more was built, tested or pushed');
-    expect(containersOfRun(runIds[0]!)).toEqual([]);
+    expect(containersOfRun(runIds[0])).toEqual([]);
     expect(imageTags(`${env.registry}/${name}`)).toEqual([]);
   });
 });

@@ -64,7 +64,7 @@ describe('the installed ml-image command', () => {
 
   it('ships the bundle, action.yml and the schema, not the sources or tests', () => {
     const listing = execFileSync('npm', ['pack', '--dry-run', '--json'], { cwd: ROOT, encoding: 'utf8' });
-    const files = (JSON.parse(listing) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
+    const files = (JSON.parse(listing) as { files: { path: string }[] }[])[0].files.map((f) => f.path);
     expect(files).toEqual(
       expect.arrayContaining([
         'dist/cli/index.js',

@@ -79,7 +79,7 @@ describe('two runs of one config at once', () => {
     // One cache per scope, complete, and no export or old copy left beside it.
     const entries = readdirSync(cacheDir);
     expect(entries).toHaveLength(1);
-    expect(existsSync(path.join(cacheDir, entries[0]!, 'index.json'))).toBe(true);
+    expect(existsSync(path.join(cacheDir, entries[0], 'index.json'))).toBe(true);
     // A third run on an emptied builder reads it: every step comes from that cache.
     execFileSync(env.docker, ['builder', 'prune', '--all', '--force']);
     const c = await cli(args, cacheDir);

@@ -71,7 +71,7 @@ describe('a named docker-container builder', () => {
     expect(r.stderr).toContain('✓ command "python"');
     const image = Object.values(
       JSON.parse(readFileSync(imagesFile, 'utf8')) as Record<string, { cache: { backend: string; write: boolean } }>,
-    )[0]!;
+    )[0];
     expect(image.cache).toEqual({ backend: 'registry', write: true });
     expect(remoteTags(`${env.registry}/${name}`)).toEqual(['buildcache', 'latest']);
   });

@@ -59,7 +59,7 @@ describe('the bundled iris example', () => {
     expect(printed.map((l) => l.split('@')[0])).toEqual([`${repo}:latest`, `${repo}:0.1.0`]);
     for (const line of printed) {
       const [ref, digest] = line.split('@');
-      expect(inspectRemote(ref!).digest).toBe(digest);
+      expect(inspectRemote(ref).digest).toBe(digest);
     }
     expect(imageTags(repo)).toEqual(expect.arrayContaining(['0.1.0', 'latest']));
   });

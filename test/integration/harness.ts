@@ -55,7 +55,7 @@ export function testEnv(): TestEnv {
     for (const k of Object.keys(REGISTRY_FIELDS)) if (process.env[k]) vars[k] = process.env[k]!;
   const get = (k: string) => {
     if (!vars[k]) throw new Error(`scripts/test-env.sh env did not print ${k}; run: bash scripts/test-env.sh up`);
-    return vars[k]!;
+    return vars[k];
   };
   cached = {
     docker: get('ML_IMAGE_TEST_DOCKER'),
@@ -171,7 +171,7 @@ function skopeo(args: string[], env: TestEnv, registry: string): SpawnSyncReturn
   }
   try {
     const [verb, ...rest] = args;
-    return spawnSync('skopeo', [verb!, ...extra, ...rest], { encoding: 'utf8' });
+    return spawnSync('skopeo', [verb, ...extra, ...rest], { encoding: 'utf8' });
   } finally {
     if (authFile) rmSync(authFile, { force: true });
   }
@@ -252,11 +252,11 @@ export function userConfigHasLogin(registry: string): boolean {
 export function parseCommandFile(text: string): Record<string, string> {
   const out: Record<string, string> = {};
   const re = /^([^\n<]+)<<(ghadelimiter_[^\n]+)\n([\s\S]*?)\n\2$/gm;
-  for (const m of text.matchAll(re)) out[m[1]!] = m[3]!;
+  for (const m of text.matchAll(re)) out[m[1]] = m[3]!;
   return out;
 }
 
 /** Debian packages a build downloaded from the mirror, read from apt's "Get:N http://… python3-minimal amd64 …". */
 export function debianDownloads(log: string): string[] {
-  return [...log.matchAll(/Get:\d+ \S+ \S+ \S+ (\S+) (?:amd64|all) /g)].map((m) => m[1]!);
+  return [...log.matchAll(/Get:\d+ \S+ \S+ \S+ (\S+) (?:amd64|all) /g)].map((m) => m[1]);
 }

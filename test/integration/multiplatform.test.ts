@@ -163,7 +163,7 @@ describe('fan-out: plan → matrix entries pushed by digest → merge', () => {
     const [amd64, arm64] = (JSON.parse(plan.stdout) as { jobs: { id: string }[] }).jobs.map((j) => j.id);
     const digestsDir = path.join(dir, `digests-${uid()}`);
     expect(
-      cli(['build', '-c', file, '--plan', planFile, '--only', amd64!, '--push', '--digests-dir', digestsDir]).status,
+      cli(['build', '-c', file, '--plan', planFile, '--only', amd64, '--push', '--digests-dir', digestsDir]).status,
     ).toBe(0);
     const failed = cli([
       'build',
@@ -172,7 +172,7 @@ describe('fan-out: plan → matrix entries pushed by digest → merge', () => {
       '--plan',
       planFile,
       '--only',
-      arm64!,
+      arm64,
       '--push',
       '--digests-dir',
       digestsDir,
@@ -205,7 +205,7 @@ describe('fan-out through the Action as GitHub runs it (Node 24)', () => {
       });
     const plan = await step().main({ config: file, 'plan-only': 'true' });
     expect(plan.status).toBe(0);
-    const matrix = JSON.parse(plan.outputs.matrix!) as {
+    const matrix = JSON.parse(plan.outputs.matrix) as {
       include: { id: string; platform: string; 'runs-on': string }[];
     };
     expect(matrix.include.map((e) => [e.platform, e['runs-on']])).toEqual([
@@ -215,7 +215,7 @@ describe('fan-out through the Action as GitHub runs it (Node 24)', () => {
     for (const entry of matrix.include) {
       const r = await step().main({
         config: file,
-        plan: plan.outputs.plan!,
+        plan: plan.outputs.plan,
         only: entry.id,
         push: 'true',
         docker: env.docker,
@@ -228,12 +228,12 @@ describe('fan-out through the Action as GitHub runs it (Node 24)', () => {
     const merged = await step().main({
       config: file,
       mode: 'merge',
-      plan: plan.outputs.plan!,
+      plan: plan.outputs.plan,
       docker: env.docker,
       'digests-dir': digests,
     });
     expect(merged.status).toBe(0);
-    expect(merged.outputs.tags!.split('\n').sort()).toEqual(
+    expect(merged.outputs.tags.split('\n').sort()).toEqual(
       [
         `${env.registry}/${name}:latest`,
         expect.stringMatching(new RegExp(`^${env.registry}/${name}:nightly-\\d{8}$`)),

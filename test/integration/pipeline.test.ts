@@ -96,7 +96,7 @@ describe('build → smoke test → push (real engine, TLS + basic-auth registry)
     const { log, runId, run } = await runPipeline(tinyConfig({ name, smoke: PASSING }), true);
     const result = await run;
 
-    const image = result.images[0]!;
+    const image = result.images[0];
     expect(image.smoke?.passed).toBe(true);
     expect(image.smoke?.checks.map((c) => [c.kind, c.name, c.passed])).toEqual([
       ['command', 'python works', true],
@@ -108,7 +108,7 @@ describe('build → smoke test → push (real engine, TLS + basic-auth registry)
 
     expect(imageTags(`${env.authRegistry}/${name}`)).toEqual(['1.0.0', 'latest']);
     for (const p of image.pushed) expect(inspectRemote(p.ref).digest).toBe(p.digest);
-    const labels = inspectRemote(refs[0]!).labels;
+    const labels = inspectRemote(refs[0]).labels;
     expect(labels['org.opencontainers.image.title']).toMatch(/^tiny-/);
     expect(labels['org.opencontainers.image.created']).toMatch(/^\d{4}-\d\d-\d\dT/);
 
@@ -134,7 +134,7 @@ describe('build → smoke test → push (real engine, TLS + basic-auth registry)
     expect((err as PipelineFailure).message).toBe(
       `smoke test failed for ${name}: http "predict": body did not match /"class": *"setosa"/; body: {"class": "virginica"}; nothing was pushed`,
     );
-    const image = (err as PipelineFailure).result.images[0]!;
+    const image = (err as PipelineFailure).result.images[0];
     expect(image.imageId).toMatch(/^sha256:/);
     expect(image.pushed).toEqual([]);
     expect(imageTags(`${env.authRegistry}/${name}`)).toEqual([]);
@@ -196,8 +196,8 @@ describe('build → smoke test → push (real engine, TLS + basic-auth registry)
     ].join('\n');
     const { run } = await runPipeline(tinyConfig({ name, smoke, target: 'other' }), false);
     const result = await run;
-    expect(result.images[0]!.smoke?.checks.every((c) => c.passed)).toBe(true);
-    expect(result.images[0]!.pushed).toEqual([]);
+    expect(result.images[0].smoke?.checks.every((c) => c.passed)).toBe(true);
+    expect(result.images[0].pushed).toEqual([]);
     expect(imageTags(`${env.authRegistry}/${name}`)).toEqual([]);
   });
 
@@ -230,7 +230,7 @@ describe('build → smoke test → push (real engine, TLS + basic-auth registry)
       { sharedCredential: undefined },
     );
     const result = await run;
-    expect(result.images[0]!.pushed.map((p) => p.ref)).toEqual([`${env.registry}/${name}:v1`]);
-    expect(inspectRemote(`${env.registry}/${name}:v1`).digest).toBe(result.images[0]!.pushed[0]!.digest);
+    expect(result.images[0].pushed.map((p) => p.ref)).toEqual([`${env.registry}/${name}:v1`]);
+    expect(inspectRemote(`${env.registry}/${name}:v1`).digest).toBe(result.images[0].pushed[0].digest);
   });
 });

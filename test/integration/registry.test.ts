@@ -130,7 +130,7 @@ describe('layer bytes, counted at the proxy', () => {
     plain.reset();
     const second = await run(config(name, [`${plain.address}/a`, `${plain.address}/b`], ['latest', 'v2']));
     expect(second.error).toBeUndefined();
-    expect(second.result.images[0]!.pushed.map((p) => p.ref)).toEqual([
+    expect(second.result.images[0].pushed.map((p) => p.ref)).toEqual([
       `${plain.address}/a/${name}:latest`,
       `${plain.address}/a/${name}:v2`,
       `${plain.address}/b/${name}:latest`,
@@ -159,11 +159,11 @@ describe('layer bytes, counted at the proxy', () => {
       expect(up.bytes).toBeGreaterThan(1_000_000);
       expect(up.maxSessions).toBe(1);
     }
-    for (const p of r.result.images[0]!.pushed) {
+    for (const p of r.result.images[0].pushed) {
       const direct = p.ref.replace(plain.address, env.registry).replace(auth.address, env.authRegistry);
       expect(inspectRemote(direct).digest).toBe(p.digest);
     }
-    expect(r.result.images[0]!.pushed).toHaveLength(4);
+    expect(r.result.images[0].pushed).toHaveLength(4);
     // The registry client (immutable tags) reads the TLS + basic-auth registry as the engine does: the CA
     // from the engine's certs.d, the credentials on its challenge; without them the registry refuses.
     const direct = `${env.authRegistry}/${name}:1.0.0`;
@@ -270,16 +270,16 @@ describe('transient faults are retried within a bound', () => {
     plain.reset();
     plain.failNext('502', 99, 'manifest-put', /\/manifests\/v2$/);
     const r = await run(config(name, [plain.address], ['latest', 'v2']));
-    const landed = r.result.images[0]!.pushed;
+    const landed = r.result.images[0].pushed;
     expect(landed.map((p) => p.ref)).toEqual([`${plain.address}/${name}:latest`]);
     expect(r.error?.message).toMatch(
       new RegExp(
-        `^push to ${plain.address} failed after 3 attempts: .*502.*; landed: ${plain.address}/${name}:latest@${landed[0]!.digest}; not pushed: ${plain.address}/${name}:v2$`,
+        `^push to ${plain.address} failed after 3 attempts: .*502.*; landed: ${plain.address}/${name}:latest@${landed[0].digest}; not pushed: ${plain.address}/${name}:v2$`,
         's',
       ),
     );
     expect(imageTags(`${env.registry}/${name}`)).toEqual(['latest']);
-    expect(inspectRemote(`${env.registry}/${name}:latest`).digest).toBe(landed[0]!.digest);
+    expect(inspectRemote(`${env.registry}/${name}:latest`).digest).toBe(landed[0].digest);
   });
 });
 
@@ -306,7 +306,7 @@ describe('push.immutable-tags', () => {
     const first = await run(file, { env: tagRun(A) });
     expect(first.error).toBeUndefined();
     const released = inspectRemote(release).digest;
-    expect(first.result.images[0]!.pushed.map((p) => p.ref)).toEqual([
+    expect(first.result.images[0].pushed.map((p) => p.ref)).toEqual([
       `${plain.address}/${name}:1.2.3`,
       `${plain.address}/${name}:latest`,
     ]);
@@ -320,7 +320,7 @@ describe('push.immutable-tags', () => {
     expect(again.text).toContain(
       `kept ${plain.address}/${name}:1.2.3@${released}: the release tag exists with the same layers (push.immutable-tags)`,
     );
-    expect(again.result.images[0]!.pushed[0]).toEqual({
+    expect(again.result.images[0].pushed[0]).toEqual({
       ref: `${plain.address}/${name}:1.2.3`,
       digest: released,
       kept: true,
@@ -342,8 +342,8 @@ describe('push.immutable-tags', () => {
       { env: tagRun(A) },
     );
     expect(changed.error?.message).toContain(`differs from the tested ${name} (other layers)`);
-    expect(relabelled.result.images[0]!.pushed).toEqual([]);
-    expect(changed.result.images[0]!.pushed).toEqual([]);
+    expect(relabelled.result.images[0].pushed).toEqual([]);
+    expect(changed.result.images[0].pushed).toEqual([]);
     expect([inspectRemote(release).digest, inspectRemote(`${env.registry}/${name}:latest`).digest]).toEqual([
       released,
       latest,

@@ -295,7 +295,7 @@ describe('compose', () => {
     expect(
       execFileSync(
         env.docker,
-        ['inspect', '--format', '{{.Config.Image}} {{index .Config.Labels "io.github.ml-image.run"}}', app[0]!],
+        ['inspect', '--format', '{{.Config.Image}} {{index .Config.Labels "io.github.ml-image.run"}}', app[0]],
         { encoding: 'utf8' },
       ).trim(),
     ).toBe(`${IMAGE} ${ctx.runId}`);

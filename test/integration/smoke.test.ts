@@ -74,7 +74,7 @@ const cliRuns: string[] = [];
 const leftOver = (r: { report: Report }) =>
   r.report.runId ? labelledLeftovers(r.report.runId) : ['no run id in the report'];
 
-const checks = (r: Report) => r.suites[0]!.checks;
+const checks = (r: Report) => r.suites[0].checks;
 const firstLine = (m?: string) => (m ?? '').split('\n')[0];
 
 describe('command checks', () => {
@@ -104,10 +104,10 @@ describe('command checks', () => {
     expect-error: ["^warn$"]
     exclude-error: [ERROR]`);
     expect(r.status).toBe(1);
-    expect(firstLine(checks(r.report)[0]!.message)).toBe(
+    expect(firstLine(checks(r.report)[0].message)).toBe(
       'exit code 2 (expected 0); output did not match /^ok$/; output matched excluded /Traceback/; stderr did not match /^warn$/; stderr matched excluded /ERROR/',
     );
-    expect(checks(r.report)[0]!.expected).toBe(
+    expect(checks(r.report)[0].expected).toBe(
       'exit code 0, output matching /^ok$/, output not matching /Traceback/, stderr matching /^warn$/, stderr not matching /ERROR/',
     );
   });
@@ -170,7 +170,7 @@ describe('metadata checks (docker image inspect)', () => {
   volumes: [/data]
   user: app`);
     expect(r.status).toBe(1);
-    expect(checks(r.report)[0]!.message).toBe(
+    expect(checks(r.report)[0].message).toBe(
       'env PORT="8080" (expected "9090"); env MISSING is not set (expected "x"); env ANSWER is set ("setosa") but must not be; cmd ["python3","/app/server.py"] (expected ["serve"]); port 9000/tcp is not exposed (exposed: 8080/tcp); volume /data is not declared (volumes: none); user "" (expected "app")',
     );
   });
@@ -196,7 +196,7 @@ ${extra.replace(/^/gm, '      ')}`;
         ['http', 'passed'],
       ],
     ]);
-    expect(checks(r.report)[0]!.seconds).toBeGreaterThanOrEqual(3);
+    expect(checks(r.report)[0].seconds).toBeGreaterThanOrEqual(3);
   });
 
   it('fail: a JSON value and the latency, exactly', () => {
@@ -204,7 +204,7 @@ ${extra.replace(/^/gm, '      ')}`;
       `env: { ANSWER: virginica, SLOW_PREDICT: "0.6" }\n${predict('expect-json: { class: setosa }\nmax-latency: 300ms')}`,
     );
     expect(r.status).toBe(1);
-    expect(checks(r.report)[1]!.message).toMatch(
+    expect(checks(r.report)[1].message).toMatch(
       /^JSON at \$\.class: expected "setosa", got "virginica"; took \d+ ms \(max-latency 300 ms\); body: \{"class": "virginica"\}$/,
     );
   });
@@ -212,13 +212,13 @@ ${extra.replace(/^/gm, '      ')}`;
   it('never ready: fails at its deadline with the last probe', () => {
     const r = smoke(`env: { FAIL_HEALTH: "1" }\nhttp:\n  port: 8080\n  ready: { path: /health, timeout: 4s }`);
     expect(r.status).toBe(1);
-    expect(checks(r.report)[0]!.message).toBe('not ready after 4s (last probe: status 503)');
+    expect(checks(r.report)[0].message).toBe('not ready after 4s (last probe: status 503)');
   });
 
   it('crashes at start: fails at once, not at the deadline, with its log', () => {
     const r = smoke(`env: { CRASH_AT_START: "1" }\nhttp:\n  port: 8080\n  ready: { path: /health, timeout: 120s }`);
     expect(r.status).toBe(1);
-    expect(checks(r.report)[0]!.message).toMatch(
+    expect(checks(r.report)[0].message).toMatch(
       /^(the container exited at start \(exit code 3\)|the container exited before it was ready \(last probe: .*\))$/,
     );
     expect(r.ms).toBeLessThan(60_000);
@@ -338,7 +338,7 @@ http:
     expect(checks(r.report).map((c) => [c.kind, c.name, c.result])).toEqual([
       ['service', 'test environment', 'failed'],
     ]);
-    expect(checks(r.report)[0]!.message).toMatch(/exited \(3\)/);
+    expect(checks(r.report)[0].message).toMatch(/exited \(3\)/);
     expect([leftOver(r), composeLeftovers(r)]).toEqual([[], []]);
   });
 });

@@ -102,8 +102,8 @@ images:
       log,
     });
 
-    expect(result.images[0]!.smoke?.passed).toBe(true);
-    const imageId = result.images[0]!.imageId!;
+    expect(result.images[0].smoke?.passed).toBe(true);
+    const imageId = result.images[0].imageId!;
     const history = execFileSync(env.docker, ['history', '--no-trunc', imageId], { encoding: 'utf8' });
     const inspect = execFileSync(env.docker, ['image', 'inspect', imageId], { encoding: 'utf8' });
     expect(history).toContain('MODEL_TOKEN');
@@ -144,9 +144,9 @@ describe('ml-image plan (CLI bundle)', () => {
       jobs: { tags: string[]; build: { context: string }; labels: Record<string, string> }[];
     };
     expect(data.config).toBe('examples/iris/ml-image.yml');
-    expect(data.jobs[0]!.tags).toEqual(['latest', '0.1.0']);
-    expect(data.jobs[0]!.build.context).toBe('examples/iris');
-    expect(data.jobs[0]!.labels['org.opencontainers.image.created']).toBe('2023-11-14T22:13:20.000Z');
+    expect(data.jobs[0].tags).toEqual(['latest', '0.1.0']);
+    expect(data.jobs[0].build.context).toBe('examples/iris');
+    expect(data.jobs[0].labels['org.opencontainers.image.created']).toBe('2023-11-14T22:13:20.000Z');
   });
 
   it('computes metadata-action tags from a GitHub tag push and prints the matrix', () => {

@@ -216,7 +216,7 @@ export function secretsFound(secret: string, texts: readonly string[], roots: re
 
 /** Pushed references the run reported (`pushed ref@digest`), by reference. */
 export function reportedPushes(out: string): Map<string, string> {
-  return new Map([...out.matchAll(/pushed (\S+)@(sha256:[a-f0-9]{64})/g)].map((m) => [m[1]!, m[2]!]));
+  return new Map([...out.matchAll(/pushed (\S+)@(sha256:[a-f0-9]{64})/g)].map((m) => [m[1], m[2]]));
 }
 
 /**

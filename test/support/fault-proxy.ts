@@ -123,8 +123,8 @@ export async function startFaultProxy(options: ProxyOptions): Promise<FaultProxy
       for (const r of requests) {
         const m = /\/blobs\/uploads\/([^/?]+)(?:\?(.*))?$/.exec(r.path);
         if (!m || (r.method !== 'PATCH' && r.method !== 'PUT')) continue;
-        const bytes = (bySession.get(m[1]!) ?? 0) + r.bytesIn;
-        bySession.set(m[1]!, bytes);
+        const bytes = (bySession.get(m[1]) ?? 0) + r.bytesIn;
+        bySession.set(m[1], bytes);
         const digest = new URLSearchParams(m[2] ?? '').get('digest');
         if (r.method !== 'PUT' || !digest || typeof r.outcome !== 'number' || r.outcome >= 300) continue;
         const seen = out.get(digest) ?? { bytes: 0, sessions: 0 };

@@ -452,14 +452,14 @@ describe('cacheArgs: the exact arguments per backend', () => {
       builder: BUILDERS.builtin,
       choice: choice('inline', true),
       refs: REFS,
-      want: { args: ['--cache-from', REFS[0]!], buildArgs: { BUILDKIT_INLINE_CACHE: '1' } },
+      want: { args: ['--cache-from', REFS[0]], buildArgs: { BUILDKIT_INLINE_CACHE: '1' } },
     },
     {
       name: 'inline, built-in, reading only',
       builder: BUILDERS.builtin,
       choice: choice('inline', false),
       refs: REFS,
-      want: { args: ['--cache-from', REFS[0]!], buildArgs: {} },
+      want: { args: ['--cache-from', REFS[0]], buildArgs: {} },
     },
     {
       name: 'inline, built-in, nothing pushed before',
@@ -473,14 +473,14 @@ describe('cacheArgs: the exact arguments per backend', () => {
       builder: BUILDERS.dockerClassic,
       choice: choice('inline', true),
       refs: REFS,
-      want: { args: ['--cache-from', `type=registry,ref=${REFS[0]!}`, '--cache-to', 'type=inline'], buildArgs: {} },
+      want: { args: ['--cache-from', `type=registry,ref=${REFS[0]}`, '--cache-to', 'type=inline'], buildArgs: {} },
     },
     {
       name: 'inline, buildx, reading only',
       builder: BUILDERS.dockerClassic,
       choice: choice('inline', false),
       refs: REFS,
-      want: { args: ['--cache-from', `type=registry,ref=${REFS[0]!}`], buildArgs: {} },
+      want: { args: ['--cache-from', `type=registry,ref=${REFS[0]}`], buildArgs: {} },
     },
     {
       name: 'registry: one --cache-from per read ref, own first; --cache-to the own ref',
@@ -781,7 +781,7 @@ describe('the config cache section', () => {
       mounts: ['pip'],
       mountsMaxBytes: 500_000_000,
     };
-    expect(config.images[0]!.variants.map((v) => v.cache)).toStrictEqual([
+    expect(config.images[0].variants.map((v) => v.cache)).toStrictEqual([
       image,
       { ...image, mode: 'max', scope: 'iris-gpu', mounts: false, mountsMaxBytes: 2 ** 30 },
     ]);

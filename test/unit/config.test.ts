@@ -331,7 +331,7 @@ push:
     // From another directory: the same config; check locations name the file as seen from there.
     const fromRoot = loadConfig(FILE, '/');
     expect(fromRoot.file).toBe(FILE);
-    expect(fromRoot.images[0]!.variants[0]!.smokeTest!.commands[0]!.location).toEqual({
+    expect(fromRoot.images[0].variants[0].smokeTest!.commands[0].location).toEqual({
       file: FILE.slice(1),
       line: 24,
       column: 11,
@@ -339,7 +339,7 @@ push:
   });
 
   it('an image without smoke-test has none (not an empty one)', () => {
-    expect(parse(img()).images[0]!.variants[0]!.smokeTest).toBeUndefined();
+    expect(parse(img()).images[0].variants[0].smokeTest).toBeUndefined();
   });
 
   it.each([
@@ -350,7 +350,7 @@ push:
     { name: 'fractional seconds', value: '1.5s', ms: 1_500 },
     { name: 'a bare integer is seconds', value: '30', ms: 30_000 },
   ])('smoke-test timeout: $value → $ms ms ($name)', ({ value, ms }) => {
-    expect(parse(img('smoke-test:', `  timeout: ${value}`)).images[0]!.variants[0]!.smokeTest!.timeoutMs).toBe(ms);
+    expect(parse(img('smoke-test:', `  timeout: ${value}`)).images[0].variants[0].smokeTest!.timeoutMs).toBe(ms);
   });
 
   it.each([
@@ -358,25 +358,25 @@ push:
     { name: '128 characters is the limit', tag: 'a'.repeat(128), want: 'a'.repeat(128) },
     { name: 'underscore first, dots and dashes after', tag: '_x.b-c_D', want: '_x.b-c_D' },
   ])('accepts latest-tag: $name', ({ tag, want }) => {
-    expect(parse(variants(`latest-tag: ${tag}`)).images[0]!.variants[1]!.latestTag).toBe(want);
+    expect(parse(variants(`latest-tag: ${tag}`)).images[0].variants[1].latestTag).toBe(want);
   });
 
   it('a Dockerfile path is relative to the context, not to the config file', () => {
-    const image = parse(img('context: model', 'dockerfile: Dockerfile.gpu')).images[0]!;
-    expect([image.context, image.variants[0]!.dockerfile]).toEqual([
+    const image = parse(img('context: model', 'dockerfile: Dockerfile.gpu')).images[0];
+    expect([image.context, image.variants[0].dockerfile]).toEqual([
       path.join(dir, 'model'),
       path.join(dir, 'model', 'Dockerfile.gpu'),
     ]);
   });
 
   it('an empty tags list resolves to no rules (the plan then uses the default rules)', () => {
-    expect(parse(img('tags: []')).images[0]!.tags).toEqual([]);
+    expect(parse(img('tags: []')).images[0].tags).toEqual([]);
   });
 
   it('tags and flavor as block strings resolve to their lines, without blanks and comments', () => {
     const image = parse(
       img('tags: |', '  type=sha', '', '  # not a rule', '  type=raw,value=x', 'flavor: |', '  latest=false'),
-    ).images[0]!;
+    ).images[0];
     expect([image.tags, image.flavor]).toEqual([['type=sha', 'type=raw,value=x'], ['latest=false']]);
   });
 });
@@ -543,7 +543,7 @@ push:
       '',
     ].join('\n');
   const pick = (c: Config) =>
-    c.images[0]!.variants.map((v) => ({
+    c.images[0].variants.map((v) => ({
       name: v.name,
       isDefault: v.isDefault,
       tagSuffix: v.tagSuffix,
@@ -597,7 +597,7 @@ push:
       want: ['big'],
     },
   ])('$name', ({ yaml, want }) => {
-    expect(parse(yaml).images[0]!.variants[0]!.runsOn).toEqual(want);
+    expect(parse(yaml).images[0].variants[0].runsOn).toEqual(want);
   });
 
   it.each([
@@ -635,7 +635,7 @@ push:
       want: 'local',
     },
   ])('cache backend: $name', ({ yaml, want }) => {
-    expect(parse(yaml).images[0]!.variants[0]!.cache.backend).toBe(want);
+    expect(parse(yaml).images[0].variants[0].cache.backend).toBe(want);
   });
 
   it('registry hosts are lowercased and then de-duplicated', () => {
@@ -669,7 +669,7 @@ push:
 
   it('a variant Dockerfile is relative to the image context', () => {
     const image = parse(img('context: model', 'variants:', '  cpu: {}', '  cuda12: { dockerfile: Dockerfile.cuda }'))
-      .images[0]!;
+      .images[0];
     expect(image.variants.map((v) => v.dockerfile)).toEqual([
       path.join(dir, 'model', 'Dockerfile'),
       path.join(dir, 'model', 'Dockerfile.cuda'),
@@ -677,7 +677,7 @@ push:
   });
 
   it('an uppercase image name is lowercased, not rejected', () => {
-    expect(parse('version: 1\nimages:\n  - name: Acme/Iris\n').images[0]!.name).toBe('acme/iris');
+    expect(parse('version: 1\nimages:\n  - name: Acme/Iris\n').images[0].name).toBe('acme/iris');
   });
 
   it('image names that differ only in case are duplicates', () => {
@@ -1167,7 +1167,7 @@ images:
   // error asking to quote it); silently building Python 3.1 is wrong.
   it('numeric build-arg values keep the text as written', () => {
     const variant = parse(img('build-args:', '  PYTHON_VERSION: 3.10', '  MASK: 0x10', '  RATE: 1.50', '  N: 1e3'))
-      .images[0]!.variants[0]!;
+      .images[0].variants[0];
     expect(variant.buildArgs).toEqual({ PYTHON_VERSION: '3.10', MASK: '0x10', RATE: '1.50', N: '1e3' });
   });
 });
@@ -1686,7 +1686,7 @@ push:
     { name: 'block list', yaml: img('flavor:', '  - latest=maybe'), at: [5, 9] },
   ])('a bad flavor line in a $name gets no comma hint', ({ yaml, at }) => {
     expect(issuesOf(yaml)).toEqual([
-      issue(at[0]!, at[1]!, 'images[0].flavor[0]', 'latest= must be auto, true or false, got "maybe"'),
+      issue(at[0], at[1], 'images[0].flavor[0]', 'latest= must be auto, true or false, got "maybe"'),
     ]);
   });
 
@@ -1701,19 +1701,19 @@ push:
     expect(issues.map((i) => [i.location.line, i.location.column, i.path])).toEqual([
       [4, 22, 'images[0].default-variant'],
     ]);
-    expect(issues[0]!.message).not.toContain('^[a-z0-9]');
+    expect(issues[0].message).not.toContain('^[a-z0-9]');
   });
 
   it('a Dockerfile outside its context but inside the repository is fine', () => {
-    expect(parse(img('context: model', 'dockerfile: ../Dockerfile')).images[0]!.variants[0]!.dockerfile).toBe(
+    expect(parse(img('context: model', 'dockerfile: ../Dockerfile')).images[0].variants[0].dockerfile).toBe(
       path.join(dir, 'Dockerfile'),
     );
   });
 
   it('a variant with its own platform does not inherit the image problem of two', () => {
     expect(
-      parse(img('platforms: [linux/amd64, linux/arm64]', 'variants:', '  cpu: { platforms: [linux/amd64] }')).images[0]!
-        .variants[0]!.platforms,
+      parse(img('platforms: [linux/amd64, linux/arm64]', 'variants:', '  cpu: { platforms: [linux/amd64] }')).images[0]
+        .variants[0].platforms,
     ).toEqual(['linux/amd64']);
   });
 });
@@ -1747,7 +1747,7 @@ describe('the repository root', () => {
 
   it('a config in a subdirectory may use the repository above it', () => {
     const config = parseConfig(img('context: ..'), path.join(dir, 'model', 'ml-image.yml'), dir);
-    expect([config.root, config.images[0]!.context]).toEqual([dir, dir]);
+    expect([config.root, config.images[0].context]).toEqual([dir, dir]);
   });
 
   it('options.root replaces the .git lookup', () => {

@@ -139,7 +139,7 @@ describe('the fan-out matrix', () => {
       'ghcr.io/acme/acme/iris:buildcache-cpu-linux-arm64',
     ]);
     expect(jobs.map((j) => j.build.sourceDateEpoch)).toEqual([1_795_687_200, 1_795_687_200]);
-    expect(repositoriesOf(jobs[0]!)).toEqual(['ghcr.io/acme/acme/iris']);
+    expect(repositoriesOf(jobs[0])).toEqual(['ghcr.io/acme/acme/iris']);
   });
 });
 
@@ -149,19 +149,19 @@ describe('a plan file read back by a matrix job', () => {
     const made = plan('2026-11-26T23:59:00Z');
     writeFileSync(file, planToJson(made));
     const tomorrow = plan('2026-11-27T00:01:00Z');
-    expect(tomorrow.jobs[0]!.tags).toEqual(['1.2.3', 'nightly-20261127', 'latest']);
+    expect(tomorrow.jobs[0].tags).toEqual(['1.2.3', 'nightly-20261127', 'latest']);
     const readBack = applyPlanFile(tomorrow, file);
     for (const [i, job] of readBack.jobs.entries()) {
       expect([job.id, job.tags, job.pushRefs, job.localRefs, job.labels, job.build.sourceDateEpoch]).toEqual([
-        made.jobs[i]!.id,
-        made.jobs[i]!.tags,
-        made.jobs[i]!.pushRefs,
-        made.jobs[i]!.localRefs,
-        made.jobs[i]!.labels,
-        made.jobs[i]!.build.sourceDateEpoch,
+        made.jobs[i].id,
+        made.jobs[i].tags,
+        made.jobs[i].pushRefs,
+        made.jobs[i].localRefs,
+        made.jobs[i].labels,
+        made.jobs[i].build.sourceDateEpoch,
       ]);
     }
-    expect(readBack.jobs[0]!.tags).toEqual(['1.2.3', 'nightly-20261126', 'latest']);
+    expect(readBack.jobs[0].tags).toEqual(['1.2.3', 'nightly-20261126', 'latest']);
     // One entry: only it is in the plan, still with the plan job's tags.
     const one = applyPlanFile(
       makePlan(loadConfig(path.join(dir, 'ml-image.yml'), dir), git, {
@@ -200,7 +200,7 @@ describe('a plan file read back by a matrix job', () => {
 
 describe('push by digest and the index, argv', () => {
   it('the tested build again: same build args plus SOURCE_DATE_EPOCH, cache imports only, pushed by digest to every repository', () => {
-    const job = plan('2026-11-26T10:00:00Z').jobs[1]!;
+    const job = plan('2026-11-26T10:00:00Z').jobs[1];
     const cache = {
       args: [
         '--cache-from',

@@ -10,7 +10,7 @@ export function caught(fn: () => unknown): Error {
     fn();
   } catch (err: unknown) {
     if (err instanceof Error) return err;
-    throw new Error(`threw a non-Error: ${String(err)}`);
+    throw new Error(`threw a non-Error: ${String(err)}`, { cause: err });
   }
   throw new Error('expected an error, but none was thrown');
 }

@@ -55,21 +55,21 @@ describe('jsonSchemaDocument', () => {
   it('is the validating schema itself: the same patterns, enums and defaults', () => {
     const image = ((doc().properties as Json).images as Json).items as Json;
     const props = image.properties as Record<string, Json>;
-    const ours = configSchema.properties!.images!.items!.properties!;
+    const ours = configSchema.properties!.images.items!.properties!;
     expect([
-      props.name!.pattern,
-      props['default-variant']!.pattern,
-      (props.cache!.properties as Record<string, Json>).backend!.enum,
+      props.name.pattern,
+      props['default-variant'].pattern,
+      (props.cache.properties as Record<string, Json>).backend.enum,
     ]).toEqual([
-      ours.name!.pattern,
-      ours['default-variant']!.pattern,
+      ours.name.pattern,
+      ours['default-variant'].pattern,
       ['auto', 'registry', 'gha', 'local', 'inline', 'none'],
     ]);
     // A variant is a mapping, or nothing at all (`cpu:`): the mapping is the first alternative.
-    const published = ((props.variants!.additionalProperties as Json).oneOf as Json[])[0]!;
-    const validating = (ours.variants!.additionalProperties as Schema).oneOf![0]!;
-    expect((published.properties as Record<string, Json>)['latest-tag']!.pattern).toBe(
-      validating.properties!['latest-tag']!.pattern,
+    const published = ((props.variants.additionalProperties as Json).oneOf as Json[])[0];
+    const validating = (ours.variants.additionalProperties as Schema).oneOf![0];
+    expect((published.properties as Record<string, Json>)['latest-tag'].pattern).toBe(
+      validating.properties!['latest-tag'].pattern,
     );
   });
 

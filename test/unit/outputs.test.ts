@@ -42,7 +42,7 @@ const ok = (name: string, kind: CheckResult['kind'], durationMs: number): CheckR
   durationMs,
 });
 const smoke = (checks: CheckResult[]): SmokeResult => ({ passed: checks.every((c) => c.passed), gpus: false, checks });
-const pushedTo = (refs: string[], digests: string[]) => refs.map((ref, i) => ({ ref, digest: digests[i]! }));
+const pushedTo = (refs: string[], digests: string[]) => refs.map((ref, i) => ({ ref, digest: digests[i] }));
 
 // Two images in two registries: acme/iris (no variants, smoke-tested) and acme/llm's cpu variant (no smoke test).
 const IRIS_PUSH = [

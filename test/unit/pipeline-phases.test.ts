@@ -105,7 +105,7 @@ function fakeDocker(script: Script = {}): { runner: Runner; calls: string[][] } 
         return script.mountBuildFails
           ? { ...ok(), exitCode: 1, stderr: 'ERROR: failed to solve: mount copy broke' }
           : ok();
-      writeFileSync(rest[rest.indexOf('--iidfile') + 1]!, IID);
+      writeFileSync(rest[rest.indexOf('--iidfile') + 1], IID);
       const progress = script.mountStepRuns
         ? [
             '#5 [2/2] RUN --mount=type=cache,target=/root/.cache/pip pip install numpy',
@@ -179,8 +179,8 @@ describe('pipeline phases with a fake docker', () => {
       'push registry.example:5000/acme/iris:latest',
       'logout registry.example:5000',
     ]);
-    expect(result.images[0]!.pushed).toEqual([{ ref: 'registry.example:5000/acme/iris:latest', digest: DIGEST }]);
-    expect(result.images[0]!.cache).toEqual(expect.objectContaining({ backend: 'registry', write: true }));
+    expect(result.images[0].pushed).toEqual([{ ref: 'registry.example:5000/acme/iris:latest', digest: DIGEST }]);
+    expect(result.images[0].cache).toEqual(expect.objectContaining({ backend: 'registry', write: true }));
     expect(existsSync(loginDir(calls)!)).toBe(false);
   });
 
@@ -193,7 +193,7 @@ describe('pipeline phases with a fake docker', () => {
     expect(verbs(calls).filter((v) => v.startsWith('push') || v.startsWith('tag'))).toEqual([]);
     expect(verbs(calls)).toContain('logout registry.example:5000');
     expect(existsSync(loginDir(calls)!)).toBe(false);
-    expect(err.result.images[0]!.smoke!.checks.map((c) => c.passed)).toEqual([true, false]);
+    expect(err.result.images[0].smoke!.checks.map((c) => c.passed)).toEqual([true, false]);
   });
 
   it('a failed build: no smoke test, no push, the login removed, the result says what ran', async () => {
@@ -207,7 +207,7 @@ describe('pipeline phases with a fake docker', () => {
     expect(err.message).toMatch(/^build of acme\/iris failed/);
     expect(verbs(calls).some((v) => v.startsWith('run') || v.startsWith('push'))).toBe(false);
     expect(existsSync(loginDir(calls)!)).toBe(false);
-    expect(err.result.images[0]!.imageId).toBeUndefined();
+    expect(err.result.images[0].imageId).toBeUndefined();
   });
 
   it('cancelled during the build: stops before the smoke test with exit 130, nothing pushed, login removed', async () => {
@@ -230,7 +230,7 @@ describe('pipeline phases with a fake docker', () => {
     const env = { ...options(runner).env, ML_IMAGE_CACHE_DIR: path.join(cacheDir, 'buildkit') };
     const result = await buildTestPush(options(runner, { log, env }));
     rmSync(cacheDir, { recursive: true, force: true });
-    expect(result.images[0]!.pushed).toHaveLength(1);
+    expect(result.images[0].pushed).toHaveLength(1);
     const warnings = log.lines.filter((l) => l.includes('warning:'));
     expect(warnings).toEqual(
       expect.arrayContaining([
@@ -323,7 +323,7 @@ describe('pipeline phases with a fake docker', () => {
         const runs = calls.map((c) => (c[0] === '--config' ? c.slice(2) : c)).filter((c) => c[0] === 'run');
         expect(runs.map((c) => c[c.indexOf('--entrypoint') + 1])).toEqual(['nvidia-smi', 'python3', 'python3']);
         for (const r of runs) expect(r.slice(r.indexOf('--label') + 2, r.indexOf('--label') + 4)).toEqual(flags);
-        expect(result.images[0]!.smoke!.checks.map((c) => [c.name, c.passed])).toEqual([
+        expect(result.images[0].smoke!.checks.map((c) => [c.name, c.passed])).toEqual([
           ['GPU visible (nvidia-smi -L)', true],
           ['PyTorch runs on CUDA (when installed)', true],
           ['first', true],
@@ -372,7 +372,7 @@ describe('pipeline phases with a fake docker', () => {
     expect(v.filter((c) => c.includes('--output')).every((c) => c[2] === '--builder' && c[3] === 'ml-image-r1')).toBe(
       true,
     );
-    expect(result.images[0]!.cache).toEqual({
+    expect(result.images[0].cache).toEqual({
       backend: 'registry',
       write: true,
       reason:

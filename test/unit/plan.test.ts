@@ -254,7 +254,7 @@ describe('makePlan', () => {
 
   it('a CUDA base marks a variant without gpu: true as a GPU image', () => {
     const cudaCpu = { ...llm, variants: [{ ...cpu, dockerfile: '/repo/llm/Dockerfile.cuda', target: 'cuda-runtime' }] };
-    const job = makePlan({ ...config, images: [cudaCpu] }, git, options()).jobs[0]!;
+    const job = makePlan({ ...config, images: [cudaCpu] }, git, options()).jobs[0];
     expect([job.gpu, job.labels['io.github.ml-image.gpu'], job.labels['io.github.ml-image.cuda']]).toEqual([
       false,
       'true',
@@ -268,7 +268,7 @@ describe('makePlan', () => {
       gitContext({ ref: 'refs/heads/main' }),
       options(),
     );
-    expect([plan.jobs[0]!.tags, plan.jobs[0]!.version]).toEqual([['main'], 'main']);
+    expect([plan.jobs[0].tags, plan.jobs[0].version]).toEqual([['main'], 'main']);
   });
 
   it('no rule applies: no tags, no refs, no version label', () => {
@@ -697,8 +697,8 @@ describe('plan output', () => {
       jobs: { refs: string[]; labels: Record<string, string>; build: { 'build-args': Record<string, string> } }[];
     };
     expect(data.jobs.map((j) => j.refs)).toEqual([cpuJob.localRefs, cudaJob.localRefs, irisJob.localRefs]);
-    expect(Object.keys(data.jobs[1]!.labels)).toEqual(Object.keys(cudaJob.labels).sort());
-    expect(Object.keys(data.jobs[1]!.build['build-args'])).toEqual(['CUDA', 'TORCH']);
+    expect(Object.keys(data.jobs[1].labels)).toEqual(Object.keys(cudaJob.labels).sort());
+    expect(Object.keys(data.jobs[1].build['build-args'])).toEqual(['CUDA', 'TORCH']);
     expect(text.endsWith('}\n')).toBe(true);
   });
 
@@ -712,7 +712,11 @@ describe('plan output', () => {
     const walk = (v: unknown): void => {
       if (typeof v === 'string') strings.push(v);
       else if (Array.isArray(v)) v.forEach(walk);
-      else if (v && typeof v === 'object') Object.entries(v).forEach(([k, x]) => (strings.push(k), walk(x)));
+      else if (v && typeof v === 'object')
+        for (const [k, x] of Object.entries(v)) {
+          strings.push(k);
+          walk(x);
+        }
     };
     walk(JSON.parse(planToJson(plan)));
     expect(strings.filter((s) => s.startsWith('/repo') || s.includes(':/repo'))).toEqual([]);

@@ -174,7 +174,7 @@ describe("the caller's docker config", () => {
         string,
         Record<string, unknown>
       >;
-      expect(Object.keys(seeded.auths!)).toEqual(['ghcr.io']);
+      expect(Object.keys(seeded.auths)).toEqual(['ghcr.io']);
       expect(seeded.credHelpers).toEqual({
         '123.dkr.ecr.us-east-1.amazonaws.com': 'ecr-login',
         '127.0.0.1:5443': '',

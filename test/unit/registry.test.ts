@@ -427,7 +427,7 @@ describe('withRetries: one loop for login, push and copy', () => {
   ])('$name', async ({ steps, want, calls, warnings }) => {
     const log = new MemoryLogger();
     let n = 0;
-    const got = await withRetries(async () => steps[n++]!, {
+    const got = await withRetries(async () => steps[n++], {
       policy: FAST,
       log,
       failed: 'push to r.example',

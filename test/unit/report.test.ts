@@ -503,22 +503,22 @@ describe('parseCli', () => {
   });
 
   it.each([
-    { name: 'no arguments', argv: [], want: { command: 'help' } as CliCommand },
-    { name: 'help', argv: ['help'], want: { command: 'help' } as CliCommand },
-    { name: 'help ignores further arguments', argv: ['help', 'build'], want: { command: 'help' } as CliCommand },
-    { name: '--help with a command', argv: ['build', '--help'], want: { command: 'help' } as CliCommand },
-    { name: '-h', argv: ['-h'], want: { command: 'help' } as CliCommand },
+    { name: 'no arguments', argv: [], want: { command: 'help' } },
+    { name: 'help', argv: ['help'], want: { command: 'help' } },
+    { name: 'help ignores further arguments', argv: ['help', 'build'], want: { command: 'help' } },
+    { name: '--help with a command', argv: ['build', '--help'], want: { command: 'help' } },
+    { name: '-h', argv: ['-h'], want: { command: 'help' } },
     {
       name: 'validate, default config',
       argv: ['validate'],
-      want: { command: 'validate', config: 'ml-image.yml' } as CliCommand,
+      want: { command: 'validate', config: 'ml-image.yml' },
     },
     {
       name: 'validate -c',
       argv: ['validate', '-c', 'x.yml'],
-      want: { command: 'validate', config: 'x.yml' } as CliCommand,
+      want: { command: 'validate', config: 'x.yml' },
     },
-    { name: 'schema', argv: ['schema'], want: { command: 'schema' } as CliCommand },
+    { name: 'schema', argv: ['schema'], want: { command: 'schema' } },
     { name: 'build defaults', argv: ['build'], want: build() },
     { name: 'options before the command', argv: ['--config', 'a.yml', 'build'], want: build({ config: 'a.yml' }) },
     {

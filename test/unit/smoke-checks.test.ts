@@ -52,8 +52,8 @@ describe('TarReader', () => {
     const got = tarOf(format, chunk);
     const byName = Object.fromEntries(got.map((e) => [e.path.replace(/\/$/, ''), e]));
     expect(Object.keys(byName).sort()).toEqual(['app', `app/${'x'.repeat(120)}`, 'app/link', 'app/server.py'].sort());
-    expect(byName['app']!).toMatchObject({ type: 'directory', uid: 1000, gid: 2000 });
-    expect(byName['app/server.py']!).toMatchObject({
+    expect(byName['app']).toMatchObject({ type: 'directory', uid: 1000, gid: 2000 });
+    expect(byName['app/server.py']).toMatchObject({
       type: 'file',
       mode: 0o640,
       uid: 1000,
@@ -61,9 +61,9 @@ describe('TarReader', () => {
       size: 1200,
       truncated: true,
     });
-    expect(byName['app/server.py']!.content!.length).toBe(1024);
-    expect(byName['app/link']!).toMatchObject({ type: 'symlink', linkTarget: 'server.py' });
-    expect(byName[`app/${'x'.repeat(120)}`]!.content!.toString()).toBe('long');
+    expect(byName['app/server.py'].content!.length).toBe(1024);
+    expect(byName['app/link']).toMatchObject({ type: 'symlink', linkTarget: 'server.py' });
+    expect(byName[`app/${'x'.repeat(120)}`].content!.toString()).toBe('long');
   });
 
   it('stops after the entry the caller wants', () => {

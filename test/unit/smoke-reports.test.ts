@@ -30,7 +30,7 @@ function decode(s: string): string {
       ? String.fromCodePoint(parseInt(e.slice(2), 16))
       : e.startsWith('#')
         ? String.fromCodePoint(Number(e.slice(1)))
-        : ENTITIES[e]!,
+        : ENTITIES[e],
   );
 }
 
@@ -45,7 +45,7 @@ function parseXml(xml: string): XmlNode {
     const lt = rest.indexOf('<');
     const text = lt < 0 ? rest : rest.slice(0, lt);
     if (text.includes(']]>')) throw new Error(']]> in text');
-    const top = stack[stack.length - 1]!;
+    const top = stack[stack.length - 1];
     if (top === doc && text.trim() !== '') throw new Error('text outside the root');
     top.text += decode(text);
     rest = rest.slice(text.length);
@@ -59,18 +59,18 @@ function parseXml(xml: string): XmlNode {
       stack.pop();
       continue;
     }
-    const node: XmlNode = { name: name!, attrs: {}, children: [], text: '' };
-    for (const [, k, v] of attrText!.matchAll(/([A-Za-z_][\w.-]*)="([^"]*)"/g)) {
-      if (k! in node.attrs) throw new Error(`duplicate attribute ${k}`);
-      node.attrs[k!] = decode(v!);
+    const node: XmlNode = { name: name, attrs: {}, children: [], text: '' };
+    for (const [, k, v] of attrText.matchAll(/([A-Za-z_][\w.-]*)="([^"]*)"/g)) {
+      if (k in node.attrs) throw new Error(`duplicate attribute ${k}`);
+      node.attrs[k] = decode(v);
     }
     if (top === doc && doc.children.length > 0) throw new Error('a second root');
     top.children.push(node);
     if (!selfClosing) stack.push(node);
   }
-  if (stack.length !== 1) throw new Error(`<${stack[stack.length - 1]!.name}> is not closed`);
+  if (stack.length !== 1) throw new Error(`<${stack[stack.length - 1].name}> is not closed`);
   if (doc.children.length !== 1) throw new Error('no root');
-  return doc.children[0]!;
+  return doc.children[0];
 }
 
 describe('the well-formedness check itself', () => {
@@ -345,7 +345,7 @@ describe('smoke reports', () => {
       expect(root.name).toBe('testsuites');
       expect(root.children.map((s) => s.attrs.name)).toEqual(suites.map((s) => s.name));
       for (const [i, s] of root.children.entries()) {
-        const checks = suites[i]!.result.checks;
+        const checks = suites[i].result.checks;
         expect(s.attrs.tests).toBe(String(checks.length));
         expect(s.children.map((t) => [t.attrs.classname, t.attrs.name])).toEqual(checks.map((c) => [c.kind, c.name]));
       }
@@ -366,7 +366,7 @@ describe('smoke reports', () => {
   });
 
   it('the failure body in the XML reads back as expected, actual and the cleaned log', () => {
-    const failure = parseXml(junitXml([llm])).children[0]!.children[1]!.children[0]!;
+    const failure = parseXml(junitXml([llm])).children[0].children[1].children[0];
     expect(failure).toEqual({
       name: 'failure',
       attrs: { message: 'status 500, expected 200\nand more' },
@@ -436,7 +436,7 @@ sssssssssssssssssssssss…  metadata  ccccccccccccccccccccccccccccccc…  ✗   
 1 check: 0 passed, 1 failed, 0 skipped
 `),
     );
-    const row = consoleTable([{ name: 's'.repeat(60), result }]).split('\n')[1]!;
+    const row = consoleTable([{ name: 's'.repeat(60), result }]).split('\n')[1];
     expect([...row].length).toBe(TABLE_WIDTH);
   });
 });

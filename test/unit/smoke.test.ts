@@ -133,7 +133,7 @@ describe('verdicts', () => {
     { outcome: { exitCode: 1, stdout: 'ok', stderr: '', timedOut: false }, want: /^exit code 1 \(expected 0\)\n/ },
     {
       outcome: { exitCode: 0, stdout: 'not ok', stderr: '', timedOut: false },
-      want: /^output did not match \/\^ok\$\/\n    \| not ok$/,
+      want: /^output did not match \/\^ok\$\/\n {4}\| not ok$/,
     },
     { outcome: { exitCode: 0, stdout: '', stderr: '', timedOut: true }, want: /^timed out after 5s$/ },
   ])('command outcome %#', ({ outcome, want }) => {

@@ -482,7 +482,7 @@ licenseTests:
 
   it('locates a check in JSON too', () => {
     expect(
-      parse(JSON.stringify({ schemaVersion: '2.0.0', commandTests: [{ name: 'a', command: 'b' }] }, null, 2)).checks[0]!
+      parse(JSON.stringify({ schemaVersion: '2.0.0', commandTests: [{ name: 'a', command: 'b' }] }, null, 2)).checks[0]
         .location,
     ).toEqual({ file: 'tests/cst.yaml', line: 4, column: 5 });
   });
