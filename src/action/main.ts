@@ -1,11 +1,13 @@
 // The Action's main step: inputs → pipeline → outputs, job summary and annotations. Remembers in the
 // step state what the post step must remove if this process is killed. Errors become the step's failure
-// here, in one place.
+// here, in one place. Its run() is the step as actions/typescript-action shapes it: what the entry
+// (index.ts) calls on the runner, and what @github/local-action imports and calls to debug the step locally.
 import * as core from '@actions/core';
 import { ConfigError, issueText, MlImageError, oneLineReason, type SourceLocation } from '../errors.js';
 import { buildTestPush, newRunId, PipelineFailure } from '../pipeline/pipeline.js';
 import { preparePlan } from '../pipeline/prepare.js';
-import { run } from '../process/run.js';
+import { onInterrupt } from '../process/interrupt.js';
+import { run as runProcess } from '../process/run.js';
 import { planResult, toOutputs, type PipelineResult } from '../report/result.js';
 import { merge } from '../pipeline/merge.js';
 import { formatPlan, planToJson } from '../plan/format.js';
@@ -16,7 +18,18 @@ import { getInputs, type ActionInputs } from './inputs.js';
 import { ActionLogger } from './logger.js';
 import { Outputs, State } from './names.js';
 
-/** `signal`: aborted when the runner cancels the step (entry point, process/interrupt.ts). */
+/**
+ * The main step, with the runner's environment. It marks the step state first: action.yml runs the same
+ * dist/index.js as post, and the runner gives that second run this step's state.
+ */
+export async function run(): Promise<void> {
+  core.saveState(State.isPost, 'true');
+  // A cancelled job: main stops what runs and removes what it made; the post step sweeps what is left.
+  const interrupt = onInterrupt({ say: (text) => core.info(text), secondSignalExits: false });
+  await runMain(process.env, interrupt.signal);
+}
+
+/** `signal`: aborted when the runner cancels the step (run() above, process/interrupt.ts). */
 export async function runMain(
   env: Record<string, string | undefined> = process.env,
   signal?: AbortSignal,
@@ -63,7 +76,7 @@ export async function runMain(
 
 /** The plan's outputs without building: the matrix for a fan-out job, tags, labels, json and version. */
 async function planOnly(inputs: ActionInputs, env: Record<string, string | undefined>): Promise<void> {
-  const { plan, pushSkipped } = await preparePlan({ ...inputs, cwd: process.cwd(), env, runner: run });
+  const { plan, pushSkipped } = await preparePlan({ ...inputs, cwd: process.cwd(), env, runner: runProcess });
   setOutputs(planResult(plan, { runId: newRunId(), builder: '', pushSkipped }));
   core.setOutput(Outputs.plan, planToJson(plan).trim());
   core.info(formatPlan(plan, 'table'));

@@ -1,14 +1,20 @@
 // The Action's post step: removes whatever the main step left behind — containers, networks and volumes
 // found by the run label, a buildx builder created for the run, and the private docker config holding
-// registry logins — even when main was cancelled or killed. It warns and never fails the job.
+// registry logins — even when main was cancelled or killed. It warns and never fails the job. Its run()
+// is the step as the entry (index.ts) and @github/local-action's --post call it.
 import * as core from '@actions/core';
 import { rm } from 'node:fs/promises';
 import { detectDocker } from '../docker/detect.js';
 import { Docker } from '../docker/docker.js';
 import { containerBuilderName } from '../pipeline/builders.js';
-import { run } from '../process/run.js';
+import { run as runProcess } from '../process/run.js';
 import { ActionLogger } from './logger.js';
 import { Inputs, State } from './names.js';
+
+/** The post step, with the runner's environment. */
+export async function run(): Promise<void> {
+  await runPost(process.env);
+}
 
 export async function runPost(env: Record<string, string | undefined> = process.env): Promise<void> {
   const log = new ActionLogger();
@@ -20,8 +26,11 @@ export async function runPost(env: Record<string, string | undefined> = process.
     }
     const runId = core.getState(State.runId);
     if (!runId) return;
-    const choice = await detectDocker(run, { docker: core.getInput(Inputs.docker) || undefined, pathVar: env.PATH });
-    const docker = new Docker(choice.docker, choice.builder, run, log);
+    const choice = await detectDocker(runProcess, {
+      docker: core.getInput(Inputs.docker) || undefined,
+      pathVar: env.PATH,
+    });
+    const docker = new Docker(choice.docker, choice.builder, runProcess, log);
     const left = await docker.sweepRun(runId);
     // A docker-container builder created for the run (pipeline/builders.ts) is found by its name.
     const builder = containerBuilderName(runId);

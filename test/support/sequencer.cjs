@@ -2,7 +2,8 @@
 // 3-minute file when the others are nearly done. Jest orders by the durations it cached from earlier runs of
 // this checkout, which a fresh clone (CI) does not have: it then orders by file size, which put unit files
 // before the long integration ones. Here files with a cached duration keep jest's order; the rest go by
-// the durations measured on 2 cores (seconds, jest --json, two workers), unit files last (about 10 s all).
+// the durations measured on 2 cores (seconds, jest --json, two workers), unit files last (about 10 s all),
+// but for the one that starts @github/local-action twice, a subprocess each time.
 const Sequencer = require('@jest/test-sequencer').default;
 
 const MEASURED = {
@@ -22,6 +23,7 @@ const MEASURED = {
   'integration/cancel.test.ts': 20,
   'integration/cli-install.test.ts': 15,
   'integration/actions-cache.test.ts': 14,
+  'unit/local-action.test.ts': 13,
 };
 
 const measured = (test) => {
