@@ -27,6 +27,8 @@ const LAYERS = [
   ['build', 'smoke'],
   // Credentials, login, push and multi-platform publishing (a push by digest runs the build again).
   ['registry'],
+  // Test records: what a passing smoke test proves about a digest, attached to it in the registry.
+  ['proof'],
   // What a run produced, gathered from the layers below: outputs, job summary, smoke-test reports.
   ['report'],
   // The phases of a run (prepare, build, smoke test, push) and the commands over them (build, test, merge).

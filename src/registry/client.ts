@@ -1,9 +1,11 @@
 // A small client for the registry HTTP API (OCI distribution): what a reference points at — its manifest
 // digest, the image config and its labels — read before anything is built (immutable release tags) and
-// after a push. Authentication the way the engine does it: the /v2/ challenge, Basic or a Bearer token
+// after a push — and the few writes an attached record needs (a blob, a manifest, the referrers fallback
+// index of the OCI 1.1 tag schema), never an image's layers. Authentication the way the engine does it: the /v2/ challenge, Basic or a Bearer token
 // from the realm, with credentials of this run or of the caller's docker config. TLS trusts the engine's
 // per-registry CA (/etc/docker/certs.d/<host>/ca.crt); loopback registries may speak plain HTTP, as the
 // engine allows for 127.0.0.0/8.
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -52,6 +54,27 @@ const MANIFEST_TYPES = [
   'application/vnd.oci.image.manifest.v1+json',
   'application/vnd.docker.distribution.manifest.v2+json',
 ].join(', ');
+
+export const INDEX_TYPE = 'application/vnd.oci.image.index.v1+json';
+export const OCI_MANIFEST_TYPE = 'application/vnd.oci.image.manifest.v1+json';
+
+/** An OCI descriptor as an index lists it (what the referrers API answers with). */
+export interface Descriptor {
+  mediaType: string;
+  digest: string;
+  size: number;
+  artifactType?: string;
+  annotations?: Record<string, string>;
+}
+
+export interface ReferrersIndex {
+  schemaVersion: 2;
+  mediaType: typeof INDEX_TYPE;
+  manifests: Descriptor[];
+}
+
+/** The OCI 1.1 referrers tag schema's fallback tag for a digest: sha256:abc… → sha256-abc…. */
+export const referrersTag = (digest: string): string => digest.replace(':', '-');
 
 export interface Manifest {
   digest: string;
@@ -144,12 +167,100 @@ export class RegistryClient {
     };
   }
 
+  /** A blob's bytes; undefined when the repository has no such blob. */
+  async blob(ref: RegistryRef, digest: string): Promise<Buffer | undefined> {
+    const r = await this.get(ref, `/v2/${ref.repository}/blobs/${digest}`, {});
+    if (r.status === 404) return undefined;
+    if (r.status !== 200) throw new MlImageError(`${ref.apiHost}: reading blob ${digest} answered HTTP ${r.status}`);
+    return r.body;
+  }
+
+  /** Uploads a blob unless the repository has it already (a HEAD first: records are small, but images are not). */
+  async putBlob(ref: RegistryRef, bytes: Buffer): Promise<string> {
+    const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+    const head = await this.request(ref, 'HEAD', `/v2/${ref.repository}/blobs/${digest}`, {}, undefined, 'pull,push');
+    if (head.status === 200) return digest;
+    const start = await this.request(
+      ref,
+      'POST',
+      `/v2/${ref.repository}/blobs/uploads/`,
+      {},
+      Buffer.alloc(0),
+      'pull,push',
+    );
+    const location = start.headers.location;
+    if (start.status !== 202 || !location)
+      throw new MlImageError(`${ref.apiHost}: starting an upload to ${ref.repository} answered HTTP ${start.status}`);
+    // The Location may be absolute or a path, and may carry a query of its own (the upload's state).
+    const url = new URL(location, `http://${ref.apiHost}`);
+    url.searchParams.set('digest', digest);
+    const put = await this.request(
+      ref,
+      'PUT',
+      `${url.pathname}${url.search}`,
+      { 'content-type': 'application/octet-stream' },
+      bytes,
+      'pull,push',
+    );
+    if (put.status !== 201)
+      throw new MlImageError(`${ref.apiHost}: uploading ${digest} to ${ref.repository} answered HTTP ${put.status}`);
+    return digest;
+  }
+
+  /** Puts a manifest under a tag or its own digest; returns the digest the registry computed. */
+  async putManifest(ref: RegistryRef, reference: string, mediaType: string, bytes: Buffer): Promise<string> {
+    const r = await this.request(
+      ref,
+      'PUT',
+      `/v2/${ref.repository}/manifests/${reference}`,
+      { 'content-type': mediaType },
+      bytes,
+      'pull,push',
+    );
+    if (r.status !== 201)
+      throw new MlImageError(
+        `${ref.apiHost}: putting a manifest at ${ref.repository}:${reference} answered HTTP ${r.status}: ${r.body.toString('utf8').slice(0, 200)}`,
+      );
+    return String(r.headers['docker-content-digest'] ?? `sha256:${createHash('sha256').update(bytes).digest('hex')}`);
+  }
+
+  /**
+   * The OCI 1.1 referrers of a digest, as an image index: from the referrers API where the registry has one,
+   * else from the tag schema's fallback (`sha256-<hex>`, an index the writers keep). `api` says which answered.
+   */
+  async referrers(ref: RegistryRef, digest: string): Promise<{ index: ReferrersIndex; api: boolean }> {
+    const r = await this.get(ref, `/v2/${ref.repository}/referrers/${digest}`, {
+      accept: 'application/vnd.oci.image.index.v1+json',
+    });
+    const type = (r.headers['content-type'] ?? '').split(';')[0];
+    if (r.status === 200 && type === 'application/vnd.oci.image.index.v1+json')
+      return { index: JSON.parse(r.body.toString('utf8')) as ReferrersIndex, api: true };
+    const fallback = await this.manifest(
+      { ...ref, reference: referrersTag(digest) },
+      'application/vnd.oci.image.index.v1+json',
+    );
+    const index = fallback ? (JSON.parse(fallback.body.toString('utf8')) as ReferrersIndex) : undefined;
+    return { index: { schemaVersion: 2, mediaType: INDEX_TYPE, manifests: index?.manifests ?? [] }, api: false };
+  }
+
   /** A GET with the registry's authentication: anonymous first, then what its challenge asks for. */
-  private async get(ref: RegistryRef, urlPath: string, headers: Record<string, string>): Promise<Response> {
-    const scope = `repository:${ref.repository}:pull`;
+  private get(ref: RegistryRef, urlPath: string, headers: Record<string, string>): Promise<Response> {
+    return this.request(ref, 'GET', urlPath, headers);
+  }
+
+  private async request(
+    ref: RegistryRef,
+    method: string,
+    urlPath: string,
+    headers: Record<string, string>,
+    body?: Buffer,
+    actions = 'pull',
+  ): Promise<Response> {
+    const scope = `repository:${ref.repository}:${actions}`;
     const key = `${ref.apiHost} ${scope}`;
     const auth = this.tokens.get(key);
-    let r = await this.send(ref.apiHost, urlPath, auth ? { ...headers, authorization: auth } : headers);
+    const send = (h: Record<string, string>) => this.send(ref.apiHost, urlPath, h, false, method, body);
+    let r = await send(auth ? { ...headers, authorization: auth } : headers);
     if (r.status !== 401) return r;
     const challenge = r.headers['www-authenticate'] ?? '';
     const creds = await this.options.credentialsFor?.(
@@ -158,7 +269,7 @@ export class RegistryClient {
     const header = await this.authorization(ref.apiHost, challenge, scope, creds);
     if (!header) return r;
     this.tokens.set(key, header);
-    r = await this.send(ref.apiHost, urlPath, { ...headers, authorization: header });
+    r = await send({ ...headers, authorization: header });
     return r;
   }
 
@@ -190,20 +301,34 @@ export class RegistryClient {
     return token ? `Bearer ${token}` : undefined;
   }
 
-  private async send(host: string, urlPath: string, headers: Record<string, string>, plain = false): Promise<Response> {
-    if (plain || this.plainHttp.has(host)) return this.once(host, urlPath, headers, false);
+  private async send(
+    host: string,
+    urlPath: string,
+    headers: Record<string, string>,
+    plain = false,
+    method = 'GET',
+    body?: Buffer,
+  ): Promise<Response> {
+    if (plain || this.plainHttp.has(host)) return this.once(host, urlPath, headers, false, method, body);
     try {
-      return await this.once(host, urlPath, headers, true);
+      return await this.once(host, urlPath, headers, true, method, body);
     } catch (err: unknown) {
       // The engine's rule: a loopback registry may answer plain HTTP.
       if (!isLoopback(host)) throw err;
-      const r = await this.once(host, urlPath, headers, false);
+      const r = await this.once(host, urlPath, headers, false, method, body);
       this.plainHttp.add(host);
       return r;
     }
   }
 
-  private once(host: string, urlPath: string, headers: Record<string, string>, tls: boolean): Promise<Response> {
+  private once(
+    host: string,
+    urlPath: string,
+    headers: Record<string, string>,
+    tls: boolean,
+    method = 'GET',
+    body?: Buffer,
+  ): Promise<Response> {
     const [hostname, port] = host.startsWith('[')
       ? [host.slice(1, host.indexOf(']')), host.split(']:')[1]]
       : host.split(':');
@@ -216,8 +341,12 @@ export class RegistryClient {
           hostname,
           port: port ? Number(port) : tls ? 443 : 80,
           path: urlPath,
-          method: 'GET',
-          headers: { 'user-agent': 'ml-image', ...headers },
+          method,
+          headers: {
+            'user-agent': 'ml-image',
+            ...headers,
+            ...(body ? { 'content-length': String(body.length) } : {}),
+          },
           ...(ca ? { ca } : {}),
           timeout: this.options.timeoutMs ?? 30_000,
         },
@@ -234,7 +363,7 @@ export class RegistryClient {
         req.destroy(new Error(`${host}: no answer within ${(this.options.timeoutMs ?? 30_000) / 1000}s`)),
       );
       req.on('error', reject);
-      req.end();
+      req.end(body);
     });
   }
 }
