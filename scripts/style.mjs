@@ -51,7 +51,10 @@ export async function checkStyle(root) {
   return { problems, linted: results.length, formatted };
 }
 
-/** Source and config files under root, skipping what is never ours (node_modules, dist, the VCS). */
+/**
+ * Source and config files under root, skipping what is never ours (node_modules, dist, the VCS).
+ * @param {string} root
+ */
 function prettierFiles(root) {
   /** @type {string[]} */
   const out = [];
