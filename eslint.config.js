@@ -59,7 +59,7 @@ export default tseslint.config(
   {
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: {
-      // Fakes implement async interfaces (a runner, a credentials store) without awaiting anything.
+      // Fakes implement async interfaces (a process exec, a credentials store) without awaiting anything.
       '@typescript-eslint/require-await': 'off',
       // `err as ConfigError` after `expect(err).toBeInstanceOf(ConfigError)` reads the fields just checked.
       '@typescript-eslint/no-unsafe-class-instance-assignment': 'off',

@@ -5,7 +5,7 @@ import * as core from '@actions/core';
 import { ConfigError, issueText, MlImageError, oneLineReason, type SourceLocation } from '../errors.js';
 import { buildTestPush, newRunId, PipelineFailure } from '../pipeline/pipeline.js';
 import { preparePlan } from '../pipeline/prepare.js';
-import { run } from '../process/run.js';
+import { execProcess } from '../process/exec.js';
 import { planResult, toOutputs, type PipelineResult } from '../report/result.js';
 import { merge } from '../pipeline/merge.js';
 import { formatPlan, planToJson } from '../plan/format.js';
@@ -63,7 +63,7 @@ export async function runMain(
 
 /** The plan's outputs without building: the matrix for a fan-out job, tags, labels, json and version. */
 async function planOnly(inputs: ActionInputs, env: Record<string, string | undefined>): Promise<void> {
-  const { plan, pushSkipped } = await preparePlan({ ...inputs, cwd: process.cwd(), env, runner: run });
+  const { plan, pushSkipped } = await preparePlan({ ...inputs, cwd: process.cwd(), env, exec: execProcess });
   setOutputs(planResult(plan, { runId: newRunId(), builder: '', pushSkipped }));
   core.setOutput(Outputs.plan, planToJson(plan).trim());
   core.info(formatPlan(plan, 'table'));

@@ -26,7 +26,7 @@ import { Docker } from '../docker/docker.js';
 import { MlImageError, type SourceLocation } from '../errors.js';
 import type { Env } from '../meta/context.js';
 import { jobName, type BuildJob, type Plan } from '../plan/plan.js';
-import { run as defaultRunner } from '../process/run.js';
+import { execProcess } from '../process/exec.js';
 import { checkUsable, login, type Login } from '../registry/auth.js';
 import { checkReleasesBeforeBuild } from '../registry/immutable.js';
 import { megabytes, seconds, type Logger } from '../log/log.js';
@@ -108,11 +108,11 @@ export async function buildTestPush(options: PipelineOptions): Promise<PipelineR
 
 async function prepare(options: PipelineOptions): Promise<Run> {
   const { log } = options;
-  const runner = options.runner ?? defaultRunner;
+  const exec = options.exec ?? execProcess;
   const runId = options.runId ?? newRunId();
   options.onResource?.({ kind: 'run-id', id: runId });
 
-  const { plan, pushSkipped } = await preparePlan({ ...options, runner });
+  const { plan, pushSkipped } = await preparePlan({ ...options, exec });
   if (pushSkipped) log.info(`not pushing: ${pushSkipped}`);
   if (plan.push) checkUsable(pushCredentials(plan, options));
   for (const job of plan.jobs) {
@@ -123,12 +123,12 @@ async function prepare(options: PipelineOptions): Promise<Run> {
   const suites = loadSuites(plan);
   for (const value of Object.values(secrets)) log.addSecret(value);
 
-  const choice = await detectDocker(runner, {
+  const choice = await detectDocker(exec, {
     docker: options.docker,
     builder: options.builder,
     pathVar: options.env.PATH,
   });
-  const docker = new Docker(choice.docker, choice.builder, runner, log);
+  const docker = new Docker(choice.docker, choice.builder, exec, log);
   const engine = await docker.assertEngine();
   const builder = await inspectBuilder(
     (args) => docker.call(args, { timeoutMs: 30_000, quiet: args[0] === 'info' }),
@@ -144,7 +144,7 @@ async function prepare(options: PipelineOptions): Promise<Run> {
   return {
     options,
     log,
-    runner,
+    exec,
     runId,
     plan,
     docker,
@@ -335,7 +335,7 @@ function saveId(r: Run): string {
 async function smokeTestAll(r: Run, built: Map<string, BuiltImage>): Promise<void> {
   const { log, options, plan } = r;
   const gpu: { gpuPresent: boolean; gpuDevice?: GpuDevice } = plan.jobs.some((j) => j.smokeTest)
-    ? await probeGpuSetup(r.runner, r.docker, log)
+    ? await probeGpuSetup(r.exec, r.docker, log)
     : { gpuPresent: false };
   for (const [i, job] of plan.jobs.entries()) {
     if (!job.smokeTest) continue;

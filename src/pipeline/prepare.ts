@@ -10,7 +10,7 @@ import { buildDate } from '../meta/labels.js';
 import { makePlan, pushAllowed, type Plan, type PlanFilters } from '../plan/plan.js';
 import { applyPlanFile } from '../plan/readback.js';
 import path from 'node:path';
-import type { Runner } from '../process/run.js';
+import type { Exec } from '../process/exec.js';
 
 /** true/false: as asked. auto: as push.when allows for this event, when there is a registry. */
 export type PushMode = boolean | 'auto';
@@ -29,7 +29,7 @@ export interface PrepareOptions {
   cacheBackend?: CacheBackend;
   /** A plan file from the plan job: its tags, labels, references and dates are used (fan-out). */
   planFile?: string;
-  runner: Runner;
+  exec: Exec;
 }
 
 export interface Prepared {
@@ -43,7 +43,7 @@ export interface Prepared {
 export async function preparePlan(options: PrepareOptions): Promise<Prepared> {
   const { config, source } = loadConfigSource(options.config, options.cwd);
   if (options.registries) checkRegistryOverride(options.registries, options.registriesFrom ?? 'registries');
-  const git = await detectContext(options.env, options.runner, options.cwd);
+  const git = await detectContext(options.env, options.exec, options.cwd);
   const registries = options.registries?.map(lowerRegistry) ?? config.push.registries;
 
   let push = options.push === true;

@@ -22,7 +22,7 @@ import { pushCredentials, stopIfCancelled, type Run } from './run-state.js';
 
 /** The registry client, with this run's credentials first and then the caller's docker config. */
 function inspectClient(r: Run): RegistryClient {
-  return registryClientFor(pushCredentials(r.plan, r.options), r.options.env, r.runner);
+  return registryClientFor(pushCredentials(r.plan, r.options), r.options.env, r.exec);
 }
 
 export function inspector(r: Run): Inspect {

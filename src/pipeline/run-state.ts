@@ -6,7 +6,7 @@ import type { BuilderKind } from '../docker/detect.js';
 import type { Docker } from '../docker/docker.js';
 import { MlImageError } from '../errors.js';
 import type { Plan } from '../plan/plan.js';
-import type { Runner } from '../process/run.js';
+import type { Exec } from '../process/exec.js';
 import { credentialsFor, type RegistryCredential } from '../registry/auth.js';
 import type { RetryPolicy } from '../registry/retry.js';
 import type { Logger } from '../log/log.js';
@@ -16,7 +16,7 @@ import type { StructureSuite } from '../smoke/checks.js';
 import type { PrepareOptions } from './prepare.js';
 
 /** What a front end asks of one run (the Action's inputs, the command line), fixed for the whole run. */
-export interface PipelineOptions extends Omit<PrepareOptions, 'runner'> {
+export interface PipelineOptions extends Omit<PrepareOptions, 'exec'> {
   credentials?: RegistryCredential[];
   sharedCredential?: { username: string; password: string };
   /** false: log in to the caller's docker config and stay logged in (docker/login-action's logout). */
@@ -33,7 +33,7 @@ export interface PipelineOptions extends Omit<PrepareOptions, 'runner'> {
   minFreeBytes?: number;
   log: Logger;
   runId?: string;
-  runner?: Runner;
+  exec?: Exec;
   signal?: AbortSignal;
   /** Told about resources the post step must remove if this process dies (Action state). */
   onResource?: (resource: { kind: 'docker-config'; path: string } | { kind: 'run-id'; id: string }) => void;
@@ -42,7 +42,7 @@ export interface PipelineOptions extends Omit<PrepareOptions, 'runner'> {
 export interface Run {
   options: PipelineOptions;
   log: Logger;
-  runner: Runner;
+  exec: Exec;
   runId: string;
   plan: Plan;
   docker: Docker;

@@ -13,7 +13,7 @@ import type { BuilderInfo } from '../docker/builder.js';
 import type { Docker } from '../docker/docker.js';
 import { MlImageError } from '../errors.js';
 import { jobName, type BuildJob } from '../plan/plan.js';
-import { tailOf } from '../process/run.js';
+import { tailOf } from '../process/exec.js';
 import type { Logger } from '../log/log.js';
 import type { Login } from './auth.js';
 import type { RegistryClient } from './client.js';

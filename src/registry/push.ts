@@ -1,7 +1,7 @@
 // Pushes a tested image under its registry references and reports the manifest digest of each push.
 import type { Docker } from '../docker/docker.js';
 import { MlImageError } from '../errors.js';
-import { tailOf } from '../process/run.js';
+import { tailOf } from '../process/exec.js';
 import { seconds, type Logger } from '../log/log.js';
 import { withLock } from '../resources/lock.js';
 import { registryHost, type Login } from './auth.js';

@@ -11,7 +11,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Document, Scalar } from 'yaml';
 import { RUN_LABEL, type Docker } from '../docker/docker.js';
 import { MlImageError } from '../errors.js';
-import { tailOf, type RunResult } from '../process/run.js';
+import { tailOf, type ExecResult } from '../process/exec.js';
 import type { Logger } from '../log/log.js';
 import type { ResourceKind, Resources } from '../resources/resources.js';
 import type { ComposeSpec, ServiceSpec, VolumeSpec } from '../config/types.js';
@@ -460,7 +460,7 @@ async function upCompose(
 }
 
 /** The error lines of a failed `up`, without its " Container x  Started" progress lines. */
-function upFailure(r: RunResult): string {
+function upFailure(r: ExecResult): string {
   const lines = plain(`${r.stderr}\n${r.stdout}`)
     .split('\n')
     .map((l) => l.trim())
