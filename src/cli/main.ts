@@ -3,7 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { jsonSchemaDocument } from '../config/json-schema.js';
-import { secretBuildArgsWarning } from '../config/checks.js';
+import { secretBuildArgsWarning } from '../config/semantic-checks.js';
 import { jobName } from '../plan/plan.js';
 import { ConfigError, exitCodeFor, formatIssue, MlImageError, oneLineReason } from '../errors.js';
 import { buildTestPush, PipelineFailure } from '../pipeline/pipeline.js';

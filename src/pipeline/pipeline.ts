@@ -7,7 +7,7 @@ import { readFile, statfs } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { buildImage, type BuiltImage } from '../build/build.js';
-import { secretBuildArgsWarning } from '../config/checks.js';
+import { secretBuildArgsWarning } from '../config/semantic-checks.js';
 import { chooseCache, cacheArgs, type CacheArgs, type CacheChoice } from '../cache/cache.js';
 import {
   ActionsMountStore,
@@ -33,7 +33,7 @@ import { megabytes, seconds, type Logger } from '../log/log.js';
 import { planResult, type PipelineResult } from '../report/result.js';
 import { probeGpuSetup, type GpuDevice } from '../smoke/gpu.js';
 import { loadSuites } from '../smoke/suites.js';
-import { smokeTest } from '../smoke/run.js';
+import { smokeTest } from '../smoke/smoke-test.js';
 import { preparePlan } from './prepare.js';
 import { inspector, keptReleases, pushAll } from './push-phase.js';
 import { pushCredentials, stopIfCancelled, type PipelineOptions, type Run } from './run-state.js';

@@ -12,7 +12,7 @@ import type { RetryPolicy } from '../registry/retry.js';
 import type { Logger } from '../log/log.js';
 import type { PipelineResult } from '../report/result.js';
 import type { Resources } from '../resources/resources.js';
-import type { StructureSuite } from '../smoke/checks.js';
+import type { StructureSuite } from '../smoke/check-model.js';
 import type { PrepareOptions } from './prepare.js';
 
 /** What a front end asks of one run (the Action's inputs, the command line), fixed for the whole run. */

@@ -7,7 +7,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { buildCommand } from '../build/argv.js';
+import { buildCommand } from '../build/build-command.js';
 import type { CacheArgs } from '../cache/cache.js';
 import type { BuilderInfo } from '../docker/builder.js';
 import type { Docker } from '../docker/docker.js';

@@ -1,5 +1,5 @@
 // Owns container-structure-test (CST) files: one file, schemaVersion "1.0.0" or "2.0.0", YAML or JSON,
-// read into the StructureSuite of checks.ts. What CST would run differently from us (or silently skip) is
+// read into the StructureSuite of check-model.ts. What CST would run differently from us (or silently skip) is
 // refused, never dropped; every problem names file:line:column and key path, all of them in one run, the
 // way the config loader reports (and with its helpers: SourceMap, formatPath, suggest, ConfigError).
 import { existsSync, statSync } from 'node:fs';
@@ -10,7 +10,7 @@ import { formatPath, type PathSegment } from '../config/validate.js';
 import { isObject } from '../util/objects.js';
 import { suggest } from '../util/suggest.js';
 import { ConfigError, type ConfigIssue } from '../errors.js';
-import type { CommandCheck, ImageCheck, LicenseCheck, RunOptions, StructureSuite } from './checks.js';
+import type { CommandCheck, ImageCheck, LicenseCheck, ContainerRunOptions, StructureSuite } from './check-model.js';
 import type { ExecutableBy, FileCheck, KeyValueExpectation, MetadataCheck } from '../config/types.js';
 
 type Path = readonly PathSegment[];
@@ -134,7 +134,12 @@ export function parseStructureTest(
   r.mapping(data, [], ...keysIn(KEYS.top, version));
 
   const globalEnv = r.envVars(data, 'globalEnvVars', [], false);
-  const runOptions = readRunOptions(r, version === '2.0.0' ? data.containerRunOptions : undefined, baseDir, hostEnv);
+  const runOptions = readContainerRunOptions(
+    r,
+    version === '2.0.0' ? data.containerRunOptions : undefined,
+    baseDir,
+    hostEnv,
+  );
   // CST's order of running (and reporting): commands, file contents, file existence, licenses, metadata.
   const checks: ImageCheck[] = [
     ...r.items(data, 'commandTests', [], (v, p) => commandTest(r, v, p, version, globalEnv)),
@@ -148,7 +153,7 @@ export function parseStructureTest(
     'metadataTest' in data && version === '2.0.0' ? metadataTest(r, data.metadataTest, ['metadataTest']) : undefined;
   if (metadata) checks.push(metadata);
   r.throwIfAny();
-  return { file, schemaVersion: version, runOptions, checks };
+  return { file, schemaVersion: version, containerRunOptions: runOptions, checks };
 }
 
 function commandTest(
@@ -330,9 +335,9 @@ function metadataTest(r: Reader, v: unknown, p: Path): MetadataCheck | undefined
     : check;
 }
 
-function readRunOptions(r: Reader, v: unknown, baseDir: string, hostEnv: HostEnv): RunOptions {
+function readContainerRunOptions(r: Reader, v: unknown, baseDir: string, hostEnv: HostEnv): ContainerRunOptions {
   const p = ['containerRunOptions'];
-  const options: RunOptions = { env: {}, privileged: false, capabilities: [], bindMounts: [] };
+  const options: ContainerRunOptions = { env: {}, privileged: false, capabilities: [], bindMounts: [] };
   const o = v == null ? undefined : r.mapping(v, p, KEYS.runOptions);
   if (!o) return options;
   const user = r.str(o, 'user', p);
@@ -391,7 +396,7 @@ function bindMount(r: Reader, spec: string, p: Path, baseDir: string): string | 
   return [abs, container, ...(opts === undefined ? [] : [opts])].join(':');
 }
 
-/** Go's FileMode text, the only form CST can match, as ls writes it (what checks.ts's permissionString reads). */
+/** Go's FileMode text, the only form CST can match, as ls writes it (what check-model.ts's permissionString reads). */
 function goModeToLs(mode: string): string | undefined {
   const m = /^(-|[dLDpSugct]+)([-r][-w][-x][-r][-w][-x][-r][-w][-x])$/.exec(mode);
   if (!m) return undefined;

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { MlImageError } from '../errors.js';
 import type { Plan } from '../plan/plan.js';
-import type { StructureSuite } from './checks.js';
+import type { StructureSuite } from './check-model.js';
 import { parseStructureTest } from './structure.js';
 
 export function readSuite(file: string): StructureSuite {
