@@ -25,7 +25,8 @@ const LAYERS = [
   ['cache'],
   // Building an image (with the cache's flags); smoke-testing it.
   ['build', 'smoke'],
-  // Credentials, login, push and multi-platform publishing (a push by digest runs the build again).
+  // Credentials, login and the registry-level pushes: by tag, by digest (the build run again from the
+  // cache), and the index that puts a target's platforms under its tags.
   ['registry'],
   // What a run produced, gathered from the layers below: outputs, job summary, smoke-test reports.
   ['report'],

@@ -1,6 +1,9 @@
-// The push phase: tested images to their registries — under their tags (kept release tags left as they
-// are), by digest per platform with one index under every tag, or by digest alone for a fan-out entry.
-// Runs only after every smoke test passed (pipeline.ts).
+// The push phase: decides how each tested target reaches its registries, and records what landed in the
+// run's result — a single-platform target under its tags (registry/push-by-tag.ts; release tags kept by
+// push.immutable-tags left as they are), a multi-platform one by digest per platform, then one index
+// under every tag (registry/push-by-digest.ts, registry/image-index.ts), a fan-out entry by digest alone,
+// its digest file written for `merge`. The registry-level operations live in registry/; this file only
+// chooses among them. Runs only after every smoke test passed (pipeline.ts).
 import type { BuilderInfo } from '../docker/builder.js';
 import type { CacheArgs } from '../cache/cache.js';
 import { MlImageError } from '../errors.js';
@@ -14,8 +17,9 @@ import {
   type LocalImage,
   type ReleaseDecision,
 } from '../registry/immutable.js';
-import { pushImage } from '../registry/push.js';
-import { createIndexes, pushByDigest, type PlatformDigest } from '../registry/publish.js';
+import { pushByTag } from '../registry/push-by-tag.js';
+import { createIndexes } from '../registry/image-index.js';
+import { pushByDigest, type PlatformDigest } from '../registry/push-by-digest.js';
 import { createContainerBuilder } from './builders.js';
 import { writeDigestFile } from './digests.js';
 import { pushCredentials, stopIfCancelled, type Run } from './run-state.js';
@@ -57,7 +61,7 @@ export async function pushAll(r: Run, auth: Login, keep: ReadonlyMap<string, str
   for (const indexes of targets.values()) {
     stopIfCancelled(r.options.signal);
     const jobs = indexes.map((i) => r.plan.jobs[i]);
-    if (jobs.length > 1 || r.options.filters?.only) await publishByDigest(r, auth, indexes);
+    if (jobs.length > 1 || r.options.filters?.only) await pushByDigestAndIndex(r, auth, indexes);
     else await pushTags(r, auth, keep, indexes[0]);
   }
 }
@@ -72,7 +76,7 @@ async function pushTags(r: Run, auth: Login, keep: ReadonlyMap<string, string>, 
   const refs = job.pushRefs.filter((x) => !keep.has(x));
   try {
     const copyWithinRegistry = r.builder.kind === 'buildx' ? { client: inspectClient(r) } : undefined;
-    await pushImage(r.docker, image.imageId!, refs, auth, r.log, {
+    await pushByTag(r.docker, image.imageId!, refs, auth, r.log, {
       signal: r.options.signal,
       retry: r.options.retry,
       copyWithinRegistry,
@@ -106,7 +110,7 @@ async function digestBuilder(
   };
 }
 
-async function publishByDigest(r: Run, auth: Login, indexes: readonly number[]): Promise<void> {
+async function pushByDigestAndIndex(r: Run, auth: Login, indexes: readonly number[]): Promise<void> {
   const digests: PlatformDigest[] = [];
   const client = inspectClient(r);
   for (const i of indexes) {

@@ -10,7 +10,8 @@ import { loadConfig } from '../../src/config/load.js';
 import { planToJson, planToMatrix } from '../../src/plan/format.js';
 import { makePlan, targetOf } from '../../src/plan/plan.js';
 import { applyPlanFile } from '../../src/plan/readback.js';
-import { indexCommand, repositoriesOf } from '../../src/registry/publish.js';
+import { indexCommand } from '../../src/registry/image-index.js';
+import { repositoriesOf } from '../../src/registry/push-by-digest.js';
 import { BUILDERS, gitContext } from './helpers.js';
 
 let dir: string;
