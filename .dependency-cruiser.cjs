@@ -30,8 +30,12 @@ const LAYERS = [
   ['registry'],
   // What a run produced, gathered from the layers below: outputs, job summary, smoke-test reports.
   ['report'],
-  // The phases of a run (prepare, build, smoke test, push) and the commands over them (build, test, merge).
+  // The phases of a run (setup, log in, build, smoke test, push) and the state they hand on: a Plan in, a
+  // result out; no config file read here.
   ['pipeline'],
+  // The commands the front ends call: plan (config + checkout → Plan), build (the pipeline's phases over
+  // it), test (one smoke test, no build) and merge (a fan-out's indexes).
+  ['commands'],
   // The two front ends.
   ['action', 'cli'],
 ];

@@ -3,11 +3,12 @@
 // here, in one place.
 import * as core from '@actions/core';
 import { ConfigError, issueText, MlImageError, oneLineReason, type SourceLocation } from '../errors.js';
-import { buildTestPush, newRunId, PipelineFailure } from '../pipeline/pipeline.js';
-import { preparePlan } from '../pipeline/prepare.js';
+import { buildTestPush, PipelineFailure } from '../commands/build-test-push.js';
+import { newRunId } from '../pipeline/state.js';
+import { planFromConfig } from '../commands/plan-from-config.js';
 import { execProcess } from '../process/exec.js';
 import { planResult, toOutputs, type PipelineResult } from '../report/result.js';
-import { merge } from '../pipeline/merge.js';
+import { merge } from '../commands/merge.js';
 import { formatPlan, planToJson } from '../plan/format.js';
 import path from 'node:path';
 import { smokeSuites, writeSmokeReports, type SmokeReportFiles } from '../report/smoke-report.js';
@@ -63,7 +64,7 @@ export async function runMain(
 
 /** The plan's outputs without building: the matrix for a fan-out job, tags, labels, json and version. */
 async function planOnly(inputs: ActionInputs, env: Record<string, string | undefined>): Promise<void> {
-  const { plan, pushSkipped } = await preparePlan({ ...inputs, cwd: process.cwd(), env, exec: execProcess });
+  const { plan, pushSkipped } = await planFromConfig({ ...inputs, cwd: process.cwd(), env, exec: execProcess });
   setOutputs(planResult(plan, { runId: newRunId(), builder: '', pushSkipped }));
   core.setOutput(Outputs.plan, planToJson(plan).trim());
   core.info(formatPlan(plan, 'table'));

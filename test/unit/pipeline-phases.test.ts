@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildTestPush, PipelineFailure, type PipelineOptions } from '../../src/pipeline/pipeline.js';
+import { buildTestPush, PipelineFailure, type BuildOptions } from '../../src/commands/build-test-push.js';
 import type { ExecOptions, ExecResult, Exec } from '../../src/process/exec.js';
 import { MemoryLogger } from '../../src/log/log.js';
 
@@ -129,7 +129,7 @@ function fakeDocker(script: Script = {}): { exec: Exec; calls: string[][] } {
   return { exec, calls };
 }
 
-const options = (exec: Exec, over: Partial<PipelineOptions> = {}): PipelineOptions => ({
+const options = (exec: Exec, over: Partial<BuildOptions> = {}): BuildOptions => ({
   config: 'ml-image.yml',
   cwd: repo,
   push: true,

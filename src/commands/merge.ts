@@ -1,4 +1,4 @@
-// `ml-image merge --plan FILE --digests DIR`: the last job of a fan-out. Every matrix entry pushed its
+// The `merge` command, `ml-image merge --plan FILE --digests DIR`: the last job of a fan-out. Every matrix entry pushed its
 // tested platform build by digest and left a digest file; merge puts each target's platforms under every
 // tag the plan computed, in every registry, and reads each tag back. Only entries whose smoke test passed
 // wrote a file, so a missing entry (failed, cancelled, or never run) stops the merge by name. Running it
@@ -13,8 +13,8 @@ import { credentialsFor, login, registryClientFor, type RegistryCredential } fro
 import { createIndexes, type IndexResult } from '../registry/image-index.js';
 import type { PlatformDigest } from '../registry/push-by-digest.js';
 import type { Logger } from '../log/log.js';
-import { readDigestFiles } from './digests.js';
-import { preparePlan } from './prepare.js';
+import { readDigestFiles } from '../pipeline/digests.js';
+import { planFromConfig } from './plan-from-config.js';
 
 export interface MergeOptions {
   config: string;
@@ -38,7 +38,7 @@ export interface MergedTarget {
 
 export async function merge(options: MergeOptions): Promise<MergedTarget[]> {
   const exec = options.exec ?? execProcess;
-  const { plan } = await preparePlan({
+  const { plan } = await planFromConfig({
     config: options.config,
     planFile: options.planFile,
     cwd: options.cwd,

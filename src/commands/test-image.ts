@@ -1,4 +1,4 @@
-// `ml-image test IMAGE`: the smoke test on its own, against any image reference — the config's smoke test
+// The `test` command, `ml-image test IMAGE`: the smoke test on its own, against any image reference — the config's smoke test
 // of one image/variant, container-structure-test files, or both. Nothing is built or pushed; every
 // container, network and volume it starts is removed, whatever happens.
 import path from 'node:path';
@@ -14,8 +14,8 @@ import type { StructureSuite } from '../smoke/check-model.js';
 import { probeGpuSetup } from '../smoke/gpu.js';
 import { smokeTest, type SmokeResult, type SmokeTarget } from '../smoke/smoke-test.js';
 import { loadSuites, readSuite } from '../smoke/suites.js';
-import { newRunId } from './pipeline.js';
-import { preparePlan } from './prepare.js';
+import { newRunId } from '../pipeline/state.js';
+import { planFromConfig } from './plan-from-config.js';
 
 export interface TestImageOptions {
   image: string;
@@ -48,7 +48,7 @@ async function jobFor(options: TestImageOptions, exec: Exec): Promise<{ job: Smo
     const job: SmokeTarget = { id: 'test', image: options.image, variant: '', gpu: false };
     return { job, suites: extra };
   }
-  const { plan } = await preparePlan({
+  const { plan } = await planFromConfig({
     config: options.config,
     cwd: options.cwd,
     env: options.env,
