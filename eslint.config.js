@@ -52,8 +52,8 @@ export default tseslint.config(
   },
   {
     // The structure-test reader's fail() records a problem and returns undefined, so `return x ?? this.fail(…)`
-    // reads as "x, or a recorded problem and nothing".
-    files: ['src/smoke/structure.ts'],
+    // reads as "x, or a recorded problem and nothing" (in the reader and in the translation that uses it).
+    files: ['src/smoke/structure-reader.ts', 'src/smoke/structure-test.ts'],
     rules: { '@typescript-eslint/no-confusing-void-expression': 'off' },
   },
   {

@@ -14,7 +14,7 @@ import {
   type StructureSuite,
 } from '../../src/smoke/check-model.js';
 import type { FileCheck, MetadataCheck } from '../../src/config/types.js';
-import { parseStructureTest } from '../../src/smoke/structure.js';
+import { parseStructureTest } from '../../src/smoke/structure-test.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/structure-tests/', import.meta.url));
 const SHOWN = 'test/fixtures/structure-tests';
