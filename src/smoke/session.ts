@@ -8,7 +8,7 @@ import type { Logger } from '../log/log.js';
 import type { BuildJob } from '../plan/plan.js';
 import type { Resources } from '../resources/resources.js';
 import type { ContainerSpec } from './container-args.js';
-import type { TestEnvironment } from './environment.js';
+import type { TestEnvironment } from './environment-base.js';
 import type { GpuDevice } from './gpu.js';
 
 export interface CheckResult {

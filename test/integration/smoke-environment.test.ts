@@ -10,12 +10,9 @@ import { MlImageError } from '../../src/errors.js';
 import { execProcess } from '../../src/process/exec.js';
 import { MemoryLogger } from '../../src/log/log.js';
 import { Resources } from '../../src/resources/resources.js';
-import {
-  prepareEnvironment,
-  tcpAnswers,
-  type EnvironmentContext,
-  type TestEnvironment,
-} from '../../src/smoke/environment.js';
+import type { EnvironmentContext, TestEnvironment } from '../../src/smoke/environment-base.js';
+import { prepareEnvironment } from '../../src/smoke/environment.js';
+import { tcpAnswers } from '../../src/smoke/side-services.js';
 import { labelledLeftovers, removeScratch, ROOT, scratchDir, testEnv, TINY, uid, writeFile } from './harness.js';
 
 jest.setTimeout(180_000);
