@@ -25,14 +25,19 @@ const LAYERS = [
   ['cache'],
   // Building an image (with the cache's flags); smoke-testing it.
   ['build', 'smoke'],
-  // Credentials, login, push and multi-platform publishing (a push by digest runs the build again).
+  // Credentials, login and the registry-level pushes: by tag, by digest (the build run again from the
+  // cache), and the index that puts a target's platforms under its tags.
   ['registry'],
   // Test records: what a passing smoke test proves about a digest, attached to it in the registry.
   ['proof'],
   // What a run produced, gathered from the layers below: outputs, job summary, smoke-test reports.
   ['report'],
-  // The phases of a run (prepare, build, smoke test, push) and the commands over them (build, test, merge).
+  // The phases of a run (setup, log in, build, smoke test, push) and the state they hand on: a Plan in, a
+  // result out; no config file read here.
   ['pipeline'],
+  // The commands the front ends call: plan (config + checkout → Plan), build (the pipeline's phases over
+  // it), test (one smoke test, no build) and merge (a fan-out's indexes).
+  ['commands'],
   // The two front ends.
   ['action', 'cli'],
 ];

@@ -12,7 +12,7 @@ import type { CacheBackend } from '../config/types.js';
 import type { BuilderKind } from '../docker/detect.js';
 import { MlImageError } from '../errors.js';
 import { parseRegistryAuth, type RegistryCredential } from '../registry/auth.js';
-import type { PushMode } from '../pipeline/prepare.js';
+import type { PushMode } from '../commands/plan-from-config.js';
 import type { PlanFilters } from '../plan/plan.js';
 import { Inputs, RenamedInputs } from './names.js';
 

@@ -4,12 +4,13 @@
 // (index.ts) calls on the runner, and what @github/local-action imports and calls to debug the step locally.
 import * as core from '@actions/core';
 import { ConfigError, issueText, MlImageError, oneLineReason, type SourceLocation } from '../errors.js';
-import { buildTestPush, newRunId, PipelineFailure } from '../pipeline/pipeline.js';
-import { preparePlan } from '../pipeline/prepare.js';
+import { buildTestPush, PipelineFailure } from '../commands/build-test-push.js';
+import { newRunId } from '../pipeline/state.js';
+import { planFromConfig } from '../commands/plan-from-config.js';
+import { execProcess } from '../process/exec.js';
 import { onInterrupt } from '../process/interrupt.js';
-import { run as runProcess } from '../process/run.js';
 import { planResult, toOutputs, type PipelineResult } from '../report/result.js';
-import { merge } from '../pipeline/merge.js';
+import { merge } from '../commands/merge.js';
 import { formatPlan, planToJson } from '../plan/format.js';
 import path from 'node:path';
 import { smokeSuites, writeSmokeReports, type SmokeReportFiles } from '../report/smoke-report.js';
@@ -76,7 +77,7 @@ export async function runMain(
 
 /** The plan's outputs without building: the matrix for a fan-out job, tags, labels, json and version. */
 async function planOnly(inputs: ActionInputs, env: Record<string, string | undefined>): Promise<void> {
-  const { plan, pushSkipped } = await preparePlan({ ...inputs, cwd: process.cwd(), env, runner: runProcess });
+  const { plan, pushSkipped } = await planFromConfig({ ...inputs, cwd: process.cwd(), env, exec: execProcess });
   setOutputs(planResult(plan, { runId: newRunId(), builder: '', pushSkipped }));
   core.setOutput(Outputs.plan, planToJson(plan).trim());
   core.info(formatPlan(plan, 'table'));

@@ -7,7 +7,7 @@ import { rm } from 'node:fs/promises';
 import { detectDocker } from '../docker/detect.js';
 import { Docker } from '../docker/docker.js';
 import { containerBuilderName } from '../pipeline/builders.js';
-import { run as runProcess } from '../process/run.js';
+import { execProcess } from '../process/exec.js';
 import { ActionLogger } from './logger.js';
 import { Inputs, State } from './names.js';
 
@@ -26,11 +26,11 @@ export async function runPost(env: Record<string, string | undefined> = process.
     }
     const runId = core.getState(State.runId);
     if (!runId) return;
-    const choice = await detectDocker(runProcess, {
+    const choice = await detectDocker(execProcess, {
       docker: core.getInput(Inputs.docker) || undefined,
       pathVar: env.PATH,
     });
-    const docker = new Docker(choice.docker, choice.builder, runProcess, log);
+    const docker = new Docker(choice.docker, choice.builder, execProcess, log);
     const left = await docker.sweepRun(runId);
     // A docker-container builder created for the run (pipeline/builders.ts) is found by its name.
     const builder = containerBuilderName(runId);

@@ -12,7 +12,7 @@ import type { Docker } from '../docker/docker.js';
 import { MlImageError } from '../errors.js';
 import { withLock } from '../resources/lock.js';
 import type { BuildJob } from '../plan/plan.js';
-import { buildCommand } from './argv.js';
+import { buildCommand } from './build-command.js';
 import { cacheMountStepsRan, countSteps, failedStep, type StepCounts } from './progress.js';
 
 export interface BuiltImage {
@@ -34,7 +34,7 @@ export interface BuildOptions {
   builderName?: string;
   /** The private docker config holding registry logins, so --cache-from can read a private registry. */
   configDir?: string;
-  /** More local names (see BuildArgvOptions.extraTags). */
+  /** More local names (see BuildCommandOptions.extraTags). */
   extraTags?: readonly string[];
   /** Values of the job's secrets by name: only the build process's environment holds them. */
   secretEnv?: Record<string, string>;

@@ -104,10 +104,28 @@ export type CliCommand =
 
 export type { SmokeReportFiles };
 
+/**
+ * The command line as a typed command, in named steps: the flags (parseFlags), the registries, then the
+ * command's own checks; `validate`, `schema`, `plan` and `build` share the config's default and the filters.
+ * Which problem is reported when several apply is the order below.
+ */
 export function parseCli(argv: readonly string[]): CliCommand {
-  let parsed;
+  const { values, positionals } = parseFlags(argv);
+  const [command = 'help', ...rest] = positionals;
+  checkRegistries(values.registry ?? []);
+  if (values.help || command === 'help') return { command: 'help' };
+  if (command === 'test') return testCommand(values, rest);
+  if (values['structure-test'] !== undefined)
+    throw new UsageError('--structure-test goes with test (in a config: smoke-test.structure-tests)');
+  if (command === 'merge') return mergeCommand(values, rest);
+  if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
+  return configCommand(command, values);
+}
+
+/** Every flag of every command, checked by node's parseArgs (strict: an unknown flag is a usage error). */
+function parseFlags(argv: readonly string[]) {
   try {
-    parsed = parseArgs({
+    return parseArgs({
       args: [...argv],
       allowPositionals: true,
       strict: true,
@@ -143,74 +161,117 @@ export function parseCli(argv: readonly string[]): CliCommand {
   } catch (err: unknown) {
     throw new UsageError(err instanceof Error ? err.message : String(err));
   }
-  const { values, positionals } = parsed;
-  const [command = 'help', ...rest] = positionals;
-  // Checked here, not when planning, so that the message names the flag (and exits 2, as usage errors do).
-  for (const r of values.registry ?? []) {
+}
+
+type Flags = ReturnType<typeof parseFlags>['values'];
+
+/** Checked here, not when planning, so that the message names the flag (and exits 2, as usage errors do). */
+function checkRegistries(registries: readonly string[]): void {
+  for (const r of registries) {
     const problem = registryProblem(r);
     if (problem) throw new UsageError(`--registry: ${problem}`);
   }
-  if (values.help || command === 'help') return { command: 'help' };
-  const reports: SmokeReportFiles = { junit: values.junit, json: values.json };
-  if (command === 'test') {
-    if (rest.length !== 1)
-      throw new UsageError(
-        rest.length === 0
-          ? 'test needs the image to test, e.g. ml-image test acme/iris:latest'
-          : `unexpected argument "${rest[1]}"`,
-      );
-    if (!values.config && !values['structure-test'])
-      throw new UsageError('test needs --config (its smoke test) and/or --structure-test FILE');
-    return {
-      command,
-      image: rest[0],
-      config: values.config,
-      filters: { images: values.image, variants: values.variant },
-      structureTests: values['structure-test'] ?? [],
-      docker: values.docker,
-      reports,
-      verbose: values.verbose,
-    };
-  }
-  if (values['structure-test'] !== undefined)
-    throw new UsageError('--structure-test goes with test (in a config: smoke-test.structure-tests)');
-  if (command === 'merge') {
-    if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
-    if (!values.plan || !values.digests)
-      throw new UsageError(
-        "merge needs --plan FILE (from ml-image plan --format json) and --digests DIR (the matrix entries' digest files)",
-      );
-    if (values['password-stdin'] && !values.username) throw new UsageError('--password-stdin needs --username');
-    return {
-      command,
-      config: values.config ?? 'ml-image.yml',
-      planFile: values.plan,
-      digests: values.digests,
-      username: values.username,
-      passwordStdin: values['password-stdin'],
-      docker: values.docker,
-      outputRefs: values['output-refs'],
-      verbose: values.verbose,
-    };
-  }
+}
+
+const reportsOf = (values: Flags): SmokeReportFiles => ({ junit: values.junit, json: values.json });
+
+/** `test IMAGE`: one image, and something to test it with (a config's smoke test, structure-test files). */
+function testCommand(values: Flags, rest: readonly string[]): Extract<CliCommand, { command: 'test' }> {
+  if (rest.length !== 1)
+    throw new UsageError(
+      rest.length === 0
+        ? 'test needs the image to test, e.g. ml-image test acme/iris:latest'
+        : `unexpected argument "${rest[1]}"`,
+    );
+  if (!values.config && !values['structure-test'])
+    throw new UsageError('test needs --config (its smoke test) and/or --structure-test FILE');
+  return {
+    command: 'test',
+    image: rest[0],
+    config: values.config,
+    filters: { images: values.image, variants: values.variant },
+    structureTests: values['structure-test'] ?? [],
+    docker: values.docker,
+    reports: reportsOf(values),
+    verbose: values.verbose,
+  };
+}
+
+/** `merge`: the plan file and the digest files it puts under the plan's tags. */
+function mergeCommand(values: Flags, rest: readonly string[]): Extract<CliCommand, { command: 'merge' }> {
   if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
-  values.config ??= 'ml-image.yml';
+  if (!values.plan || !values.digests)
+    throw new UsageError(
+      "merge needs --plan FILE (from ml-image plan --format json) and --digests DIR (the matrix entries' digest files)",
+    );
+  if (values['password-stdin'] && !values.username) throw new UsageError('--password-stdin needs --username');
+  return {
+    command: 'merge',
+    config: values.config ?? 'ml-image.yml',
+    planFile: values.plan,
+    digests: values.digests,
+    username: values.username,
+    passwordStdin: values['password-stdin'],
+    docker: values.docker,
+    outputRefs: values['output-refs'],
+    verbose: values.verbose,
+  };
+}
+
+/** The commands over the config file (default ml-image.yml): validate, schema, plan and build. */
+function configCommand(command: string, values: Flags): CliCommand {
+  const config = values.config ?? 'ml-image.yml';
   const filters: PlanFilters = {
     images: values.image,
     variants: values.variant,
     ...(values.only ? { only: values.only } : {}),
   };
   if (command !== 'plan' && values.format !== undefined) throw new UsageError('--format goes with plan');
-  if (command === 'validate') return { command, config: values.config };
+  if (command === 'validate') return { command, config };
   if (command === 'schema') return { command };
   if (command === 'plan') {
     const format = values.format ?? 'table';
     if (format !== 'table' && format !== 'json' && format !== 'matrix')
       throw new UsageError(`--format must be table, json or matrix, got "${format}"`);
-    return { command, config: values.config, format, push: values.push, registries: values.registry, filters };
+    return { command, config, format, push: values.push, registries: values.registry, filters };
   }
   if (command !== 'build')
     throw new UsageError(`unknown command "${command}" (expected build, test, merge, plan, validate, schema or help)`);
+  return buildCommand(values, config, filters);
+}
+
+/** `build`: the engine, builder and cache flags checked, each naming the flag it is about. */
+function buildCommand(values: Flags, config: string, filters: PlanFilters): Extract<CliCommand, { command: 'build' }> {
+  const { engine, cacheBackend, minFree } = buildEngineFlags(values);
+  if (values['password-stdin'] && !values.username) throw new UsageError('--password-stdin needs --username');
+  return {
+    command: 'build',
+    config,
+    filters,
+    push: values.push,
+    registries: values.registry,
+    username: values.username,
+    passwordStdin: values['password-stdin'],
+    docker: values.docker,
+    builder: engine === 'auto' ? undefined : engine,
+    buildxBuilder: values.builder,
+    cacheBackend,
+    minFreeBytes: minFree === undefined ? undefined : sizeBytes(minFree),
+    imagesFile: values['images-file'],
+    reports: reportsOf(values),
+    planFile: values.plan,
+    digestsDir: values['digests-dir'],
+    outputRefs: values['output-refs'],
+    verbose: values.verbose,
+  };
+}
+
+/** The flags that go with build alone, or that build spells its own way (a renamed flag names its new name). */
+function buildEngineFlags(values: Flags): {
+  engine: 'auto' | BuilderKind;
+  cacheBackend?: CacheBackend;
+  minFree?: string;
+} {
   if (values.digests !== undefined)
     throw new UsageError('--digests goes with merge (build --only writes to --digests-dir)');
   if (values.builder === 'buildx' || values.builder === 'buildkit') {
@@ -231,25 +292,5 @@ export function parseCli(argv: readonly string[]): CliCommand {
   if (engine !== 'auto' && engine !== 'buildx' && engine !== 'buildkit') {
     throw new UsageError(`--build-engine must be auto, buildx or buildkit, got "${engine}"`);
   }
-  if (values['password-stdin'] && !values.username) throw new UsageError('--password-stdin needs --username');
-  return {
-    command,
-    config: values.config,
-    filters,
-    push: values.push,
-    registries: values.registry,
-    username: values.username,
-    passwordStdin: values['password-stdin'],
-    docker: values.docker,
-    builder: engine === 'auto' ? undefined : engine,
-    buildxBuilder: values.builder,
-    cacheBackend: cacheBackend as CacheBackend | undefined,
-    minFreeBytes: minFree === undefined ? undefined : sizeBytes(minFree),
-    imagesFile: values['images-file'],
-    reports,
-    planFile: values.plan,
-    digestsDir: values['digests-dir'],
-    outputRefs: values['output-refs'],
-    verbose: values.verbose,
-  };
+  return { engine, cacheBackend: cacheBackend as CacheBackend | undefined, minFree };
 }

@@ -3,16 +3,16 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { jsonSchemaDocument } from '../config/json-schema.js';
-import { secretBuildArgsWarning } from '../config/checks.js';
+import { secretBuildArgsWarning } from '../config/semantic-checks.js';
 import { jobName } from '../plan/plan.js';
 import { ConfigError, exitCodeFor, formatIssue, MlImageError, oneLineReason } from '../errors.js';
-import { buildTestPush, PipelineFailure } from '../pipeline/pipeline.js';
-import { testImage } from '../pipeline/test-image.js';
-import { merge } from '../pipeline/merge.js';
+import { buildTestPush, PipelineFailure } from '../commands/build-test-push.js';
+import { testImage } from '../commands/test-image.js';
+import { merge } from '../commands/merge.js';
 import { consoleTable, smokeSuites, writeSmokeReports } from '../report/smoke-report.js';
-import { preparePlan } from '../pipeline/prepare.js';
+import { planFromConfig } from '../commands/plan-from-config.js';
 import { formatPlan } from '../plan/format.js';
-import { run, type Runner } from '../process/run.js';
+import { execProcess, type Exec } from '../process/exec.js';
 import { parseRegistryAuth } from '../registry/auth.js';
 import { ConsoleLogger, type Logger } from '../log/log.js';
 import { toOutputs } from '../report/result.js';
@@ -149,8 +149,8 @@ export async function testCommandMain(args: TestArgs, io: CliIo, log: Logger): P
 
 type PlanArgs = Extract<CliCommand, { command: 'plan' }>;
 
-export async function planCommandMain(args: PlanArgs, io: CliIo, runner: Runner = run): Promise<void> {
-  const { plan } = await preparePlan({ ...args, registriesFrom: '--registry', cwd: io.cwd, env: io.env, runner });
+export async function planCommandMain(args: PlanArgs, io: CliIo, exec: Exec = execProcess): Promise<void> {
+  const { plan } = await planFromConfig({ ...args, registriesFrom: '--registry', cwd: io.cwd, env: io.env, exec });
   io.stdout(formatPlan(plan, args.format));
 }
 
@@ -158,8 +158,13 @@ export async function planCommandMain(args: PlanArgs, io: CliIo, runner: Runner 
  * `ml-image validate`: the config file, then the plan it gives in this checkout (not printed), so that
  * whatever `plan` refuses — two targets pushing one reference — validate refuses with the same message.
  */
-export async function validateCommandMain(config: string, io: CliIo, log: Logger, runner: Runner = run): Promise<void> {
-  const { config: c } = await preparePlan({ config, cwd: io.cwd, env: io.env, push: false, runner });
+export async function validateCommandMain(
+  config: string,
+  io: CliIo,
+  log: Logger,
+  exec: Exec = execProcess,
+): Promise<void> {
+  const { config: c } = await planFromConfig({ config, cwd: io.cwd, env: io.env, push: false, exec });
   for (const image of c.images) {
     for (const v of image.variants) {
       const warning = secretBuildArgsWarning(

@@ -4,7 +4,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { isScalar, LineCounter, parseDocument, visit } from 'yaml';
 import { ConfigError, MlImageError, sortIssues, type ConfigIssue } from '../errors.js';
-import { semanticIssues } from './checks.js';
+import { semanticIssues } from './semantic-checks.js';
 import { registryProblem } from './names.js';
 import { isFile, repositoryRoot } from './paths.js';
 import { resolveConfig } from './resolve.js';

@@ -9,11 +9,15 @@ import {
   type Config,
   type FileCheck,
   type HttpCheckConfig,
+  type HttpConfig,
   type ImageConfig,
+  type MetadataCheck,
   type PushEvent,
   type SecretBuildArgsPolicy,
+  type ServiceSpec,
   type SmokeTestConfig,
   type VariantConfig,
+  type VolumeSpec,
 } from './types.js';
 import type { PathSegment } from './validate.js';
 import { isObject } from '../util/objects.js';
@@ -156,8 +160,32 @@ export function sizeBytes(text: string): number {
 
 const strings = (v: unknown): string[] => (Array.isArray(v) ? (v as string[]) : []);
 
+/**
+ * The smoke-test section: its own settings, then each kind of check and the test's environment, read by a
+ * function of its own. `at` is the section's key path, for the locations of its checks.
+ */
 function resolveSmoke(raw: Raw, at: PathSegment[], map: SourceText, dir: string): SmokeTestConfig {
-  const commands = ((raw.commands as Raw[] | undefined) ?? []).map((c, i): CommandCheckConfig => {
+  const compose = raw.compose as Raw | undefined;
+  return {
+    timeoutMs: durationMs(raw.timeout, DEFAULT_SMOKE_TIMEOUT_MS),
+    gpu: (raw.gpu as SmokeTestConfig['gpu'] | undefined) ?? 'auto',
+    gpuCheck: raw['gpu-check'] === false ? false : undefined,
+    emulated: raw.emulated === 'skip' ? 'skip' : undefined,
+    env: stringMap(raw.env, [...at, 'env'], map),
+    commands: commandChecks(raw, at, map),
+    http: httpChecks(raw, at, map),
+    files: fileChecks(raw, at, map),
+    metadata: metadataCheck(raw, at, map),
+    structureTests: strings(raw['structure-tests']).map((f) => path.resolve(dir, f)),
+    volumes: smokeVolumes(raw, dir),
+    services: sideServices(raw, at, map),
+    compose: compose && { file: path.resolve(dir, compose.file as string), service: compose.service as string },
+  };
+}
+
+/** smoke-test.commands: each with its expectations, a 60 s limit unless it sets one. */
+function commandChecks(raw: Raw, at: PathSegment[], map: SourceText): CommandCheckConfig[] {
+  return ((raw.commands as Raw[] | undefined) ?? []).map((c, i): CommandCheckConfig => {
     const run = c.run as string[];
     return {
       name: (c.name as string | undefined) ?? run.join(' '),
@@ -175,18 +203,14 @@ function resolveSmoke(raw: Raw, at: PathSegment[], map: SourceText, dir: string)
       location: map.locate([...at, 'commands', i]),
     };
   });
+}
+
+/** smoke-test.http: the service's port, its readiness probe (GET / until 200 by default) and its requests. */
+function httpChecks(raw: Raw, at: PathSegment[], map: SourceText): HttpConfig | undefined {
   const http = raw.http as Raw | undefined;
   const ready = (http?.ready as Raw | undefined) ?? {};
-  const metadata = raw.metadata as Raw | undefined;
-  const compose = raw.compose as Raw | undefined;
-  return {
-    timeoutMs: durationMs(raw.timeout, DEFAULT_SMOKE_TIMEOUT_MS),
-    gpu: (raw.gpu as SmokeTestConfig['gpu'] | undefined) ?? 'auto',
-    gpuCheck: raw['gpu-check'] === false ? false : undefined,
-    emulated: raw.emulated === 'skip' ? 'skip' : undefined,
-    env: stringMap(raw.env, [...at, 'env'], map),
-    commands,
-    http: http && {
+  return (
+    http && {
       port: http.port as number,
       ready: {
         path: (ready.path as string | undefined) ?? '/',
@@ -211,21 +235,32 @@ function resolveSmoke(raw: Raw, at: PathSegment[], map: SourceText, dir: string)
           location: map.locate([...at, 'http', 'checks', i]),
         };
       }),
-    },
-    files: ((raw.files as Raw[] | undefined) ?? []).map((f, i): FileCheck => ({
-      kind: 'file',
-      name: (f.name as string | undefined) ?? `${f.exists === false ? 'no ' : ''}${f.path as string}`,
-      path: f.path as string,
-      shouldExist: f.exists !== false,
-      permissions: f.permissions as string | undefined,
-      uid: f.uid as number | undefined,
-      gid: f.gid as number | undefined,
-      isExecutableBy: f['executable-by'] as FileCheck['isExecutableBy'],
-      expectContent: strings(f['expect-content']),
-      excludeContent: strings(f['exclude-content']),
-      location: map.locate([...at, 'files', i]),
-    })),
-    metadata: metadata && {
+    }
+  );
+}
+
+/** smoke-test.files: a file that must exist (or must not), with its mode, owner and content. */
+function fileChecks(raw: Raw, at: PathSegment[], map: SourceText): FileCheck[] {
+  return ((raw.files as Raw[] | undefined) ?? []).map((f, i): FileCheck => ({
+    kind: 'file',
+    name: (f.name as string | undefined) ?? `${f.exists === false ? 'no ' : ''}${f.path as string}`,
+    path: f.path as string,
+    shouldExist: f.exists !== false,
+    permissions: f.permissions as string | undefined,
+    uid: f.uid as number | undefined,
+    gid: f.gid as number | undefined,
+    isExecutableBy: f['executable-by'] as FileCheck['isExecutableBy'],
+    expectContent: strings(f['expect-content']),
+    excludeContent: strings(f['exclude-content']),
+    location: map.locate([...at, 'files', i]),
+  }));
+}
+
+/** smoke-test.metadata: the image config's env, labels, entrypoint and the rest, matched literally. */
+function metadataCheck(raw: Raw, at: PathSegment[], map: SourceText): MetadataCheck | undefined {
+  const metadata = raw.metadata as Raw | undefined;
+  return (
+    metadata && {
       kind: 'metadata',
       name: 'metadata',
       env: Object.entries(stringMap(metadata.env, [...at, 'metadata', 'env'], map)).map(([key, value]) => ({
@@ -248,30 +283,36 @@ function resolveSmoke(raw: Raw, at: PathSegment[], map: SourceText, dir: string)
       workdir: metadata.workdir as string | undefined,
       user: metadata.user as string | undefined,
       location: map.locate([...at, 'metadata']),
-    },
-    structureTests: strings(raw['structure-tests']).map((f) => path.resolve(dir, f)),
-    volumes: ((raw.volumes as Raw[] | undefined) ?? []).map((v) => ({
-      source: typeof v.source === 'string' ? path.resolve(dir, v.source) : undefined,
-      name: v.name as string | undefined,
-      target: v.target as string,
-      readOnly: v['read-only'] === true,
-    })),
-    services: ((raw.services as Raw[] | undefined) ?? []).map((sv, i) => {
-      const ready = sv.ready as Raw | undefined;
-      return {
-        name: sv.name as string,
-        image: sv.image as string,
-        env: stringMap(sv.env, [...at, 'services', i, 'env'], map),
-        command: sv.command as string[] | undefined,
-        ready: ready && {
-          port: ready.port as number | undefined,
-          command: ready.command as string[] | undefined,
-          timeoutMs: durationMs(ready.timeout, 60_000),
-        },
-      };
-    }),
-    compose: compose && { file: path.resolve(dir, compose.file as string), service: compose.service as string },
-  };
+    }
+  );
+}
+
+/** smoke-test.volumes: a host directory (resolved against the config's) or a named volume, at a target. */
+function smokeVolumes(raw: Raw, dir: string): VolumeSpec[] {
+  return ((raw.volumes as Raw[] | undefined) ?? []).map((v) => ({
+    source: typeof v.source === 'string' ? path.resolve(dir, v.source) : undefined,
+    name: v.name as string | undefined,
+    target: v.target as string,
+    readOnly: v['read-only'] === true,
+  }));
+}
+
+/** smoke-test.services: side containers the image reaches by name, each with its own readiness. */
+function sideServices(raw: Raw, at: PathSegment[], map: SourceText): ServiceSpec[] {
+  return ((raw.services as Raw[] | undefined) ?? []).map((sv, i) => {
+    const ready = sv.ready as Raw | undefined;
+    return {
+      name: sv.name as string,
+      image: sv.image as string,
+      env: stringMap(sv.env, [...at, 'services', i, 'env'], map),
+      command: sv.command as string[] | undefined,
+      ready: ready && {
+        port: ready.port as number | undefined,
+        command: ready.command as string[] | undefined,
+        timeoutMs: durationMs(ready.timeout, 60_000),
+      },
+    };
+  });
 }
 
 /** A list, or a block string read as metadata-action reads its inputs: one item a line, # comments. */

@@ -69,8 +69,9 @@ export interface SmokeTestConfig {
 }
 
 // The checks a smoke test runs on the image itself, and the world it runs in. The config's smoke-test
-// resolves into these, and container-structure-test files compile into the same checks (smoke/structure.ts),
-// so one runner judges both; they are the config's, because the resolved config holds them.
+// resolves into these, and container-structure-test files compile into the same checks
+// (smoke/structure-test.ts), so one runner judges both; they are the config's, because the resolved config
+// holds them.
 
 /**
  * How a check is judged. 'cst' follows container-structure-test: Go regular expressions without the

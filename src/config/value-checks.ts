@@ -1,6 +1,6 @@
 // Checks of values the config hands on as they are written: runner labels (into the matrix output and a
 // workflow's runs-on) and tags written out in tag rules (into docker's argv and the registry). Beside the
-// schema check like the rest of checks.ts, so they look only at values of the right type.
+// schema check like the rest of semantic-checks.ts, so they look only at values of the right type.
 import { parseFlavor, parseTagRules, writtenTagProblem } from '../meta/tags.js';
 import { runnerLabelProblem, shown } from './names.js';
 import { ruleLines } from './resolve.js';

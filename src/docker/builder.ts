@@ -2,7 +2,7 @@
 // driver, its BuildKit version, and whether the engine keeps images in the containerd image store. Those
 // decide the cache backends, multi-platform builds and how the built image reaches the engine (README's
 // builder table). The parsing is pure; `inspectBuilder` runs the two commands.
-import type { RunResult } from '../process/run.js';
+import type { ExecResult } from '../process/exec.js';
 import type { BuilderKind } from './detect.js';
 
 export type Driver = 'docker' | 'docker-container' | 'remote' | 'kubernetes' | 'builtin';
@@ -59,7 +59,7 @@ export function atLeast(version: string | undefined, major: number, minor: numbe
   return Number(m[1]) > major || (Number(m[1]) === major && Number(m[2]) >= minor);
 }
 
-type Call = (args: readonly string[]) => Promise<RunResult>;
+type Call = (args: readonly string[]) => Promise<ExecResult>;
 
 export async function inspectBuilder(call: Call, kind: BuilderKind, builder?: string): Promise<BuilderInfo> {
   const info = parseDockerInfo((await call(['info', '--format', '{{json .}}'])).stdout);

@@ -5,7 +5,7 @@
 import { accessSync, constants, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { MlImageError } from '../errors.js';
-import type { Runner } from '../process/run.js';
+import type { Exec } from '../process/exec.js';
 
 export type BuilderKind = 'buildx' | 'buildkit';
 
@@ -67,9 +67,9 @@ export function dockerCandidates(pathVar: string | undefined): string[] {
   return found;
 }
 
-export async function probeDocker(run: Runner, file: string): Promise<DockerProbe> {
-  const version = await run(file, ['--version'], { timeoutMs: 15_000 });
-  const buildx = await run(file, ['buildx', 'version'], { timeoutMs: 15_000 });
+export async function probeDocker(exec: Exec, file: string): Promise<DockerProbe> {
+  const version = await exec(file, ['--version'], { timeoutMs: 15_000 });
+  const buildx = await exec(file, ['buildx', 'version'], { timeoutMs: 15_000 });
   return {
     path: file,
     // Only Docker's own client counts: podman's docker shim also says "version 4.x", but drives no BuildKit.
@@ -85,8 +85,8 @@ export interface DetectOptions {
   pathVar?: string;
 }
 
-export async function detectDocker(run: Runner, options: DetectOptions): Promise<DockerChoice> {
+export async function detectDocker(exec: Exec, options: DetectOptions): Promise<DockerChoice> {
   const files = options.docker ? [options.docker] : dockerCandidates(options.pathVar);
-  const probes = await Promise.all(files.map((f) => probeDocker(run, f)));
+  const probes = await Promise.all(files.map((f) => probeDocker(exec, f)));
   return chooseDocker(probes, options.builder);
 }

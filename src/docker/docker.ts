@@ -1,14 +1,14 @@
 // The one place that runs the docker CLI. It knows which client binary to use, which builder it drives,
 // and how to stream a command's output to the log; callers pass argument arrays built by pure functions.
 import { MlImageError } from '../errors.js';
-import { tailOf, type RunOptions, type RunResult, type Runner } from '../process/run.js';
+import { tailOf, type ExecOptions, type ExecResult, type Exec } from '../process/exec.js';
 import type { Logger } from '../log/log.js';
 import type { BuilderKind } from './detect.js';
 
 /** Label put on every container ml-image starts, so the post step can find and remove leftovers. */
 export const RUN_LABEL = 'io.github.ml-image.run';
 
-export interface DockerCallOptions extends Omit<RunOptions, 'onLine'> {
+export interface DockerCallOptions extends Omit<ExecOptions, 'onLine'> {
   /** Stream every output line to the log as the step's full output (builds, pushes). */
   stream?: boolean;
   /** A client config dir (--config) holding isolated registry credentials. */
@@ -21,16 +21,16 @@ export class Docker {
   constructor(
     readonly binary: string,
     readonly builder: BuilderKind,
-    private readonly runner: Runner,
+    private readonly exec: Exec,
     private readonly log: Logger,
   ) {}
 
   /** Runs docker; returns the result whatever the exit code. */
-  async call(args: readonly string[], options: DockerCallOptions = {}): Promise<RunResult> {
+  async call(args: readonly string[], options: DockerCallOptions = {}): Promise<ExecResult> {
     const { stream, configDir, quiet, ...rest } = options;
     const full = configDir ? ['--config', configDir, ...args] : [...args];
     this.log.debug(`$ ${this.binary} ${full.join(' ')}`);
-    return this.runner(this.binary, full, {
+    return this.exec(this.binary, full, {
       ...rest,
       onLine: (line) => {
         if (!line.trim() || quiet) return;
@@ -41,7 +41,7 @@ export class Docker {
   }
 
   /** Runs docker and throws a one-line reason (plus the output's tail) when it fails. */
-  async ok(args: readonly string[], what: string, options: DockerCallOptions = {}): Promise<RunResult> {
+  async ok(args: readonly string[], what: string, options: DockerCallOptions = {}): Promise<ExecResult> {
     const result = await this.call(args, options);
     if (result.exitCode !== 0) {
       const why =

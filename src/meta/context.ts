@@ -2,7 +2,7 @@
 // variables and the event file (what the runner sets); elsewhere from the local checkout via git.
 import { readFileSync, statSync } from 'node:fs';
 import { MlImageError } from '../errors.js';
-import type { Runner } from '../process/run.js';
+import type { Exec } from '../process/exec.js';
 import { isObject } from '../util/objects.js';
 
 export interface RepoInfo {
@@ -94,18 +94,18 @@ function readEvent(file: string | undefined): Record<string, unknown> {
   }
 }
 
-async function gitOutput(run: Runner, cwd: string, ...args: string[]): Promise<string> {
-  const r = await run('git', args, { cwd, timeoutMs: 15_000 });
+async function gitOutput(exec: Exec, cwd: string, ...args: string[]): Promise<string> {
+  const r = await exec('git', args, { cwd, timeoutMs: 15_000 });
   return r.exitCode === 0 ? r.stdout.trim() : '';
 }
 
-async function commitDateOf(run: Runner, cwd: string): Promise<Date | undefined> {
-  const seconds = await gitOutput(run, cwd, 'log', '-1', '--format=%ct', 'HEAD');
+async function commitDateOf(exec: Exec, cwd: string): Promise<Date | undefined> {
+  const seconds = await gitOutput(exec, cwd, 'log', '-1', '--format=%ct', 'HEAD');
   return /^\d+$/.test(seconds) ? new Date(Number(seconds) * 1000) : undefined;
 }
 
-export async function localGitContext(run: Runner, cwd: string, env: Env = {}): Promise<GitContext> {
-  const git = (...args: string[]) => gitOutput(run, cwd, ...args);
+export async function localGitContext(exec: Exec, cwd: string, env: Env = {}): Promise<GitContext> {
+  const git = (...args: string[]) => gitOutput(exec, cwd, ...args);
   const sha = await git('rev-parse', 'HEAD');
   const branch = await git('symbolic-ref', '-q', 'HEAD');
   const tag = branch ? '' : await git('describe', '--exact-match', '--tags', 'HEAD');
@@ -119,7 +119,7 @@ export async function localGitContext(run: Runner, cwd: string, env: Env = {}): 
     repository,
     serverUrl: 'https://github.com',
     defaultBranch: originHead.startsWith('origin/') ? originHead.slice('origin/'.length) : undefined,
-    commitDate: await commitDateOf(run, cwd),
+    commitDate: await commitDateOf(exec, cwd),
     repo: { htmlUrl: repository ? `https://github.com/${repository}` : undefined },
     usePrHeadSha: /^(true|1)$/i.test(env.DOCKER_METADATA_PR_HEAD_SHA ?? ''),
   };
@@ -132,8 +132,8 @@ export function repositoryFromRemote(url: string): string | undefined {
   return m?.[1];
 }
 
-export async function detectContext(env: Env, run: Runner, cwd: string): Promise<GitContext> {
+export async function detectContext(env: Env, exec: Exec, cwd: string): Promise<GitContext> {
   return env.GITHUB_ACTIONS === 'true'
-    ? githubContext(env, await commitDateOf(run, cwd))
-    : localGitContext(run, cwd, env);
+    ? githubContext(env, await commitDateOf(exec, cwd))
+    : localGitContext(exec, cwd, env);
 }

@@ -25,7 +25,8 @@ export function localCacheDir(env: Env): string {
   return path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'ml-image', 'buildkit');
 }
 
-interface BuilderRun {
+/** What creating the run's builder takes of the pipeline's state (state.ts). */
+interface BuilderContext {
   docker: Docker;
   runId: string;
   log: Logger;
@@ -54,22 +55,24 @@ export function createBuilderArgs(name: string, env: Env): string[] {
  * when its BuildKit image cannot be pulled. ML_IMAGE_BUILDKIT_IMAGE names another BuildKit image and
  * ML_IMAGE_BUILDKITD_CONFIG a buildkitd.toml (e.g. registry mirrors or insecure registries).
  */
-export async function createContainerBuilder(r: BuilderRun): Promise<string | undefined> {
-  const name = containerBuilderName(r.runId);
-  const create = await r.docker.call(createBuilderArgs(name, r.options.env), { timeoutMs: 60_000 });
+export async function createContainerBuilder(state: BuilderContext): Promise<string | undefined> {
+  const name = containerBuilderName(state.runId);
+  const create = await state.docker.call(createBuilderArgs(name, state.options.env), { timeoutMs: 60_000 });
   if (create.exitCode === 0) {
-    r.resources.add('builder', name, async () => {
-      await r.docker.call(['buildx', 'rm', name], { timeoutMs: 60_000 });
+    state.resources.add('builder', name, async () => {
+      await state.docker.call(['buildx', 'rm', name], { timeoutMs: 60_000 });
     });
-    const boot = await r.docker.call(['buildx', 'inspect', '--bootstrap', name], { timeoutMs: 300_000 });
+    const boot = await state.docker.call(['buildx', 'inspect', '--bootstrap', name], { timeoutMs: 300_000 });
     if (boot.exitCode === 0) {
-      r.log.info(`created buildx builder ${name} (docker-container driver) for this run`);
+      state.log.info(`created buildx builder ${name} (docker-container driver) for this run`);
       return name;
     }
-    r.log.warn(`buildx builder ${name} did not start: ${(boot.stderr.trim().split('\n').pop() ?? '').slice(0, 300)}`);
+    state.log.warn(
+      `buildx builder ${name} did not start: ${(boot.stderr.trim().split('\n').pop() ?? '').slice(0, 300)}`,
+    );
     return undefined;
   }
-  r.log.warn(
+  state.log.warn(
     `could not create a docker-container builder: ${(create.stderr.trim().split('\n').pop() ?? '').slice(0, 300)}`,
   );
   return undefined;

@@ -6,7 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { MlImageError } from '../errors.js';
 import { digestFileName } from '../plan/ids.js';
-import type { PlatformDigest } from '../registry/publish.js';
+import type { PlatformDigest } from '../registry/push-by-digest.js';
 
 export async function writeDigestFile(dir: string, d: PlatformDigest, cwd: string): Promise<string> {
   const full = path.resolve(cwd, dir);

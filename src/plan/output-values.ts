@@ -1,7 +1,7 @@
 // Every value a plan writes to GITHUB_OUTPUT or the matrix (ids, names, runner labels, tags, references,
 // the version, labels) is one printable line: a line break there would add an output line or a matrix
 // value of its own. The config's own values are refused where they are written (config/value-checks.ts,
-// checks.ts) and generated labels are made one line (meta/labels.ts); this is the last guard, over the plan.
+// semantic-checks.ts) and generated labels are made one line (meta/labels.ts); this is the last guard, over the plan.
 import { oneLineProblem, shown } from '../config/names.js';
 import type { ConfigIssue } from '../errors.js';
 import { jobPlace, type ConfigSource } from './places.js';

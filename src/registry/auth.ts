@@ -11,7 +11,7 @@ import { isObject } from '../util/objects.js';
 import { suggest } from '../util/suggest.js';
 import type { Env } from '../meta/context.js';
 import type { Logger } from '../log/log.js';
-import type { Runner } from '../process/run.js';
+import type { Exec } from '../process/exec.js';
 import { RegistryClient } from './client.js';
 import { ambientConfigDir, configCredentials, seedPrivateConfig } from './docker-config.js';
 import { DEFAULT_RETRY, withRetries, type RetryPolicy } from './retry.js';
@@ -114,10 +114,10 @@ export function checkUsable(creds: readonly RegistryCredential[]): void {
 }
 
 /** A registry client whose credentials are this run's first, then the caller's docker config (logins, helpers). */
-export function registryClientFor(creds: readonly RegistryCredential[], env: Env, runner: Runner): RegistryClient {
+export function registryClientFor(creds: readonly RegistryCredential[], env: Env, exec: Exec): RegistryClient {
   return new RegistryClient({
     credentialsFor: async (host) =>
-      creds.find((c) => registryHost(c.registry) === host) ?? configCredentials(ambientConfigDir(env), host, runner),
+      creds.find((c) => registryHost(c.registry) === host) ?? configCredentials(ambientConfigDir(env), host, exec),
   });
 }
 

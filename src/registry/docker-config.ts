@@ -9,7 +9,7 @@ import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Env } from '../meta/context.js';
-import type { Runner } from '../process/run.js';
+import type { Exec } from '../process/exec.js';
 import type { Credentials } from './client.js';
 
 interface ConfigFile {
@@ -56,12 +56,12 @@ export async function seedPrivateConfig(privateDir: string, env: Env, hosts: rea
 }
 
 /** Credentials for a host from a docker config dir: a stored login, or its credential helper. */
-export async function configCredentials(dir: string, host: string, runner: Runner): Promise<Credentials | undefined> {
+export async function configCredentials(dir: string, host: string, exec: Exec): Promise<Credentials | undefined> {
   const config = readConfig(dir);
   for (const k of keysOf(host)) {
     const helper = config.credHelpers?.[k];
     if (helper === '') break;
-    if (helper) return helperCredentials(helper, k, runner);
+    if (helper) return helperCredentials(helper, k, exec);
   }
   for (const k of keysOf(host)) {
     const auth = config.auths?.[k]?.auth;
@@ -70,11 +70,11 @@ export async function configCredentials(dir: string, host: string, runner: Runne
     const colon = text.indexOf(':');
     if (colon > 0) return { username: text.slice(0, colon), password: text.slice(colon + 1) };
   }
-  return config.credsStore ? helperCredentials(config.credsStore, keysOf(host)[0], runner) : undefined;
+  return config.credsStore ? helperCredentials(config.credsStore, keysOf(host)[0], exec) : undefined;
 }
 
-async function helperCredentials(helper: string, serverUrl: string, runner: Runner): Promise<Credentials | undefined> {
-  const r = await runner(`docker-credential-${helper}`, ['get'], { input: serverUrl, timeoutMs: 30_000 });
+async function helperCredentials(helper: string, serverUrl: string, exec: Exec): Promise<Credentials | undefined> {
+  const r = await exec(`docker-credential-${helper}`, ['get'], { input: serverUrl, timeoutMs: 30_000 });
   if (r.exitCode !== 0) return undefined;
   try {
     const parsed = JSON.parse(r.stdout) as { Username?: string; Secret?: string };

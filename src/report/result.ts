@@ -4,9 +4,9 @@ import type { StepCounts } from '../build/progress.js';
 import type { MountReport } from '../cache/persist.js';
 import { formatPlan, planToMatrix } from '../plan/format.js';
 import type { Plan } from '../plan/plan.js';
-import type { PushedRef } from '../registry/push.js';
+import type { PushedRef } from '../registry/push-by-tag.js';
 import { tenths } from '../log/log.js';
-import type { SmokeResult } from '../smoke/run.js';
+import type { SmokeResult } from '../smoke/smoke-test.js';
 
 export interface ImageResult {
   /** The plan's job id, also the matrix entry id. */

@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { seconds, tenths } from '../log/log.js';
 import type { ImageResult } from './result.js';
-import type { CheckResult, SmokeResult } from '../smoke/run.js';
+import type { CheckResult, SmokeResult } from '../smoke/smoke-test.js';
 
 /** One image's smoke test: `name` is image[:variant], or the image reference for `ml-image test`. */
 export interface SmokeSuiteReport {

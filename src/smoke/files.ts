@@ -7,7 +7,7 @@ import type { Docker } from '../docker/docker.js';
 import { RUN_LABEL } from '../docker/docker.js';
 import type { Resources } from '../resources/resources.js';
 import type { Logger } from '../log/log.js';
-import { modeLetters, permissionString, regexFlags, type LicenseCheck } from './checks.js';
+import { modeLetters, permissionString, regexFlags, type LicenseCheck } from './check-model.js';
 import type { FileCheck, KeyValueExpectation, MetadataCheck } from '../config/types.js';
 import { TarReader, type TarEntry } from './tar.js';
 import type { CheckFailure } from './verdict.js';

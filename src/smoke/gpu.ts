@@ -4,7 +4,7 @@ import type { GpuPolicy } from '../config/types.js';
 import { MlImageError } from '../errors.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Docker } from '../docker/docker.js';
-import type { Runner } from '../process/run.js';
+import type { Exec } from '../process/exec.js';
 import type { Logger } from '../log/log.js';
 
 export interface GpuDecision {
@@ -53,8 +53,8 @@ export function describeGpu(present: boolean, facts: EngineGpuFacts): string {
 }
 
 /** A GPU is usable when nvidia-smi lists one; the engine side (--gpus) needs the NVIDIA toolkit too. */
-export async function detectGpu(run: Runner): Promise<boolean> {
-  const r = await run('nvidia-smi', ['-L'], { timeoutMs: 20_000 });
+export async function detectGpu(exec: Exec): Promise<boolean> {
+  const r = await exec('nvidia-smi', ['-L'], { timeoutMs: 20_000 });
   return r.exitCode === 0 && /^GPU \d+:/m.test(r.stdout);
 }
 
@@ -115,11 +115,11 @@ export function builtInGpuChecks(): { name: string; run: string[]; expectOutput:
  * one line: whether nvidia-smi lists a GPU, and how the engine hands it over.
  */
 export async function probeGpuSetup(
-  run: Runner,
+  exec: Exec,
   docker: Docker,
   log: Logger,
 ): Promise<{ gpuPresent: boolean; gpuDevice: GpuDevice }> {
-  const gpuPresent = await detectGpu(run);
+  const gpuPresent = await detectGpu(exec);
   const facts = await engineGpuFacts(
     async () => (await docker.call(['info', '--format', '{{json .}}'], { timeoutMs: 30_000, quiet: true })).stdout,
     readdirSync,

@@ -3,7 +3,7 @@
 // optional body) with a deadline, failing at once with the container's log when it exits, then the request
 // checks. The service container is removed afterwards on every path.
 import type { HttpConfig } from '../config/types.js';
-import { parsePublishedPort, serviceRunArgs } from './argv.js';
+import { parsePublishedPort, serviceRunArgs } from './container-args.js';
 import { errorText, httpRequest, waitReady } from './http.js';
 import type { CheckResult, Session } from './session.js';
 import { httpFailure, type CheckFailure } from './verdict.js';

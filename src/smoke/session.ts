@@ -1,14 +1,14 @@
 // What one image's smoke test carries and what it yields: the context it runs in, the job it tests, the
-// session its checks share (run.ts makes it, service.ts's HTTP checks take it) and the results. Types only,
-// in a file of their own so that service.ts need not import run.ts, which calls it.
+// session its checks share (smoke-test.ts makes it, service.ts's HTTP checks take it) and the results. Types only,
+// in a file of their own so that service.ts need not import smoke-test.ts, which calls it.
 import type { SmokeTestConfig } from '../config/types.js';
 import type { Docker } from '../docker/docker.js';
 import type { SourceLocation } from '../errors.js';
 import type { Logger } from '../log/log.js';
 import type { BuildJob } from '../plan/plan.js';
 import type { Resources } from '../resources/resources.js';
-import type { ContainerSpec } from './argv.js';
-import type { TestEnvironment } from './environment.js';
+import type { ContainerSpec } from './container-args.js';
+import type { TestEnvironment } from './environment-base.js';
 import type { GpuDevice } from './gpu.js';
 
 export interface CheckResult {

@@ -4,8 +4,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { MlImageError } from '../errors.js';
 import type { Plan } from '../plan/plan.js';
-import type { StructureSuite } from './checks.js';
-import { parseStructureTest } from './structure.js';
+import type { StructureSuite } from './check-model.js';
+import { parseStructureTest } from './structure-test.js';
 
 export function readSuite(file: string): StructureSuite {
   let text: string;

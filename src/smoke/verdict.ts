@@ -2,7 +2,7 @@
 // say whether the check passed and, if not, exactly why: a one-line message for logs, and what was
 // expected next to what came, for the job summary.
 import type { CommandCheckConfig, Dialect, HttpCheckConfig } from '../config/types.js';
-import { regexFlags } from './checks.js';
+import { regexFlags } from './check-model.js';
 
 export interface CheckFailure {
   /** Why, for the log line (a command's output tail on the following lines). */

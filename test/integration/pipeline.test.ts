@@ -2,7 +2,7 @@
 // login, and every failure path (smoke test, readiness, timeout, login) pushing nothing and leaving nothing.
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import path from 'node:path';
-import { buildTestPush, PipelineFailure } from '../../src/pipeline/pipeline.js';
+import { buildTestPush, PipelineFailure } from '../../src/commands/build-test-push.js';
 import { MemoryLogger } from '../../src/log/log.js';
 import {
   authDirsLeft,

@@ -7,7 +7,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildTestPush, PipelineFailure, type PipelineOptions } from '../../src/pipeline/pipeline.js';
+import { buildTestPush, PipelineFailure, type BuildOptions } from '../../src/commands/build-test-push.js';
 import { RegistryClient } from '../../src/registry/client.js';
 import type { PipelineResult } from '../../src/report/result.js';
 import { MemoryLogger } from '../../src/log/log.js';
@@ -90,9 +90,9 @@ interface Run {
   error?: PipelineFailure;
 }
 
-async function run(file: string, over: Partial<PipelineOptions> = {}): Promise<Run> {
+async function run(file: string, over: Partial<BuildOptions> = {}): Promise<Run> {
   const log = new MemoryLogger();
-  const options: PipelineOptions = {
+  const options: BuildOptions = {
     config: file,
     cwd: dir,
     env: { ...process.env, GITHUB_ACTIONS: '' },

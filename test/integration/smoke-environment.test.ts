@@ -7,15 +7,12 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { Docker, RUN_LABEL } from '../../src/docker/docker.js';
 import { MlImageError } from '../../src/errors.js';
-import { run } from '../../src/process/run.js';
+import { execProcess } from '../../src/process/exec.js';
 import { MemoryLogger } from '../../src/log/log.js';
 import { Resources } from '../../src/resources/resources.js';
-import {
-  prepareEnvironment,
-  tcpAnswers,
-  type EnvironmentContext,
-  type TestEnvironment,
-} from '../../src/smoke/environment.js';
+import type { EnvironmentContext, TestEnvironment } from '../../src/smoke/environment-base.js';
+import { prepareEnvironment } from '../../src/smoke/environment.js';
+import { tcpAnswers } from '../../src/smoke/side-services.js';
 import { labelledLeftovers, removeScratch, ROOT, scratchDir, testEnv, TINY, uid, writeFile } from './harness.js';
 
 jest.setTimeout(180_000);
@@ -37,7 +34,7 @@ beforeAll(() => {
 
 afterAll(async () => {
   // Whatever a failed test left, by its run label only (other tests share the engine: never prune).
-  const docker = new Docker(env.docker, 'buildx', run, new MemoryLogger());
+  const docker = new Docker(env.docker, 'buildx', execProcess, new MemoryLogger());
   for (const id of runIds) await docker.sweepRun(id);
   spawnSync(env.docker, ['image', 'rm', IMAGE]);
   delete process.env.ML_IMAGE_TEST_TINY_IMAGE;
@@ -48,7 +45,7 @@ function context(): EnvironmentContext & { log: MemoryLogger } {
   const runId = uid() + uid().slice(0, 2);
   runIds.push(runId);
   return {
-    docker: new Docker(env.docker, 'buildx', run, new MemoryLogger()),
+    docker: new Docker(env.docker, 'buildx', execProcess, new MemoryLogger()),
     log: new MemoryLogger(),
     resources: new Resources(),
     runId,

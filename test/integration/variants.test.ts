@@ -4,7 +4,7 @@ import { describe, expect, it, jest } from '@jest/globals';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { buildTestPush } from '../../src/pipeline/pipeline.js';
+import { buildTestPush } from '../../src/commands/build-test-push.js';
 import { MemoryLogger } from '../../src/log/log.js';
 import { imageTags, inspectRemote, ROOT, scratchForFile, testEnv, TINY, uid, writeFile } from './harness.js';
 

@@ -1122,7 +1122,7 @@ images:
 
   // Regression test for a fixed bug (src/config/schema.ts duration(), line 35): the string form '^[0-9]+(\.[0-9]+)?(ms|s|m|h)$' accepts
   // "0s"/"0ms" (and "0.4ms", which rounds to 0) although the integer form has minimum 1. The resolved
-  // timeoutMs is 0, which smoke/run.ts passes to execa as `timeout: 0`, i.e. NO time limit at all.
+  // timeoutMs is 0, which smoke/smoke-test.ts passes to execa as `timeout: 0`, i.e. NO time limit at all.
   // Now: a zero duration is rejected like `timeout: 0` is.
   it.each([
     {
@@ -1677,7 +1677,7 @@ push:
     expect(issuesOf(yaml)).toEqual(issues);
   });
 
-  // Bug (src/config/checks.ts checkRules(), the "commas split items" hint): the hint is added whenever some
+  // Bug (src/config/semantic-checks.ts checkRules(), the "commas split items" hint): the hint is added whenever some
   // item starts with an attribute such as latest= or prefix=, which is how EVERY flavor line starts, and it is
   // added for block lists too, which have no [...]. So a plain bad flavor value gets a hint about commas that
   // does not apply. Expected: the flavor message alone.
@@ -1695,7 +1695,7 @@ push:
 
   // Bug (src/config/schema.ts, 'default-variant'): its pattern has no patternMessage, so the user is shown the
   // raw regular expression ('expected a string matching ^[a-z0-9][a-z0-9_.-]{0,40}$, got "CPU"'), and the
-  // value is reported a second time by checks.ts ('no variant named "CPU"'). Expected: one readable issue.
+  // value is reported a second time by semantic-checks.ts ('no variant named "CPU"'). Expected: one readable issue.
   it('default-variant with an uppercase name: one readable issue', () => {
     const issues = issuesOf(img('default-variant: CPU', 'variants:', '  cpu: {}'));
     expect(issues.map((i) => [i.location.line, i.location.column, i.path])).toEqual([

@@ -13,7 +13,7 @@ import {
   type DockerProbe,
 } from '../../src/docker/detect.js';
 import { MlImageError } from '../../src/errors.js';
-import type { RunResult, Runner } from '../../src/process/run.js';
+import type { ExecResult, Exec } from '../../src/process/exec.js';
 import { caught } from './helpers.js';
 
 const probe = (p: string, version: string | undefined, buildx = false): DockerProbe => ({ path: p, version, buildx });
@@ -183,7 +183,7 @@ describe('dockerCandidates', () => {
 
   it('detectDocker probes every candidate on PATH and chooses among them', async () => {
     const calls: string[] = [];
-    const runner: Runner = async (file, args) => {
+    const exec: Exec = async (file, args) => {
       calls.push(`${file} ${args.join(' ')}`);
       const isB = file === docker(dirs.b);
       if (args[0] === '--version')
@@ -195,12 +195,12 @@ describe('dockerCandidates', () => {
         );
       return result(file, args, isB ? 0 : 1, isB ? 'github.com/docker/buildx v0.23.0' : '');
     };
-    await expect(detectDocker(runner, { pathVar: PATH(dirs.a, dirs.c, dirs.b) })).resolves.toEqual({
+    await expect(detectDocker(exec, { pathVar: PATH(dirs.a, dirs.c, dirs.b) })).resolves.toEqual({
       docker: docker(dirs.b),
       builder: 'buildx',
       version: '28.1.1',
     });
-    await expect(detectDocker(runner, { pathVar: PATH(dirs.a, dirs.b), builder: 'buildkit' })).resolves.toEqual({
+    await expect(detectDocker(exec, { pathVar: PATH(dirs.a, dirs.b), builder: 'buildkit' })).resolves.toEqual({
       docker: docker(dirs.a),
       builder: 'buildkit',
       version: '20.10.24+dfsg1',
@@ -221,11 +221,11 @@ describe('dockerCandidates', () => {
 
   it('detectDocker with an explicit client probes only that one', async () => {
     const calls: string[] = [];
-    const runner: Runner = async (file, args) => {
+    const exec: Exec = async (file, args) => {
       calls.push(file);
       return result(file, args, 0, args[0] === '--version' ? 'Docker version 24.0.7, build afdd53b' : 'buildx v0.12');
     };
-    await expect(detectDocker(runner, { docker: '/custom/docker', pathVar: PATH(dirs.a) })).resolves.toEqual({
+    await expect(detectDocker(exec, { docker: '/custom/docker', pathVar: PATH(dirs.a) })).resolves.toEqual({
       docker: '/custom/docker',
       builder: 'buildx',
       version: '24.0.7',
@@ -234,7 +234,7 @@ describe('dockerCandidates', () => {
   });
 });
 
-function result(file: string, args: readonly string[], exitCode: number, stdout: string): RunResult {
+function result(file: string, args: readonly string[], exitCode: number, stdout: string): ExecResult {
   return { file, args, exitCode, stdout, stderr: '', timedOut: false };
 }
 
@@ -266,12 +266,12 @@ describe('probeDocker', () => {
     },
   ])('$name', async ({ version, buildx, want }) => {
     const seen: { file: string; args: readonly string[]; timeoutMs?: number }[] = [];
-    const runner: Runner = async (file, args, options) => {
+    const exec: Exec = async (file, args, options) => {
       seen.push({ file, args, timeoutMs: options?.timeoutMs });
       const r = args[0] === '--version' ? version : buildx;
       return result(file, args, r.exitCode, r.stdout);
     };
-    expect(await probeDocker(runner, '/usr/bin/docker')).toStrictEqual(want);
+    expect(await probeDocker(exec, '/usr/bin/docker')).toStrictEqual(want);
     expect(seen).toEqual([
       { file: '/usr/bin/docker', args: ['--version'], timeoutMs: 15_000 },
       { file: '/usr/bin/docker', args: ['buildx', 'version'], timeoutMs: 15_000 },

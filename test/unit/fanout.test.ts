@@ -5,12 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildCommand, pushByDigestOutput } from '../../src/build/argv.js';
+import { buildCommand, pushByDigestOutput } from '../../src/build/build-command.js';
 import { loadConfig } from '../../src/config/load.js';
 import { planToJson, planToMatrix } from '../../src/plan/format.js';
 import { makePlan, targetOf } from '../../src/plan/plan.js';
 import { applyPlanFile } from '../../src/plan/readback.js';
-import { indexCommand, repositoriesOf } from '../../src/registry/publish.js';
+import { indexCommand } from '../../src/registry/image-index.js';
+import { repositoriesOf } from '../../src/registry/push-by-digest.js';
 import { BUILDERS, gitContext } from './helpers.js';
 
 let dir: string;

@@ -1,7 +1,7 @@
 // Pure guards against hostile input (issue 11): regular expressions that backtrack exponentially, control
 // characters echoed to a terminal, build arguments that look like secrets, prototype keys.
 import { describe, expect, it } from '@jest/globals';
-import { secretLookingBuildArgs } from '../../src/config/checks.js';
+import { secretLookingBuildArgs } from '../../src/config/semantic-checks.js';
 import { parseConfig } from '../../src/config/load.js';
 import { backtrackingRisk } from '../../src/meta/regex.js';
 import { visibleControls } from '../../src/log/log.js';

@@ -1,6 +1,6 @@
 // The layer check of the lint gate (scripts/layers.mjs, dependency-cruiser with .dependency-cruiser.cjs),
 // run as a subprocess: it passes on the real tree, and it fails on a copy of src/ given one upward import
-// (config importing from pipeline, type-only, as such imports count too) and one circle, naming both.
+// (config importing from commands, type-only, as such imports count too) and one circle, naming both.
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -39,11 +39,11 @@ describe('the layer check', () => {
 
   it('fails on a copy with an upward import and a circle, naming both', () => {
     const root = copyOfTree('broken');
-    // Upward: config (layer 3) takes a type from pipeline (layer 10), on the line after the file's last.
+    // Upward: config (layer 3) takes a type from commands (layer 12), on the line after the file's last.
     const upwardLine = readFileSync(path.join(root, 'src/config/paths.ts'), 'utf8').split('\n').length;
     appendFileSync(
       path.join(root, 'src/config/paths.ts'),
-      "import type { PipelineOptions } from '../pipeline/run-state.js';\nexport type Options = PipelineOptions;\n",
+      "import type { PlanFromConfigOptions } from '../commands/plan-from-config.js';\nexport type Options = PlanFromConfigOptions;\n",
     );
     // A circle inside one folder of the lowest layer: objects.ts and suggest.ts import each other.
     appendFileSync(
@@ -59,7 +59,7 @@ describe('the layer check', () => {
     expect(r.lines).toContainEqual(
       expect.stringMatching(
         new RegExp(
-          `^src/config/paths\\.ts:${upwardLine}: \\[layer-3-config\\] imports src/pipeline/run-state\\.ts, upward: config is in layer 3, pipeline in layer 10`,
+          `^src/config/paths\\.ts:${upwardLine}: \\[layer-3-config\\] imports src/commands/plan-from-config\\.ts, upward: config is in layer 3, commands in layer 12`,
         ),
       ),
     );
@@ -68,9 +68,9 @@ describe('the layer check', () => {
         /^src\/util\/(objects|suggest)\.ts:\d+: \[no-circular\] import circle: src\/util\/(objects|suggest)\.ts -> src\/util\/(objects|suggest)\.ts -> src\/util\/(objects|suggest)\.ts$/,
       ),
     );
-    // The upward import closes circles back through pipeline/ into config/: those are named too.
+    // The upward import closes circles back through commands/ into config/: those are named too.
     expect(
-      r.lines.filter((l) => l.includes('[no-circular]') && l.includes('src/pipeline/run-state.ts')).length,
+      r.lines.filter((l) => l.includes('[no-circular]') && l.includes('src/commands/plan-from-config.ts')).length,
     ).toBeGreaterThan(0);
   });
 
@@ -92,7 +92,7 @@ describe('the layer check', () => {
     );
     expect(r.lines).toContainEqual(
       expect.stringMatching(
-        /^src\/action\/names\.ts:\d+: \[layer-11-action\] imports src\/cli\/args\.ts, sideways: action and cli are both in layer 11/,
+        /^src\/action\/names\.ts:\d+: \[layer-13-action\] imports src\/cli\/args\.ts, sideways: action and cli are both in layer 13/,
       ),
     );
   });

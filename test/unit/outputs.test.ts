@@ -10,7 +10,7 @@ import {
   type PipelineResult,
 } from '../../src/report/result.js';
 import { fenced, summaryMarkdown } from '../../src/report/summary.js';
-import type { CheckResult, SmokeResult } from '../../src/smoke/run.js';
+import type { CheckResult, SmokeResult } from '../../src/smoke/smoke-test.js';
 import { cacheConfig } from './helpers.js';
 
 const D1 = `sha256:${'a'.repeat(64)}`;

@@ -1,12 +1,12 @@
-// The pipeline's phases with a fake Runner standing in for docker, git and nvidia-smi: the order rules hold
+// The pipeline's phases with a fake Exec standing in for docker, git and nvidia-smi: the order rules hold
 // without an engine. Nothing is pushed after a failed check, logins are removed after any failure,
 // cancellation stops between phases, and a cache failure only warns.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildTestPush, PipelineFailure, type PipelineOptions } from '../../src/pipeline/pipeline.js';
-import type { RunOptions, RunResult, Runner } from '../../src/process/run.js';
+import { buildTestPush, PipelineFailure, type BuildOptions } from '../../src/commands/build-test-push.js';
+import type { ExecOptions, ExecResult, Exec } from '../../src/process/exec.js';
 import { MemoryLogger } from '../../src/log/log.js';
 
 const IID = 'sha256:' + 'a'.repeat(64);
@@ -54,10 +54,10 @@ interface Script {
 }
 
 /** A docker that answers like Docker 26 with buildx on the containerd store, recording every call. */
-function fakeDocker(script: Script = {}): { runner: Runner; calls: string[][] } {
+function fakeDocker(script: Script = {}): { exec: Exec; calls: string[][] } {
   const calls: string[][] = [];
   const checks = [...(script.checks ?? [])];
-  const ok = (stdout = '', file = 'docker', args: readonly string[] = []): RunResult => ({
+  const ok = (stdout = '', file = 'docker', args: readonly string[] = []): ExecResult => ({
     file,
     args,
     exitCode: 0,
@@ -65,7 +65,7 @@ function fakeDocker(script: Script = {}): { runner: Runner; calls: string[][] } 
     stderr: '',
     timedOut: false,
   });
-  const runner: Runner = async (file, argv, options: RunOptions = {}) => {
+  const exec: Exec = async (file, argv, options: ExecOptions = {}) => {
     const args = [...argv];
     if (file === 'nvidia-smi')
       return script.gpu
@@ -126,15 +126,15 @@ function fakeDocker(script: Script = {}): { runner: Runner; calls: string[][] } 
     if (cmd === 'push') return ok(`latest: digest: ${DIGEST} size: 1`);
     return ok();
   };
-  return { runner, calls };
+  return { exec, calls };
 }
 
-const options = (runner: Runner, over: Partial<PipelineOptions> = {}): PipelineOptions => ({
+const options = (exec: Exec, over: Partial<BuildOptions> = {}): BuildOptions => ({
   config: 'ml-image.yml',
   cwd: repo,
   push: true,
   docker: '/fake/docker',
-  runner,
+  exec,
   log: new MemoryLogger(),
   sharedCredential: { username: 'ci', password: 'hunter2-s3cret' },
   env: {
@@ -166,8 +166,8 @@ async function failure(p: Promise<unknown>): Promise<PipelineFailure> {
 
 describe('pipeline phases with a fake docker', () => {
   it('in order: log in, build (mounts restored, then saved), smoke test, push, log out', async () => {
-    const { runner, calls } = fakeDocker();
-    const result = await buildTestPush(options(runner));
+    const { exec, calls } = fakeDocker();
+    const result = await buildTestPush(options(exec));
     const order = verbs(calls).filter((v) => /^(login|logout|buildx build|run|push|tag)/.test(v));
     expect(order).toEqual([
       'login registry.example:5000',
@@ -185,8 +185,8 @@ describe('pipeline phases with a fake docker', () => {
   });
 
   it('a failed check: nothing is tagged or pushed, and the login is removed', async () => {
-    const { runner, calls } = fakeDocker({ checks: [0, 1] });
-    const err = await failure(buildTestPush(options(runner)));
+    const { exec, calls } = fakeDocker({ checks: [0, 1] });
+    const err = await failure(buildTestPush(options(exec)));
     expect(err.message).toBe(
       'smoke test failed for acme/iris: command "second": exit code 1 (expected 0); nothing was pushed',
     );
@@ -197,11 +197,11 @@ describe('pipeline phases with a fake docker', () => {
   });
 
   it('a failed build: no smoke test, no push, the login removed, the result says what ran', async () => {
-    const { runner, calls } = fakeDocker();
-    const failing: Runner = async (file, args, o) => {
+    const { exec, calls } = fakeDocker();
+    const failing: Exec = async (file, args, o) => {
       if (args.includes('build') && !args.includes('--output'))
         return { file, args, exitCode: 1, stdout: '', stderr: 'ERROR: failed to solve: boom', timedOut: false };
-      return runner(file, args, o);
+      return exec(file, args, o);
     };
     const err = await failure(buildTestPush(options(failing)));
     expect(err.message).toMatch(/^build of acme\/iris failed/);
@@ -212,23 +212,23 @@ describe('pipeline phases with a fake docker', () => {
 
   it('cancelled during the build: stops before the smoke test with exit 130, nothing pushed, login removed', async () => {
     const controller = new AbortController();
-    const { runner, calls } = fakeDocker({
+    const { exec, calls } = fakeDocker({
       onCall: (args) => args[1] === 'build' && !args.includes('--output') && controller.abort(),
     });
-    const err = await failure(buildTestPush(options(runner, { signal: controller.signal })));
+    const err = await failure(buildTestPush(options(exec, { signal: controller.signal })));
     expect([err.exitCode, err.message]).toEqual([130, 'cancelled; nothing more was built, tested or pushed']);
     expect(verbs(calls).some((v) => v.startsWith('run') || v.startsWith('push'))).toBe(false);
     expect(existsSync(loginDir(calls)!)).toBe(false);
   });
 
   it('a failing cache-mount copy only warns: the image is still built, tested and pushed', async () => {
-    const { runner } = fakeDocker({ mountBuildFails: true });
+    const { exec } = fakeDocker({ mountBuildFails: true });
     const log = new MemoryLogger();
     // Something stored from an earlier run (by other steps), so the restore copy runs (and fails) too.
     const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'phases-mounts-'));
     mkdirSync(path.join(cacheDir, 'mounts', 'ml-image-mounts-acme-iris-x', '0'), { recursive: true });
-    const env = { ...options(runner).env, ML_IMAGE_CACHE_DIR: path.join(cacheDir, 'buildkit') };
-    const result = await buildTestPush(options(runner, { log, env }));
+    const env = { ...options(exec).env, ML_IMAGE_CACHE_DIR: path.join(cacheDir, 'buildkit') };
+    const result = await buildTestPush(options(exec, { log, env }));
     rmSync(cacheDir, { recursive: true, force: true });
     expect(result.images[0].pushed).toHaveLength(1);
     const warnings = log.lines.filter((l) => l.includes('warning:'));
@@ -246,11 +246,11 @@ describe('pipeline phases with a fake docker', () => {
 
   it('cache mounts are restored only when the steps that use them changed since the save (a fresh runner otherwise gets them from the layer cache)', async () => {
     const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'phases-mounts-'));
-    const env = { ...options(fakeDocker().runner).env, ML_IMAGE_CACHE_DIR: path.join(cacheDir, 'buildkit') };
+    const env = { ...options(fakeDocker().exec).env, ML_IMAGE_CACHE_DIR: path.join(cacheDir, 'buildkit') };
     const mountLines = (log: MemoryLogger) => log.lines.filter((l) => l.includes('cache mounts of acme/iris'));
     const run = async (script: Script) => {
       const log = new MemoryLogger();
-      await buildTestPush(options(fakeDocker(script).runner, { log, env }));
+      await buildTestPush(options(fakeDocker(script).exec, { log, env }));
       return mountLines(log);
     };
     try {
@@ -310,14 +310,14 @@ describe('pipeline phases with a fake docker', () => {
         'version: 1\nimages:\n  - name: acme/llm\n    gpu: true\n    tags: [latest]\n    smoke-test:\n      commands:\n        - { name: first, run: [python3, -c, "print(1)"] }\n',
       );
       try {
-        const { runner, calls } = fakeDocker({ gpu: { cdiDir: spec ? cdiDir : undefined } });
+        const { exec, calls } = fakeDocker({ gpu: { cdiDir: spec ? cdiDir : undefined } });
         const log = new MemoryLogger();
         const result = await buildTestPush(
-          options(runner, {
+          options(exec, {
             cwd: gpuRepo,
             push: false,
             log,
-            env: { ...options(runner).env, GITHUB_EVENT_PATH: path.join(repo, 'event.json') },
+            env: { ...options(exec).env, GITHUB_EVENT_PATH: path.join(repo, 'event.json') },
           }),
         );
         const runs = calls.map((c) => (c[0] === '--config' ? c.slice(2) : c)).filter((c) => c[0] === 'run');
@@ -343,9 +343,9 @@ describe('pipeline phases with a fake docker', () => {
   );
 
   it('cache.backend registry on the classic image store: a docker-container builder for the run, used and removed', async () => {
-    const { runner, calls } = fakeDocker({ classicStore: true });
+    const { exec, calls } = fakeDocker({ classicStore: true });
     const log = new MemoryLogger();
-    const result = await buildTestPush(options(runner, { log, cacheBackend: 'registry', runId: 'r1' }));
+    const result = await buildTestPush(options(exec, { log, cacheBackend: 'registry', runId: 'r1' }));
     const v = calls.map((c) => (c[0] === '--config' ? c.slice(2) : c));
     expect(v).toContainEqual([
       'buildx',
@@ -381,8 +381,8 @@ describe('pipeline phases with a fake docker', () => {
   });
 
   it('below min-free-space: fails before logging in or building', async () => {
-    const { runner, calls } = fakeDocker();
-    await expect(buildTestPush(options(runner, { minFreeBytes: 10 ** 15 }))).rejects.toThrow(
+    const { exec, calls } = fakeDocker();
+    await expect(buildTestPush(options(exec, { minFreeBytes: 10 ** 15 }))).rejects.toThrow(
       /^only \d+ MB free under .*, less than min-free-space 1000000000 MB; nothing was built$/,
     );
     expect(verbs(calls).some((v) => v.startsWith('login') || v === 'buildx build')).toBe(false);

@@ -8,7 +8,7 @@ import { parseRef, type RemoteImage } from '../../src/registry/client.js';
 import { configCredentials, seedPrivateConfig } from '../../src/registry/docker-config.js';
 import { checkReleasesBeforeBuild, decideReleases, isReleaseTag } from '../../src/registry/immutable.js';
 import { repositoryIn, type BuildJob, type Plan } from '../../src/plan/plan.js';
-import type { Runner } from '../../src/process/run.js';
+import type { Exec } from '../../src/process/exec.js';
 import { MemoryLogger } from '../../src/log/log.js';
 
 describe('parseRef', () => {
@@ -144,8 +144,8 @@ describe('decideReleases', () => {
 });
 
 describe("the caller's docker config", () => {
-  const runner =
-    (answers: Record<string, string>): Runner =>
+  const scriptedExec =
+    (answers: Record<string, string>): Exec =>
     async (file, args, o) => {
       const out = answers[`${file} ${o?.input ?? ''}`];
       return { file, args, exitCode: out === undefined ? 1 : 0, stdout: out ?? '', stderr: '', timedOut: false };
@@ -185,7 +185,7 @@ describe("the caller's docker config", () => {
       });
       expect([seeded.credsStore, seeded.proxies]).toEqual(['pass', { default: { httpProxy: 'http://p' } }]);
 
-      const r = runner({
+      const r = scriptedExec({
         'docker-credential-ecr-login 123.dkr.ecr.us-east-1.amazonaws.com': '{"Username":"AWS","Secret":"tok"}',
         'docker-credential-pass quay.io': '{"Username":"q","Secret":"s"}',
       });

@@ -7,7 +7,7 @@ import {
   registryHost,
   type RegistryCredential,
 } from '../../src/registry/auth.js';
-import { parsePushDigest } from '../../src/registry/push.js';
+import { parsePushDigest } from '../../src/registry/push-by-tag.js';
 import { backoffMs, classifyFailure, DEFAULT_RETRY, withRetries } from '../../src/registry/retry.js';
 import { MemoryLogger } from '../../src/log/log.js';
 import { caught } from './helpers.js';

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { commandRunArgs, runOptionArgs, type ContainerSpec } from '../../src/smoke/argv.js';
+import { commandRunArgs, containerRunOptionArgs, type ContainerSpec } from '../../src/smoke/container-args.js';
 import type { FileCheck, MetadataCheck } from '../../src/config/types.js';
 import { fileFailure, licenseFailure, metadataFailure } from '../../src/smoke/files.js';
 import { builtInGpuChecks, describeGpu, engineGpuFacts, gpuDeviceFor, TORCH_CUDA_PROBE } from '../../src/smoke/gpu.js';
@@ -373,7 +373,7 @@ describe('GPU devices', () => {
 
   it("container-structure-test's run options", () => {
     expect(
-      runOptionArgs({
+      containerRunOptionArgs({
         env: {},
         privileged: true,
         capabilities: ['NET_ADMIN'],

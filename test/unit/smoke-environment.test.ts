@@ -6,19 +6,18 @@ import {
   composeDownArgs,
   composeOverride,
   composeUpArgs,
-  environmentName,
-  mountArgs,
-  networkCreateArgs,
   parseComposeModel,
+  type ComposeModel,
+} from '../../src/smoke/compose.js';
+import {
+  environmentName,
   parseHostPort,
   serviceContainerName,
-  sideServiceRunArgs,
-  specProblems,
-  volumeCreateArgs,
   volumeName,
-  type ComposeModel,
   type EnvironmentSpec,
-} from '../../src/smoke/environment.js';
+} from '../../src/smoke/environment-base.js';
+import { mountArgs, specProblems, volumeCreateArgs } from '../../src/smoke/environment.js';
+import { networkCreateArgs, sideServiceRunArgs } from '../../src/smoke/side-services.js';
 import type { ServiceSpec, VolumeSpec } from '../../src/config/types.js';
 
 describe('names', () => {

@@ -9,7 +9,7 @@ import {
   truncate,
   type SmokeSuiteReport,
 } from '../../src/report/smoke-report.js';
-import type { SmokeResult } from '../../src/smoke/run.js';
+import type { SmokeResult } from '../../src/smoke/smoke-test.js';
 
 // A tiny XML 1.0 well-formedness check: allowed characters, one root, tags nested and closed, attributes
 // quoted and unique, no raw newline or tab in an attribute, every & a known reference, no ]]> in text.

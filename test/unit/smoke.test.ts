@@ -1,5 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { commandRunArgs, parsePublishedPort, serviceRunArgs, type ContainerSpec } from '../../src/smoke/argv.js';
+import {
+  commandRunArgs,
+  parsePublishedPort,
+  serviceRunArgs,
+  type ContainerSpec,
+} from '../../src/smoke/container-args.js';
 import { decideGpu } from '../../src/smoke/gpu.js';
 import { commandFailure, httpFailure } from '../../src/smoke/verdict.js';
 import type { CommandCheckConfig, HttpCheckConfig } from '../../src/config/types.js';

@@ -7,14 +7,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, MlImageError, type SourceLocation } from '../../src/errors.js';
 import {
-  NO_RUN_OPTIONS,
+  NO_CONTAINER_RUN_OPTIONS,
   permissionString,
   type CommandCheck,
   type LicenseCheck,
   type StructureSuite,
-} from '../../src/smoke/checks.js';
+} from '../../src/smoke/check-model.js';
 import type { FileCheck, MetadataCheck } from '../../src/config/types.js';
-import { parseStructureTest } from '../../src/smoke/structure.js';
+import { parseStructureTest } from '../../src/smoke/structure-test.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/structure-tests/', import.meta.url));
 const SHOWN = 'test/fixtures/structure-tests';
@@ -97,7 +97,7 @@ const kv = (key: string, value: string, isRegex = false) => ({ key, value, isReg
 const suite = (name: string, checks: StructureSuite['checks'], over: Partial<StructureSuite> = {}): StructureSuite => ({
   file: `${SHOWN}/${name}`,
   schemaVersion: '2.0.0',
-  runOptions: NO_RUN_OPTIONS,
+  containerRunOptions: NO_CONTAINER_RUN_OPTIONS,
   checks,
   ...over,
 });
@@ -185,7 +185,7 @@ const EXPECTED: Record<string, StructureSuite> = {
       permissions: '-rw----r-x',
       isExecutableBy: 'other',
     }),
-    // Go's FileMode text as written in the file, in the ls form checks.ts reads.
+    // Go's FileMode text as written in the file, in the ls form check-model.ts reads.
     file('setuid passwd', '/usr/bin/passwd', f(54), { permissions: '-rwsr-xr-x' }),
     file('sticky tmp', '/tmp', f(57), { permissions: 'drwxrwxrwt' }),
     file('merged /usr: /bin is a link', '/bin', f(60), { permissions: 'lrwxrwxrwx' }),
@@ -265,7 +265,7 @@ const EXPECTED: Record<string, StructureSuite> = {
       }),
     ],
     {
-      runOptions: {
+      containerRunOptions: {
         user: 'root',
         privileged: false,
         env: HOST_ENV,
@@ -373,7 +373,7 @@ describe('parseStructureTest: the fixtures', () => {
     for (const name of Object.keys(EXPECTED)) expect(readme).toContain(`| \`${name}\` |`);
   });
 
-  it('gives permissions that checks.ts reads', () => {
+  it('gives permissions that check-model.ts reads', () => {
     const modes = Object.values(EXPECTED).flatMap((s) =>
       s.checks.flatMap((check) => (check.kind === 'file' && check.permissions ? [check.permissions] : [])),
     );
@@ -383,8 +383,10 @@ describe('parseStructureTest: the fixtures', () => {
 
   it('leaves out a containerRunOptions variable that is unset or empty in the environment, as CST does', () => {
     const text = readFileSync(path.join(FIXTURES, 'run-options.yaml'), 'utf8');
-    expect(parseStructureTest(text, 'r.yaml', FIXTURES, {}).runOptions.env).toEqual({});
-    expect(parseStructureTest(text, 'r.yaml', FIXTURES, { ML_IMAGE_CST_TOKEN: '' }).runOptions.env).toEqual({});
+    expect(parseStructureTest(text, 'r.yaml', FIXTURES, {}).containerRunOptions.env).toEqual({});
+    expect(parseStructureTest(text, 'r.yaml', FIXTURES, { ML_IMAGE_CST_TOKEN: '' }).containerRunOptions.env).toEqual(
+      {},
+    );
   });
 });
 
@@ -477,7 +479,7 @@ licenseTests:
     const parsed = parse(text);
     expect(parsed.schemaVersion).toBe(version);
     expect(checksOf(parsed)).toEqual(expected);
-    expect(parsed.runOptions).toEqual(NO_RUN_OPTIONS);
+    expect(parsed.containerRunOptions).toEqual(NO_CONTAINER_RUN_OPTIONS);
   });
 
   it('locates a check in JSON too', () => {
@@ -534,7 +536,7 @@ describe('parseStructureTest: what CST reads the way yaml.v2 does', () => {
     const parsed = parse(
       "schemaVersion: '2.0.0'\ncontainerRunOptions:\n  bindMounts: ['data:/d', './data:/e:ro,z', '/tmp:/t:rw']\n",
     );
-    expect(parsed.runOptions.bindMounts).toEqual([
+    expect(parsed.containerRunOptions.bindMounts).toEqual([
       `${path.join(FIXTURES, 'data')}:/d`,
       `${path.join(FIXTURES, 'data')}:/e:ro,z`,
       '/tmp:/t:rw',

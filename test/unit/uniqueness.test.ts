@@ -13,7 +13,7 @@ import { parseConfigSource } from '../../src/config/load.js';
 import type { Config } from '../../src/config/types.js';
 import { ConfigError, formatIssue } from '../../src/errors.js';
 import { makePlan, type PlanOptions } from '../../src/plan/plan.js';
-import type { Runner } from '../../src/process/run.js';
+import type { Exec } from '../../src/process/exec.js';
 import type { Logger } from '../../src/log/log.js';
 import { caught, gitContext, variantConfig } from './helpers.js';
 
@@ -269,8 +269,8 @@ describe('the whole plan is checked', () => {
 });
 
 describe('validate refuses what plan refuses, with the same message', () => {
-  // No git here: a runner that fails every command (a checkout without git) still gives a context.
-  const noGit: Runner = async (file, args) => ({ file, args, exitCode: 1, stdout: '', stderr: '', timedOut: false });
+  // No git here: an exec that fails every command (a checkout without git) still gives a context.
+  const noGit: Exec = async (file, args) => ({ file, args, exitCode: 1, stdout: '', stderr: '', timedOut: false });
   const log: Logger = {
     info: () => {},
     warn: () => {},

@@ -1,6 +1,8 @@
 // Checks the schema cannot express: files that must exist inside the repository, variant names,
-// regular expressions that must compile, unique image names. They run beside the schema check, so one
-// run reports both kinds of problem; therefore they look only at values that have the right type.
+// regular expressions that must compile, unique image names, build arguments that look like secrets (an
+// error under policy.secret-build-args: error, else the warning of secretBuildArgsWarning). They run beside
+// the schema check, so one run reports both kinds of problem; therefore they look only at values that have
+// the right type. (The smoke test's checks are another thing: smoke/check-model.ts.)
 import path from 'node:path';
 import { backtrackingRisk } from '../meta/regex.js';
 import { parseFlavor, parseTagRules, type RuleError } from '../meta/tags.js';

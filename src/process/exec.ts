@@ -1,9 +1,11 @@
-// The one seam through which ml-image starts processes (docker, git, nvidia-smi).
+// The one seam through which ml-image starts processes (docker, git, nvidia-smi): `execProcess`, and the
+// `Exec` type of it that every caller takes, so that tests hand in a fake. (Named exec, not run: a "run"
+// in ml-image is one invocation of the pipeline, the one its runId names.)
 // Commands are argument arrays, never shell strings, so nothing from a config, a branch name or a tag can be
 // interpreted by a shell. Output is streamed line by line to the caller (for live logs) and also buffered.
 import { execa } from 'execa';
 
-export interface RunOptions {
+export interface ExecOptions {
   cwd?: string;
   /** Added to the inherited environment; a value of undefined removes the variable. */
   env?: Record<string, string | undefined>;
@@ -21,7 +23,7 @@ export interface RunOptions {
   keepFinalNewline?: boolean;
 }
 
-export interface RunResult {
+export interface ExecResult {
   file: string;
   args: readonly string[];
   exitCode: number;
@@ -34,9 +36,10 @@ export interface RunResult {
   stopped?: boolean;
 }
 
-export type Runner = (file: string, args: readonly string[], options?: RunOptions) => Promise<RunResult>;
+/** Starts one process and waits for it; never throws for a failed command (see exitCode, spawnError). */
+export type Exec = (file: string, args: readonly string[], options?: ExecOptions) => Promise<ExecResult>;
 
-export const run: Runner = async (file, args, options = {}) => {
+export const execProcess: Exec = async (file, args, options = {}) => {
   const tap = (stream: 'stdout' | 'stderr') =>
     function* (line: unknown): Generator {
       options.onLine?.(String(line), stream);
@@ -88,7 +91,7 @@ export const run: Runner = async (file, args, options = {}) => {
 };
 
 /** The last lines of a failed command's output, for a one-line-plus-context error message. */
-export function tailOf(result: RunResult, lines = 15): string {
+export function tailOf(result: ExecResult, lines = 15): string {
   const text = (result.stderr.trim() || result.stdout.trim()).split('\n');
   return text.slice(-lines).join('\n');
 }

@@ -1,6 +1,8 @@
-// From a config path and the environment to a Plan: load and check the config, read the git context,
-// decide whether this run pushes, compute tags and labels. Shared by `build` (which then runs the plan)
-// and `plan` (which prints it); needs git but no docker.
+// The `plan` command, and the first step of every other: from a config path and the environment to a
+// Plan — load and check the config, read the git context, decide whether this run pushes, compute tags and
+// labels (plan/ makes the Plan itself; this reads the files and the checkout it needs). `plan` prints it,
+// `validate` checks it, `build` runs it, `test` smoke-tests one of its jobs, `merge` tags what it names;
+// needs git but no docker.
 import { checkRegistryOverride, loadConfigSource } from '../config/load.js';
 import { lowerRegistry } from '../config/resolve.js';
 import type { CacheBackend, Config } from '../config/types.js';
@@ -10,12 +12,13 @@ import { buildDate } from '../meta/labels.js';
 import { makePlan, pushAllowed, type Plan, type PlanFilters } from '../plan/plan.js';
 import { applyPlanFile } from '../plan/readback.js';
 import path from 'node:path';
-import type { Runner } from '../process/run.js';
+import type { Exec } from '../process/exec.js';
 
 /** true/false: as asked. auto: as push.when allows for this event, when there is a registry. */
 export type PushMode = boolean | 'auto';
 
-export interface PrepareOptions {
+/** What to plan: the config file, the checkout and environment, and what the front end overrides. */
+export interface PlanFromConfigOptions {
   config: string;
   cwd: string;
   env: Env;
@@ -29,10 +32,11 @@ export interface PrepareOptions {
   cacheBackend?: CacheBackend;
   /** A plan file from the plan job: its tags, labels, references and dates are used (fan-out). */
   planFile?: string;
-  runner: Runner;
+  exec: Exec;
 }
 
-export interface Prepared {
+/** The loaded config, the git context it was planned in, and the Plan. */
+export interface PlannedConfig {
   config: Config;
   git: GitContext;
   plan: Plan;
@@ -40,10 +44,10 @@ export interface Prepared {
   pushSkipped?: string;
 }
 
-export async function preparePlan(options: PrepareOptions): Promise<Prepared> {
+export async function planFromConfig(options: PlanFromConfigOptions): Promise<PlannedConfig> {
   const { config, source } = loadConfigSource(options.config, options.cwd);
   if (options.registries) checkRegistryOverride(options.registries, options.registriesFrom ?? 'registries');
-  const git = await detectContext(options.env, options.runner, options.cwd);
+  const git = await detectContext(options.env, options.exec, options.cwd);
   const registries = options.registries?.map(lowerRegistry) ?? config.push.registries;
 
   let push = options.push === true;

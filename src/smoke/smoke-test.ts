@@ -12,14 +12,14 @@ import {
 } from '../config/types.js';
 import { seconds } from '../log/log.js';
 import { jobName } from '../plan/plan.js';
-import { commandRunArgs, runOptionArgs, setupRunArgs } from './argv.js';
+import { commandRunArgs, containerRunOptionArgs, setupRunArgs } from './container-args.js';
 import {
-  NO_RUN_OPTIONS,
+  NO_CONTAINER_RUN_OPTIONS,
   type CommandCheck,
   type LicenseCheck,
-  type RunOptions,
+  type ContainerRunOptions,
   type StructureSuite,
-} from './checks.js';
+} from './check-model.js';
 import { prepareEnvironment } from './environment.js';
 import { fileFailure, ImageFiles, licenseFailure, licenseFiles, metadataFailure, type ImageConfig } from './files.js';
 import { builtInGpuChecks, decideGpu } from './gpu.js';
@@ -167,12 +167,12 @@ export const isEmulated = (platform: string): boolean => platform.split('/').sli
 async function commandChecks(s: Session, suites: readonly StructureSuite[]): Promise<void> {
   const builtIn =
     s.gpus && s.config.gpuCheck !== false ? builtInGpuChecks().map((c) => ({ ...EMPTY_COMMAND, ...c })) : [];
-  const all: { check: CommandCheck; options: RunOptions }[] = [
-    ...[...builtIn, ...s.config.commands].map((c) => ({ check: commandCheckOf(c), options: NO_RUN_OPTIONS })),
+  const all: { check: CommandCheck; options: ContainerRunOptions }[] = [
+    ...[...builtIn, ...s.config.commands].map((c) => ({ check: commandCheckOf(c), options: NO_CONTAINER_RUN_OPTIONS })),
     ...suites.flatMap((suite) =>
       suite.checks
         .filter((c): c is CommandCheck => c.kind === 'command')
-        .map((check) => ({ check, options: suite.runOptions })),
+        .map((check) => ({ check, options: suite.containerRunOptions })),
     ),
   ];
   for (const { check, options } of all) {
@@ -205,7 +205,11 @@ async function commandChecks(s: Session, suites: readonly StructureSuite[]): Pro
  * One command check. container-structure-test's setup commands run first, each committed into the image
  * the next one (and the check) runs from, as that tool does; teardown commands run after and must pass.
  */
-async function runCommand(s: Session, check: CommandCheck, options: RunOptions): Promise<CheckFailure | undefined> {
+async function runCommand(
+  s: Session,
+  check: CommandCheck,
+  options: ContainerRunOptions,
+): Promise<CheckFailure | undefined> {
   const { ctx } = s;
   const base = (image: string) =>
     s.spec({
@@ -213,7 +217,7 @@ async function runCommand(s: Session, check: CommandCheck, options: RunOptions):
       env: { ...s.config.env, ...options.env, ...check.env },
       user: check.user ?? options.user,
       workdir: check.workdir,
-      extra: [...(s.env?.runArgs ?? []), ...runOptionArgs(options)],
+      extra: [...(s.env?.runArgs ?? []), ...containerRunOptionArgs(options)],
     });
   let image = s.image;
   const committed: string[] = [];

@@ -1,7 +1,7 @@
 // Pure construction of the `docker run` commands the smoke test uses. Containers are always named and
 // labelled with the run id, so cleanup (in this process or in the Action's post step) can find them.
 import { RUN_LABEL } from '../docker/docker.js';
-import type { RunOptions } from './checks.js';
+import type { ContainerRunOptions } from './check-model.js';
 
 export interface ContainerSpec {
   name: string;
@@ -36,7 +36,7 @@ function common(spec: ContainerSpec): string[] {
 }
 
 /** container-structure-test's containerRunOptions as `docker run` flags. */
-export function runOptionArgs(o: RunOptions): string[] {
+export function containerRunOptionArgs(o: ContainerRunOptions): string[] {
   return [
     ...(o.privileged ? ['--privileged'] : []),
     ...o.capabilities.flatMap((c) => ['--cap-add', c]),

@@ -1,4 +1,4 @@
-// `ml-image merge --plan FILE --digests DIR`: the last job of a fan-out. Every matrix entry pushed its
+// The `merge` command, `ml-image merge --plan FILE --digests DIR`: the last job of a fan-out. Every matrix entry pushed its
 // tested platform build by digest and left a digest file; merge puts each target's platforms under every
 // tag the plan computed, in every registry, and reads each tag back. Only entries whose smoke test passed
 // wrote a file, so a missing entry (failed, cancelled, or never run) stops the merge by name. Running it
@@ -8,12 +8,13 @@ import { Docker } from '../docker/docker.js';
 import { MlImageError } from '../errors.js';
 import type { Env } from '../meta/context.js';
 import { jobName, targetOf } from '../plan/plan.js';
-import { run as defaultRunner, type Runner } from '../process/run.js';
+import { execProcess, type Exec } from '../process/exec.js';
 import { credentialsFor, login, registryClientFor, type RegistryCredential } from '../registry/auth.js';
-import { createIndexes, type IndexResult, type PlatformDigest } from '../registry/publish.js';
+import { createIndexes, type IndexResult } from '../registry/image-index.js';
+import type { PlatformDigest } from '../registry/push-by-digest.js';
 import type { Logger } from '../log/log.js';
-import { readDigestFiles } from './digests.js';
-import { preparePlan } from './prepare.js';
+import { readDigestFiles } from '../pipeline/digests.js';
+import { planFromConfig } from './plan-from-config.js';
 
 export interface MergeOptions {
   config: string;
@@ -25,7 +26,7 @@ export interface MergeOptions {
   sharedCredential?: { username: string; password: string };
   docker?: string;
   log: Logger;
-  runner?: Runner;
+  exec?: Exec;
   signal?: AbortSignal;
 }
 
@@ -36,14 +37,14 @@ export interface MergedTarget {
 }
 
 export async function merge(options: MergeOptions): Promise<MergedTarget[]> {
-  const runner = options.runner ?? defaultRunner;
-  const { plan } = await preparePlan({
+  const exec = options.exec ?? execProcess;
+  const { plan } = await planFromConfig({
     config: options.config,
     planFile: options.planFile,
     cwd: options.cwd,
     env: options.env,
     push: true,
-    runner,
+    exec,
   });
   const digests = readDigestFiles(options.digestsDir);
   const targets = new Map<string, typeof plan.jobs>();
@@ -59,11 +60,11 @@ export async function merge(options: MergeOptions): Promise<MergedTarget[]> {
     );
   }
 
-  const choice = await detectDocker(runner, { docker: options.docker, builder: 'buildx', pathVar: options.env.PATH });
-  const docker = new Docker(choice.docker, choice.builder, runner, options.log);
+  const choice = await detectDocker(exec, { docker: options.docker, builder: 'buildx', pathVar: options.env.PATH });
+  const docker = new Docker(choice.docker, choice.builder, exec, options.log);
   const creds = credentialsFor(plan.registries, options.credentials ?? [], options.sharedCredential);
   const auth = await login(docker, creds, options.log, { env: options.env, signal: options.signal });
-  const client = registryClientFor(creds, options.env, runner);
+  const client = registryClientFor(creds, options.env, exec);
   try {
     const out: MergedTarget[] = [];
     for (const [target, jobs] of targets) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { buildCommand, type BuildArgvOptions } from '../../src/build/argv.js';
+import { buildCommand, type BuildCommandOptions } from '../../src/build/build-command.js';
 import { cacheArgs, chooseCache } from '../../src/cache/cache.js';
 import type { BuilderInfo } from '../../src/docker/builder.js';
 import type { BuildJob, BuildSpec } from '../../src/plan/plan.js';
@@ -41,7 +41,7 @@ describe('buildCommand', () => {
     job: BuildJob;
     builder: keyof typeof BUILDER;
     push?: boolean;
-    options?: Partial<BuildArgvOptions>;
+    options?: Partial<BuildCommandOptions>;
     args: string[];
     env: Record<string, string>;
   };

@@ -1,4 +1,4 @@
-// `ml-image test IMAGE`: the smoke test on its own, against any image reference — the config's smoke test
+// The `test` command, `ml-image test IMAGE`: the smoke test on its own, against any image reference — the config's smoke test
 // of one image/variant, container-structure-test files, or both. Nothing is built or pushed; every
 // container, network and volume it starts is removed, whatever happens.
 import path from 'node:path';
@@ -7,15 +7,15 @@ import { Docker } from '../docker/docker.js';
 import { MlImageError } from '../errors.js';
 import type { Env } from '../meta/context.js';
 import { jobName } from '../plan/plan.js';
-import { run as defaultRunner, type Runner } from '../process/run.js';
+import { execProcess, type Exec } from '../process/exec.js';
 import type { Logger } from '../log/log.js';
 import { Resources } from '../resources/resources.js';
-import type { StructureSuite } from '../smoke/checks.js';
+import type { StructureSuite } from '../smoke/check-model.js';
 import { probeGpuSetup } from '../smoke/gpu.js';
-import { smokeTest, type SmokeResult, type SmokeTarget } from '../smoke/run.js';
+import { smokeTest, type SmokeResult, type SmokeTarget } from '../smoke/smoke-test.js';
 import { loadSuites, readSuite } from '../smoke/suites.js';
-import { newRunId } from './pipeline.js';
-import { preparePlan } from './prepare.js';
+import { newRunId } from '../pipeline/state.js';
+import { planFromConfig } from './plan-from-config.js';
 
 export interface TestImageOptions {
   image: string;
@@ -28,7 +28,7 @@ export interface TestImageOptions {
   env: Env;
   docker?: string;
   log: Logger;
-  runner?: Runner;
+  exec?: Exec;
   runId?: string;
   signal?: AbortSignal;
 }
@@ -42,22 +42,19 @@ export interface TestImageResult {
 }
 
 /** The job whose smoke test runs: the one the filters select from the config, or a bare one. */
-async function jobFor(
-  options: TestImageOptions,
-  runner: Runner,
-): Promise<{ job: SmokeTarget; suites: StructureSuite[] }> {
+async function jobFor(options: TestImageOptions, exec: Exec): Promise<{ job: SmokeTarget; suites: StructureSuite[] }> {
   const extra = options.structureTests.map((f) => readSuite(path.resolve(options.cwd, f)));
   if (!options.config) {
     const job: SmokeTarget = { id: 'test', image: options.image, variant: '', gpu: false };
     return { job, suites: extra };
   }
-  const { plan } = await preparePlan({
+  const { plan } = await planFromConfig({
     config: options.config,
     cwd: options.cwd,
     env: options.env,
     push: false,
     filters: { images: options.images, variants: options.variants },
-    runner,
+    exec,
   });
   if (plan.jobs.length > 1) {
     throw new MlImageError(
@@ -70,12 +67,12 @@ async function jobFor(
 }
 
 export async function testImage(options: TestImageOptions): Promise<TestImageResult> {
-  const runner = options.runner ?? defaultRunner;
+  const exec = options.exec ?? execProcess;
   if (!options.config && options.structureTests.length === 0)
     throw new MlImageError('nothing to test: give --config (its smoke test) and/or --structure-test FILE', 2);
-  const { job, suites } = await jobFor(options, runner);
-  const choice = await detectDocker(runner, { docker: options.docker, pathVar: options.env.PATH });
-  const docker = new Docker(choice.docker, choice.builder, runner, options.log);
+  const { job, suites } = await jobFor(options, exec);
+  const choice = await detectDocker(exec, { docker: options.docker, pathVar: options.env.PATH });
+  const docker = new Docker(choice.docker, choice.builder, exec, options.log);
   await docker.assertEngine();
   const present = await docker.call(['image', 'inspect', '--format', '{{.Id}}', options.image], {
     timeoutMs: 30_000,
@@ -91,7 +88,7 @@ export async function testImage(options: TestImageOptions): Promise<TestImageRes
       log: options.log,
       resources,
       runId,
-      ...(await probeGpuSetup(runner, docker, options.log)),
+      ...(await probeGpuSetup(exec, docker, options.log)),
       signal: options.signal,
     };
     const name = options.config ? `${options.image} (${jobName(job)})` : options.image;

@@ -1,7 +1,11 @@
-// Pushes a tested image under its registry references and reports the manifest digest of each push.
+// Push by tag: a tested single-platform image tagged and pushed (`docker push`) under each of its registry
+// references, in order, reporting the manifest digest of each; with buildx, a further repository on a
+// registry already pushed to gets the image by `imagetools create` with its blobs mounted instead. A
+// multi-platform target goes by digest and index instead (push-by-digest.ts, image-index.ts); which image
+// goes which way, and which release tags are kept, is the push phase's decision (pipeline/push-phase.ts).
 import type { Docker } from '../docker/docker.js';
 import { MlImageError } from '../errors.js';
-import { tailOf } from '../process/run.js';
+import { tailOf } from '../process/exec.js';
 import { seconds, type Logger } from '../log/log.js';
 import { withLock } from '../resources/lock.js';
 import { registryHost, type Login } from './auth.js';
@@ -21,7 +25,7 @@ export function parsePushDigest(output: string): string | undefined {
   return matches.pop()?.[1];
 }
 
-export interface PushOptions {
+export interface PushByTagOptions {
   retry?: RetryPolicy;
   /**
    * With buildx: a further repository on a registry already pushed to gets the image by `imagetools
@@ -38,13 +42,13 @@ export interface PushOptions {
  * Tags and pushes each reference in order. A failure names the registry, what landed (with digests) and
  * what did not, so nothing is left half-tagged without saying so.
  */
-export async function pushImage(
+export async function pushByTag(
   docker: Docker,
   imageId: string,
   refs: readonly string[],
   auth: Login,
   log: Logger,
-  options: PushOptions = {},
+  options: PushByTagOptions = {},
 ): Promise<PushedRef[]> {
   const pushed: PushedRef[] = [];
   // The first repository pushed on each registry, and the digest it got.
@@ -95,7 +99,7 @@ async function copyOne(
   auth: Login,
   log: Logger,
   client: RegistryClient,
-  options: PushOptions,
+  options: PushByTagOptions,
 ): Promise<string> {
   return withRetries<string>(
     async () => {
@@ -120,7 +124,13 @@ async function copyOne(
   );
 }
 
-async function pushOne(docker: Docker, ref: string, auth: Login, log: Logger, options: PushOptions): Promise<string> {
+async function pushOne(
+  docker: Docker,
+  ref: string,
+  auth: Login,
+  log: Logger,
+  options: PushByTagOptions,
+): Promise<string> {
   const started = Date.now();
   return withRetries<string>(
     async (attempt) => {

@@ -1,22 +1,32 @@
-// The state one run of the pipeline carries from phase to phase (pipeline.ts, push-phase.ts): the options it
-// was started with and what the phases made so far, and the two small rules every phase shares: whose credentials a push uses, and stopping when the run is cancelled.
+// The state one run of the pipeline carries from phase to phase (setup-phase.ts makes it; login-, build-,
+// smoke- and push-phase.ts read and add to it): the options the run was started with and what the phases
+// made so far. Also the small rules every phase shares: the run's id, whose credentials a push uses, and
+// stopping when the run is cancelled. (The commands over the phases are in commands/.)
+import { randomBytes } from 'node:crypto';
 import type { CacheArgs } from '../cache/cache.js';
 import type { BuilderInfo } from '../docker/builder.js';
 import type { BuilderKind } from '../docker/detect.js';
 import type { Docker } from '../docker/docker.js';
 import { MlImageError } from '../errors.js';
-import type { Plan } from '../plan/plan.js';
-import type { Runner } from '../process/run.js';
+import type { Env } from '../meta/context.js';
+import type { Plan, PlanFilters } from '../plan/plan.js';
+import type { Exec } from '../process/exec.js';
 import { credentialsFor, type RegistryCredential } from '../registry/auth.js';
 import type { RetryPolicy } from '../registry/retry.js';
 import type { Logger } from '../log/log.js';
 import type { PipelineResult } from '../report/result.js';
 import type { Resources } from '../resources/resources.js';
-import type { StructureSuite } from '../smoke/checks.js';
-import type { PrepareOptions } from './prepare.js';
+import type { StructureSuite } from '../smoke/check-model.js';
 
-/** What a front end asks of one run (the Action's inputs, the command line), fixed for the whole run. */
-export interface PipelineOptions extends Omit<PrepareOptions, 'runner'> {
+/**
+ * What the phases take from a front end's request (the Action's inputs, the command line), fixed for the
+ * whole run. What to plan is the build command's part of the request (commands/build-test-push.ts).
+ */
+export interface PipelineOptions {
+  cwd: string;
+  env: Env;
+  /** The plan's filters; with `only` (one fan-out entry) the push is by digest alone, for `merge`. */
+  filters?: PlanFilters;
   credentials?: RegistryCredential[];
   sharedCredential?: { username: string; password: string };
   /** false: log in to the caller's docker config and stay logged in (docker/login-action's logout). */
@@ -32,17 +42,19 @@ export interface PipelineOptions extends Omit<PrepareOptions, 'runner'> {
   /** Fail before building below this much free space under the engine's data root (bytes). */
   minFreeBytes?: number;
   log: Logger;
+  /** The run's id when the front end chose it (else newRunId()). */
   runId?: string;
-  runner?: Runner;
+  exec?: Exec;
   signal?: AbortSignal;
   /** Told about resources the post step must remove if this process dies (Action state). */
   onResource?: (resource: { kind: 'docker-config'; path: string } | { kind: 'run-id'; id: string }) => void;
 }
 
-export interface Run {
+/** What one run has made so far, handed from phase to phase. */
+export interface PipelineState {
   options: PipelineOptions;
   log: Logger;
-  runner: Runner;
+  exec: Exec;
   runId: string;
   plan: Plan;
   docker: Docker;
@@ -63,4 +75,12 @@ export const pushCredentials = (plan: Plan, options: PipelineOptions): RegistryC
 
 export function stopIfCancelled(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new MlImageError('cancelled; nothing more was built, tested or pushed', 130);
+}
+
+/**
+ * A run's id: the label on every container, network, volume and builder it makes, so that cleanup (here or
+ * in the Action's post step) finds them. Not GitHub's run id: two runs in one workflow run differ.
+ */
+export function newRunId(): string {
+  return randomBytes(4).toString('hex');
 }

@@ -1,13 +1,13 @@
 // The smoke test's check model: the checks of the config's `smoke-test` (config/types.ts: file and metadata
 // checks, the test's volumes, services and Compose project) and what container-structure-test files add to
-// them (command checks with setup and teardown, license checks, run options), as the runners (run.ts,
-// files.ts) execute them. Pure types and small helpers; a check never holds a shell string, only argument
+// them (command checks with setup and teardown, license checks, container run options), as smoke-test.ts and
+// files.ts execute them. Pure types and small helpers; a check never holds a shell string, only argument
 // arrays and regular expressions as written.
 import type { CommandCheckConfig, Dialect, FileCheck, MetadataCheck } from '../config/types.js';
 import type { SourceLocation } from '../errors.js';
 
 /** How the containers of command checks are started (container-structure-test's containerRunOptions). */
-export interface RunOptions {
+export interface ContainerRunOptions {
   user?: string;
   env: Record<string, string>;
   /** A file of KEY=value lines, passed as --env-file. */
@@ -18,7 +18,12 @@ export interface RunOptions {
   bindMounts: string[];
 }
 
-export const NO_RUN_OPTIONS: RunOptions = { env: {}, privileged: false, capabilities: [], bindMounts: [] };
+export const NO_CONTAINER_RUN_OPTIONS: ContainerRunOptions = {
+  env: {},
+  privileged: false,
+  capabilities: [],
+  bindMounts: [],
+};
 
 /** A command check: the config's fields, plus what container-structure-test adds. */
 export interface CommandCheck extends CommandCheckConfig {
@@ -52,7 +57,7 @@ export type ImageCheck = CommandCheck | FileCheck | MetadataCheck | LicenseCheck
 export interface StructureSuite {
   file: string;
   schemaVersion: string;
-  runOptions: RunOptions;
+  containerRunOptions: ContainerRunOptions;
   checks: ImageCheck[];
 }
 

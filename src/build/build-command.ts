@@ -9,7 +9,7 @@ export interface BuildCommand {
   env: Record<string, string>;
 }
 
-export interface BuildArgvOptions {
+export interface BuildCommandOptions {
   iidFile: string;
   cache: CacheArgs;
   /** A buildx builder instance to build with (--builder); the current one when undefined. */
@@ -39,7 +39,7 @@ const sortedPairs = (flag: string, map: Record<string, string>): string[] =>
     .sort()
     .flatMap((k) => [flag, `${k}=${map[k]}`]);
 
-export function buildCommand(job: BuildJob, builder: BuilderInfo, options: BuildArgvOptions): BuildCommand {
+export function buildCommand(job: BuildJob, builder: BuilderInfo, options: BuildCommandOptions): BuildCommand {
   const { build } = job;
   const common = [
     '--progress=plain',
