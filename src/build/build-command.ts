@@ -23,11 +23,61 @@ export interface BuildCommandOptions {
    * again from the cache, for a multi-platform index or a fan-out entry. Cache exports are left out.
    */
   pushByDigest?: readonly string[];
+  /**
+   * Where the image goes as a docker tarball, to be loaded afterwards: the docker driver's own export
+   * cannot rewrite layer timestamps (it unpacks into the engine), an exported tarball can.
+   */
+  tarball?: string;
+}
+
+/**
+ * How a builder gives a reproducible image's layers the commit's timestamps (BuildKit >= 0.13's
+ * rewrite-timestamp exporter option): in the exporter that loads or pushes the image, through a tarball
+ * loaded afterwards (the docker driver), or not at all, and why.
+ */
+export type TimestampRewrite = { how: 'exporter' | 'tarball' } | { how: 'none'; reason: string };
+
+export function timestampRewrite(builder: BuilderInfo): TimestampRewrite {
+  if (builder.kind !== 'buildx')
+    return {
+      how: 'none',
+      reason: "the engine's built-in BuildKit, driven by the classic `docker build`, takes no exporter options",
+    };
+  // Distribution builds may say v0.0.0+unknown: no version to hold against them.
+  const v = /^v?(\d+)\.(\d+)\./.exec(builder.buildkitVersion ?? '');
+  if (v && v[1] === '0' && v[2] !== '0' && Number(v[2]) < 13)
+    return { how: 'none', reason: `BuildKit ${builder.buildkitVersion ?? ''} cannot rewrite timestamps (0.13 can)` };
+  if (builder.driver !== 'docker') return { how: 'exporter' };
+  return builder.containerdStore
+    ? { how: 'tarball' }
+    : {
+        how: 'none',
+        reason:
+          "the engine's classic image store makes a new manifest on every push (the containerd image store keeps it)",
+      };
 }
 
 /** An --output value for pushing by digest; names with a comma list go in a quoted CSV field. */
-export function pushByDigestOutput(repositories: readonly string[]): string {
-  return `type=image,"name=${repositories.join(',')}",push-by-digest=true,name-canonical=true,push=true`;
+export function pushByDigestOutput(repositories: readonly string[], rewrite = false): string {
+  return `type=image,"name=${repositories.join(',')}",push-by-digest=true,name-canonical=true,push=true${rewrite ? REWRITE : ''}`;
+}
+
+/**
+ * The exporter options of a reproducible image: timestamps rewritten, and OCI media types always — the
+ * docker driver's tarball would otherwise get Docker's and a container builder OCI's, two manifests (two
+ * digests) for the same config and layers.
+ */
+const REWRITE = ',oci-mediatypes=true,rewrite-timestamp=true';
+
+/** Where a buildx build puts the image: pushed by digest, or into the engine (directly, or as a tarball). */
+function outputArgs(job: BuildJob, builder: BuilderInfo, options: BuildCommandOptions): string[] {
+  const rewrite = job.build.reproducible ? timestampRewrite(builder) : undefined;
+  if (options.pushByDigest) return ['--output', pushByDigestOutput(options.pushByDigest, rewrite?.how === 'exporter')];
+  if (rewrite?.how === 'tarball' && options.tarball)
+    return ['--output', `type=docker,dest=${options.tarball}${REWRITE}`];
+  // type=docker is what --load stands for; a container driver sends the image to the engine as a tarball.
+  if (rewrite?.how === 'exporter') return ['--output', `type=docker${REWRITE}`];
+  return ['--load'];
 }
 
 /** Cache flags without the exports (--cache-to and its value). */
@@ -68,9 +118,9 @@ export function buildCommand(job: BuildJob, builder: BuilderInfo, options: Build
         ...(options.builderName ? ['--builder', options.builderName] : []),
         ...common,
         ...(options.metadataFile ? ['--metadata-file', options.metadataFile] : []),
-        // --load: the smoke test runs the image from the local engine before anything is pushed. With the
-        // docker driver the image is already there; a container driver sends it as a tarball.
-        ...(options.pushByDigest ? ['--output', pushByDigestOutput(options.pushByDigest)] : ['--load']),
+        // Into the engine (--load or its type=docker form): the smoke test runs the image from the local
+        // engine before anything is pushed. Or pushed by digest, for an index or a fan-out entry.
+        ...outputArgs(job, builder, options),
         build.context,
       ],
       env: {},

@@ -12,7 +12,7 @@ import type { Docker } from '../docker/docker.js';
 import { MlImageError } from '../errors.js';
 import { withLock } from '../resources/lock.js';
 import type { BuildJob } from '../plan/plan.js';
-import { buildCommand } from './build-command.js';
+import { buildCommand, timestampRewrite } from './build-command.js';
 import { cacheMountStepsRan, countSteps, failedStep, type StepCounts } from './progress.js';
 
 export interface BuiltImage {
@@ -59,12 +59,18 @@ export async function buildImage(docker: Docker, job: BuildJob, options: BuildOp
   try {
     const iidFile = path.join(dir, 'iid');
     const metadataFile = options.builder.kind === 'buildx' ? path.join(dir, 'metadata.json') : undefined;
+    // A reproducible image on the docker driver goes through a tarball (see TimestampRewrite).
+    const tarball =
+      job.build.reproducible && timestampRewrite(options.builder).how === 'tarball'
+        ? path.join(dir, 'image.tar')
+        : undefined;
     const cmd = buildCommand(job, options.builder, {
       iidFile,
       cache: options.cache,
       builderName: options.builderName,
       metadataFile,
       extraTags: options.extraTags,
+      tarball,
     });
     const started = Date.now();
     const result = await docker.call(cmd.args, {
@@ -76,6 +82,7 @@ export async function buildImage(docker: Docker, job: BuildJob, options: BuildOp
     const output = `${result.stdout}\n${result.stderr}`;
     if (result.exitCode !== 0) throw await buildFailure(job, output, result.exitCode);
     if (options.cache.localSwap) await swapLocalCache(options.cache.localSwap, options.warn ?? (() => undefined));
+    if (tarball) await loadTarball(docker, job, tarball, options.signal);
     const built = (await readFile(iidFile, 'utf8')).trim();
     if (!/^sha256:[a-f0-9]{64}$/.test(built)) throw new MlImageError(`build of ${job.image} wrote no image id`);
     const durationMs = Date.now() - started;
@@ -99,6 +106,16 @@ export async function buildImage(docker: Docker, job: BuildJob, options: BuildOp
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** The built image into the engine, under the names the build gave it; the containerd store keeps its digest. */
+async function loadTarball(docker: Docker, job: BuildJob, tarball: string, signal?: AbortSignal): Promise<void> {
+  const r = await docker.call(['load', '--quiet', '--input', tarball], { timeoutMs: 30 * 60_000, signal });
+  await rm(tarball, { force: true });
+  if (r.exitCode !== 0)
+    throw new MlImageError(
+      `loading the build of ${job.image} into the engine failed: ${r.stderr.trim().split('\n').pop() ?? ''}`,
+    );
 }
 
 /**

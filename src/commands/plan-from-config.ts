@@ -8,7 +8,7 @@ import { lowerRegistry } from '../config/resolve.js';
 import type { CacheBackend, Config } from '../config/types.js';
 import { MlImageError } from '../errors.js';
 import { detectContext, type Env, type GitContext } from '../meta/context.js';
-import { buildDate } from '../meta/labels.js';
+import { buildDate, sourceDateOf } from '../meta/labels.js';
 import { makePlan, pushAllowed, type Plan, type PlanFilters } from '../plan/plan.js';
 import { applyPlanFile } from '../plan/readback.js';
 import path from 'node:path';
@@ -71,6 +71,7 @@ export async function planFromConfig(options: PlanFromConfigOptions): Promise<Pl
     push,
     registries,
     date: buildDate(options.env),
+    sourceDate: sourceDateOf(options.env),
     filters: options.filters,
     source,
     registriesFrom,

@@ -115,6 +115,7 @@ function resolveImage(raw: Raw, index: number, dir: string, map: SourceText): Im
     name: (raw.name as string).toLowerCase(),
     context,
     secrets: [...new Set((raw.secrets as string[] | undefined) ?? [])],
+    reproducible: (raw.reproducible as boolean | undefined) ?? true,
     tags: ruleLines(raw.tags),
     flavor: ruleLines(raw.flavor),
     variants,

@@ -84,6 +84,12 @@ export const image: Schema = {
     context: str('Build context, relative to the config file.', { default: '.' }),
     ...variantKeys,
     dockerfile: str('Dockerfile, relative to the context.', { default: 'Dockerfile' }),
+    reproducible: {
+      type: 'boolean',
+      default: true,
+      description:
+        "One commit, one digest: SOURCE_DATE_EPOCH and the created label from the commit's date, layer timestamps rewritten where the builder can (BuildKit >= 0.13). false: build-time dates, as docker build gives.",
+    },
     secrets: {
       type: 'array',
       items: str('Name of an environment variable passed to the build as a BuildKit secret of the same id.', {

@@ -197,6 +197,8 @@ export interface ImageConfig {
   name: string;
   context: string;
   secrets: string[];
+  /** Dates from the commit, layer timestamps rewritten: the same inputs give the same digest (default true). */
+  reproducible: boolean;
   /** metadata-action tag rules and flavor lines, as written. */
   tags: string[];
   flavor: string[];

@@ -8,10 +8,15 @@ export const LABEL_PREFIX = 'io.github.ml-image';
 
 /** The build time: SOURCE_DATE_EPOCH when set, so that rebuilding one commit gives the same labels. */
 export function buildDate(env: Env, now: () => Date = () => new Date()): Date {
+  return sourceDateOf(env) ?? now();
+}
+
+/** SOURCE_DATE_EPOCH as a date, when the environment sets a usable one. */
+export function sourceDateOf(env: Env): Date | undefined {
   const epoch = env.SOURCE_DATE_EPOCH;
   const date = epoch && /^[0-9]+$/.test(epoch) ? new Date(Number(epoch) * 1000) : undefined;
   // An out-of-range epoch is ignored rather than failing the build over a label.
-  return date && !Number.isNaN(date.getTime()) ? date : now();
+  return date && !Number.isNaN(date.getTime()) ? date : undefined;
 }
 
 /**

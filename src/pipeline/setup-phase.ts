@@ -16,6 +16,7 @@ import { checkUsable } from '../registry/auth.js';
 import { planResult } from '../report/result.js';
 import { Resources } from '../resources/resources.js';
 import { loadSuites } from '../smoke/suites.js';
+import { timestampRewrite } from '../build/build-command.js';
 import { describeBuilder } from './builders.js';
 import { pushCredentials, type PipelineOptions, type PipelineState } from './state.js';
 
@@ -73,6 +74,12 @@ export async function setUpPipeline(options: PipelineOptions, planned: PlannedRu
   log.info(
     `docker ${choice.version ?? '?'} (${choice.docker}), engine ${engine}, ${describeBuilder(builder)}; run ${runId}`,
   );
+  // Once per run, not per image: what stands between this builder and one digest per commit.
+  const rewrite = timestampRewrite(builder);
+  if (rewrite.how === 'none' && plan.jobs.some((j) => j.build.reproducible))
+    log.warn(
+      `images are not reproducible with this builder: ${rewrite.reason}; dates still come from the commit, layer timestamps are the build's (reproducible: false in the config says you know)`,
+    );
   const freeBytes = await checkDiskSpace(builder.dataRoot, options.minFreeBytes, log);
   const result = planResult(plan, { runId, builder: describeBuilder(builder), pushSkipped });
   result.freeBytes = freeBytes;

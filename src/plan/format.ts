@@ -45,6 +45,7 @@ export function planToJson(plan: Plan): string {
         secrets: j.build.secrets,
         cache: j.build.cache,
         'source-date-epoch': j.build.sourceDateEpoch ?? null,
+        reproducible: j.build.reproducible,
       },
       labels: sorted(j.labels),
       'smoke-test': j.smokeTest ?? null,

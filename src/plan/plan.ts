@@ -32,8 +32,13 @@ export interface PlanOptions {
   push: boolean;
   /** Replaces push.registries from the config when given. */
   registries?: string[];
-  /** The build date (SOURCE_DATE_EPOCH applied). */
+  /** The build date (SOURCE_DATE_EPOCH applied): what tag templates' {{date}} reads. */
   date: Date;
+  /**
+   * SOURCE_DATE_EPOCH as the caller's environment set it, when it did: a reproducible image takes its dates
+   * from this, else from the commit.
+   */
+  sourceDate?: Date;
   filters?: PlanFilters;
   /** Reads a Dockerfile, to find the base image for labels; injectable for tests. */
   readFile?: (file: string) => string | undefined;
@@ -55,6 +60,17 @@ export function metaContext(git: GitContext, date: Date): MetaContext {
     commitDate: git.commitDate,
     usePrHeadSha: git.usePrHeadSha,
   };
+}
+
+/**
+ * The date an image carries (its created label, SOURCE_DATE_EPOCH): for a reproducible image the
+ * caller's SOURCE_DATE_EPOCH or else the commit's date, so that rebuilding one commit gives one digest;
+ * otherwise the build date. Whole seconds, as SOURCE_DATE_EPOCH has them, so the label and the image
+ * config agree.
+ */
+export function imageDate(reproducible: boolean, git: GitContext, options: PlanOptions): Date {
+  const date = reproducible ? (options.sourceDate ?? git.commitDate ?? options.date) : options.date;
+  return new Date(Math.floor(date.getTime() / 1000) * 1000);
 }
 
 export function makePlan(config: Config, git: GitContext, options: PlanOptions): Plan {
@@ -81,12 +97,13 @@ export function makePlan(config: Config, git: GitContext, options: PlanOptions):
       const target = jobId(image.name, variant.name);
       const platforms: (string | undefined)[] = variant.platforms.length > 0 ? variant.platforms : [undefined];
       const multi = platforms.length > 1;
+      const created = imageDate(image.reproducible, git, options);
       const labels = imageLabels({
         image: image.name,
         variant,
         version: computed.version ?? tags[0],
         ctx: git,
-        created: options.date.toISOString(),
+        created: created.toISOString(),
         baseImage,
       });
       const pushed = registries.flatMap((r) =>
@@ -117,9 +134,11 @@ export function makePlan(config: Config, git: GitContext, options: PlanOptions):
               registries,
               git,
             }),
-            // Several platforms are pushed by digest from a second, cached build: the same timestamps make it
-            // the very image that was tested (checked by its config digest).
-            ...(multi ? { sourceDateEpoch: Math.floor(options.date.getTime() / 1000) } : {}),
+            // A reproducible image takes its timestamps from the commit. Without that, several platforms are
+            // still pushed by digest from a second, cached build: the same timestamps make it the very image
+            // that was tested (checked by its config digest).
+            reproducible: image.reproducible,
+            ...(image.reproducible || multi ? { sourceDateEpoch: Math.floor(created.getTime() / 1000) } : {}),
           },
           smokeTest: variant.smokeTest,
           gpu: variant.gpu,

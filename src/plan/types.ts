@@ -12,8 +12,13 @@ export interface BuildSpec {
   /** Environment variable names passed as BuildKit secrets. */
   secrets: string[];
   cache: CacheSpec;
-  /** SOURCE_DATE_EPOCH for the build (set for multi-platform and fan-out builds, pushed by digest). */
+  /**
+   * SOURCE_DATE_EPOCH for the build: the commit's date for a reproducible image; else set only for
+   * multi-platform and fan-out builds, pushed by digest.
+   */
   sourceDateEpoch?: number;
+  /** Layer timestamps rewritten to sourceDateEpoch where the builder can (the config's `reproducible`). */
+  reproducible: boolean;
 }
 
 export interface BuildJob {

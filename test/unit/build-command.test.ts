@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { buildCommand, type BuildCommandOptions } from '../../src/build/build-command.js';
-import { cacheArgs, chooseCache } from '../../src/cache/cache.js';
+import { buildCommand, timestampRewrite, type BuildCommandOptions } from '../../src/build/build-command.js';
+import { cacheArgs, chooseCache, type CacheArgs } from '../../src/cache/cache.js';
 import type { BuilderInfo } from '../../src/docker/builder.js';
 import type { BuildJob, BuildSpec } from '../../src/plan/plan.js';
 import { BUILDERS, cacheSpecOf } from './helpers.js';
@@ -15,6 +15,7 @@ const job = (over: Partial<BuildJob> = {}, build: Partial<BuildSpec> = {}): Buil
     buildArgs: {},
     secrets: [],
     cache: cacheSpecOf({ backend: 'none' }),
+    reproducible: false,
     ...build,
   },
   gpu: false,
@@ -377,5 +378,58 @@ describe('buildCommand', () => {
       runId: 'r1',
     });
     expect(buildCommand(j, info, { iidFile: '/t/iid', cache, ...options })).toEqual({ args, env });
+  });
+});
+
+// A reproducible image (issue 19): where the layers get the commit's timestamps, by builder.
+describe('reproducible images', () => {
+  const NO_CACHE: CacheArgs = { args: [], buildArgs: {} };
+  const repro = job({}, { reproducible: true, sourceDateEpoch: 1_700_000_000 });
+  const outputOf = (builder: BuilderInfo, options: Partial<BuildCommandOptions> = {}): string[] => {
+    const { args } = buildCommand(repro, builder, { iidFile: '/t/iid', cache: NO_CACHE, ...options });
+    const i = args.findIndex((a) => a === '--output' || a === '--load');
+    return i < 0 ? [] : args[i] === '--load' ? ['--load'] : args.slice(i, i + 2);
+  };
+
+  it.each([
+    ['the built-in BuildKit', BUILDERS.builtin, 'none'],
+    ['the docker driver on the classic image store', BUILDERS.dockerClassic, 'none'],
+    ['the docker driver on the containerd image store', BUILDERS.dockerContainerd, 'tarball'],
+    ['a docker-container builder', BUILDERS.container, 'exporter'],
+    ['a remote BuildKit older than 0.13', BUILDERS.remote, 'none'],
+    [
+      'a distribution build that says v0.0.0+unknown',
+      { ...BUILDERS.dockerContainerd, buildkitVersion: 'v0.0.0+unknown' },
+      'tarball',
+    ],
+  ] as [string, BuilderInfo, string][])('%s: %s', (_name, builder, how) => {
+    expect(timestampRewrite(builder).how).toBe(how);
+  });
+
+  it('says why a builder cannot', () => {
+    expect(timestampRewrite(BUILDERS.remote)).toEqual({
+      how: 'none',
+      reason: 'BuildKit v0.12.5 cannot rewrite timestamps (0.13 can)',
+    });
+  });
+
+  it('the docker driver writes a tarball to load, a container builder loads with rewritten timestamps', () => {
+    expect(outputOf(BUILDERS.dockerContainerd, { tarball: '/t/image.tar' })).toEqual([
+      '--output',
+      'type=docker,dest=/t/image.tar,oci-mediatypes=true,rewrite-timestamp=true',
+    ]);
+    expect(outputOf(BUILDERS.container)).toEqual(['--output', 'type=docker,oci-mediatypes=true,rewrite-timestamp=true']);
+    expect(outputOf(BUILDERS.dockerClassic)).toEqual(['--load']);
+    expect(outputOf(BUILDERS.container, { pushByDigest: ['r.io/a/b'] })).toEqual([
+      '--output',
+      'type=image,"name=r.io/a/b",push-by-digest=true,name-canonical=true,push=true,oci-mediatypes=true,rewrite-timestamp=true',
+    ]);
+  });
+
+  it('passes the commit date as SOURCE_DATE_EPOCH; reproducible: false keeps --load', () => {
+    const { args } = buildCommand(repro, BUILDERS.builtin, { iidFile: '/t/iid', cache: NO_CACHE });
+    expect(args).toContain('SOURCE_DATE_EPOCH=1700000000');
+    const plain = job({}, { reproducible: false });
+    expect(buildCommand(plain, BUILDERS.container, { iidFile: '/t/iid', cache: NO_CACHE }).args).toContain('--load');
   });
 });

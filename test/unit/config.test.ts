@@ -101,6 +101,7 @@ const imageConfig = (over: Partial<ImageConfig>): ImageConfig => ({
   name: 'a',
   context: dir,
   secrets: [],
+  reproducible: true,
   tags: [],
   flavor: [],
   variants: [onlyVariant({})],
@@ -471,6 +472,7 @@ push:
         name: 'acme/llm-server',
         context: path.join(dir, 'model'),
         secrets: ['HF_TOKEN', 'PIP_INDEX_URL'],
+        reproducible: true,
         tags: ['type=semver,pattern={{version}}', 'type=ref,event=branch'],
         flavor: ['latest=auto'],
         variants: [

@@ -227,7 +227,8 @@ describe('push by digest and the index, argv', () => {
     expect(args).not.toContain('--tag');
     expect(args.slice(-3)).toEqual([
       '--output',
-      'type=image,"name=ghcr.io/acme/acme/iris,docker.io/acme/iris",push-by-digest=true,name-canonical=true,push=true',
+      // A reproducible image (the default): the layers get the commit's timestamps, as the tested build's did.
+      'type=image,"name=ghcr.io/acme/acme/iris,docker.io/acme/iris",push-by-digest=true,name-canonical=true,push=true,oci-mediatypes=true,rewrite-timestamp=true',
       dir,
     ]);
     expect(pushByDigestOutput(['r/x'])).toBe('type=image,"name=r/x",push-by-digest=true,name-canonical=true,push=true');

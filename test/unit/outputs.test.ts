@@ -272,6 +272,7 @@ describe('planResult', () => {
     build: {
       context: '/repo/iris',
       dockerfile: '/repo/iris/Dockerfile',
+      reproducible: false,
       buildArgs: {},
       secrets: [],
       cache: { ...cacheConfig(), scope: 'acme-iris' },

@@ -48,6 +48,7 @@ const llm: ImageConfig = {
   index: 0,
   name: 'acme/llm',
   context: '/repo/llm',
+  reproducible: false,
   secrets: ['HF_TOKEN'],
   tags: ['type=semver,pattern={{version}}', 'type=raw,value=x'],
   flavor: [],
@@ -80,6 +81,7 @@ const iris: ImageConfig = {
   name: 'acme/iris',
   context: '/repo',
   secrets: [],
+  reproducible: false,
   tags: ['type=raw,value=stable'],
   flavor: ['latest=false'],
   variants: [
@@ -140,6 +142,7 @@ const cpuJob: BuildJob = {
   build: {
     context: '/repo/llm',
     dockerfile: '/repo/llm/Dockerfile',
+    reproducible: false,
     target: undefined,
     buildArgs: {},
     secrets: ['HF_TOKEN'],
@@ -170,6 +173,7 @@ const cudaJob: BuildJob = {
   build: {
     context: '/repo/llm',
     dockerfile: '/repo/llm/Dockerfile.cuda',
+    reproducible: false,
     target: 'cuda-runtime',
     buildArgs: { CUDA: '12.4.1', TORCH: '2.3.0' },
     secrets: ['HF_TOKEN'],
@@ -202,6 +206,7 @@ const irisJob: BuildJob = {
   build: {
     context: '/repo',
     dockerfile: '/repo/Dockerfile.iris',
+    reproducible: false,
     target: undefined,
     buildArgs: {},
     secrets: [],
@@ -670,6 +675,7 @@ describe('plan output', () => {
           build: {
             context: '.',
             dockerfile: 'Dockerfile.iris',
+            reproducible: false,
             target: null,
             'build-args': {},
             secrets: [],
@@ -795,5 +801,31 @@ describe('makePlan: tag rules that fail for this event', () => {
     expect(err.message).toBe(
       'tags of acme/iris: enable= of tags entry "type=raw,value=x,enable={{branch}}" gave "main", expected true or false',
     );
+  });
+});
+
+// Reproducible images (issue 19): one commit, one date — whatever day the plan is made.
+describe('reproducible images', () => {
+  const commitDate = new Date('2026-11-30T12:34:56.789Z');
+  const reproIris: ImageConfig = { ...iris, reproducible: true };
+  const plan = (over: Partial<PlanOptions> = {}, image = reproIris) =>
+    makePlan({ ...config, images: [image] }, { ...git, commitDate }, options(over)).jobs[0];
+
+  it("take SOURCE_DATE_EPOCH and the created label from the commit's date, in whole seconds", () => {
+    const job = plan();
+    expect(job.build).toMatchObject({ reproducible: true, sourceDateEpoch: 1_796_042_096 });
+    expect(job.labels['org.opencontainers.image.created']).toBe('2026-11-30T12:34:56.000Z');
+    // Another day's plan of the same commit: the same dates.
+    expect(plan({ date: new Date('2027-01-01T00:00:00Z') })).toEqual(job);
+  });
+
+  it("the caller's SOURCE_DATE_EPOCH wins; reproducible: false keeps the build's date", () => {
+    const set = plan({ sourceDate: new Date(1_700_000_000_000) });
+    expect(set.build.sourceDateEpoch).toBe(1_700_000_000);
+    expect(set.labels['org.opencontainers.image.created']).toBe('2023-11-14T22:13:20.000Z');
+    const off = plan({}, { ...iris, reproducible: false });
+    expect(off.build.reproducible).toBe(false);
+    expect(off.build.sourceDateEpoch).toBeUndefined();
+    expect(off.labels['org.opencontainers.image.created']).toBe(DATE.toISOString());
   });
 });

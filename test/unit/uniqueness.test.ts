@@ -252,6 +252,7 @@ describe('the whole plan is checked', () => {
           name: 'acme/iris',
           context: '/repo',
           secrets: [],
+          reproducible: false,
           tags: ['latest'],
           flavor: [],
           variants: [variantConfig({ runsOn: ['ubuntu-latest\n::error::x'] })],
