@@ -9,7 +9,7 @@ import type { Resources } from '../resources/resources.js';
 import type { Logger } from '../log/log.js';
 import { modeLetters, permissionString, regexFlags, type LicenseCheck } from './check-model.js';
 import type { FileCheck, KeyValueExpectation, MetadataCheck } from '../config/types.js';
-import { TarReader, type TarEntry } from './tar.js';
+import type { TarEntry } from './tar.js';
 import type { CheckFailure } from './verdict.js';
 
 /** Content beyond this is not read for regular expressions (the check says so when it matters). */
@@ -236,6 +236,8 @@ export class ImageFiles {
    * exist. Names are relative to the path's parent, as `docker cp` writes them.
    */
   async walk(path: string, onEntry: (e: TarEntry) => 'stop' | void): Promise<boolean> {
+    // Loaded on first use: the tar parser (tar-stream, 77 KB) is for runs that read files out of an image.
+    const { TarReader } = await import('./tar.js');
     const reader = new TarReader(MAX_CONTENT_BYTES, onEntry);
     let seen = false;
     const r = await this.ctx.docker.call(['cp', `${this.container}:${path}`, '-'], {
@@ -247,7 +249,18 @@ export class ImageFiles {
         return reader.push(chunk) ? 'stop' : undefined;
       },
     });
-    if (seen && (r.exitCode === 0 || r.stopped)) return true;
+    if (seen && (r.exitCode === 0 || r.stopped)) {
+      try {
+        await reader.end();
+      } catch (err: unknown) {
+        throw new Error(`docker cp ${path}: not a tar stream as expected (${(err as Error).message})`, {
+          cause: err,
+        });
+      }
+      return true;
+    }
+    // docker cp failed: what it wrote, if anything, is cut short and tells nothing.
+    await reader.end().catch(() => undefined);
     if (/no such file or directory|could not find the file|not found/i.test(r.stderr)) return false;
     throw new Error(`docker cp ${path}: ${r.stderr.trim().split('\n').pop() || `exit ${r.exitCode}`}`);
   }

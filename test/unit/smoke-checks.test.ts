@@ -14,7 +14,7 @@ import { TarReader, type TarEntry } from '../../src/smoke/tar.js';
 import { commandFailure, httpFailure, jsonMismatch } from '../../src/smoke/verdict.js';
 
 /** A real tar stream of a small tree (GNU tar), read in chunks of `chunk` bytes. */
-function tarOf(format: 'gnu' | 'pax', chunk: number, stopAfter = Infinity): TarEntry[] {
+async function tarOf(format: 'gnu' | 'pax', chunk: number, stopAfter = Infinity): Promise<TarEntry[]> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tar-'));
   try {
     mkdirSync(path.join(dir, 'app'));
@@ -37,6 +37,7 @@ function tarOf(format: 'gnu' | 'pax', chunk: number, stopAfter = Infinity): TarE
     const got: TarEntry[] = [];
     const reader = new TarReader(1024, (e) => (got.push(e), got.length >= stopAfter ? 'stop' : undefined));
     for (let i = 0; i < bytes.length; i += chunk) if (reader.push(bytes.subarray(i, i + chunk))) break;
+    await reader.end();
     return got;
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -48,8 +49,8 @@ describe('TarReader', () => {
     ['gnu', 7],
     ['pax', 512],
     ['pax', 100_000],
-  ] as const)('%s in %i-byte chunks: names, modes, owners, links, content up to the limit', (format, chunk) => {
-    const got = tarOf(format, chunk);
+  ] as const)('%s in %i-byte chunks: names, modes, owners, links, content up to the limit', async (format, chunk) => {
+    const got = await tarOf(format, chunk);
     const byName = Object.fromEntries(got.map((e) => [e.path.replace(/\/$/, ''), e]));
     expect(Object.keys(byName).sort()).toEqual(['app', `app/${'x'.repeat(120)}`, 'app/link', 'app/server.py'].sort());
     expect(byName['app']).toMatchObject({ type: 'directory', uid: 1000, gid: 2000 });
@@ -66,8 +67,8 @@ describe('TarReader', () => {
     expect(byName[`app/${'x'.repeat(120)}`].content!.toString()).toBe('long');
   });
 
-  it('stops after the entry the caller wants', () => {
-    expect(tarOf('pax', 64, 1).map((e) => e.path.replace(/\/$/, ''))).toEqual(['app']);
+  it('stops after the entry the caller wants', async () => {
+    expect((await tarOf('pax', 64, 1)).map((e) => e.path.replace(/\/$/, ''))).toEqual(['app']);
   });
 });
 
