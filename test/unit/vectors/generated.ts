@@ -61,3 +61,56 @@ export const pep440Like = (seed: number, count: number): string[] =>
     }
     return s + pick(['', '', '', ' ', '\n', 'x']);
   });
+
+// Pieces of templates: text that matters to the lexer (braces, backslashes, tildes, quotes, line breaks), every
+// kind of expression metadata-action's templates use, and Handlebars constructs that are refused on purpose.
+const TEMPLATE_PIECES = [
+  ...[
+    'a',
+    ' ',
+    '  ',
+    '-',
+    '.',
+    '\\',
+    '\\\\',
+    '{',
+    '}',
+    '~',
+    '=',
+    "'",
+    '"',
+    '\n',
+    '\r\n',
+    '\t',
+    '{{',
+    '}}',
+    '{{{',
+    '}}}',
+  ],
+  ...['{{version}}', '{{ major }}', '{{~minor~}}', '{{{branch}}}', '{{&branch}}', '{{branch}}', '{{~{branch}~}}'],
+  ...['{{! c }}', '{{!-- x }} --}}', '{{!--~ y ~--}}', '{{~! z ~}}', '{{!}}', '{{!--}}', '{{raw}}', '{{ raw }}'],
+  ...["{{date 'YYYY'}}", '{{date "a\\"b"}}', "{{date 'it\\'s'}}", '{{date "it\\\'s"}}', "{{date 'F' tz='Asia/Tokyo'}}"],
+  ...['{{date YYYY-MM-DD}}', '{{date 1}}', '{{date -1.5}}', '{{date true}}', '{{date null}}', '{{date undefined}}'],
+  ...['{{commit_date x tz=major}}', '{{date "x" y=1 z="q"}}', '{{date a=1 "b"}}', '{{date\t"T"}}', '{{date true =1}}'],
+  ...['{{date true=1}}', "{{date 'a'tz='b'}}", "{{date 'a''b'}}", '{{date x= y}}', '{{date 1.}}', '{{date 01}}'],
+  ...['{{#if x}}', '{{/if}}', '{{> p}}', '{{a.b}}', '{{this}}', '{{../a}}', '{{@index}}', '{{(date)}}', '{{else}}'],
+  ...[
+    '{{^}}',
+    '{{*dec}}',
+    '{{{{raw}}}}',
+    '{{x.[y]}}',
+    '{{[foo bar]}}',
+    '{{a/b}}',
+    '{{"raw"}}',
+    '{{1}}',
+    '{{date (x)}}',
+  ],
+  ...['{{date}}', '{{nope}}', '{{~ raw ~}}', '{{{~branch}}}', '{{{branch~}}}', '{{~{branch}}}', '{{{branch}~}}'],
+  ...['{{}}', '{{~}}', '{{ }}', '{{x=1}}', '{{elsewhere}}', '{{ else }}', '{{else-x}}', '{{date'],
+];
+
+/** Templates of 1 to 6 pieces. */
+export const templateLike = (seed: number, count: number): string[] =>
+  generate(seed, count, (pick) =>
+    Array.from({ length: pick([1, 2, 3, 4, 5, 6]) }, () => pick(TEMPLATE_PIECES)).join(''),
+  );

@@ -165,3 +165,8 @@ export const RAW_STATEMENTS: [string, boolean][] = [
   ['{{ raw}}', true],
   ['{{raw}}', true],
 ];
+
+/** The labels: entries of meta.test.ts with an expression. */
+export const LABEL_ENTRIES: string[] = [
+  "org.opencontainers.image.created={{commit_date 'YYYY-MM-DDTHH:mm:ss.SSS[Z]'}}",
+];
