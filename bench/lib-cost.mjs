@@ -66,6 +66,11 @@ const r = [handlebars.compile('{{major}}.{{minor}}-x')(values), body.length]; ${
 const r = formatDate(new Date(1578616200000), 'YYYYMMDD-HHmmss', 'Asia/Tokyo'); ${done}`,
   'datefmt-lib': `import moment from 'moment-timezone';
 const r = moment(new Date(1578616200000)).tz('Asia/Tokyo').format('YYYYMMDD-HHmmss'); ${done}`,
+  // In UTC, metadata-action's default zone, ours needs no Intl time zone data.
+  'datefmt-ours-utc': `import { formatDate } from '${SRC}/datefmt.js';
+const r = formatDate(new Date(1578616200000), 'YYYYMMDD-HHmmss', 'UTC'); ${done}`,
+  'datefmt-lib-utc': `import moment from 'moment-timezone';
+const r = moment(new Date(1578616200000)).tz('UTC').format('YYYYMMDD-HHmmss'); ${done}`,
   'csv-ours': `import { splitFields } from '${SRC}/tagparse.js';
 const r = splitFields('type=semver,pattern={{version}},"match=v(\\\\d.\\\\d)$"'); ${done}`,
   'csv-lib': `import { parse } from 'csv-parse/sync';

@@ -114,3 +114,38 @@ export const templateLike = (seed: number, count: number): string[] =>
   generate(seed, count, (pick) =>
     Array.from({ length: pick([1, 2, 3, 4, 5, 6]) }, () => pick(TEMPLATE_PIECES)).join(''),
   );
+
+/** moment's format tokens (its FORMATTING_TOKENS and the "en" locale's long formats), z and zz aside. */
+export const MOMENT_TOKENS = [
+  ...['M', 'Mo', 'MM', 'MMM', 'MMMM', 'Q', 'Qo', 'D', 'Do', 'DD', 'DDD', 'DDDo', 'DDDD', 'd', 'do', 'dd', 'ddd'],
+  ...['dddd', 'e', 'E', 'w', 'wo', 'ww', 'W', 'Wo', 'WW', 'YY', 'YYYY', 'YYYYY', 'YYYYYY', 'Y', 'y', 'yy', 'yyy'],
+  ...['yyyy', 'yo', 'N', 'NN', 'NNN', 'NNNN', 'NNNNN', 'gg', 'gggg', 'ggggg', 'GG', 'GGGG', 'GGGGG', 'A', 'a', 'H'],
+  ...['HH', 'h', 'hh', 'k', 'kk', 'm', 'mm', 's', 'ss', 'S', 'SS', 'SSS', 'SSSS', 'SSSSSSSSS', 'Z', 'ZZ', 'X', 'x'],
+  ...['LT', 'LTS', 'L', 'l', 'LL', 'll', 'LLL', 'lll', 'LLLL', 'llll', 'Hmm', 'Hmmss', 'hmm', 'hmmss'],
+];
+const FORMAT_TEXT = [
+  '-',
+  ':',
+  ' ',
+  'T',
+  '[Z]',
+  '[Built on] ',
+  '\\Y',
+  '.',
+  '/',
+  ',',
+  '[',
+  ']',
+  'foo',
+  '[a]b',
+  '\\\\',
+  'é',
+];
+
+/** Format strings of 1 to 5 pieces, tokens and text. */
+export const dateFormatLike = (seed: number, count: number): string[] =>
+  generate(seed, count, (pick, chance) =>
+    Array.from({ length: pick([1, 2, 3, 4, 5]) }, () => (chance(0.6) ? pick(MOMENT_TOKENS) : pick(FORMAT_TEXT))).join(
+      '',
+    ),
+  );
