@@ -149,3 +149,14 @@ export const dateFormatLike = (seed: number, count: number): string[] =>
       '',
     ),
   );
+
+// Pieces of tags:/flavor: entries as the CSV reader sees them: separators, quotes (doubled, unclosed, inside a
+// field), whitespace around them, line breaks, a byte order mark.
+const CSV_PIECES = [
+  ...['a', 'b', ',', ',', '"', '""', ' ', '=', '\\', 'type=raw', 'value=', '{{x}}', '\t', '"a,b"', '"x""y"'],
+  ...['#', "'", '\ufeff', '\r', '\n', '\r\n', 'pattern=\\d{1,2}', '"pattern=\\d{1,2}"'],
+];
+
+/** Entries of 1 to 6 pieces. */
+export const csvLike = (seed: number, count: number): string[] =>
+  generate(seed, count, (pick) => Array.from({ length: pick([1, 2, 3, 4, 5, 6]) }, () => pick(CSV_PIECES)).join(''));
