@@ -418,7 +418,10 @@ describe('reproducible images', () => {
       '--output',
       'type=docker,dest=/t/image.tar,oci-mediatypes=true,rewrite-timestamp=true',
     ]);
-    expect(outputOf(BUILDERS.container)).toEqual(['--output', 'type=docker,oci-mediatypes=true,rewrite-timestamp=true']);
+    expect(outputOf(BUILDERS.container)).toEqual([
+      '--output',
+      'type=docker,oci-mediatypes=true,rewrite-timestamp=true',
+    ]);
     expect(outputOf(BUILDERS.dockerClassic)).toEqual(['--load']);
     expect(outputOf(BUILDERS.container, { pushByDigest: ['r.io/a/b'] })).toEqual([
       '--output',

@@ -115,7 +115,10 @@ function start(impl: Impl, name: string, mode: Mode, holdMs = 0, waitMs = 5_000)
     said: (what) =>
       new Promise((resolve, reject) => {
         const seen = lines.find((l) => l.startsWith(what));
-        if (seen) { resolve(Number(seen.split(' ')[1])); return; }
+        if (seen) {
+          resolve(Number(seen.split(' ')[1]));
+          return;
+        }
         waiting.push({ what, resolve });
         void done.then(() => reject(new Error(`the run ended without saying ${what}: ${lines.join(' | ')}`)));
       }),

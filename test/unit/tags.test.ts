@@ -469,7 +469,8 @@ const pepCases: Case[] = (
     ['1.2.3', P, ['1.2.3', '1.2', 'latest']],
     ['1.0-1 (implicit post release)', P, ['1.0.post1']],
     ['1!2.0 (epoch)', P, ['1-2.0', '2.0', 'latest']],
-    ['1.2.3+local.7', P, ['1.2.3-local.7', '1.2', 'latest']],
+    // metadata-action's pep440 clean() joins local segments with ",": 1.2.3+local,7, sanitized to 1.2.3-local-7.
+    ['1.2.3+local.7', P, ['1.2.3-local-7', '1.2', 'latest']],
     ['V1.2.3A1 with {{raw}}', ['type=pep440,pattern={{raw}}'], ['V1.2.3A1']],
     ['1.2.3.ALPHA.4', P, ['1.2.3a4']],
     ['7 (single part)', ['type=pep440,pattern={{major}}.{{minor}}.{{patch}}'], ['7.0.0', 'latest']],
