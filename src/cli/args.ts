@@ -21,6 +21,8 @@ commands:
   test IMAGE run the smoke test against an existing image: the config's (with --config, --image,
              --variant) and/or container-structure-test files (--structure-test); exit 1 when a check fails
   plan       print what build would do: images, variants, tags, labels, runners
+  verify IMAGE@DIGEST  print what the registry holds about that digest: its test records (exit 1 when
+             none); --json FILE writes them as JSON
   validate   check the config file and the plan it gives, and report every problem
   schema     print the config file's JSON Schema
   help       show this text
@@ -59,6 +61,7 @@ export type CliCommand =
   | { command: 'help' }
   | { command: 'validate'; config: string }
   | { command: 'schema' }
+  | { command: 'verify'; image: string; json?: string }
   | { command: 'plan'; config: string; format: PlanFormat; push: boolean; registries?: string[]; filters: PlanFilters }
   | {
       command: 'build';
@@ -118,6 +121,7 @@ export function parseCli(argv: readonly string[]): CliCommand {
   if (values['structure-test'] !== undefined)
     throw new UsageError('--structure-test goes with test (in a config: smoke-test.structure-tests)');
   if (command === 'merge') return mergeCommand(values, rest);
+  if (command === 'verify') return verifyCommand(values, rest);
   if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
   return configCommand(command, values);
 }
@@ -197,6 +201,17 @@ function testCommand(values: Flags, rest: readonly string[]): Extract<CliCommand
   };
 }
 
+/** `verify IMAGE@DIGEST`: one image, by digest. */
+function verifyCommand(values: Flags, rest: readonly string[]): Extract<CliCommand, { command: 'verify' }> {
+  if (rest.length !== 1)
+    throw new UsageError(
+      rest.length === 0
+        ? 'verify needs an image by digest, e.g. ml-image verify ghcr.io/acme/iris@sha256:…'
+        : `unexpected argument "${rest[1]}"`,
+    );
+  return { command: 'verify', image: rest[0], json: values.json };
+}
+
 /** `merge`: the plan file and the digest files it puts under the plan's tags. */
 function mergeCommand(values: Flags, rest: readonly string[]): Extract<CliCommand, { command: 'merge' }> {
   if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
@@ -236,7 +251,9 @@ function configCommand(command: string, values: Flags): CliCommand {
     return { command, config, format, push: values.push, registries: values.registry, filters };
   }
   if (command !== 'build')
-    throw new UsageError(`unknown command "${command}" (expected build, test, merge, plan, validate, schema or help)`);
+    throw new UsageError(
+      `unknown command "${command}" (expected build, test, merge, plan, verify, validate, schema or help)`,
+    );
   return buildCommand(values, config, filters);
 }
 

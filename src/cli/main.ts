@@ -13,7 +13,8 @@ import { consoleTable, smokeSuites, writeSmokeReports } from '../report/smoke-re
 import { planFromConfig } from '../commands/plan-from-config.js';
 import { formatPlan } from '../plan/format.js';
 import { execProcess, type Exec } from '../process/exec.js';
-import { parseRegistryAuth } from '../registry/auth.js';
+import { formatVerified, verifyImage } from '../proof/verify.js';
+import { parseRegistryAuth, registryClientFor } from '../registry/auth.js';
 import { ConsoleLogger, type Logger } from '../log/log.js';
 import { toOutputs } from '../report/result.js';
 import { parseCli, USAGE, type CliCommand } from './args.js';
@@ -178,6 +179,15 @@ export async function validateCommandMain(
   log.info(`${config}: valid (${c.images.length} image${c.images.length === 1 ? '' : 's'})`);
 }
 
+/** `verify`: the digest's test records, read with ML_IMAGE_REGISTRY_AUTH's logins or the docker config's. */
+async function verifyCommandMain(cmd: Extract<CliCommand, { command: 'verify' }>, io: CliIo): Promise<number> {
+  const creds = parseRegistryAuth(io.env.ML_IMAGE_REGISTRY_AUTH ?? '', 'ML_IMAGE_REGISTRY_AUTH');
+  const verified = await verifyImage(registryClientFor(creds, io.env, execProcess), cmd.image);
+  io.stdout(formatVerified(verified));
+  if (cmd.json) writeFileSync(path.resolve(io.cwd, cmd.json), JSON.stringify(verified, null, 2) + '\n');
+  return verified.records.length > 0 ? 0 : 1;
+}
+
 /** Runs one command line; returns the exit code. Never throws. */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   let verbose = false;
@@ -207,6 +217,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       case 'merge':
         await mergeCommandMain(cmd, io, log);
         return 0;
+      case 'verify':
+        return await verifyCommandMain(cmd, io);
     }
   } catch (err: unknown) {
     if (err instanceof ConfigError) {

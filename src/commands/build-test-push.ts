@@ -9,6 +9,7 @@ import type { PipelineResult } from '../report/result.js';
 import { buildAll } from '../pipeline/build-phase.js';
 import { logIn } from '../pipeline/login-phase.js';
 import { inspector, keptReleases, pushAll } from '../pipeline/push-phase.js';
+import { recordProofs } from '../pipeline/proof-phase.js';
 import { setUpPipeline } from '../pipeline/setup-phase.js';
 import { failUnlessAllPassed, smokeTestAll } from '../pipeline/smoke-phase.js';
 import { newRunId, type PipelineOptions, type PipelineState } from '../pipeline/state.js';
@@ -51,6 +52,7 @@ export async function buildTestPush(options: BuildOptions): Promise<PipelineResu
     if (auth) {
       const keep = (await keptReleases(state, releases)).keep;
       await state.log.group('Push', () => pushAll(state, auth, keep));
+      await state.log.group('Test records', () => recordProofs(state));
     }
     return state.result;
   } catch (err: unknown) {

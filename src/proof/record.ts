@@ -10,6 +10,9 @@
 // the registry's writers make, checked against the digest it is attached to.
 import { createHash } from 'node:crypto';
 
+/** This tool as a record names it; test/unit/proof-record.test.ts holds it to package.json's version. */
+export const TOOL = { name: 'ml-image', version: '0.1.0' } as const;
+
 export const STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
 export const TEST_RESULT_PREDICATE = 'https://in-toto.io/attestation/test-result/v0.1';
 /** The artifact type of a record's manifest and the media type of its one layer (the statement). */

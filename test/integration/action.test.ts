@@ -164,6 +164,7 @@ describe.each(NODES)('the Action under $name', ({ node }) => {
       `Build ${name}`,
       `Smoke test ${name}`,
       'Push',
+      'Test records',
     ]);
     expect(main.groups[1].lines.some((l) => /^#\d+ \[.*\d+\/\d+\] /.test(l))).toBe(true);
 

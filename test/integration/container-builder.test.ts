@@ -73,6 +73,11 @@ describe('a named docker-container builder', () => {
       JSON.parse(readFileSync(imagesFile, 'utf8')) as Record<string, { cache: { backend: string; write: boolean } }>,
     )[0];
     expect(image.cache).toEqual({ backend: 'registry', write: true });
-    expect(remoteTags(`${env.registry}/${name}`)).toEqual(['buildcache', 'latest']);
+    // The registry cache, the image, and its test record (the referrers fallback tag of its digest).
+    expect(remoteTags(`${env.registry}/${name}`)).toEqual([
+      'buildcache',
+      'latest',
+      expect.stringMatching(/^sha256-[a-f0-9]{64}$/),
+    ]);
   });
 });

@@ -181,8 +181,9 @@ function skopeo(args: string[], env: TestEnv, registry: string): SpawnSyncReturn
  * The image tags of a repository: its tags without the registry cache references (`:buildcache…`), which
  * BuildKit writes during the build (cache, not images; see README's cache section).
  */
+/** The repository's image tags: not its registry cache, nor the test records' referrers tags (sha256-<hex>). */
 export function imageTags(repo: string): string[] {
-  return remoteTags(repo).filter((t) => !t.startsWith('buildcache'));
+  return remoteTags(repo).filter((t) => !t.startsWith('buildcache') && !/^sha256-[a-f0-9]{64}$/.test(t));
 }
 
 export function inspectRemote(ref: string): RegistryView {

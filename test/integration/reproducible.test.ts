@@ -43,6 +43,24 @@ afterAll(() => {
   removeScratch(repo);
 });
 
+/** The checkout's ml-image.yml: one image of the tiny service on the registry's base, `more` under it. */
+function writeConfig(name: string, more = ''): void {
+  writeFile(
+    repo,
+    'ml-image.yml',
+    `version: 1
+images:
+  - name: ${name}
+    context: svc
+    build-args: { BASE_IMAGE: "${base}" }
+    tags: [latest]
+    cache: { mounts: false }
+${more}push:
+  registries: [${env.registry}]
+`,
+  );
+}
+
 /** Builds and pushes the checkout's image with the CLI; the digest the registry reports for its tag. */
 function buildAndPush(name: string, extra: string[] = []): { digest: string; log: string } {
   const r = spawnSync(
@@ -60,20 +78,7 @@ function buildAndPush(name: string, extra: string[] = []): { digest: string; log
 describe('a reproducible image (the default)', () => {
   const name = `it/repro-${uid()}`;
   beforeAll(() => {
-    writeFile(
-      repo,
-      'ml-image.yml',
-      `version: 1
-images:
-  - name: ${name}
-    context: svc
-    build-args: { BASE_IMAGE: "${base}" }
-    tags: [latest]
-    cache: { mounts: false }
-push:
-  registries: [${env.registry}]
-`,
-    );
+    writeConfig(name);
     git('add', '-A');
     git('commit', '-q', '-m', 'one commit');
   });
@@ -119,5 +124,31 @@ push:
     appendFileSync(path.join(repo, 'svc', 'server.py'), '\n# changed\n');
     git('commit', '-q', '-am', 'a changed file');
     expect(buildAndPush(name).digest).not.toBe(first);
+  });
+});
+
+describe('a tested image', () => {
+  const name = `it/proven-${uid()}`;
+  it('gets a test record that ml-image verify reads back; an untested digest has none', () => {
+    writeConfig(
+      name,
+      `    smoke-test:
+      commands:
+        - { name: python, run: [python3, -c, "print('ok')"], expect-output: ["^ok$"] }
+`,
+    );
+    git('add', '-A');
+    git('commit', '-q', '-m', 'a smoke test');
+    const { digest, log } = buildAndPush(name);
+    expect(log).toContain(`test record for ${env.registry}/${name}@${digest}`);
+    const verify = (ref: string) => spawnSync(process.execPath, [CLI, 'verify', ref], { cwd: repo, encoding: 'utf8' });
+    const proven = verify(`${env.registry}/${name}@${digest}`);
+    expect(proven.status).toBe(0);
+    expect(proven.stdout).toContain('test record: PASSED on cpu');
+    expect(proven.stdout).toContain('✓ command: python');
+    const untested = inspectRemote(base).digest;
+    const none = verify(`${base.slice(0, base.lastIndexOf(':'))}@${untested}`);
+    expect(none.status).toBe(1);
+    expect(none.stdout).toContain('no test record');
   });
 });

@@ -11,8 +11,10 @@ import {
   specHash,
   statementOf,
   TEST_RESULT_PREDICATE,
+  TOOL,
   type TestRecord,
 } from '../../src/proof/record.js';
+import { repositoryOf, runOf } from '../../src/pipeline/proof-phase.js';
 
 const DIGEST = `sha256:${'1'.repeat(64)}`;
 const record: TestRecord = {
@@ -102,5 +104,26 @@ describe('judge', () => {
     expect(judge({ ...record, runner: { kind: 'cpu' } }, DIGEST, want)).toMatchObject({ ok: false, tampered: false });
     const elsewhere = `sha256:${'2'.repeat(64)}`;
     expect(judge(record, elsewhere, { ...want, digest: elsewhere })).toMatchObject({ ok: false, tampered: true });
+  });
+});
+
+describe('the record of a run', () => {
+  it("names this tool by package.json's version", async () => {
+    const { readFileSync } = await import('node:fs');
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(TOOL).toEqual({ name: 'ml-image', version: pkg.version });
+  });
+  it.each([
+    ['127.0.0.1:5000/acme/iris:latest', '127.0.0.1:5000/acme/iris'],
+    ['127.0.0.1:5000/acme/iris@sha256:' + 'a'.repeat(64), '127.0.0.1:5000/acme/iris'],
+    ['docker.io/acme/iris:1.0', 'docker.io/acme/iris'],
+    ['localhost:5000/iris', 'localhost:5000/iris'],
+  ])('repositoryOf(%s) = %s', (ref, repo) => {
+    expect(repositoryOf(ref)).toBe(repo);
+  });
+  it('points at the workflow run on GitHub Actions, else at the run id', () => {
+    const gh = { GITHUB_SERVER_URL: 'https://github.com', GITHUB_REPOSITORY: 'acme/models', GITHUB_RUN_ID: '42' };
+    expect(runOf(gh, 'abc')).toBe('https://github.com/acme/models/actions/runs/42');
+    expect(runOf({}, 'abc')).toBe('ml-image run abc');
   });
 });

@@ -519,6 +519,11 @@ describe('parseCli', () => {
       want: { command: 'validate', config: 'x.yml' },
     },
     { name: 'schema', argv: ['schema'], want: { command: 'schema' } },
+    {
+      name: 'verify by digest, JSON to a file',
+      argv: ['verify', 'r.io/a/b@sha256:' + '1'.repeat(64), '--json', 'v.json'],
+      want: { command: 'verify', image: 'r.io/a/b@sha256:' + '1'.repeat(64), json: 'v.json' },
+    },
     { name: 'build defaults', argv: ['build'], want: build() },
     { name: 'options before the command', argv: ['--config', 'a.yml', 'build'], want: build({ config: 'a.yml' }) },
     {
@@ -674,7 +679,12 @@ describe('parseCli', () => {
     {
       name: 'unknown command',
       argv: ['deploy'],
-      message: 'unknown command "deploy" (expected build, test, merge, plan, validate, schema or help)',
+      message: 'unknown command "deploy" (expected build, test, merge, plan, verify, validate, schema or help)',
+    },
+    {
+      name: 'verify without an image',
+      argv: ['verify'],
+      message: 'verify needs an image by digest, e.g. ml-image verify ghcr.io/acme/iris@sha256:…',
     },
     { name: 'extra argument after build', argv: ['build', 'now'], message: 'unexpected argument "now"' },
     { name: 'extra argument after validate', argv: ['validate', 'x.yml'], message: 'unexpected argument "x.yml"' },
