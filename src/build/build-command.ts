@@ -7,6 +7,8 @@ import type { BuildJob } from '../plan/plan.js';
 export interface BuildCommand {
   args: string[];
   env: Record<string, string>;
+  /** The docker tarball the command writes (options.tarball, when the image goes through one): load it. */
+  tarball?: string;
 }
 
 export interface BuildCommandOptions {
@@ -24,8 +26,9 @@ export interface BuildCommandOptions {
    */
   pushByDigest?: readonly string[];
   /**
-   * Where the image goes as a docker tarball, to be loaded afterwards: the docker driver's own export
-   * cannot rewrite layer timestamps (it unpacks into the engine), an exported tarball can.
+   * Where to write the image as a docker tarball when it has to go through one (BuildCommand.tarball says
+   * whether it does): the docker driver's own export cannot rewrite layer timestamps (it unpacks into the
+   * engine), an exported tarball can.
    */
   tarball?: string;
 }
@@ -69,15 +72,23 @@ export function pushByDigestOutput(repositories: readonly string[], rewrite = fa
  */
 const REWRITE = ',oci-mediatypes=true,rewrite-timestamp=true';
 
-/** Where a buildx build puts the image: pushed by digest, or into the engine (directly, or as a tarball). */
-function outputArgs(job: BuildJob, builder: BuilderInfo, options: BuildCommandOptions): string[] {
+/**
+ * Where a buildx build puts the image: pushed by digest, or into the engine (directly, or through a
+ * tarball the caller loads).
+ */
+function output(
+  job: BuildJob,
+  builder: BuilderInfo,
+  options: BuildCommandOptions,
+): { args: string[]; tarball?: string } {
   const rewrite = job.build.reproducible ? timestampRewrite(builder) : undefined;
-  if (options.pushByDigest) return ['--output', pushByDigestOutput(options.pushByDigest, rewrite?.how === 'exporter')];
+  if (options.pushByDigest)
+    return { args: ['--output', pushByDigestOutput(options.pushByDigest, rewrite?.how === 'exporter')] };
   if (rewrite?.how === 'tarball' && options.tarball)
-    return ['--output', `type=docker,dest=${options.tarball}${REWRITE}`];
+    return { args: ['--output', `type=docker,dest=${options.tarball}${REWRITE}`], tarball: options.tarball };
   // type=docker is what --load stands for; a container driver sends the image to the engine as a tarball.
-  if (rewrite?.how === 'exporter') return ['--output', `type=docker${REWRITE}`];
-  return ['--load'];
+  if (rewrite?.how === 'exporter') return { args: ['--output', `type=docker${REWRITE}`] };
+  return { args: ['--load'] };
 }
 
 /** Cache flags without the exports (--cache-to and its value). */
@@ -111,6 +122,7 @@ export function buildCommand(job: BuildJob, builder: BuilderInfo, options: Build
     ...(options.pushByDigest ? [] : [...job.localRefs, ...(options.extraTags ?? [])].flatMap((r) => ['--tag', r])),
   ];
   if (builder.kind === 'buildx') {
+    const out = output(job, builder, options);
     return {
       args: [
         'buildx',
@@ -120,10 +132,11 @@ export function buildCommand(job: BuildJob, builder: BuilderInfo, options: Build
         ...(options.metadataFile ? ['--metadata-file', options.metadataFile] : []),
         // Into the engine (--load or its type=docker form): the smoke test runs the image from the local
         // engine before anything is pushed. Or pushed by digest, for an index or a fan-out entry.
-        ...outputArgs(job, builder, options),
+        ...out.args,
         build.context,
       ],
       env: {},
+      ...(out.tarball ? { tarball: out.tarball } : {}),
     };
   }
   return { args: ['build', ...common, build.context], env: { DOCKER_BUILDKIT: '1' } };

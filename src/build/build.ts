@@ -12,7 +12,7 @@ import type { Docker } from '../docker/docker.js';
 import { MlImageError } from '../errors.js';
 import { withLock } from '../resources/lock.js';
 import type { BuildJob } from '../plan/plan.js';
-import { buildCommand, timestampRewrite } from './build-command.js';
+import { buildCommand } from './build-command.js';
 import { cacheMountStepsRan, countSteps, failedStep, type StepCounts } from './progress.js';
 
 export interface BuiltImage {
@@ -59,18 +59,14 @@ export async function buildImage(docker: Docker, job: BuildJob, options: BuildOp
   try {
     const iidFile = path.join(dir, 'iid');
     const metadataFile = options.builder.kind === 'buildx' ? path.join(dir, 'metadata.json') : undefined;
-    // A reproducible image on the docker driver goes through a tarball (see TimestampRewrite).
-    const tarball =
-      job.build.reproducible && timestampRewrite(options.builder).how === 'tarball'
-        ? path.join(dir, 'image.tar')
-        : undefined;
     const cmd = buildCommand(job, options.builder, {
       iidFile,
       cache: options.cache,
       builderName: options.builderName,
       metadataFile,
       extraTags: options.extraTags,
-      tarball,
+      // Used when the image has to go through a tarball (a reproducible image on the docker driver).
+      tarball: path.join(dir, 'image.tar'),
     });
     const started = Date.now();
     const result = await docker.call(cmd.args, {
@@ -82,7 +78,7 @@ export async function buildImage(docker: Docker, job: BuildJob, options: BuildOp
     const output = `${result.stdout}\n${result.stderr}`;
     if (result.exitCode !== 0) throw await buildFailure(job, output, result.exitCode);
     if (options.cache.localSwap) await swapLocalCache(options.cache.localSwap, options.warn ?? (() => undefined));
-    if (tarball) await loadTarball(docker, job, tarball, options.signal);
+    if (cmd.tarball) await loadTarball(docker, job, cmd.tarball, options.signal);
     const built = (await readFile(iidFile, 'utf8')).trim();
     if (!/^sha256:[a-f0-9]{64}$/.test(built)) throw new MlImageError(`build of ${job.image} wrote no image id`);
     const durationMs = Date.now() - started;

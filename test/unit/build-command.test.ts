@@ -429,6 +429,14 @@ describe('reproducible images', () => {
     ]);
   });
 
+  it('says which tarball the caller must load, and only when the image goes through one', () => {
+    const opts = { iidFile: '/t/iid', cache: NO_CACHE, tarball: '/t/image.tar' };
+    expect(buildCommand(repro, BUILDERS.dockerContainerd, opts).tarball).toBe('/t/image.tar');
+    expect(buildCommand(repro, BUILDERS.container, opts).tarball).toBeUndefined();
+    expect(buildCommand(repro, BUILDERS.dockerClassic, opts).tarball).toBeUndefined();
+    expect(buildCommand(job({}, { reproducible: false }), BUILDERS.dockerContainerd, opts).tarball).toBeUndefined();
+  });
+
   it('passes the commit date as SOURCE_DATE_EPOCH; reproducible: false keeps --load', () => {
     const { args } = buildCommand(repro, BUILDERS.builtin, { iidFile: '/t/iid', cache: NO_CACHE });
     expect(args).toContain('SOURCE_DATE_EPOCH=1700000000');
