@@ -5,9 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { specHash, TOOL, type RunnerKind, type TestRecord } from '../proof/record.js';
 import { attachRecord } from '../proof/store.js';
-import { registryClientFor } from '../registry/auth.js';
 import type { ImageResult } from '../report/result.js';
-import { pushCredentials, type PipelineState } from './state.js';
+import { registryClient } from './push-phase.js';
+import type { PipelineState } from './state.js';
 
 /** "host/name:tag" or "host/name@sha256:…" → "host/name". */
 export function repositoryOf(ref: string): string {
@@ -28,7 +28,7 @@ export function runOf(env: Record<string, string | undefined>, runId: string): s
 }
 
 export async function recordProofs(state: PipelineState, now: () => Date = () => new Date()): Promise<void> {
-  const client = registryClientFor(pushCredentials(state.plan, state.options), state.options.env, state.exec);
+  const client = registryClient(state);
   for (const [i, job] of state.plan.jobs.entries()) {
     const image = state.result.images[i];
     const passed = passedTests(image);

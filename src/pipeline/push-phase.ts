@@ -25,12 +25,12 @@ import { writeDigestFile } from './digests.js';
 import { pushCredentials, stopIfCancelled, type PipelineState } from './state.js';
 
 /** The registry client, with this run's credentials first and then the caller's docker config. */
-function inspectClient(state: PipelineState): RegistryClient {
+export function registryClient(state: PipelineState): RegistryClient {
   return registryClientFor(pushCredentials(state.plan, state.options), state.options.env, state.exec);
 }
 
 export function inspector(state: PipelineState): Inspect {
-  const client = inspectClient(state);
+  const client = registryClient(state);
   return (ref, platform) => client.inspect(ref, platform);
 }
 
@@ -83,7 +83,7 @@ async function pushTags(
   }
   const refs = job.pushRefs.filter((x) => !keep.has(x));
   try {
-    const copyWithinRegistry = state.builder.kind === 'buildx' ? { client: inspectClient(state) } : undefined;
+    const copyWithinRegistry = state.builder.kind === 'buildx' ? { client: registryClient(state) } : undefined;
     await pushByTag(state.docker, image.imageId!, refs, auth, state.log, {
       signal: state.options.signal,
       retry: state.options.retry,
@@ -120,7 +120,7 @@ async function digestBuilder(
 
 async function pushByDigestAndIndex(state: PipelineState, auth: Login, indexes: readonly number[]): Promise<void> {
   const digests: PlatformDigest[] = [];
-  const client = inspectClient(state);
+  const client = registryClient(state);
   for (const i of indexes) {
     const job = state.plan.jobs[i];
     const image = state.result.images[i];

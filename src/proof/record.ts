@@ -56,7 +56,8 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
+/** The sha256 of some bytes, hex: what a digest (`sha256:<hex>`) and a spec hash are made of. */
+export const sha256Hex = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
 
 /**
  * The hash of what a smoke test checks. Source locations are dropped (moving a check to another line
@@ -78,9 +79,9 @@ export function specHash(
       );
     return v;
   };
-  const files = (smoke?.structureTests ?? []).map((f) => sha256(read(f)));
+  const files = (smoke?.structureTests ?? []).map((f) => sha256Hex(read(f)));
   const spec = smoke ? { ...(strip(smoke) as object), structureTests: files } : null;
-  return sha256(canonicalJson({ smoke: spec, gpu }));
+  return sha256Hex(canonicalJson({ smoke: spec, gpu }));
 }
 
 /** A record as an in-toto Statement with the test-result predicate; our fields ride in its configuration. */
@@ -130,8 +131,8 @@ export function recordManifest(statement: Buffer, record: TestRecord, subject: D
     schemaVersion: 2,
     mediaType: 'application/vnd.oci.image.manifest.v1+json',
     artifactType: IN_TOTO_TYPE,
-    config: { mediaType: EMPTY_CONFIG.mediaType, digest: `sha256:${sha256(EMPTY_CONFIG.bytes)}`, size: 2 },
-    layers: [{ mediaType: IN_TOTO_TYPE, digest: `sha256:${sha256(statement)}`, size: statement.length }],
+    config: { mediaType: EMPTY_CONFIG.mediaType, digest: `sha256:${sha256Hex(EMPTY_CONFIG.bytes)}`, size: 2 },
+    layers: [{ mediaType: IN_TOTO_TYPE, digest: `sha256:${sha256Hex(statement)}`, size: statement.length }],
     subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size },
     annotations: recordAnnotations(record),
   };

@@ -3,7 +3,6 @@
 // self-hosted ones) the writer keeps the tag schema's fallback: an image index tagged `sha256-<hex>` of
 // the subject, listing the subject's referrers. Only the record's two small blobs (an empty config and
 // the statement) and its manifest are written: never a layer of the image.
-import { createHash } from 'node:crypto';
 import { MlImageError } from '../errors.js';
 import {
   INDEX_TYPE,
@@ -20,6 +19,7 @@ import {
   parseStatement,
   recordAnnotations,
   recordManifest,
+  sha256Hex,
   statementOf,
   TEST_RESULT_PREDICATE,
   withReferrer,
@@ -50,29 +50,42 @@ async function subjectOf(client: RegistryClient, ref: RegistryRef, digest: strin
 }
 
 /** Attaches a record to its subject in `repository` (host/name); returns the record manifest's digest. */
-export async function attachRecord(client: RegistryClient, repository: string, record: TestRecord): Promise<string> {
-  const ref = parseRef(`${repository}@${record.subject.digest}`);
-  const subject = await subjectOf(client, ref, record.subject.digest);
+export function attachRecord(client: RegistryClient, repository: string, record: TestRecord): Promise<string> {
+  return attachRecordTo(client, repository, record, record.subject.digest);
+}
+
+/**
+ * Attaches a record as a referrer of `digest`, whatever its statement names: readers judge that
+ * (record.ts judge: a statement about another digest is tampered), so writing one is how that is shown.
+ */
+export async function attachRecordTo(
+  client: RegistryClient,
+  repository: string,
+  record: TestRecord,
+  digest: string,
+): Promise<string> {
+  const ref = parseRef(`${repository}@${digest}`);
+  const subject = await subjectOf(client, ref, digest);
   const statement = statementOf(record);
   await client.putBlob(ref, EMPTY_CONFIG.bytes);
   await client.putBlob(ref, statement);
   const manifest = recordManifest(statement, record, subject);
-  const digest = await client.putManifest(ref, `sha256:${sha256Hex(manifest)}`, OCI_MANIFEST_TYPE, manifest);
-  const { api, index } = await client.referrers(ref, record.subject.digest);
+  const manifestDigest = await client.putManifest(ref, `sha256:${sha256Hex(manifest)}`, OCI_MANIFEST_TYPE, manifest);
+  const { api, index } = await client.referrers(ref, digest);
   if (!api) {
     // No referrers API: keep the fallback index (read, add, write back). Two writers racing on one
     // subject can lose an entry; a lost record only means that digest is tested again.
     const entry: Descriptor = {
       mediaType: OCI_MANIFEST_TYPE,
-      digest,
+      digest: manifestDigest,
       size: manifest.length,
       artifactType: IN_TOTO_TYPE,
       annotations: recordAnnotations(record),
     };
     const next = { schemaVersion: 2, mediaType: INDEX_TYPE, manifests: withReferrer(index.manifests, entry) };
-    await client.putManifest(ref, referrersTag(record.subject.digest), INDEX_TYPE, Buffer.from(JSON.stringify(next)));
+    await client.putManifest(ref, referrersTag(digest), INDEX_TYPE, Buffer.from(JSON.stringify(next)));
   }
-  return digest;
+  return manifestDigest;
 }
 
 /**
@@ -111,5 +124,3 @@ export async function findRecords(
   }
   return { records, problems };
 }
-
-const sha256Hex = (b: Buffer): string => createHash('sha256').update(b).digest('hex');

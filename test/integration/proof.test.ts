@@ -6,9 +6,8 @@
 import { beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { judge, type TestRecord } from '../../src/proof/record.js';
-import { attachRecord, digestRef, findRecords } from '../../src/proof/store.js';
+import { attachRecord, attachRecordTo, digestRef, findRecords } from '../../src/proof/store.js';
 import { parseRef, referrersTag, RegistryClient } from '../../src/registry/client.js';
-import { attachForged } from '../support/forged-record.js';
 import { remoteTags, testEnv, uid } from './harness.js';
 
 jest.setTimeout(120_000);
@@ -91,8 +90,7 @@ describe.each([
     // A statement about another digest, hung on this image: what a copied or edited record looks like.
     const other = `sha256:${'0'.repeat(64)}`;
     const forged = record(repo, other, { time: '2026-12-04T07:00:00.000Z' });
-    // attachRecord puts a record on its own subject; write the forged one on this image by hand.
-    await attachForged(client, repo, forged, digest);
+    await attachRecordTo(client, repo, forged, digest);
     const found = await findRecords(client, parseRef(`${repo}@${digest}`), digest);
     expect(found.records.map((r) => r.record.time)).toEqual([
       '2026-12-04T05:00:00.000Z',
