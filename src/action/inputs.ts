@@ -42,6 +42,8 @@ export interface ActionInputs {
   cacheBackend?: CacheBackend;
   /** Fail before building when the engine's data root has less free space (bytes). */
   minFreeBytes?: number;
+  /** Smoke-test every image again, even one whose digest a test record proves. */
+  retest: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -114,6 +116,7 @@ export function getInputs(env: Env = process.env): ActionInputs {
     buildxBuilder: buildxBuilder || undefined,
     cacheBackend: cacheBackend ? oneOf(Inputs.cacheBackend, cacheBackend, CACHE_BACKENDS) : undefined,
     minFreeBytes: minFree ? sizeInput(Inputs.minFreeSpace, minFree) : undefined,
+    retest: booleanInput(Inputs.retest, false),
     reports: { junit: getInput(Inputs.junitReport) || undefined, json: getInput(Inputs.jsonReport) || undefined },
   };
 }

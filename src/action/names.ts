@@ -17,6 +17,7 @@ export const Inputs = {
   builder: 'builder',
   cacheBackend: 'cache-backend',
   minFreeSpace: 'min-free-space',
+  retest: 'retest',
   plan: 'plan',
   only: 'only',
   mode: 'mode',

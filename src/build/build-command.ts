@@ -141,3 +141,42 @@ export function buildCommand(job: BuildJob, builder: BuilderInfo, options: Build
   }
   return { args: ['build', ...common, build.context], env: { DOCKER_BUILDKIT: '1' } };
 }
+
+/** The name a probe's image gets: never stored or pushed (store=false, push=false), so never seen. */
+export const PROBE_NAME = 'ml-image-probe.invalid/key';
+
+/**
+ * The build key probe (build/probe.ts): the job's build resolved from its layer cache to an image
+ * manifest that is neither stored nor pushed — no layer is loaded, rewritten or uploaded — with the raw
+ * JSON progress, which says step by step whether it came from the cache. No attestations: buildx adds a
+ * provenance manifest with the build's time on container builders, which would make every key new.
+ */
+export function probeCommand(
+  job: BuildJob,
+  builder: BuilderInfo,
+  options: Pick<BuildCommandOptions, 'iidFile' | 'cache' | 'builderName'> & { metadataFile: string },
+): BuildCommand {
+  const { args } = buildCommand(job, builder, {
+    ...options,
+    cache: { ...options.cache, args: importsOnly(options.cache.args) },
+  });
+  const context = args[args.length - 1];
+  const kept = args
+    .slice(0, -1)
+    .filter((a, i, all) => a !== '--progress=plain' && a !== '--load' && a !== '--tag' && all[i - 1] !== '--tag');
+  const out = kept.indexOf('--output');
+  if (out >= 0) kept.splice(out, 2);
+  return {
+    args: [
+      ...kept,
+      '--progress=rawjson',
+      '--provenance=false',
+      '--metadata-file',
+      options.metadataFile,
+      '--output',
+      `type=image,name=${PROBE_NAME},push=false,store=false,oci-mediatypes=true`,
+      context,
+    ],
+    env: {},
+  };
+}

@@ -33,6 +33,7 @@ options:
       --variant NAME      only this variant (repeatable)
       --format F          plan output: table (default), json, or matrix (GitHub strategy.matrix)
       --push              push to the registries after all smoke tests passed
+      --retest            build and smoke-test even an image whose digest a test record already proves
       --registry HOST     push to HOST instead of push.registries (repeatable)
       --username USER     registry username (with --password-stdin), for every push registry
       --password-stdin    read the registry password from standard input
@@ -81,6 +82,7 @@ export type CliCommand =
       planFile?: string;
       digestsDir?: string;
       outputRefs?: string;
+      retest: boolean;
       verbose: boolean;
     }
   | {
@@ -147,6 +149,7 @@ function parseFlags(argv: readonly string[]) {
         variant: { type: 'string', multiple: true },
         format: { type: 'string' },
         push: { type: 'boolean', default: false },
+        retest: { type: 'boolean', default: false },
         registry: { type: 'string', multiple: true },
         username: { type: 'string' },
         'password-stdin': { type: 'boolean', default: false },
@@ -279,6 +282,7 @@ function buildCommand(values: Flags, config: string, filters: PlanFilters): Extr
     planFile: values.plan,
     digestsDir: values['digests-dir'],
     outputRefs: values['output-refs'],
+    retest: values.retest,
     verbose: values.verbose,
   };
 }

@@ -50,6 +50,7 @@ export async function buildCommandMain(args: BuildArgs, io: CliIo, log: Logger):
     buildxBuilder: args.buildxBuilder,
     cacheBackend: args.cacheBackend,
     minFreeBytes: args.minFreeBytes,
+    retest: args.retest,
     planFile: args.planFile,
     digestsDir: args.digestsDir,
     log,

@@ -10,6 +10,7 @@ import { buildAll } from '../pipeline/build-phase.js';
 import { logIn } from '../pipeline/login-phase.js';
 import { inspector, keptReleases, pushAll } from '../pipeline/push-phase.js';
 import { recordProofs } from '../pipeline/proof-phase.js';
+import { findProven, keysAfterBuild, moveTags } from '../pipeline/proven-phase.js';
 import { setUpPipeline } from '../pipeline/setup-phase.js';
 import { failUnlessAllPassed, smokeTestAll } from '../pipeline/smoke-phase.js';
 import { newRunId, type PipelineOptions, type PipelineState } from '../pipeline/state.js';
@@ -46,12 +47,19 @@ export async function buildTestPush(options: BuildOptions): Promise<PipelineResu
             checkReleasesBeforeBuild(state.plan, inspector(state), state.log),
           )
         : [];
+    // The fast path: every image's build already proven by a test record, so only its tags move.
+    const proven = auth && (await state.log.group('Look for proof', () => findProven(state, auth, releases)));
+    if (auth && proven) {
+      await state.log.group('Move tags', () => moveTags(state, proven, releases));
+      return state.result;
+    }
     const built = await buildAll(state, auth);
     await smokeTestAll(state, built);
     failUnlessAllPassed(state.result);
     if (auth) {
       const keep = (await keptReleases(state, releases)).keep;
       await state.log.group('Push', () => pushAll(state, auth, keep));
+      await keysAfterBuild(state, auth);
       await state.log.group('Test records', () => recordProofs(state));
     }
     return state.result;

@@ -170,6 +170,7 @@ function resolveSmoke(raw: Raw, at: PathSegment[], map: SourceText, dir: string)
   return {
     timeoutMs: durationMs(raw.timeout, DEFAULT_SMOKE_TIMEOUT_MS),
     gpu: (raw.gpu as SmokeTestConfig['gpu'] | undefined) ?? 'auto',
+    ...(raw.retest === 'always' ? { retest: 'always' as const } : {}),
     gpuCheck: raw['gpu-check'] === false ? false : undefined,
     emulated: raw.emulated === 'skip' ? 'skip' : undefined,
     env: stringMap(raw.env, [...at, 'env'], map),

@@ -187,6 +187,13 @@ export const smokeTest: Schema = {
   description: 'Checks run against the built image in a real container before anything is pushed.',
   properties: {
     timeout: duration('Time limit for the whole smoke test.', '300s'),
+    retest: {
+      type: 'string',
+      enum: ['on-change', 'always'],
+      default: 'on-change',
+      description:
+        'on-change: an image whose digest already passed this very smoke test (a test record in the registry) is not tested, built or pushed again: its tags are moved to it; always: test every run.',
+    },
     gpu: {
       type: 'string',
       enum: ['auto', 'required', 'none'],

@@ -52,6 +52,8 @@ export interface HttpConfig {
 export interface SmokeTestConfig {
   timeoutMs: number;
   gpu: GpuPolicy;
+  /** 'always': test every run, even a digest a test record already proves (default on-change). */
+  retest?: 'always';
   /** Built-in GPU checks when the test has GPUs (default true). */
   gpuCheck?: boolean;
   /** Checks of a platform the runner runs only under emulation: 'skip' reports them skipped (default run). */

@@ -15,6 +15,8 @@ export interface DockerCallOptions extends Omit<ExecOptions, 'onLine'> {
   configDir?: string;
   /** Keep the output out of even the debug log (machine-readable answers such as docker info's JSON). */
   quiet?: boolean;
+  /** Sees every output line as it comes (a caller that stops the command on what it reads). */
+  watch?: (line: string) => void;
 }
 
 export class Docker {
@@ -27,12 +29,13 @@ export class Docker {
 
   /** Runs docker; returns the result whatever the exit code. */
   async call(args: readonly string[], options: DockerCallOptions = {}): Promise<ExecResult> {
-    const { stream, configDir, quiet, ...rest } = options;
+    const { stream, configDir, quiet, watch, ...rest } = options;
     const full = configDir ? ['--config', configDir, ...args] : [...args];
     this.log.debug(`$ ${this.binary} ${full.join(' ')}`);
     return this.exec(this.binary, full, {
       ...rest,
       onLine: (line) => {
+        watch?.(line);
         if (!line.trim() || quiet) return;
         if (stream) this.log.output(line);
         else this.log.debug(line);

@@ -91,17 +91,30 @@ export async function buildAll(state: PipelineState, auth: Login | undefined): P
   return built;
 }
 
-/** The job's cache choice, logged; a docker-container builder when the backend needs one (or inline/none without). */
-async function cacheFor(
-  state: PipelineState,
-  job: BuildJob,
-): Promise<{
+/** A job's layer cache and the builder that reads it (cacheFor). */
+export interface JobCache {
   args: CacheArgs;
   choice: CacheChoice;
   builder: BuilderInfo;
   builderName?: string;
   keepsEveryStep: boolean;
-}> {
+}
+
+const chosen = new WeakMap<PipelineState, Map<string, Promise<JobCache>>>();
+
+/**
+ * The job's cache choice, logged once per run (the fast path's probe and the build share it); a
+ * docker-container builder when the backend needs one (or inline/none without).
+ */
+export function cacheFor(state: PipelineState, job: BuildJob): Promise<JobCache> {
+  const jobs = chosen.get(state) ?? new Map<string, Promise<JobCache>>();
+  chosen.set(state, jobs);
+  const made = jobs.get(job.id) ?? chooseFor(state, job);
+  jobs.set(job.id, made);
+  return made;
+}
+
+async function chooseFor(state: PipelineState, job: BuildJob): Promise<JobCache> {
   const run = {
     push: state.plan.push,
     ghaService: Boolean(state.options.env.ACTIONS_RESULTS_URL && state.options.env.ACTIONS_RUNTIME_TOKEN),

@@ -48,6 +48,7 @@ export async function recordProofs(state: PipelineState, now: () => Date = () =>
         tool: TOOL,
         time: now().toISOString(),
         run: runOf(state.options.env, state.runId),
+        buildKey: state.buildKeys.get(job.id),
       };
       try {
         const manifest = await attachRecord(client, repository, record);

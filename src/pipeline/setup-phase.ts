@@ -96,6 +96,7 @@ export async function setUpPipeline(options: PipelineOptions, planned: PlannedRu
     result,
     resources: new Resources(),
     buildSetup: new Map(),
+    buildKeys: new Map(),
   };
 }
 

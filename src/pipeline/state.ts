@@ -46,6 +46,8 @@ export interface PipelineOptions {
   runId?: string;
   exec?: Exec;
   signal?: AbortSignal;
+  /** Test every image again, even one whose digest a test record proves (the fast path is off). */
+  retest?: boolean;
   /** Told about resources the post step must remove if this process dies (Action state). */
   onResource?: (resource: { kind: 'docker-config'; path: string } | { kind: 'run-id'; id: string }) => void;
 }
@@ -66,6 +68,8 @@ export interface PipelineState {
   suites: Map<string, StructureSuite[]>;
   /** Each job's builder and cache flags, as it was built (a push by digest builds it again from the cache). */
   buildSetup: Map<string, { builder: BuilderInfo; builderName?: string; cache: CacheArgs }>;
+  /** Each job's build key (build/probe.ts), once known: the fast path's lookup, and the full path's record. */
+  buildKeys: Map<string, string>;
   /** A docker-container builder created for this run, once a cache backend needed one. */
   containerBuilder?: Promise<string | undefined>;
 }

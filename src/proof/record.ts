@@ -24,6 +24,7 @@ export const ANNOTATION = {
   predicateType: 'in-toto.io/predicate-type',
   spec: 'io.github.ml-image.smoke-spec',
   runner: 'io.github.ml-image.runner',
+  buildKey: 'io.github.ml-image.build-key',
   created: 'org.opencontainers.image.created',
 } as const;
 
@@ -42,7 +43,15 @@ export interface TestRecord {
   time: string;
   /** The run that proved it: a workflow run's URL, or the CLI's run id. */
   run: string;
+  /**
+   * The build key (key.ts): the manifest digest the build resolves to from its layer cache before
+   * timestamps are rewritten. A later run that resolves to the same key finds this record by it (keyTag).
+   */
+  buildKey?: string;
 }
+
+/** The tag that names a build key's record in a repository: how a run finds a proof before it builds. */
+export const keyTag = (key: string): string => `mlimage-key-${key.replace(/^sha256:/, '')}`;
 
 /** JSON with every object's keys in order: one spec, one hash, whatever order its fields were built in. */
 export function canonicalJson(value: unknown): string {
@@ -74,7 +83,8 @@ export function specHash(
     if (v !== null && typeof v === 'object')
       return Object.fromEntries(
         Object.entries(v as Record<string, unknown>)
-          .filter(([k]) => k !== 'location')
+          // Where a check is written, and when to re-run it, change nothing it proves.
+          .filter(([k]) => k !== 'location' && k !== 'retest')
           .map(([k, x]) => [k, strip(x)]),
       );
     return v;
@@ -101,6 +111,7 @@ export function statementOf(record: TestRecord): Buffer {
             runner: runnerText(record.runner),
             tool: `${record.tool.name} ${record.tool.version}`,
             time: record.time,
+            ...(record.buildKey ? { buildKey: record.buildKey } : {}),
           },
         },
       ],
@@ -144,6 +155,7 @@ export const recordAnnotations = (record: TestRecord): Record<string, string> =>
   [ANNOTATION.spec]: record.spec,
   [ANNOTATION.runner]: runnerText(record.runner),
   [ANNOTATION.created]: record.time,
+  ...(record.buildKey ? { [ANNOTATION.buildKey]: record.buildKey } : {}),
 });
 
 /** The referrers fallback index with `entry` added (a record already listed is not listed twice). */
@@ -193,6 +205,7 @@ export function parseStatement(bytes: Buffer): TestRecord | string {
     tool: { name: space > 0 ? tool.slice(0, space) : tool, version: space > 0 ? tool.slice(space + 1) : '' },
     time: a.time,
     run: typeof p.url === 'string' ? p.url : '',
+    ...(typeof a.buildKey === 'string' ? { buildKey: a.buildKey } : {}),
   };
 }
 
@@ -202,6 +215,8 @@ export interface Wanted {
   spec: string;
   /** A GPU job needs a record from a GPU runner; a CPU job takes either. */
   gpu: boolean;
+  /** The build key the record was found by: it must name that key itself. */
+  buildKey?: string;
 }
 
 export type Judgement = { ok: true } | { ok: false; reason: string; tampered: boolean };
@@ -220,5 +235,11 @@ export function judge(record: TestRecord, attachedTo: string, wanted: Wanted): J
     return { ok: false, tampered: false, reason: 'the smoke test changed since (another spec hash)' };
   if (wanted.gpu && record.runner.kind !== 'gpu')
     return { ok: false, tampered: false, reason: 'it ran on a CPU runner, and this variant needs a GPU' };
+  if (wanted.buildKey !== undefined && record.buildKey !== wanted.buildKey)
+    return {
+      ok: false,
+      tampered: true,
+      reason: `it is tagged with build key ${wanted.buildKey}, but its statement names ${record.buildKey ?? 'none'}`,
+    };
   return { ok: true };
 }

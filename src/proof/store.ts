@@ -16,6 +16,7 @@ import {
   ANNOTATION,
   EMPTY_CONFIG,
   IN_TOTO_TYPE,
+  keyTag,
   parseStatement,
   recordAnnotations,
   recordManifest,
@@ -71,6 +72,8 @@ export async function attachRecordTo(
   await client.putBlob(ref, statement);
   const manifest = recordManifest(statement, record, subject);
   const manifestDigest = await client.putManifest(ref, `sha256:${sha256Hex(manifest)}`, OCI_MANIFEST_TYPE, manifest);
+  // The build key's tag: how a later run finds this record before it has built anything (proven-phase.ts).
+  if (record.buildKey) await client.putManifest(ref, keyTag(record.buildKey), OCI_MANIFEST_TYPE, manifest);
   const { api, index } = await client.referrers(ref, digest);
   if (!api) {
     // No referrers API: keep the fallback index (read, add, write back). Two writers racing on one
@@ -86,6 +89,31 @@ export async function attachRecordTo(
     await client.putManifest(ref, referrersTag(digest), INDEX_TYPE, Buffer.from(JSON.stringify(next)));
   }
   return manifestDigest;
+}
+
+/**
+ * The record a build key's tag names in `repository` (host/name): the record, its manifest and the digest
+ * it is attached to; undefined when there is no such tag; a string when the tag names no readable record.
+ */
+export async function findByKey(
+  client: RegistryClient,
+  repository: string,
+  key: string,
+): Promise<FoundRecord | string | undefined> {
+  const ref = parseRef(`${repository}:${keyTag(key)}`);
+  const m = await client.manifest(ref, OCI_MANIFEST_TYPE);
+  if (!m) return undefined;
+  const body = JSON.parse(m.body.toString('utf8')) as {
+    subject?: { digest?: unknown };
+    layers?: { mediaType?: unknown; digest?: unknown }[];
+  };
+  const layer = body.layers?.find((l) => l.mediaType === IN_TOTO_TYPE);
+  const subject = body.subject?.digest;
+  if (typeof subject !== 'string' || typeof layer?.digest !== 'string') return `${ref.reference}: not a test record`;
+  const bytes = await client.blob(ref, layer.digest);
+  const parsed = bytes ? parseStatement(bytes) : 'its statement blob is missing';
+  if (typeof parsed === 'string') return `${ref.reference}: ${parsed}`;
+  return { record: parsed, manifest: `sha256:${sha256Hex(m.body)}`, attachedTo: subject };
 }
 
 /**

@@ -27,6 +27,11 @@ export interface ImageResult {
   pushRefs: string[];
   smoke?: SmokeResult;
   pushed: PushedRef[];
+  /**
+   * Set when the run took the fast path: the digest a test record already proved for this build key
+   * (nothing was built, tested or uploaded; the tags were moved to it), and that record.
+   */
+  proven?: { digest: string; key: string; record: string; run: string; time: string };
   /** The failure that stopped this image's push, when one did. */
   pushError?: string;
 }
@@ -147,6 +152,8 @@ export function toOutputs(result: PipelineResult): ActionOutputs {
 }
 
 function overallSmoke(result: PipelineResult): SmokeVerdict {
+  // A proven image passed this very smoke test before (its record says so): not skipped, not re-run.
+  if (result.images.length > 0 && result.images.every((i) => i.proven)) return 'passed';
   const ran = result.images.filter((i) => i.smoke);
   if (ran.length === 0) return 'skipped';
   return ran.every((i) => i.smoke!.passed) ? 'passed' : 'failed';
@@ -178,8 +185,17 @@ function imageJson(i: ImageResult, result: PipelineResult): Record<string, unkno
           'save-seconds': i.mounts.saved ? tenths(i.mounts.saved.ms) : null,
         }
       : null,
+    proven: i.proven
+      ? {
+          digest: i.proven.digest,
+          'build-key': i.proven.key,
+          record: i.proven.record,
+          run: i.proven.run,
+          time: i.proven.time,
+        }
+      : null,
     'smoke-test': {
-      result: smokeVerdict(i.smoke),
+      result: i.proven ? 'passed' : smokeVerdict(i.smoke),
       checks: (i.smoke?.checks ?? []).map((c) => ({
         kind: c.kind,
         name: c.name,

@@ -64,6 +64,7 @@ describe('getInputs, with the environment the runner builds from action.yml', ()
       registries: undefined,
       registriesFrom: 'input registries',
       credentials: [],
+      retest: false,
       sharedCredential: undefined,
       logout: true,
       docker: undefined,
@@ -102,6 +103,7 @@ describe('getInputs, with the environment the runner builds from action.yml', ()
         mode: 'build',
         'digests-dir': 'out/digests',
         'json-report': 'reports/smoke.json',
+        retest: 'true',
       }),
     );
     expect(got).toEqual({
@@ -112,6 +114,7 @@ describe('getInputs, with the environment the runner builds from action.yml', ()
       registries: ['ghcr.io/acme', '127.0.0.1:5000'],
       registriesFrom: 'input registries',
       credentials: [{ registry: 'docker.io', username: 'hub', password: 'hub-tok' }],
+      retest: true,
       sharedCredential: { username: 'octo', password: 'tok-1' },
       logout: false,
       docker: '/usr/bin/docker',

@@ -137,6 +137,7 @@ describe('toOutputs', () => {
         // The backend and whether it was written; the reason is for the log only.
         cache: { backend: 'registry', write: true },
         'cache-mounts': null,
+        proven: null,
         'smoke-test': {
           result: 'passed',
           checks: [
@@ -161,6 +162,7 @@ describe('toOutputs', () => {
         'build-steps': { cached: 0, total: 7 },
         cache: null,
         'cache-mounts': null,
+        proven: null,
         'smoke-test': { result: 'skipped', checks: [] },
       },
     };
@@ -211,6 +213,7 @@ describe('toOutputs', () => {
         'build-steps': { cached: 3, total: 5 },
         cache: { backend: 'registry', write: true },
         'cache-mounts': null,
+        proven: null,
         'smoke-test': {
           result: 'failed',
           checks: [

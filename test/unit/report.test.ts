@@ -490,6 +490,7 @@ describe('parseCli', () => {
     push: false,
     passwordStdin: false,
     reports: {},
+    retest: false,
     verbose: false,
     ...over,
   });
