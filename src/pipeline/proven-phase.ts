@@ -83,9 +83,15 @@ async function provenJobs(
   const proven = new Map<string, Proven>();
   for (const job of state.plan.jobs) {
     const why = notEligible(state, job);
-    if (why) return fullPath(state, job, why);
+    if (why) {
+      fullPath(state, job, why);
+      return undefined;
+    }
     const cache = await cacheFor(state, job);
-    if (cache.choice.backend === 'none') return fullPath(state, job, 'it has no layer cache to resolve from');
+    if (cache.choice.backend === 'none') {
+      fullPath(state, job, 'it has no layer cache to resolve from');
+      return undefined;
+    }
     const probe = await probeBuild(state.docker, job, {
       builder: cache.builder,
       builderName: cache.builderName,
@@ -94,21 +100,27 @@ async function provenJobs(
       secretEnv: Object.fromEntries(job.build.secrets.map((n) => [n, state.secrets[n]])),
       signal: state.options.signal,
     });
-    if ('miss' in probe) return fullPath(state, job, `${probe.miss} (probed in ${seconds(probe.ms)})`);
+    if ('miss' in probe) {
+      fullPath(state, job, `${probe.miss} (probed in ${seconds(probe.ms)})`);
+      return undefined;
+    }
     state.buildKeys.set(job.id, probe.key);
     state.log.info(
       `build key of ${jobName(job)}: ${probe.key} (resolved from the layer cache in ${seconds(probe.ms)})`,
     );
     const found = await proofOf(state, client, job, probe.key, releases);
-    if (typeof found === 'string') return fullPath(state, job, found);
+    if (typeof found === 'string') {
+      fullPath(state, job, found);
+      return undefined;
+    }
     proven.set(job.id, found);
   }
   return proven;
 }
 
-function fullPath(state: PipelineState, job: BuildJob, why: string): undefined {
+/** Logs, once, why a job takes the full path (the caller then gives up on the fast path for the run). */
+function fullPath(state: PipelineState, job: BuildJob, why: string): void {
   state.log.info(`${jobName(job)} is built and tested: ${why}`);
-  return undefined;
 }
 
 /** The proof of one job in each of its repositories, or why there is none. */
@@ -170,7 +182,8 @@ export async function moveTags(
     for (const ref of job.pushRefs) {
       if (releases.some((r) => r.ref === ref)) {
         image.pushed.push({ ref, digest: p.digest, kept: true });
-        state.log.info(`kept ${ref}@${p.digest}: the release tag holds the proven digest`);
+        // The full path's words (push-phase.ts): the same digest means the same layers.
+        state.log.info(`kept ${ref}@${p.digest}: the release tag exists with the same layers (push.immutable-tags)`);
         continue;
       }
       const parsed = parseRef(ref);

@@ -158,15 +158,18 @@ describe.each(NODES)('the Action under $name', ({ node }) => {
     expect(main.summary).toContain('<details><summary>Plan</summary>');
     expect(main.summary).not.toContain('Failed checks');
 
-    // One ::group:: per step, holding the step's full output (BuildKit's progress included).
+    // One ::group:: per step, holding the step's full output (BuildKit's progress included). A first run of a
+    // new repository looks for proof, finds none and says why, then takes the full path.
     expect(main.groups.map((g) => g.title)).toEqual([
       'Log in to registries',
+      'Look for proof',
       `Build ${name}`,
       `Smoke test ${name}`,
       'Push',
       'Test records',
     ]);
-    expect(main.groups[1].lines.some((l) => /^#\d+ \[.*\d+\/\d+\] /.test(l))).toBe(true);
+    expect(main.groups[1].lines.some((l) => l.includes(' is built and tested: '))).toBe(true);
+    expect(main.groups[2].lines.some((l) => /^#\d+ \[.*\d+\/\d+\] /.test(l))).toBe(true);
 
     expectSecretOnlyMasked(main, env.authPassword);
     expect(main.state.isPost).toBe('true');

@@ -73,10 +73,11 @@ describe('a named docker-container builder', () => {
       JSON.parse(readFileSync(imagesFile, 'utf8')) as Record<string, { cache: { backend: string; write: boolean } }>,
     )[0];
     expect(image.cache).toEqual({ backend: 'registry', write: true });
-    // The registry cache, the image, and its test record (the referrers fallback tag of its digest).
+    // The registry cache, the image, its build key and its test record (the referrers fallback tag).
     expect(remoteTags(`${env.registry}/${name}`)).toEqual([
       'buildcache',
       'latest',
+      expect.stringMatching(/^mlimage-key-[a-f0-9]{64}$/),
       expect.stringMatching(/^sha256-[a-f0-9]{64}$/),
     ]);
   });

@@ -1,9 +1,9 @@
 // Shared helpers for integration tests: the real test environment (scripts/test-env.sh), scratch dirs
 // inside the repository, registry inspection from the registry side (skopeo), and engine leftovers.
 import { afterAll, beforeAll } from '@jest/globals';
-import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -126,7 +126,63 @@ export function writeFile(dir: string, name: string, text: string): string {
   return file;
 }
 
+/**
+ * A child process run without blocking this one: for a CLI run whose registry is a fault proxy living in
+ * this test process (spawnSync would stop the proxy from answering).
+ */
+export function spawnAsync(
+  file: string,
+  args: string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv },
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(file, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
 export const TINY = path.join(ROOT, 'test/fixtures/tiny-service');
+
+/** A git checkout of the tiny service (under svc/) whose commits carry one fixed date, FROM a pushed base. */
+export interface TinyCheckout {
+  dir: string;
+  /** The test base image pushed to the plain registry, so that every builder resolves one base digest. */
+  base: string;
+  git(...args: string[]): void;
+  remove(): void;
+}
+
+/** A fresh TinyCheckout, `prefix` naming its base's repository; git initialised, nothing committed yet. */
+export function tinyCheckout(prefix: string, commitDate: string): TinyCheckout {
+  const env = testEnv();
+  const dir = scratchDir();
+  cpSync(TINY, path.join(dir, 'svc'), { recursive: true });
+  const base = `${env.registry}/it/${prefix}-base-${uid()}:bookworm`;
+  execFileSync(env.docker, ['tag', env.baseImage, base]);
+  execFileSync(env.docker, ['push', '--quiet', base]);
+  const git = (...args: string[]): void => {
+    execFileSync('git', args, {
+      cwd: dir,
+      env: { ...process.env, GIT_AUTHOR_DATE: commitDate, GIT_COMMITTER_DATE: commitDate },
+    });
+  };
+  git('init', '-q', '-b', 'main');
+  git('config', 'user.email', 'ci@example.invalid');
+  git('config', 'user.name', 'ci');
+  return {
+    dir,
+    base,
+    git,
+    remove() {
+      spawnSync(env.docker, ['image', 'rm', base]);
+      removeScratch(dir);
+    },
+  };
+}
 
 /**
  * A config file in `dir` for the tiny fixture image on the test base image (or `base`): tagged latest (or `tags`),
@@ -183,7 +239,10 @@ function skopeo(args: string[], env: TestEnv, registry: string): SpawnSyncReturn
  */
 /** The repository's image tags: not its registry cache, nor the test records' referrers tags (sha256-<hex>). */
 export function imageTags(repo: string): string[] {
-  return remoteTags(repo).filter((t) => !t.startsWith('buildcache') && !/^sha256-[a-f0-9]{64}$/.test(t));
+  // Not images: the registry cache, test records (sha256-<hex>) and build keys (mlimage-key-<hex>).
+  return remoteTags(repo).filter(
+    (t) => !t.startsWith('buildcache') && !/^sha256-[a-f0-9]{64}$/.test(t) && !t.startsWith('mlimage-key-'),
+  );
 }
 
 export function inspectRemote(ref: string): RegistryView {

@@ -3,7 +3,7 @@
 // uploaded. Transient faults are retried within a bound, past it the failure names the registry and what
 // did and did not land; a second tag or repository uploads no layer again; immutable release tags.
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,6 +22,7 @@ import {
   removeScratch,
   ROOT,
   scratchDir,
+  spawnAsync,
   testEnv,
   TINY,
   uid,
@@ -183,19 +184,6 @@ describe('layer bytes, counted at the proxy', () => {
   });
 });
 
-function spawnAsync(
-  file: string,
-  args: string[],
-  options: { cwd: string; env: NodeJS.ProcessEnv },
-): Promise<{ status: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(file, args, { ...options, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-    child.on('close', (status) => resolve({ status, stderr }));
-  });
-}
-
 describe("the caller's own logins", () => {
   it("a login made before the run (docker/login-action) keeps working next to this run's own, for the push and the registry cache; it is left as it was", async () => {
     const name = `it/ambient-${uid()}`;
@@ -222,10 +210,11 @@ describe("the caller's own logins", () => {
       expect(r.stderr).not.toContain(env.authPassword);
       if (r.status !== 0) console.log(r.stderr.slice(-3000));
       expect(r.status).toBe(0);
-      // The registry cache, the image, and its test record (the referrers fallback tag of its digest).
+      // The registry cache, the image, its build key and its test record (the referrers fallback tag).
       expect(remoteTags(`${env.authRegistry}/${name}`)).toEqual([
         'buildcache',
         'latest',
+        expect.stringMatching(/^mlimage-key-[a-f0-9]{64}$/),
         expect.stringMatching(/^sha256-[a-f0-9]{64}$/),
       ]);
       expect(readFileSync(path.join(userConfig, 'config.json'), 'utf8')).toBe(before);

@@ -5,9 +5,9 @@
 // own time, so every run pushed a new digest.
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { appendFileSync, cpSync, mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { inspectRemote, removeScratch, ROOT, scratchDir, testEnv, TINY, uid, writeFile } from './harness.js';
+import { inspectRemote, ROOT, testEnv, tinyCheckout, uid, writeFile, type TinyCheckout } from './harness.js';
 
 const CLI = path.join(ROOT, 'dist/cli/index.js');
 jest.setTimeout(600_000);
@@ -18,29 +18,19 @@ let repo: string;
 let base: string;
 const builder = `ml-image-it-repro-${uid()}`;
 
-function git(...args: string[]): void {
-  execFileSync('git', args, {
-    cwd: repo,
-    env: { ...process.env, GIT_AUTHOR_DATE: COMMIT_DATE, GIT_COMMITTER_DATE: COMMIT_DATE },
-  });
-}
+let checkout: TinyCheckout;
+const git = (...args: string[]): void => checkout.git(...args);
 
 beforeAll(() => {
-  repo = scratchDir();
-  cpSync(TINY, path.join(repo, 'svc'), { recursive: true });
   // Both builders read FROM from a registry: one base, one digest, for every build here.
-  base = `${env.registry}/it/repro-base-${uid()}:bookworm`;
-  execFileSync(env.docker, ['tag', env.baseImage, base]);
-  execFileSync(env.docker, ['push', '--quiet', base]);
-  git('init', '-q', '-b', 'main');
-  git('config', 'user.email', 'ci@example.invalid');
-  git('config', 'user.name', 'ci');
+  checkout = tinyCheckout('repro', COMMIT_DATE);
+  repo = checkout.dir;
+  base = checkout.base;
   mkdirSync(path.join(repo, 'out'));
 });
 afterAll(() => {
   spawnSync(env.docker, ['buildx', 'rm', builder]);
-  spawnSync(env.docker, ['image', 'rm', base]);
-  removeScratch(repo);
+  checkout.remove();
 });
 
 /** The checkout's ml-image.yml: one image of the tiny service on the registry's base, `more` under it. */
