@@ -1,7 +1,9 @@
 // The `build` command, which both front ends run: plan from the config (plan-from-config.ts), then the
-// pipeline's phases in order, each taking what the previous one made (pipeline/: setup → log in → build →
-// smoke test → push, the push only when every smoke test passed). Every container, builder and
-// credential the run made is released here, on every path.
+// pipeline's phases in order, each taking what the previous one made (pipeline/: setup → log in → look for
+// proof → build → smoke test → push → test records, the push only when every smoke test passed). When the
+// lookup proves every job (proven-phase.ts: its build key names a passing record of this spec), the run
+// takes the fast path instead: the tags are moved by manifest and nothing is built, loaded or tested.
+// Every container, builder and credential the run made is released here, on every path.
 import { MlImageError, type SourceLocation } from '../errors.js';
 import { execProcess } from '../process/exec.js';
 import { checkReleasesBeforeBuild } from '../registry/immutable.js';

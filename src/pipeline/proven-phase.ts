@@ -39,7 +39,6 @@ export function notEligible(
 ): string | undefined {
   const { plan, options, builder } = state;
   if (!plan.push) return 'nothing is pushed';
-  if (options.retest) return 'a re-test was asked for';
   if (!job.smokeTest) return 'it has no smoke test, so no record proves it';
   if (job.smokeTest.retest === 'always') return 'smoke-test.retest is always';
   if (!job.build.reproducible) return 'reproducible is false';
@@ -82,7 +81,8 @@ async function provenJobs(
   const client = registryClient(state);
   const proven = new Map<string, Proven>();
   for (const job of state.plan.jobs) {
-    const why = notEligible(state, job);
+    // --retest skips the lookup only: the full path still records the key, so the next run can be proven.
+    const why = state.options.retest ? 'a re-test was asked for' : notEligible(state, job);
     if (why) {
       fullPath(state, job, why);
       return undefined;

@@ -61,6 +61,9 @@ images:
     build-args: { BASE_IMAGE: "${env.baseImage}", EXTRA_PKGS: "" }
     tags: [latest]
     smoke-test:
+      # These runs measure the build's cache: a no-change run must build, not take the fast path (which
+      # skips the build; fast-path.test.ts).
+      retest: always
       commands:
         - { name: python, run: [python3, -c, "print('ok')"], expect-output: ["^ok$"] }
 push:

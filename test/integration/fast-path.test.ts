@@ -169,6 +169,15 @@ async function tamper(name: string, tag: string): Promise<void> {
   expect(stored.status).toBe(201);
 }
 
+/** The digest of the record manifest the key tag names. */
+async function recordUnder(name: string, tag: string): Promise<string> {
+  const head = await fetch(registryUrl(name, `manifests/${tag}`), {
+    method: 'HEAD',
+    headers: { accept: OCI_MANIFEST },
+  });
+  return head.headers.get('docker-content-digest')!;
+}
+
 /** Deletes the manifest the key tag names (and with it the tag), as a retention policy would. */
 async function deleteRecord(name: string, tag: string): Promise<void> {
   const head = await fetch(registryUrl(name, `manifests/${tag}`), {
@@ -219,9 +228,12 @@ describe('a second run of an unchanged commit', () => {
     expect(spawnSync(env.docker, ['image', 'inspect', `${name}:second`]).status).not.toBe(0);
   });
 
-  it('is built and tested again with --retest', async () => {
+  it('is built and tested again with --retest, and its new record takes the key tag', async () => {
+    const before = await recordUnder(name, keyTagOf(name));
     const forced = await run(['--retest']);
+    expect(forced.log).toContain('is built and tested: a re-test was asked for');
     expect(forced.log).not.toContain(FAST);
+    expect(await recordUnder(name, keyTagOf(name))).not.toBe(before);
     expect(forced.created.length).toBeGreaterThan(0);
     expect(inspectRemote(`${direct(name)}:second`).digest).toBe(digest);
   });

@@ -251,7 +251,8 @@ describe('registry faults', () => {
         const first = await cli(s, ['build', '-c', p.config, '--push', '--cache-backend', 'registry']);
         plain.reset();
         plain.failNext('reset', 1_000, 'manifest-read', /buildcache/);
-        const r = await cli(s, ['build', '-c', p.config, '--push', '--cache-backend', 'registry']);
+        // --retest: the first run's record would prove this one, which then builds nothing (fast-path.test.ts).
+        const r = await cli(s, ['build', '-c', p.config, '--push', '--cache-backend', 'registry', '--retest']);
         const resets = plain.requests.filter((q) => q.outcome === 'reset').length;
         const problems = [
           ...exitProblem(first, 0),

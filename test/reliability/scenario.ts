@@ -214,9 +214,12 @@ export function secretsFound(secret: string, texts: readonly string[], roots: re
   return where;
 }
 
-/** Pushed references the run reported (`pushed ref@digest`), by reference. */
+/**
+ * Pushed references the run reported, by reference: `pushed ref@digest` after its own smoke test, or
+ * `tagged ref@digest` on the fast path (a digest whose test record the run found and checked).
+ */
 export function reportedPushes(out: string): Map<string, string> {
-  return new Map([...out.matchAll(/pushed (\S+)@(sha256:[a-f0-9]{64})/g)].map((m) => [m[1], m[2]]));
+  return new Map([...out.matchAll(/(?:pushed|tagged) (\S+)@(sha256:[a-f0-9]{64})/g)].map((m) => [m[1], m[2]]));
 }
 
 /**
